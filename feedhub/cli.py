@@ -1,0 +1,15 @@
+"""The `feedhub` command line. Sub-command groups live in their own modules and are registered here."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Feedhub: import, transform and publish product feeds.")
+
+# Sub-command groups: one line each, in the order users read `feedhub --help`.
+# (registered below as the modules land)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

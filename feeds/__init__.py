@@ -1,0 +1,1 @@
+"""Feedhub's pipeline core: fetch, parse, transform, export. Pure: no Prefect, no database."""

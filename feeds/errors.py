@@ -1,0 +1,95 @@
+"""Errors of the pipeline core.
+
+Every error carries fields, not only text, and says whether retrying can help::
+
+    FeedError                      root; .transient is False unless a subclass says otherwise
+    ├── TransientFeedError         timeouts, connection errors, 5xx, 429: a retry may succeed
+    ├── SourceError                the source cannot be read (missing file, 404, refused address, too big)
+    ├── FeedSyntaxError            not well-formed, truncated, wrong encoding (line, column, item_id, hint)
+    ├── HostileFeedError           entity declarations, DTDs, bombs: refused on purpose
+    ├── NotAFeedError              empty body, an HTML page, no repeating item element
+    ├── UnknownFormat              a format key nobody registered (name, known)
+    ├── ExportError                a writer or publish target failed
+    └── ConfigError                a project, rule or export setting is invalid (problems: list[str])
+"""
+
+from __future__ import annotations
+
+
+class FeedError(Exception):
+    """Root of every error the pipeline raises on purpose."""
+
+    transient = False
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
+class TransientFeedError(FeedError):
+    """A failure that may go away on retry (network, 5xx, throttling)."""
+
+    transient = True
+
+
+class SourceError(FeedError):
+    """The source cannot be read at all."""
+
+
+class FeedSyntaxError(FeedError):
+    """The feed is not well-formed XML/CSV, ends early, or is in the wrong encoding."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        item_id: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = []
+        if line is not None:
+            where.append(f"line {line}")
+        if column is not None:
+            where.append(f"column {column}")
+        if item_id:
+            where.append(f"after product {item_id!r}")
+        full = f"{message} at {', '.join(where)}" if where else message
+        super().__init__(full, hint=hint)
+        self.line = line
+        self.column = column
+        self.item_id = item_id
+
+
+class HostileFeedError(FeedError):
+    """The feed uses XML features we refuse on purpose (entities, DTDs, bombs)."""
+
+
+class NotAFeedError(FeedError):
+    """The input is readable but is not a product feed."""
+
+
+class UnknownFormat(FeedError):
+    """A format key that is not registered."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown format {name!r}; known formats: {', '.join(known)}")
+        self.name = name
+        self.known = known
+
+
+class ExportError(FeedError):
+    """Writing or publishing an export failed."""
+
+
+class ConfigError(FeedError):
+    """A configuration (project, rules, export settings) is invalid; lists every problem at once."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems) if problems else "invalid configuration")
+        self.problems = problems

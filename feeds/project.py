@@ -1,0 +1,59 @@
+"""ProjectSpec: everything one shop project runs on, as one validated document.
+
+Stored by `accounts` as append-only JSON revisions; executed by `feeds.pipeline` and `flows`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from feeds.formats import FORMATS
+
+DEFAULT_CRON = "0 */6 * * *"  # four times a day
+DEFAULT_TIMEZONE = "Europe/Prague"
+
+
+class ExportSpec(BaseModel):
+    """One published output: a name, a target format and where it is published."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    format: str
+    uri: str = ""  # file:///..., s3://bucket/key; empty: only produced, not published
+    currency: str | None = None
+    country: str | None = None
+    gzip: bool = False
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in FORMATS:
+            raise ValueError(f"unknown format {value!r}; known formats: {', '.join(sorted(FORMATS))}")
+        return value
+
+
+class ScheduleSpec(BaseModel):
+    """When a project runs by itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cron: str = DEFAULT_CRON
+    timezone: str = DEFAULT_TIMEZONE
+    paused: bool = False
+
+
+class ProjectSpec(BaseModel):
+    """A shop project's source, saved queries, rules, exports and schedule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    source_format: str | None = None
+    queries: dict[str, str] = Field(default_factory=dict)  # name -> MQL text
+    rules: list[dict[str, Any]] = Field(default_factory=list)  # validated by feeds.transforms
+    exports: list[ExportSpec] = Field(default_factory=list)
+    schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
+    max_drop_ratio: float = Field(default=0.5, ge=0.0, le=1.0)  # quality gate: largest allowed product-count drop
