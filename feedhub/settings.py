@@ -1,0 +1,51 @@
+"""One settings object, read from FEEDHUB_* environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Feedhub's configuration; every name is documented in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="FEEDHUB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path(".feedhub")
+    database_url: str | None = None  # default: SQLite in the data folder
+    smtp_url: str | None = None  # unset: emails go to $FEEDHUB_DATA_DIR/outbox/ as .eml files
+    mail_from: str = "Feedhub <feedhub@localhost>"
+    base_url: str = "http://localhost:8000"  # for links in emails and published-feed URLs
+    s3_endpoint_url: str | None = None  # AWS_* variables give region and credentials
+    allow_private_sources: bool = False  # SSRF guard: private and loopback addresses refused unless on
+    fetch_timeout_s: float = 30.0
+    fetch_deadline_s: float = 600.0
+    max_feed_bytes: int = Field(default=4 * 1024**3)  # cap on decompressed bytes of one source
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The configured database, or SQLite inside the data folder."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'feedhub.db').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where emails go when no SMTP server is configured."""
+        return self.data_dir / "outbox"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Default local publish folder."""
+        return self.data_dir / "exports"
+
+    @property
+    def workspace_dir(self) -> Path:
+        """Per-run scratch space (downloads, temporary exports)."""
+        return self.data_dir / "runs"
+
+
+def get_settings() -> Settings:
+    """Read the settings now (tests change the environment between calls)."""
+    return Settings()
