@@ -20,6 +20,7 @@ from feeds.model import CHUNK_SIZE, Element, FeedInfo, Product, product_id
 from feeds.parsers.safe import check_prolog, encoding_override, hint_for, safe_iterparse
 
 SNIFF_ELEMENTS = 20_000
+KNOWN_ITEMS = ("SHOPITEM", "item", "entry", "ITEM")  # Heureka/Zboží, RSS, Atom, Mergado
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ def sniff_shape(path: Path, encoding: str | None = None) -> XmlShape:
 
 
 def _item_path(counts: Counter[tuple[str, ...]], has_children: set[tuple[str, ...]]) -> tuple[str, ...]:
+    known = [p for p in counts if len(p) <= 2 and p[-1] in KNOWN_ITEMS and p[:-1] in ((), ("channel",))]
+    if known:
+        return known[0]
     records = [p for p in counts if p in has_children]
     repeated = [p for p in records if counts[p] > 1]
     candidates = repeated or records

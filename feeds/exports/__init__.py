@@ -1,0 +1,23 @@
+"""Streaming writers, conversion between formats, and validation per target format."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from feeds.exports.csvwriter import CsvFeedWriter
+from feeds.exports.xmlwriter import XmlFeedWriter
+from feeds.formats import FeedFormat
+from feeds.model import FeedInfo
+
+WRITERS: dict[str, type[XmlFeedWriter] | type[CsvFeedWriter]] = {
+    "xml": XmlFeedWriter,
+    "csv": CsvFeedWriter,
+}
+
+
+def writer_for(fmt: FeedFormat, out: TextIO, info: FeedInfo) -> XmlFeedWriter | CsvFeedWriter:
+    """The writer for a format's kind, over an open text stream."""
+    return WRITERS[fmt.kind](out, info)
+
+
+__all__ = ["WRITERS", "CsvFeedWriter", "XmlFeedWriter", "writer_for"]

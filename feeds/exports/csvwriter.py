@@ -1,0 +1,75 @@
+"""Streaming CSV/TSV writer.
+
+Columns are only known once every product has been seen (rules may add elements, nested XML
+becomes path columns), so rows are spooled to a temporary JSON-lines file next to the output and
+written out with the final header at the end: memory stays flat, the header is complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from collections import Counter
+from typing import TextIO
+
+from feeds.model import Element, FeedInfo
+
+
+def flat_cells(product: Element) -> list[tuple[str, str]]:
+    """(column, value) pairs: direct children for flat products, leaf element paths for nested ones."""
+    if all(not child.children and not child.attrs for child in product.children):
+        return [(child.name, child.text) for child in product.children]
+    cells = []
+    for path, element in product.walk_paths():
+        if "|@" in path:
+            cells.append((path, element.attrs[path.rsplit("|@", 1)[1]]))
+        elif not element.children:
+            cells.append((path, element.text))
+    return cells
+
+
+class CsvFeedWriter:
+    """Writes products as rows; repeated elements become repeated columns of the same name."""
+
+    def __init__(self, out: TextIO, info: FeedInfo, *, delimiter: str | None = None) -> None:
+        self.out = out
+        self.delimiter = delimiter or info.delimiter or ","
+        self._columns: list[str] = list(info.columns)
+        self._widths: Counter[str] = Counter(info.columns)
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+
+    def begin(self) -> None:
+        """Nothing to write before the header is known."""
+
+    def write(self, products: list[Element]) -> None:
+        """Spool a chunk, widening the header for new or more-repeated columns."""
+        for product in products:
+            cells = flat_cells(product)
+            seen: Counter[str] = Counter(name for name, _ in cells)
+            for name, count in seen.items():
+                extra = count - self._widths[name]
+                if extra > 0:
+                    self._columns.extend([name] * extra)
+                    self._widths[name] = count
+            self._spool.write(json.dumps(cells, ensure_ascii=False) + "\n")
+
+    def end(self) -> None:
+        """Write the header and every spooled row under it."""
+        writer = csv.writer(self.out, delimiter=self.delimiter, lineterminator="\n")
+        writer.writerow(self._columns)
+        self._spool.seek(0)
+        for line in self._spool:
+            writer.writerow(self._row(json.loads(line)))
+        self._spool.close()
+
+    def _row(self, cells: list[list[str]]) -> list[str]:
+        values: dict[str, list[str]] = {}
+        for name, value in cells:
+            values.setdefault(name, []).append(value)
+        row, used = [], Counter[str]()
+        for name in self._columns:
+            found = values.get(name, ())
+            row.append(found[used[name]] if used[name] < len(found) else "")
+            used[name] += 1
+        return row
