@@ -11,6 +11,8 @@ Every error carries fields, not only text, and says whether retrying can help::
     ├── UnknownFormat              a format key nobody registered (name, known)
     ├── ExportError                a writer or publish target failed
     └── ConfigError                a project, rule or export setting is invalid (problems: list[str])
+        ├── RuleError              one rule of a rule list is invalid (rule_index, rule_type, reason)
+        └── QuerySyntaxError       an MQL query or element path does not parse (position, expected, found)
 """
 
 from __future__ import annotations
@@ -93,3 +95,25 @@ class ConfigError(FeedError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems) if problems else "invalid configuration")
         self.problems = problems
+
+
+class RuleError(ConfigError):
+    """One rule of a rule list is invalid; a rule list reports all of them at once inside a ConfigError."""
+
+    def __init__(self, rule_index: int, rule_type: str, reason: str) -> None:
+        super().__init__([f"rule {rule_index} ({rule_type or 'no type'}): {reason}"])
+        self.rule_index = rule_index
+        self.rule_type = rule_type
+        self.reason = reason
+
+
+class QuerySyntaxError(ConfigError):
+    """An MQL query or an element path does not parse; `position` is 1-based within `text`."""
+
+    def __init__(self, text: str, *, position: int, expected: str, found: str = "") -> None:
+        shown = f"found {found!r}" if found else "found the end of the text"
+        super().__init__([f"syntax error at position {position} of {text!r}: expected {expected}, {shown}"])
+        self.text = text
+        self.position = position
+        self.expected = expected
+        self.found = found
