@@ -1,0 +1,262 @@
+"""Errors of the accounts package.
+
+Every error carries the fields a caller needs to react (ids, emails, levels), not only text::
+
+    AccountsError                    root
+    ├── NoShopAccess                 no such shop, or the actor may not do this (one error: nothing leaks)
+    ├── ProjectNotFound              no such project, or not visible to the actor
+    ├── UserError
+    │   ├── EmailTaken               an account with this email exists
+    │   ├── UserNotFound             no account with this email (sign-up is free)
+    │   ├── InvalidCredentials       wrong email or password
+    │   ├── WeakPassword             shorter than MIN_PASSWORD_LENGTH
+    │   ├── EmailNotVerified         the action needs a verified email
+    │   └── InvalidToken             an unknown or used email-verification token
+    ├── MembershipError
+    │   ├── AlreadyMember            the user already has access to the shop
+    │   ├── MemberNotFound           the user has no membership to change or remove
+    │   ├── OwnerCannotLeave         the owner cannot leave or be removed: transfer first
+    │   └── LevelNotGrantable        nobody grants owner, or a level above their own
+    ├── InvitationInvalid            unknown, used, revoked or expired invitation (reason)
+    │   └── InvitationWrongAccount   the invitation belongs to another email
+    ├── TransferError
+    │   ├── TransferPending          the shop already has a pending transfer
+    │   └── TransferInvalid          unknown, decided or expired transfer, or not the recipient (reason)
+    ├── ShopStateError               e.g. restoring after the grace period (reason)
+    ├── BillingError
+    │   ├── UnknownBillingPeriod     a period key nobody configured (name, known)
+    │   ├── PeriodAlreadyInvoiced    the period overlaps an existing invoice
+    │   └── InvoiceNotFound          no invoice with this number
+    ├── ProjectError
+    │   ├── ProjectExists            the shop already has a project of this name
+    │   └── RevisionNotFound         the project has no such revision
+    └── MailError                    the SMTP server refused or could not be reached (transient)
+"""
+
+from __future__ import annotations
+
+
+class AccountsError(Exception):
+    """Root of every error the accounts package raises on purpose."""
+
+    transient = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NoShopAccess(AccountsError):
+    """The shop does not exist or the actor lacks the level: the same error, so existence never leaks."""
+
+    def __init__(self, shop_id: int, action: str) -> None:
+        super().__init__(f"no shop {shop_id}, or you may not {action.replace('_', ' ')} it")
+        self.shop_id = shop_id
+        self.action = action
+
+
+class ProjectNotFound(AccountsError):
+    """The project does not exist or its shop is not visible to the actor."""
+
+    def __init__(self, project_id: int) -> None:
+        super().__init__(f"no project {project_id}, or you may not access it")
+        self.project_id = project_id
+
+
+class UserError(AccountsError):
+    """A problem with an account."""
+
+
+class EmailTaken(UserError):
+    """An account with this email already exists."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"an account with email {email} already exists")
+        self.email = email
+
+
+class UserNotFound(UserError):
+    """No account has this email; invitations and transfers need an existing account."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"no account with email {email}; ask them to sign up first (accounts are free)")
+        self.email = email
+
+
+class InvalidCredentials(UserError):
+    """Wrong email or password (one error for both)."""
+
+    def __init__(self) -> None:
+        super().__init__("wrong email or password")
+
+
+class WeakPassword(UserError):
+    """The password is too short."""
+
+    def __init__(self, min_length: int) -> None:
+        super().__init__(f"the password must have at least {min_length} characters")
+        self.min_length = min_length
+
+
+class EmailNotVerified(UserError):
+    """The action needs the actor's email to be verified."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"verify the email {email} first")
+        self.email = email
+
+
+class InvalidToken(UserError):
+    """An email-verification token nobody issued, or one already used."""
+
+    def __init__(self) -> None:
+        super().__init__("this verification link is not valid (used or unknown)")
+
+
+class MembershipError(AccountsError):
+    """A membership cannot be created, changed or removed."""
+
+
+class AlreadyMember(MembershipError):
+    """The user already has access to the shop (as owner or member)."""
+
+    def __init__(self, shop_id: int, email: str) -> None:
+        super().__init__(f"{email} already has access to shop {shop_id}")
+        self.shop_id = shop_id
+        self.email = email
+
+
+class MemberNotFound(MembershipError):
+    """The user has no membership in the shop."""
+
+    def __init__(self, shop_id: int, user_id: int) -> None:
+        super().__init__(f"user {user_id} is not a member of shop {shop_id}")
+        self.shop_id = shop_id
+        self.user_id = user_id
+
+
+class OwnerCannotLeave(MembershipError):
+    """A shop always has exactly one owner; ownership moves only by transfer."""
+
+    def __init__(self, shop_id: int) -> None:
+        super().__init__(f"the owner cannot leave or be removed from shop {shop_id}; transfer the shop first")
+        self.shop_id = shop_id
+
+
+class LevelNotGrantable(MembershipError):
+    """Owner is never granted (only transferred), and nobody grants above their own level."""
+
+    def __init__(self, level: str, actor_level: str) -> None:
+        super().__init__(f"a {actor_level} cannot grant {level} access")
+        self.level = level
+        self.actor_level = actor_level
+
+
+class InvitationInvalid(AccountsError):
+    """The invitation cannot be used: unknown, accepted, revoked or expired."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"this invitation cannot be accepted: {reason}")
+        self.reason = reason
+
+
+class InvitationWrongAccount(InvitationInvalid):
+    """Only the account with the invited, verified email may accept."""
+
+    def __init__(self, email: str) -> None:
+        AccountsError.__init__(self, f"this invitation was sent to another email; sign in as {email}")
+        self.reason = "wrong account"
+        self.email = email
+
+
+class TransferError(AccountsError):
+    """A shop transfer cannot be started, accepted or cancelled."""
+
+
+class TransferPending(TransferError):
+    """At most one transfer per shop may be pending."""
+
+    def __init__(self, shop_id: int) -> None:
+        super().__init__(f"shop {shop_id} already has a pending transfer; cancel it first")
+        self.shop_id = shop_id
+
+
+class TransferInvalid(TransferError):
+    """The transfer is unknown, already decided, expired, or meant for someone else."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"this transfer cannot be used: {reason}")
+        self.reason = reason
+
+
+class ShopStateError(AccountsError):
+    """The shop's status does not allow this (e.g. restore after the grace period)."""
+
+    def __init__(self, shop_id: int, reason: str) -> None:
+        super().__init__(f"shop {shop_id}: {reason}")
+        self.shop_id = shop_id
+        self.reason = reason
+
+
+class BillingError(AccountsError):
+    """An invoice cannot be computed, issued or paid."""
+
+
+class UnknownBillingPeriod(BillingError):
+    """A billing period key that is not in the table."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown billing period {name!r}; known: {', '.join(known)}")
+        self.name = name
+        self.known = known
+
+
+class PeriodAlreadyInvoiced(BillingError):
+    """The requested period overlaps one already invoiced for this shop."""
+
+    def __init__(self, shop_id: int, period: str, number: str) -> None:
+        super().__init__(f"shop {shop_id}: {period} is already covered by invoice {number}")
+        self.shop_id = shop_id
+        self.period = period
+        self.number = number
+
+
+class InvoiceNotFound(BillingError):
+    """No invoice has this number."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"no invoice {number}")
+        self.number = number
+
+
+class ProjectError(AccountsError):
+    """A project or revision problem."""
+
+
+class ProjectExists(ProjectError):
+    """Project names are unique within a shop."""
+
+    def __init__(self, shop_id: int, name: str) -> None:
+        super().__init__(f"shop {shop_id} already has a project named {name!r}")
+        self.shop_id = shop_id
+        self.name = name
+
+
+class RevisionNotFound(ProjectError):
+    """The project has no revision with this number."""
+
+    def __init__(self, project_id: int, number: int) -> None:
+        super().__init__(f"project {project_id} has no revision {number}")
+        self.project_id = project_id
+        self.number = number
+
+
+class MailError(AccountsError):
+    """Sending failed; a retry may succeed."""
+
+    transient = True
+
+    def __init__(self, recipient: str, reason: str) -> None:
+        super().__init__(f"could not send email to {recipient}: {reason}")
+        self.recipient = recipient
+        self.reason = reason

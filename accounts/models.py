@@ -1,0 +1,266 @@
+"""The accounts tables. Models hold data only; every side effect lives in a service module.
+
+Invariants the schema enforces (not only the code):
+- a shop has exactly one owner: `shops.owner_id`, required, never a membership row;
+- one membership per (shop, user), and a membership is never `owner`;
+- at most one pending invitation per (shop, email) and one pending transfer per shop (partial
+  unique indexes);
+- invoice numbers are unique; one shop is never invoiced twice for a period starting the same day;
+- project revisions are numbered per project without gaps or duplicates.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from accounts.roles import Level
+from accounts.types import DecimalText, Money, UTCDateTime, enum_column, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The one declarative base; constraint names are stable so migrations can refer to them."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ShopStatus(enum.Enum):
+    """Lifecycle of a shop: trial -> active <-> suspended; any -> deleted (restorable for a while)."""
+
+    TRIAL = "trial"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DELETED = "deleted"
+
+
+class InvitationStatus(enum.Enum):
+    """Expiry is computed from `expires_at`, not stored, so nothing needs a sweeper."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+
+
+class TransferStatus(enum.Enum):
+    """A transfer ends exactly once: accepted or cancelled."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    CANCELLED = "cancelled"
+
+
+class User(Base):
+    """An account: free, may own or access any number of shops."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # always lower case
+    password_hash: Mapped[str] = mapped_column(String(200))
+    verified: Mapped[bool] = mapped_column(default=False)
+    verify_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    billing_name: Mapped[str] = mapped_column(String(200), default="")  # person or company
+    billing_address: Mapped[str] = mapped_column(Text, default="")
+    company_id: Mapped[str] = mapped_column(String(40), default="")
+    vat_id: Mapped[str] = mapped_column(String(40), default="")
+    invoice_email: Mapped[str] = mapped_column(String(320), default="")  # empty: the login email
+
+
+class Shop(Base):
+    """An e-shop; its owner is a required column, so it can never go missing."""
+
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[ShopStatus] = mapped_column(enum_column(ShopStatus), default=ShopStatus.TRIAL)
+    status_before_delete: Mapped[ShopStatus | None] = mapped_column(enum_column(ShopStatus))
+    billing_period: Mapped[str] = mapped_column(String(20))  # a key of billing.BILLING_PERIODS
+    next_billing_period: Mapped[str | None] = mapped_column(String(20))  # applies from the next period
+    exported_products: Mapped[int] = mapped_column(default=0)  # latest count, chooses the price tier
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    trial_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    trial_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner: Mapped[User] = relationship(lazy="raise")
+
+
+class Membership(Base):
+    """Write or read access of one user to one shop (owners are not members)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "user_id"),
+        CheckConstraint("level IN ('write', 'read')", name="not_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class Invitation(Base):
+    """An emailed offer of access; only the token's hash is stored."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        Index(
+            "uq_invitations_pending",
+            "shop_id",
+            "email",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        CheckConstraint("level IN ('write', 'read')", name="not_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[InvitationStatus] = mapped_column(
+        enum_column(InvitationStatus), default=InvitationStatus.PENDING
+    )
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Transfer(Base):
+    """A proposed change of owner; at most one pending per shop."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        Index(
+            "uq_transfers_pending",
+            "shop_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[TransferStatus] = mapped_column(enum_column(TransferStatus), default=TransferStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Project(Base):
+    """A named feed project of a shop; its content lives in revisions."""
+
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("shop_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    head: Mapped[int] = mapped_column(default=0)  # number of the current revision
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProjectRevision(Base):
+    """One saved ProjectSpec; append-only, so history and rollback are always possible."""
+
+    __tablename__ = "project_revisions"
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)  # ProjectSpec.model_dump(mode="json")
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AuditEntry(Base):
+    """Who did what to which shop, and when; written by services, never edited."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system
+    action: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invoice(Base):
+    """An issued invoice with a snapshot of the billing profile it was issued to."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("shop_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    billed_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    billed_to: Mapped[dict[str, str]] = mapped_column(JSON)
+    billing_period: Mapped[str] = mapped_column(String(20))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # exclusive
+    months: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(40))
+    products: Mapped[int]
+    monthly_price: Mapped[Decimal] = mapped_column(Money)
+    discount: Mapped[Decimal] = mapped_column(DecimalText)
+    net: Mapped[Decimal] = mapped_column(Money)
+    vat_rate: Mapped[Decimal] = mapped_column(DecimalText)
+    vat: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_date: Mapped[date] = mapped_column(Date)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InvoiceCounter(Base):
+    """The last invoice number issued per year; locked while a number is taken."""
+
+    __tablename__ = "invoice_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,72 @@
+"""Access levels as ordered data, and the one permission table every service checks against.
+
+An action is allowed when the actor's level is at least the action's minimum level. Outsiders (no
+level) are allowed nothing. Special cases (the owner cannot leave; write and read see only themselves
+and the owner in the member list) live in the services, not here.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Level(enum.IntEnum):
+    """Access to one shop, ordered: read < write < owner."""
+
+    READ = 1
+    WRITE = 2
+    OWNER = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        """The level named by `text` (case-insensitive), as users type it."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown level {text!r}; known: read, write, owner") from None
+
+    @property
+    def label(self) -> str:
+        """The lowercase name shown to users and stored in the database."""
+        return self.name.lower()
+
+
+class Action(enum.StrEnum):
+    """Everything a service may do to a shop."""
+
+    VIEW = "view"  # the shop, its projects, revisions and run history
+    EDIT_FEEDS = "edit_feeds"  # sources, rules, queries, exports, schedules; rollbacks
+    RUN_FEEDS = "run_feeds"
+    VIEW_MEMBERS = "view_members"  # filtered below owner: only yourself and the owner
+    MANAGE_MEMBERS = "manage_members"  # invite, revoke, change level, remove
+    RENAME = "rename"
+    DELETE = "delete"
+    RESTORE = "restore"
+    TRANSFER = "transfer"
+    BILLING = "billing"  # invoices, billing period
+    VIEW_AUDIT = "view_audit"
+
+
+PERMISSIONS: dict[Action, Level] = {
+    Action.VIEW: Level.READ,
+    Action.EDIT_FEEDS: Level.WRITE,
+    Action.RUN_FEEDS: Level.WRITE,
+    Action.VIEW_MEMBERS: Level.READ,
+    Action.MANAGE_MEMBERS: Level.OWNER,
+    Action.RENAME: Level.OWNER,
+    Action.DELETE: Level.OWNER,
+    Action.RESTORE: Level.OWNER,
+    Action.TRANSFER: Level.OWNER,
+    Action.BILLING: Level.OWNER,
+    Action.VIEW_AUDIT: Level.OWNER,
+}
+
+
+def allows(level: Level | None, action: Action) -> bool:
+    """Whether `level` (None: an outsider) may perform `action`."""
+    return level is not None and level >= PERMISSIONS[action]
+
+
+def can_grant(actor_level: Level, level: Level) -> bool:
+    """Owner is only ever transferred; other levels may be granted up to the granter's own."""
+    return level < Level.OWNER and level <= actor_level
