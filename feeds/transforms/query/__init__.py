@@ -1,0 +1,75 @@
+"""MQL, the query language: parse once into a syntax tree, compile once into a predicate, run per chunk.
+
+`Query.parse(text)` for product selections; `compile_filter(text)` for the `{ ... }` filters of
+element paths (where `@@VALUE` and `@@POSITION` also work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from feeds.model import Element, Product
+from feeds.paths import ElementPath, parse_path
+from feeds.transforms.query.ast import And, Compare, Literal, Node
+from feeds.transforms.query.evaluate import Predicate, compile_node
+from feeds.transforms.query.parser import parse_query
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    """A parsed and compiled MQL query."""
+
+    text: str
+    node: Node
+    predicate: Predicate
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        """Parse and compile; QuerySyntaxError names the position and what was expected."""
+        node = parse_query(text)
+        return cls(text, node, compile_node(node, text))
+
+    def matches(self, product: Element) -> bool:
+        """Does this product satisfy the query? (A regex over its time budget raises ProductFailure.)"""
+        return self.predicate(product, 0)
+
+    def select(self, products: Iterable[Product]) -> list[bool]:
+        """The selection mask over a chunk."""
+        predicate = self.predicate
+        return [predicate(product, 0) for product in products]
+
+
+@dataclass(frozen=True, eq=False)
+class PathFilter:
+    """A compiled `{ MQL }` filter of an element path (see feeds.paths.NodeFilter)."""
+
+    text: str
+    predicate: Predicate
+    creates: tuple[tuple[ElementPath, str], ...] | None
+
+    def matches(self, node: Element, position: int) -> bool:
+        """Does this candidate node (at this 1-based position among its namesakes) match?"""
+        return self.predicate(node, position)
+
+
+def compile_filter(text: str) -> PathFilter:
+    """Compile the inside of `{ ... }`; `creates` is set when the filter is `=` conditions joined by AND."""
+    node = parse_query(text)
+    return PathFilter(text, compile_node(node, text), _creates(node))
+
+
+def _creates(node: Node) -> tuple[tuple[ElementPath, str], ...] | None:
+    parts = node.parts if isinstance(node, And) else (node,)
+    pairs = []
+    for part in parts:
+        if not (isinstance(part, Compare) and part.op == "=" and isinstance(part.value, Literal)):
+            return None
+        path = parse_path(part.path)
+        if path.pseudo is not None:
+            return None
+        pairs.append((path, part.value.text))
+    return tuple(pairs)
+
+
+__all__ = ["PathFilter", "Query", "compile_filter", "parse_query"]

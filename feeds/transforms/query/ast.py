@@ -1,0 +1,89 @@
+"""The MQL syntax tree: frozen nodes, no behaviour (evaluation lives in `evaluate.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A value written in the query: `"červená"`, `100`, `Electronics`."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """Another element as the right-hand side: `[PRICE_VAT] < [PRICE_RETAIL]`."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Compare:
+    """`[path] op value` with op one of = != < > <= >= ~ !~ CONTAINS, NOT CONTAINS."""
+
+    path: str
+    op: str
+    value: Literal | FieldRef
+
+
+@dataclass(frozen=True)
+class In:
+    """`[path] IN (a, b)` or `NOT IN`; the negation is kept on the node for messages and traces."""
+
+    path: str
+    items: tuple[str, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Empty:
+    """`[path] IS EMPTY` / `IS NOT EMPTY`."""
+
+    path: str
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Exists:
+    """`[path] EXISTS`: the node is there, even if empty."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Function:
+    """A predicate function over one element, e.g. `GTIN_VALID([EAN])`."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class And:
+    """All of the parts hold."""
+
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    """Any of the parts holds."""
+
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """The part does not hold."""
+
+    part: Node
+
+
+@dataclass(frozen=True)
+class Everything:
+    """The empty query: every product."""
+
+
+Node = Compare | In | Empty | Exists | Function | And | Or | Not | Everything

@@ -1,0 +1,169 @@
+"""Syntax tree -> a predicate over one element, built once per query.
+
+Semantics (documented for users in docs/rules.md):
+
+* a missing element reads as one empty value, so `[EAN] = ""` holds when EAN is absent;
+* values are trimmed and compared case-insensitively (`=`, `!=`, `CONTAINS`, `IN`);
+* `< > <= >=` are numeric on both sides, tolerant of `433.00 CZK` and `1 299,90`; a value that
+  holds no number never satisfies them;
+* `~` is a regular-expression search (unanchored unless `^...$`, case-sensitive unless `(?i)`);
+* on a multi-valued element a positive condition holds when ANY value satisfies it, and each
+  negative operator is exactly the negation of its positive twin (`A != x` is `NOT (A = x)`,
+  so it holds when NO value equals x);
+* the right-hand side `[OTHER]` compares with the first value of another element.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from decimal import Decimal
+
+from feeds.errors import QuerySyntaxError
+from feeds.model import Element
+from feeds.paths import ElementPath, parse_path
+from feeds.transforms.gtin import gtin_valid
+from feeds.transforms.numbers import parse_number
+from feeds.transforms.query.ast import (
+    And,
+    Compare,
+    Empty,
+    Everything,
+    Exists,
+    FieldRef,
+    Function,
+    In,
+    Node,
+    Not,
+    Or,
+)
+from feeds.transforms.safe_regex import PatternError, compile_pattern
+
+Predicate = Callable[[Element, int], bool]
+_NUMERIC: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
+_NEGATIVE = {"!=": "=", "!~": "~", "NOT CONTAINS": "CONTAINS"}
+
+
+def _norm(text: str) -> str:
+    return text.strip().casefold()
+
+
+def _reader(path: ElementPath) -> Callable[[Element, int], list[str]]:
+    def read(element: Element, position: int) -> list[str]:
+        return path.values(element, position) or [""]
+
+    return read
+
+
+def compile_node(node: Node, text: str = "") -> Predicate:
+    """Build the predicate for a syntax tree (`text` is the query, for error messages)."""
+    if isinstance(node, Everything):
+        return lambda element, position: True
+    if isinstance(node, And):
+        parts = [compile_node(part, text) for part in node.parts]
+        return lambda element, position: all(part(element, position) for part in parts)
+    if isinstance(node, Or):
+        parts = [compile_node(part, text) for part in node.parts]
+        return lambda element, position: any(part(element, position) for part in parts)
+    if isinstance(node, Not):
+        inner = compile_node(node.part, text)
+        return lambda element, position: not inner(element, position)
+    if isinstance(node, Compare):
+        return _compare(node, text)
+    return _simple(node)
+
+
+def _simple(node: In | Empty | Exists | Function) -> Predicate:
+    path = parse_path(node.path)
+    read = _reader(path)
+    if isinstance(node, In):
+        wanted = frozenset(_norm(item) for item in node.items)
+        if node.negated:
+            return lambda element, position: not any(_norm(v) in wanted for v in read(element, position))
+        return lambda element, position: any(_norm(v) in wanted for v in read(element, position))
+    if isinstance(node, Empty):
+        empty: Predicate = lambda element, position: all(not v.strip() for v in read(element, position))  # noqa: E731
+        return (lambda element, position: not empty(element, position)) if node.negated else empty
+    if isinstance(node, Exists):
+        return lambda element, position: path.exists(element)
+    return lambda element, position: any(gtin_valid(v) for v in read(element, position))
+
+
+def _compare(node: Compare, text: str) -> Predicate:
+    if node.op in _NEGATIVE:
+        positive = _compare(Compare(node.path, _NEGATIVE[node.op], node.value), text)
+        return lambda element, position: not positive(element, position)
+    read = _reader(parse_path(node.path))
+    if isinstance(node.value, FieldRef):
+        return _compare_fields(node.op, read, parse_path(node.value.path))
+    literal = node.value.text
+    if node.op in _NUMERIC:
+        return _numeric(node.op, read, _number_literal(literal, text))
+    if node.op == "~":
+        return _regex(read, literal, text)
+    wanted = _norm(literal)
+    if node.op == "CONTAINS":
+        return lambda element, position: any(wanted in _norm(v) for v in read(element, position))
+    return lambda element, position: any(_norm(v) == wanted for v in read(element, position))
+
+
+def _number_literal(literal: str, text: str) -> Decimal:
+    number = parse_number(literal)
+    if number is None:
+        position = max(text.find(literal), 0) + 1
+        raise QuerySyntaxError(text, position=position, expected="a number after < > <= >=", found=literal)
+    return number
+
+
+def _numeric(op: str, read: Callable[[Element, int], list[str]], right: Decimal) -> Predicate:
+    compare = _NUMERIC[op]
+
+    def holds(element: Element, position: int) -> bool:
+        for value in read(element, position):
+            number = parse_number(value)
+            if number is not None and compare(number, right):
+                return True
+        return False
+
+    return holds
+
+
+def _regex(read: Callable[[Element, int], list[str]], source: str, text: str) -> Predicate:
+    try:
+        pattern = compile_pattern(source)
+    except PatternError as exc:
+        position = max(text.find(source), 0) + 1
+        raise QuerySyntaxError(
+            text, position=position, expected=f"a valid regular expression ({exc})", found=source
+        ) from exc
+    return lambda element, position: any(pattern.search(v) is not None for v in read(element, position))
+
+
+def _compare_fields(op: str, read: Callable[[Element, int], list[str]], other: ElementPath) -> Predicate:
+    if op in _NUMERIC:
+        compare = _NUMERIC[op]
+
+        def numeric(element: Element, position: int) -> bool:
+            right = parse_number(other.first(element))
+            if right is None:
+                return False
+            return any(
+                (n := parse_number(v)) is not None and compare(n, right) for v in read(element, position)
+            )
+
+        return numeric
+    if op == "~":
+        raise QuerySyntaxError(
+            other.text, position=1, expected="a regular expression as text, not an element"
+        )
+
+    def equal(element: Element, position: int) -> bool:
+        right = _norm(other.first(element))
+        return any(_norm(v) == right for v in read(element, position))
+
+    return equal

@@ -1,0 +1,276 @@
+"""MQL text -> syntax tree, by a small tokenizer and a recursive-descent parser.
+
+Grammar (keywords are case-insensitive; AND binds tighter than OR, as in SQL)::
+
+    query     := "" | or_expr
+    or_expr   := and_expr ( OR and_expr )*
+    and_expr  := unary ( AND unary )*
+    unary     := NOT unary | "(" or_expr ")" | FUNC "(" operand ")" | condition
+    condition := operand ( OP value | [NOT] CONTAINS value | [NOT] IN "(" item ( ("," | ";") item )* ")"
+                         | IS [NOT] EMPTY | EXISTS )
+    operand   := "[" element path "]" | bare name (letters, digits, _ : . - @)
+    value     := "string" | 'string' | bare word or number | "[" element path "]"
+    OP        := = | != | < | > | <= | >= | ~ | !~
+
+Errors name the 1-based position and what was expected (`QuerySyntaxError`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from feeds.errors import QuerySyntaxError
+from feeds.transforms.query.ast import (
+    And,
+    Compare,
+    Empty,
+    Everything,
+    Exists,
+    FieldRef,
+    Function,
+    In,
+    Literal,
+    Node,
+    Not,
+    Or,
+)
+
+MAX_QUERY_CHARS = 10_000
+FUNCTIONS = ("GTIN_VALID",)
+_OPERATORS = ("!=", "<=", ">=", "!~", "=", "<", ">", "~")
+_WORD = re.compile(r"(?:@@?)?[\w+\-][\w:.\-+]*")
+_KEYWORDS = {"AND", "OR", "NOT", "CONTAINS", "IN", "IS", "EMPTY", "EXISTS"}
+_EXPECT_OPERATOR = "an operator (=, !=, <, >, <=, >=, ~, !~, CONTAINS, IN, IS EMPTY, EXISTS)"
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: kind is path, string, word, op, or a punctuation character."""
+
+    kind: str
+    text: str
+    position: int  # 1-based
+
+    @property
+    def keyword(self) -> str:
+        return self.text.upper() if self.kind == "word" else ""
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split MQL text into tokens; brackets and quotes are matched here."""
+    tokens: list[Token] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char.isspace():
+            index += 1
+        elif char == "[":
+            end = _closing_bracket(text, index)
+            tokens.append(Token("path", text[index + 1 : end].strip(), index + 1))
+            index = end + 1
+        elif char in "\"'":
+            value, end = _string(text, index)
+            tokens.append(Token("string", value, index + 1))
+            index = end
+        elif char in "(),;":
+            tokens.append(Token(char, char, index + 1))
+            index += 1
+        elif op := next((o for o in _OPERATORS if text.startswith(o, index)), None):
+            tokens.append(Token("op", op, index + 1))
+            index += len(op)
+        elif match := _WORD.match(text, index):
+            tokens.append(Token("word", match.group(), index + 1))
+            index = match.end()
+        else:
+            raise QuerySyntaxError(
+                text, position=index + 1, expected="an element, a value or an operator", found=char
+            )
+    return tokens
+
+
+def _closing_bracket(text: str, start: int) -> int:
+    quote, depth = "", 0
+    for index in range(start + 1, len(text)):
+        char = text[index]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "]" and depth <= 0:
+            return index
+    raise QuerySyntaxError(
+        text, position=len(text) + 1, expected="']' closing the '[' at position " + str(start + 1)
+    )
+
+
+def _string(text: str, start: int) -> tuple[str, int]:
+    quote, parts, index = text[start], [], start + 1
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text) and text[index + 1] in (quote, "\\"):
+            parts.append(text[index + 1])
+            index += 2
+        elif char == quote:
+            return "".join(parts), index + 1
+        else:
+            parts.append(char)
+            index += 1
+    raise QuerySyntaxError(
+        text, position=len(text) + 1, expected=f"a closing {quote} for the string at {start + 1}"
+    )
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+
+    def peek(self, ahead: int = 0) -> Token | None:
+        index = self.index + ahead
+        return self.tokens[index] if index < len(self.tokens) else None
+
+    def fail(self, expected: str) -> QuerySyntaxError:
+        token = self.peek()
+        position = token.position if token else len(self.text) + 1
+        return QuerySyntaxError(
+            self.text, position=position, expected=expected, found=token.text if token else ""
+        )
+
+    def take(self, kind: str, expected: str) -> Token:
+        token = self.peek()
+        if token is None or token.kind != kind:
+            raise self.fail(expected)
+        self.index += 1
+        return token
+
+    def take_keyword(self, *words: str) -> str | None:
+        token = self.peek()
+        if token is not None and token.keyword in words:
+            self.index += 1
+            return token.keyword
+        return None
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            return Everything()
+        node = self.or_expr()
+        if self.peek() is not None:
+            raise self.fail("AND, OR, ')' or the end of the query")
+        return node
+
+    def or_expr(self) -> Node:
+        parts = [self.and_expr()]
+        while self.take_keyword("OR"):
+            parts.append(self.and_expr())
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+
+    def and_expr(self) -> Node:
+        parts = [self.unary()]
+        while self.take_keyword("AND"):
+            parts.append(self.unary())
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def unary(self) -> Node:
+        token = self.peek()
+        if token is None:
+            raise self.fail("a condition")
+        if self.take_keyword("NOT"):
+            return Not(self.unary())
+        if token.kind == "(":
+            self.index += 1
+            node = self.or_expr()
+            self.take(")", "')'")
+            return node
+        if token.keyword in FUNCTIONS and (nxt := self.peek(1)) is not None and nxt.kind == "(":
+            self.index += 2
+            path = self.operand()
+            self.take(")", "')'")
+            return Function(token.keyword, path)
+        return self.condition(self.operand())
+
+    def operand(self) -> str:
+        token = self.peek()
+        if token is None or token.kind not in ("path", "word") or token.keyword in _KEYWORDS:
+            raise self.fail("an element, as [NAME] or NAME")
+        self.index += 1
+        if not token.text:
+            raise QuerySyntaxError(self.text, position=token.position, expected="an element name inside []")
+        _check_path(self.text, token)
+        return token.text
+
+    def condition(self, path: str) -> Node:
+        token = self.peek()
+        if token is not None and token.kind == "op":
+            self.index += 1
+            return Compare(path, token.text, self.value(allow_field=True))
+        negated = self.take_keyword("NOT") is not None
+        word = self.take_keyword("CONTAINS", "IN", "IS", "EXISTS")
+        if word == "CONTAINS":
+            return Compare(path, "NOT CONTAINS" if negated else "CONTAINS", self.value(allow_field=False))
+        if word == "IN":
+            return In(path, self.items(), negated)
+        if word == "IS" and not negated:
+            is_not = self.take_keyword("NOT") is not None
+            if not self.take_keyword("EMPTY"):
+                raise self.fail("EMPTY")
+            return Empty(path, is_not)
+        if word == "EXISTS" and not negated:
+            return Exists(path)
+        raise self.fail("CONTAINS or IN after NOT" if negated else _EXPECT_OPERATOR)
+
+    def value(self, *, allow_field: bool) -> Literal | FieldRef:
+        token = self.peek()
+        if token is None or token.kind not in ("string", "word", "path"):
+            raise self.fail('a value: "text", a number or a word')
+        self.index += 1
+        if token.kind == "path":
+            if not allow_field:
+                raise QuerySyntaxError(
+                    self.text, position=token.position, expected="a text value", found=token.text
+                )
+            _check_path(self.text, token)
+            return FieldRef(token.text)
+        return Literal(token.text)
+
+    def items(self) -> tuple[str, ...]:
+        self.take("(", "'(' starting the list")
+        items = [self._item()]
+        while (token := self.peek()) is not None and token.kind in (",", ";"):
+            self.index += 1
+            items.append(self._item())
+        self.take(")", "',' or ')' in the list")
+        return tuple(items)
+
+    def _item(self) -> str:
+        token = self.peek()
+        if token is None or token.kind not in ("string", "word"):
+            raise self.fail("a list item")
+        self.index += 1
+        return token.text
+
+
+def _check_path(text: str, token: Token) -> None:
+    """Parse the element path now, so a bad path is a syntax error of the query, at the right place."""
+    from feeds.paths import parse_path
+
+    try:
+        parse_path(token.text)
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(
+            text, position=token.position + exc.position, expected=exc.expected, found=exc.found
+        ) from exc
+
+
+def parse_query(text: str) -> Node:
+    """Parse MQL text into a syntax tree; raises QuerySyntaxError with the position and what was expected."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(
+            text[:40] + "...", position=MAX_QUERY_CHARS, expected=f"at most {MAX_QUERY_CHARS} characters"
+        )
+    return _Parser(text).parse()
