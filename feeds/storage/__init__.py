@@ -1,0 +1,42 @@
+"""Publish targets by URI scheme: `file:///srv/feeds/heureka.xml`, `s3://bucket/prefix/google.xml`.
+
+    storage = storage_for(uri, s3_endpoint_url=settings.s3_endpoint_url)
+    result = storage.publish(export_path, gzip=uri.endswith(".gz"))
+
+The guarantees every storage gives are in `feeds.storage.base`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from feeds.errors import ExportError
+from feeds.storage.base import PublishResult, Storage, StorageOptions
+from feeds.storage.file import FileStorage
+from feeds.storage.s3 import S3Storage
+
+STORAGES: dict[str, type[FileStorage] | type[S3Storage]] = {
+    "file": FileStorage,
+    "s3": S3Storage,
+}
+
+
+def storage_for(uri: str, *, s3_endpoint_url: str | None = None, s3_region: str | None = None) -> Storage:
+    """The storage for a publish URI; a bad URI is an ExportError naming every problem. No I/O."""
+    scheme = urlsplit(uri).scheme.lower()
+    storage_class = STORAGES.get(scheme)
+    if storage_class is None:
+        known = ", ".join(f"{name}://" for name in STORAGES)
+        raise ExportError(f"unsupported publish target {uri!r}", hint=f"use one of: {known}")
+    return storage_class.from_uri(uri, StorageOptions(s3_endpoint_url=s3_endpoint_url, s3_region=s3_region))
+
+
+__all__ = [
+    "STORAGES",
+    "FileStorage",
+    "PublishResult",
+    "S3Storage",
+    "Storage",
+    "StorageOptions",
+    "storage_for",
+]

@@ -1,0 +1,124 @@
+"""What every publish target offers, and the byte copying they share.
+
+A target is one URI naming one final object. Publishing replaces it all at once: readers see the old
+complete export or the new complete one, never a mix. The previous export stays retrievable (one
+generation) so a bad publish can be rolled back by hand. One publish per target runs at a time: the
+flows hold a per-project lock, and `cleanup_leftovers` relies on it.
+
+gzip: the URI names the final object (`.../google.xml.gz`); with `gzip=True` its content is the
+gzip-compressed export. The gzip stream carries no file name and mtime 0, so the same export always
+gives the same published bytes and the same sha256 ("unchanged since last publish" stays meaningful).
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import shutil
+from dataclasses import dataclass
+from gzip import GzipFile
+from pathlib import Path
+from typing import BinaryIO
+
+from feeds.errors import ExportError
+
+COPY_BLOCK_BYTES = 1024 * 1024
+PREVIOUS_SUFFIX = ".previous"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What was published: `bytes` and `sha256` describe the object as stored (compressed if gzip)."""
+
+    uri: str
+    bytes: int
+    sha256: str
+    version_id: str | None = None  # S3 with bucket versioning on; None elsewhere
+
+
+@dataclass(frozen=True)
+class StorageOptions:
+    """Plain values from the settings that some storages need; each storage reads only its own."""
+
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+
+
+class Storage(abc.ABC):
+    """A publish target named by a URI; see the module docstring for the guarantees."""
+
+    uri: str
+
+    @classmethod
+    @abc.abstractmethod
+    def from_uri(cls, uri: str, options: StorageOptions) -> Storage:
+        """Check the whole URI (every problem at once, as ExportError) and build the storage; no I/O."""
+
+    @abc.abstractmethod
+    def publish(self, local_path: Path, *, gzip: bool = False) -> PublishResult:
+        """Replace the published object with `local_path`, keeping the old one as the previous version."""
+
+    @abc.abstractmethod
+    def exists(self) -> bool:
+        """Whether an export is published at the URI."""
+
+    @abc.abstractmethod
+    def fetch_current(self, dest: Path) -> bool:
+        """Download the published bytes (still gzip if published so) to `dest`; False if none."""
+
+    @abc.abstractmethod
+    def fetch_previous(self, dest: Path) -> bool:
+        """Download the export that the last publish replaced; False if there is none."""
+
+    @abc.abstractmethod
+    def cleanup_leftovers(self) -> int:
+        """Remove what a crashed publish of this target left behind; return how many items."""
+
+
+class _HashingWriter:
+    """Counts and hashes the bytes passing through to `out`, so we hash what is stored, not the input."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        self.size += len(data)
+        return self._out.write(data)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def write_payload(src: Path, out: BinaryIO, *, gzip: bool) -> tuple[int, str]:
+    """Copy `src` into `out`, gzip-compressed if asked; return size and sha256 of the bytes written."""
+    sink = _HashingWriter(out)
+    with open(src, "rb") as source:
+        if gzip:
+            with GzipFile(filename="", mode="wb", fileobj=sink, mtime=0) as packed:
+                shutil.copyfileobj(source, packed, COPY_BLOCK_BYTES)
+        else:
+            shutil.copyfileobj(source, sink, COPY_BLOCK_BYTES)
+    return sink.size, sink.hexdigest()
+
+
+def digest_file(path: Path) -> tuple[int, str]:
+    """Size and sha256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(COPY_BLOCK_BYTES):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def require_export_file(local_path: Path) -> None:
+    """Refuse to publish something that is not a finished local file, before touching the target."""
+    if not local_path.is_file():
+        raise ExportError(f"nothing to publish: {local_path} is not a file")

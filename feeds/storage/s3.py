@@ -1,0 +1,262 @@
+"""Publish to S3 or anything speaking its API (MinIO, Ceph, ...): `s3://bucket/prefix/google.xml`.
+
+The complete object is uploaded under its final key: a PutObject or CompleteMultipartUpload becomes
+visible all at once, so readers never see a partial export, and a failed upload leaves the old one.
+
+Previous version: before the switch, the live object is copied server-side to `<key>.previous`. One
+approach for every S3 flavour, needing only GetObject/PutObject (no versioning permissions); where the
+bucket has versioning on, `PublishResult.version_id` is returned too and the bucket keeps the full
+history. We never turn versioning on ourselves: that is the bucket owner's decision (cost, lifecycle).
+CopyObject is limited to 5 GB; a bigger export fails with an ExportError saying so. If an upload fails
+after the copy, `.previous` equals the live export until the next successful publish.
+
+Credentials come from boto3's default chain (AWS_* variables, ~/.aws, instance roles).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feeds.atomic import TEMP_PREFIX
+from feeds.errors import ExportError, FeedError, TransientFeedError
+from feeds.storage.base import (
+    PREVIOUS_SUFFIX,
+    PublishResult,
+    Storage,
+    StorageOptions,
+    digest_file,
+    require_export_file,
+    write_payload,
+)
+
+MULTIPART_THRESHOLD_BYTES = 64 * 1024**2
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 60.0
+MAX_ATTEMPTS = 5  # botocore "standard" retries: throttling, 5xx and connection errors, with backoff
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
+_TRANSIENT_CODES = frozenset(
+    {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError", "ServiceUnavailable"}
+)
+_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+_HINTS = {
+    "NoSuchBucket": "create the bucket or fix the publish URI",
+    "AccessDenied": "the credentials need s3:GetObject and s3:PutObject on this key",
+    "InvalidAccessKeyId": "check AWS_ACCESS_KEY_ID / the AWS profile",
+    "SignatureDoesNotMatch": "check AWS_SECRET_ACCESS_KEY / the AWS profile",
+}
+
+
+class S3Storage(Storage):
+    """An export published as one S3 object."""
+
+    def __init__(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        read_timeout_s: float = READ_TIMEOUT_S,
+        max_attempts: int = MAX_ATTEMPTS,
+        multipart_threshold_bytes: int = MULTIPART_THRESHOLD_BYTES,
+    ) -> None:
+        try:
+            import boto3
+            from boto3.s3.transfer import TransferConfig
+            from botocore.config import Config
+        except ImportError as exc:
+            raise ExportError(
+                "S3 publishing is not configured: install boto3", hint="pip install boto3"
+            ) from exc
+        self.bucket = bucket
+        self.key = key
+        self.uri = f"s3://{bucket}/{key}"
+        config = Config(
+            connect_timeout=connect_timeout_s,
+            read_timeout=read_timeout_s,
+            retries={"max_attempts": max_attempts, "mode": "standard"},
+            # MinIO and Ceph behind a plain host name need path-style addressing; AWS takes either.
+            s3={"addressing_style": "path"} if endpoint_url else None,
+        )
+        # Our own session: boto3's default one is not safe to share between threads.
+        session = boto3.session.Session(region_name=region)
+        self._client: Any = session.client("s3", endpoint_url=endpoint_url, config=config)
+        self._transfer = TransferConfig(
+            multipart_threshold=multipart_threshold_bytes, multipart_chunksize=multipart_threshold_bytes
+        )
+
+    @classmethod
+    def from_uri(cls, uri: str, options: StorageOptions) -> S3Storage:
+        """`s3://bucket/key`; the key is taken as written (no percent-decoding, like the AWS CLI)."""
+        parts = urlsplit(uri)
+        key = parts.path.removeprefix("/")
+        problems = []
+        if not _BUCKET_NAME.fullmatch(parts.netloc):
+            problems.append(f"{parts.netloc!r} is not a valid bucket name")
+        if not key or key.endswith("/"):
+            problems.append("the key must name an object, e.g. s3://bucket/feeds/google.xml")
+        if parts.query or parts.fragment:
+            problems.append("'?' and '#' are not allowed")
+        if problems:
+            raise ExportError(f"bad publish target {uri!r}: {'; '.join(problems)}")
+        return cls(parts.netloc, key, endpoint_url=options.s3_endpoint_url, region=options.s3_region)
+
+    @property
+    def previous_key(self) -> str:
+        """Where the export replaced by the last publish is kept."""
+        return self.key + PREVIOUS_SUFFIX
+
+    def publish(self, local_path: Path, *, gzip: bool = False) -> PublishResult:
+        """Copy the live object to `<key>.previous`, then upload the complete new one under `key`."""
+        require_export_file(local_path)
+        with _payload(local_path, gzip=gzip) as (payload, size, sha256), self._errors("publish"):
+            self._copy_live_to_previous()
+            extra = {
+                "ContentType": _content_type(self.key, gzip=gzip),
+                "Metadata": {"sha256": sha256},  # lets a reader check the object without downloading it
+            }
+            self._client.upload_file(
+                str(payload), self.bucket, self.key, ExtraArgs=extra, Config=self._transfer
+            )
+            head = self._client.head_object(Bucket=self.bucket, Key=self.key)
+        return PublishResult(self.uri, size, sha256, head.get("VersionId"))
+
+    def exists(self) -> bool:
+        """Whether an object is at the key (a HEAD request)."""
+        with self._errors("check"):
+            try:
+                self._client.head_object(Bucket=self.bucket, Key=self.key)
+            except self._client.exceptions.ClientError as exc:
+                if _error_code(exc) in _NOT_FOUND_CODES:
+                    return False
+                raise
+        return True
+
+    def fetch_current(self, dest: Path) -> bool:
+        """Download the live object; multipart downloads are pinned to one ETag by s3transfer."""
+        return self._download(self.key, dest)
+
+    def fetch_previous(self, dest: Path) -> bool:
+        """Download `<key>.previous`."""
+        return self._download(self.previous_key, dest)
+
+    def cleanup_leftovers(self) -> int:
+        """Abort incomplete multipart uploads of this key and its `.previous` copy.
+
+        Only these two keys: other exports under the same prefix may be uploading right now.
+        """
+        own = {self.key, self.previous_key}
+        aborted = 0
+        with self._errors("clean up"):
+            pages = self._client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=self.key
+            )
+            for page in pages:
+                for upload in page.get("Uploads", []):
+                    if upload["Key"] in own:
+                        self._client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        aborted += 1
+        return aborted
+
+    def _copy_live_to_previous(self) -> None:
+        """Server-side copy (atomic, keeps content type and metadata); nothing to do on first publish."""
+        source = {"Bucket": self.bucket, "Key": self.key}
+        try:
+            self._client.copy_object(Bucket=self.bucket, Key=self.previous_key, CopySource=source)
+        except self._client.exceptions.ClientError as exc:
+            if _error_code(exc) not in _NOT_FOUND_CODES:
+                raise
+
+    def _download(self, key: str, dest: Path) -> bool:
+        with self._errors("download", key=key):
+            try:
+                self._client.download_file(self.bucket, key, str(dest))
+            except self._client.exceptions.ClientError as exc:
+                if _error_code(exc) in _NOT_FOUND_CODES:
+                    return False
+                raise
+        return True
+
+    @contextlib.contextmanager
+    def _errors(self, action: str, *, key: str | None = None) -> Iterator[None]:
+        """Turn boto errors into ours: transient (retry may help) or ExportError naming bucket and key."""
+        try:
+            yield
+        except FeedError:
+            raise
+        except Exception as exc:
+            raise translate_error(exc, action=action, bucket=self.bucket, key=key or self.key) from exc
+
+
+def translate_error(exc: BaseException, *, action: str, bucket: str, key: str) -> FeedError:
+    """Our error for a boto3/botocore exception; unknown exceptions are terminal."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    cause = _unwrap(exc)
+    where = f"s3://{bucket}/{key}"
+    if isinstance(cause, BotoConnectionError | HTTPClientError):
+        return TransientFeedError(f"S3 {action} of {where} failed: cannot reach S3: {cause}")
+    code = _error_code(cause)
+    status = _http_status(cause)
+    message = f"S3 {action} of {where} failed ({code or type(cause).__name__}): {cause}"
+    if code in _TRANSIENT_CODES or status == 429 or (status is not None and status >= 500):
+        return TransientFeedError(message)
+    if code == "NoSuchBucket":
+        message = f"S3 {action} of {where} failed: bucket {bucket!r} does not exist"
+    return ExportError(message, hint=_HINTS.get(code or ""))
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """boto3 wraps transfer errors; the botocore error underneath says what happened."""
+    from boto3.exceptions import RetriesExceededError, S3UploadFailedError
+
+    if isinstance(exc, RetriesExceededError) and exc.last_exception is not None:
+        return _unwrap(exc.last_exception)
+    if isinstance(exc, S3UploadFailedError) and exc.__context__ is not None:
+        return _unwrap(exc.__context__)  # raised inside `except ClientError`, without `from`
+    return exc
+
+
+def _error_code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+def _http_status(exc: BaseException) -> int | None:
+    response = getattr(exc, "response", None)
+    return response.get("ResponseMetadata", {}).get("HTTPStatusCode") if isinstance(response, dict) else None
+
+
+def _content_type(key: str, *, gzip: bool) -> str:
+    """gzip is the content, not a transfer encoding: no Content-Encoding, so clients keep the .gz bytes."""
+    if gzip:
+        return "application/gzip"
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+@contextlib.contextmanager
+def _payload(local_path: Path, *, gzip: bool) -> Iterator[tuple[Path, int, str]]:
+    """The file to upload with its size and sha256: the export itself, or a gzip of it beside it."""
+    if not gzip:
+        yield (local_path, *digest_file(local_path))
+        return
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".gz", dir=local_path.parent)
+    packed = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            size, sha256 = write_payload(local_path, out, gzip=True)
+        yield packed, size, sha256
+    finally:
+        packed.unlink(missing_ok=True)
