@@ -33,9 +33,16 @@ class FeedError(Exception):
 
 
 class TransientFeedError(FeedError):
-    """A failure that may go away on retry (network, 5xx, throttling)."""
+    """A failure that may go away on retry (network, 5xx, throttling).
+
+    `retry_after` is the server's own wish in seconds (HTTP Retry-After), for the retry schedule.
+    """
 
     transient = True
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
 
 
 class SourceError(FeedError):

@@ -1,71 +1,458 @@
 """Bring a source (local path or http(s) URL) onto local disk as plain, decompressed bytes.
 
-gzip is inflated by us under a byte cap (a gzip bomb stops at the cap), never handed to lxml as a
-path or URL.
+gzip (a `Content-Encoding: gzip` response or a body starting with the gzip magic bytes) is inflated
+by us under a byte cap, so a gzip bomb stops at the cap; it is never handed to lxml as a path or URL.
+A ZIP archive holding exactly one file is unpacked under the same cap. Every file is written under a
+temporary name and renamed when complete, so a failed fetch leaves nothing in the workspace.
+
+SSRF: the host of every hop (redirects are followed here, not by httpx) is resolved once, every
+address it resolves to is checked, and the request goes to that checked address (see `_pin`).
 """
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import hashlib
+import io
+import ipaddress
+import os
+import re
 import shutil
+import socket
+import time
+import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
+from typing import IO, Any, Protocol, cast
+from urllib.parse import urljoin, urlsplit
 
-from feeds.errors import SourceError
+import httpx
+
+from feeds.errors import SourceError, TransientFeedError
 
 GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
 MAX_FEED_BYTES = 4 * 1024**3
 COPY_BLOCK_BYTES = 1024 * 1024
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _user_agent() -> str:
+    try:
+        version = metadata.version("feedhub")
+    except metadata.PackageNotFoundError:
+        version = "dev"
+    return f"Feedhub/{version}"
+
+
+USER_AGENT = _user_agent()
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits of one fetch; the application fills it from FEEDHUB_FETCH_* and FEEDHUB_MAX_FEED_BYTES."""
+
+    timeout_s: float = 30.0  # connect and each read
+    deadline_s: float = 600.0  # the whole fetch, redirects included
+    max_bytes: int = MAX_FEED_BYTES  # decompressed
+    allow_private: bool = False  # loopback, private, link-local, ... addresses
+    max_redirects: int = 5
 
 
 @dataclass(frozen=True)
 class FetchedSource:
-    """A source on local disk, ready for the parsers."""
+    """A source on local disk, ready for the parsers.
+
+    When `unchanged` (the server answered 304 Not Modified) nothing was written: `path` names where
+    the file would be, and the caller reuses its previous run's result.
+    """
 
     path: Path
     sha256: str
     size: int
     etag: str | None = None
     last_modified: str | None = None
-    unchanged: bool = False  # the server answered 304 Not Modified
+    unchanged: bool = False
+    content_type: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _Peekable(_Readable, Protocol):
+    def peek(self, size: int, /) -> bytes: ...
+
+
+# ---------------------------------------------------------------------------------------------- entry
+
+
+def fetch_source(
+    source: str,
+    workspace: Path,
+    *,
+    policy: FetchPolicy = FetchPolicy(),
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FetchedSource:
+    """Fetch a local path or an http(s) URL into `workspace`; other URL schemes are refused."""
+    if source.lower().startswith(("http://", "https://")):
+        return fetch_http(source, workspace, policy=policy, etag=etag, last_modified=last_modified)
+    if _SCHEME.match(source) and not re.match(r"^[A-Za-z]:[\\/]", source):  # C:\feed.xml is a path
+        raise SourceError(
+            f"unsupported source {source!r}: only http://, https:// and local paths are fetched",
+            hint="for a local file give its path without file://",
+        )
+    return fetch_local(Path(source), workspace, max_bytes=policy.max_bytes)
 
 
 def fetch_local(path: Path, workspace: Path, *, max_bytes: int = MAX_FEED_BYTES) -> FetchedSource:
-    """A local file; gzip is inflated into the workspace under `max_bytes`."""
+    """A local file; gzip and single-file ZIP are unpacked into the workspace under `max_bytes`."""
     if not path.is_file():
         raise SourceError(f"no such file: {path}")
     with open(path, "rb") as handle:
-        magic = handle.read(2)
-    if magic != GZIP_MAGIC:
-        return FetchedSource(path, _sha256_file(path), path.stat().st_size)
-    workspace.mkdir(parents=True, exist_ok=True)
-    target = workspace / (path.name.removesuffix(".gz") or "source")
-    with gzip.open(path, "rb") as src, open(target, "wb") as dst:
-        digest, size = copy_capped(src, dst, max_bytes=max_bytes, what=str(path))
+        magic = handle.peek(4)[:4]
+        if not magic.startswith(GZIP_MAGIC) and magic != ZIP_MAGIC:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise _too_big(str(path), max_bytes)
+            return FetchedSource(path, _sha256_file(path), size)
+        workspace.mkdir(parents=True, exist_ok=True)
+        target = workspace / _file_name(path.name)
+        digest, size = store_stream(handle, target, max_bytes=max_bytes, what=str(path))
     return FetchedSource(target, digest, size)
 
 
-def copy_capped(src, dst, *, max_bytes: int, what: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+# ---------------------------------------------------------------------------------------------- HTTP
+
+
+def fetch_http(
+    url: str,
+    workspace: Path,
+    *,
+    policy: FetchPolicy = FetchPolicy(),
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FetchedSource:
+    """Download `url` (following up to `policy.max_redirects` checked redirects) into `workspace`."""
+    deadline = time.monotonic() + policy.deadline_s
+    headers = {"Accept-Encoding": "gzip", "Accept": "application/xml, text/xml, text/csv, */*;q=0.8"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    # trust_env=False: an HTTP(S)_PROXY from the environment would connect elsewhere than where we checked.
+    with httpx.Client(headers={"User-Agent": USER_AGENT}, trust_env=False, follow_redirects=False) as client:
+        for _ in range(policy.max_redirects + 1):
+            with _request(client, url, headers, policy, deadline) as response:
+                if response.status_code in REDIRECT_CODES and "location" in response.headers:
+                    url = _next_hop(url, response.headers["location"])
+                    continue
+                return _receive(response, url, workspace, policy, deadline)
+    raise SourceError(f"more than {policy.max_redirects} redirects, the last to {_redact(url)}")
+
+
+@contextmanager
+def _request(
+    client: httpx.Client, url: str, headers: dict[str, str], policy: FetchPolicy, deadline: float
+) -> Iterator[httpx.Response]:
+    """One checked, pinned GET whose body is left unread; httpx errors become ours."""
+    target = _pin(url, policy.allow_private)
+    timeout = max(0.001, min(policy.timeout_s, deadline - time.monotonic()))
+    try:
+        with client.stream(
+            "GET",
+            target.url,
+            headers={**headers, "Host": target.host_header},
+            extensions={"sni_hostname": target.hostname} if target.tls else None,
+            timeout=httpx.Timeout(timeout),
+        ) as response:
+            yield response
+    except httpx.TimeoutException as exc:
+        raise TransientFeedError(f"{_redact(url)} timed out ({type(exc).__name__})") from exc
+    except httpx.TransportError as exc:  # connection refused or reset, TLS failure, broken HTTP
+        raise TransientFeedError(f"cannot download {_redact(url)}: {type(exc).__name__}: {exc}") from exc
+
+
+def _receive(
+    response: httpx.Response, url: str, workspace: Path, policy: FetchPolicy, deadline: float
+) -> FetchedSource:
+    """Turn a final (non-redirect) response into a file in the workspace, or the right error."""
+    _check_status(response, url)
+    headers = response.headers
+    validators = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+    target = workspace / _file_name(urlsplit(url).path.rsplit("/", 1)[-1])
+    if response.status_code == 304:
+        return FetchedSource(target, "", 0, unchanged=True, **validators)
+    content_type = response.headers.get("content-type")
+    warnings = _content_warnings(content_type)
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > policy.max_bytes:
+        raise _too_big(_redact(url), policy.max_bytes)
+    body: _Peekable = io.BufferedReader(_ChunkReader(response.iter_raw(), deadline, url))
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        body = _gunzip(body)
+    elif encoding not in ("identity", ""):
+        raise SourceError(f"{_redact(url)} is sent with Content-Encoding {encoding!r}; Feedhub reads gzip")
+    workspace.mkdir(parents=True, exist_ok=True)
+    digest, size = store_stream(body, target, max_bytes=policy.max_bytes, what=_redact(url))
+    return FetchedSource(target, digest, size, content_type=content_type, warnings=warnings, **validators)
+
+
+def _check_status(response: httpx.Response, url: str) -> None:
+    """Map HTTP errors: throttling, timeouts and 5xx may pass (transient); other 4xx will not."""
+    status = response.status_code
+    if status in (408, 429) or status >= 500:
+        raise TransientFeedError(
+            f"{_redact(url)} answered HTTP {status} {response.reason_phrase}",
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
+    if status >= 400:
+        hint = {401: "the feed needs a login", 403: "the server refuses Feedhub; is the feed public?",
+                404: "check the feed URL", 410: "the feed was removed"}.get(status, "check the feed URL")
+        raise SourceError(f"{_redact(url)} answered HTTP {status} {response.reason_phrase}", hint=hint)
+    if 300 <= status < 400 and status != 304:
+        raise SourceError(f"{_redact(url)} answered HTTP {status} without a usable Location header")
+
+
+def _content_warnings(content_type: str | None) -> tuple[str, ...]:
+    """A text/html answer is usually a login or error page; the parser refuses it, this says why early."""
+    if content_type and content_type.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml"):
+        return (f"the server says the feed is {content_type!r}, which is usually a web page, not a feed",)
+    return ()
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _next_hop(url: str, location: str) -> str:
+    """The absolute URL of a redirect; only http(s) may follow (no file://, ftp://, gopher://)."""
+    target = urljoin(url, location.strip())
+    if urlsplit(target).scheme.lower() not in ("http", "https"):
+        raise SourceError(f"{_redact(url)} redirects to {_redact(target)}; only http(s) is followed")
+    return target
+
+
+class _ChunkReader(io.RawIOBase):
+    """A file-like view of httpx's raw chunks for gzip and the capped copy; enforces the deadline."""
+
+    def __init__(self, chunks: Iterator[bytes], deadline: float, url: str) -> None:
+        self._chunks = chunks
+        self._deadline = deadline
+        self._url = url
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if not self._pending:
+            if time.monotonic() > self._deadline:
+                raise TransientFeedError(f"{_redact(self._url)} took longer than the fetch deadline; stopped")
+            self._pending = next(self._chunks, b"")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+# ---------------------------------------------------------------------------------------------- SSRF
+
+
+@dataclass(frozen=True)
+class _Pinned:
+    url: str  # the request URL with the host replaced by the checked IP address
+    host_header: str  # the original host[:port], sent as Host
+    hostname: str  # the original host name, for TLS (SNI and certificate check)
+    tls: bool
+
+
+def _pin(url: str, allow_private: bool) -> _Pinned:
+    """Resolve the URL's host once, check every address, and aim the request at the first one.
+
+    Why pin in the URL instead of checking and then letting httpx connect by name: a second DNS
+    lookup could answer differently (DNS rebinding), so the address we connect to must be the one we
+    checked. httpx keeps TLS honest through the `sni_hostname` extension: SNI and the certificate are
+    checked against the original host name, not the IP address. Proxies from the environment are off.
+    """
+    parsed = httpx.URL(url)
+    if not parsed.host:
+        raise SourceError(f"{_redact(url)} has no host name")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    addresses = _resolve(parsed.host, port)
+    if not allow_private:
+        for address in addresses:
+            if not is_public_address(address):
+                raise SourceError(
+                    f"{_redact(url)} resolves to {address}, a private or reserved address; refused",
+                    hint="feeds come from public addresses; FEEDHUB_ALLOW_PRIVATE_SOURCES=true allows others",
+                )
+    pinned = parsed.copy_with(host=str(addresses[0]))
+    return _Pinned(str(pinned), parsed.netloc.decode("ascii"), parsed.host, parsed.scheme == "https")
+
+
+def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address of `host`; a name that does not exist is terminal, a resolver hiccup is transient."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        if exc.errno in (socket.EAI_AGAIN, getattr(socket, "EAI_SYSTEM", None)):
+            raise TransientFeedError(f"cannot resolve {host!r} now: {exc}") from exc
+        raise SourceError(f"unknown host {host!r}: {exc}", hint="check the feed URL") from exc
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses:
+        raise SourceError(f"unknown host {host!r}")
+    return addresses
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for globally routable unicast addresses; IPv6 forms embedding an IPv4 address are judged by it."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public_address(embedded)
+    refused = (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
+               or address.is_reserved or address.is_unspecified)
+    return address.is_global and not refused
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+
+def store_stream(source: _Peekable, target: Path, *, max_bytes: int, what: str) -> tuple[str, int]:
+    """Write the decompressed bytes of `source` to `target` (via a temporary name); return sha256 and size.
+
+    gzip is recognised by its magic bytes and inflated on the fly, ZIP is spooled to disk (it needs
+    random access) and its only member unpacked. Both are capped at `max_bytes` of output.
+    """
+    magic = _peek(source, 4, what)
+    if magic == ZIP_MAGIC:
+        with _temporary(target.with_name(target.name + ".zip")) as archive:
+            with open(archive, "wb") as out:
+                copy_capped(source, out, max_bytes=max_bytes, what=what)
+            return _unzip_one(archive, target, max_bytes=max_bytes, what=what)
+    reader: _Readable = _gunzip(source) if magic.startswith(GZIP_MAGIC) else source
+    with _temporary(target) as part:
+        with open(part, "wb") as out:
+            result = copy_capped(reader, out, max_bytes=max_bytes, what=what)
+        os.replace(part, target)
+    return result
+
+
+def _unzip_one(archive: Path, target: Path, *, max_bytes: int, what: str) -> tuple[str, int]:
+    """Unpack a ZIP that holds exactly one file; anything else is refused with the list of names."""
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            files = [info for info in bundle.infolist() if not info.is_dir()]
+            if len(files) != 1:
+                names = ", ".join(info.filename for info in files[:5]) or "nothing"
+                raise SourceError(
+                    f"{what} is a ZIP archive with {len(files)} files ({names}); Feedhub reads one",
+                    hint="serve the feed itself, or a ZIP or gzip of that one file",
+                )
+            with bundle.open(files[0]) as member, _temporary(target) as part:
+                with open(part, "wb") as out:
+                    result = copy_capped(member, out, max_bytes=max_bytes, what=what)
+                os.replace(part, target)
+    except (zipfile.BadZipFile, NotImplementedError) as exc:
+        raise SourceError(f"{what} is not a readable ZIP archive: {exc}") from exc
+    return result
+
+
+def _gunzip(source: _Peekable) -> gzip.GzipFile:
+    """A streaming gzip reader over `source` (multi-member files and the CRC check included)."""
+    return gzip.GzipFile(fileobj=cast(Any, source), mode="rb")
+
+
+def _peek(source: _Peekable, size: int, what: str) -> bytes:
+    try:
+        return bytes(source.peek(size)[:size])
+    except (OSError, EOFError, zlib.error) as exc:  # Content-Encoding: gzip on a body that is not gzip
+        raise SourceError(f"{what} is not a valid gzip stream: {exc}") from exc
+
+
+@contextmanager
+def _temporary(path: Path) -> Iterator[Path]:
+    """A hidden `.part` name next to `path`, removed whatever happens (after a rename it is gone already)."""
+    part = path.with_name(f".{path.name}.part")
+    try:
+        yield part
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def copy_capped(src: _Readable, dst: IO[bytes], *, max_bytes: int, what: str) -> tuple[str, int]:
     """Copy a stream, hashing it, and stop with a clear error past `max_bytes`."""
     digest = hashlib.sha256()
     size = 0
-    try:
-        while block := src.read(COPY_BLOCK_BYTES):
-            size += len(block)
-            if size > max_bytes:
-                raise SourceError(
-                    f"{what} is larger than {max_bytes:,} bytes once decompressed; refused",
-                    hint="raise FEEDHUB_MAX_FEED_BYTES if the feed is really that big",
-                )
-            digest.update(block)
-            dst.write(block)
-    except (OSError, EOFError, zlib.error) as exc:
-        if isinstance(exc, SourceError):
-            raise
-        raise SourceError(f"{what} is not a valid gzip file or ends early: {exc}") from exc
+    while block := _read(src, what):
+        size += len(block)
+        if size > max_bytes:
+            raise _too_big(what, max_bytes)
+        digest.update(block)
+        dst.write(block)
     return digest.hexdigest(), size
+
+
+def _read(src: _Readable, what: str) -> bytes:
+    """One block; decompression errors become a SourceError (disk errors on writing stay OSError)."""
+    try:
+        return src.read(COPY_BLOCK_BYTES)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(f"{what} is not a valid gzip/ZIP file or ends early: {exc}") from exc
+
+
+def _too_big(what: str, max_bytes: int) -> SourceError:
+    return SourceError(
+        f"{what} is larger than {max_bytes:,} bytes once decompressed; refused",
+        hint="raise FEEDHUB_MAX_FEED_BYTES if the feed is really that big",
+    )
+
+
+def _file_name(name: str) -> str:
+    """A safe workspace file name from a path or URL: no directories, no dots in front, no .gz/.zip."""
+    name = _SAFE_NAME.sub("_", name).lstrip(".")
+    for suffix in (".gz", ".zip"):
+        name = name.removesuffix(suffix)
+    return name or "source"
+
+
+def _redact(url: str) -> str:
+    """The URL without user:password and without the query (feed URLs often carry access tokens)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
 
 
 def _sha256_file(path: Path) -> str:
