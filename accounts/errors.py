@@ -6,6 +6,7 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     ├── NoShopAccess                 no such shop, or the actor may not do this (one error: nothing leaks)
     ├── ProjectNotFound              no such project, or not visible to the actor
     ├── UserError
+    │   ├── InvalidEmail             not an email address
     │   ├── EmailTaken               an account with this email exists
     │   ├── UserNotFound             no account with this email (sign-up is free)
     │   ├── InvalidCredentials       wrong email or password
@@ -23,6 +24,7 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     │   ├── TransferPending          the shop already has a pending transfer
     │   └── TransferInvalid          unknown, decided or expired transfer, or not the recipient (reason)
     ├── ShopStateError               e.g. restoring after the grace period (reason)
+    ├── InvalidName                  an empty or too long shop or project name
     ├── BillingError
     │   ├── UnknownBillingPeriod     a period key nobody configured (name, known)
     │   ├── PeriodAlreadyInvoiced    the period overlaps an existing invoice
@@ -65,6 +67,14 @@ class ProjectNotFound(AccountsError):
 
 class UserError(AccountsError):
     """A problem with an account."""
+
+
+class InvalidEmail(UserError):
+    """Not something an email can be sent to."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"not an email address: {email!r}")
+        self.email = email
 
 
 class EmailTaken(UserError):
@@ -196,6 +206,16 @@ class ShopStateError(AccountsError):
         super().__init__(f"shop {shop_id}: {reason}")
         self.shop_id = shop_id
         self.reason = reason
+
+
+class InvalidName(AccountsError):
+    """Names are trimmed, must not be empty and must fit their column."""
+
+    def __init__(self, kind: str, name: str, max_length: int) -> None:
+        super().__init__(f"a {kind} name must have 1 to {max_length} characters, not {name!r}")
+        self.kind = kind
+        self.name = name
+        self.max_length = max_length
 
 
 class BillingError(AccountsError):

@@ -181,7 +181,9 @@ class Transfer(Base):
     from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[TransferStatus] = mapped_column(enum_column(TransferStatus), default=TransferStatus.PENDING)
+    status: Mapped[TransferStatus] = mapped_column(
+        enum_column(TransferStatus), default=TransferStatus.PENDING
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,43 @@
+"""The audit log: who did what to which shop, and when. Services write it; owners read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accounts.access import access_shop
+from accounts.models import AuditEntry, User
+from accounts.roles import Action
+
+
+def record(session: Session, *, shop_id: int, actor: User | None, action: str, **details: Any) -> None:
+    """Append one entry in the caller's transaction, so it commits (or not) with the change."""
+    session.add(
+        AuditEntry(shop_id=shop_id, actor_id=actor.id if actor else None, action=action, details=details)
+    )
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """One audit entry as shown to an owner."""
+
+    at: datetime
+    actor_email: str | None
+    action: str
+    details: dict[str, Any]
+
+
+def list_audit(session: Session, actor: User, shop_id: int) -> list[AuditView]:
+    """The shop's audit log, oldest first (owner only)."""
+    access_shop(session, actor, shop_id, Action.VIEW_AUDIT)
+    rows = session.execute(
+        select(AuditEntry, User.email)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(AuditEntry.shop_id == shop_id)
+        .order_by(AuditEntry.id)
+    )
+    return [AuditView(entry.created_at, email, entry.action, entry.details) for entry, email in rows]

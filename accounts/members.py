@@ -1,0 +1,88 @@
+"""Members of a shop: who sees whom, changing levels, removing, leaving.
+
+The owner is not a member (it is a column on the shop), so none of these can leave a shop ownerless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accounts import audit
+from accounts.access import access_shop
+from accounts.errors import LevelNotGrantable, MemberNotFound, OwnerCannotLeave
+from accounts.models import Membership, Shop, User
+from accounts.roles import Action, Level, can_grant
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """One line of the member list."""
+
+    user_id: int
+    email: str
+    level: Level
+
+
+def list_members(session: Session, actor: User, shop_id: int) -> list[MemberView]:
+    """The owner first, then members by email; below owner only the owner and yourself are shown."""
+    shop, level = access_shop(session, actor, shop_id, Action.VIEW_MEMBERS)
+    owner_email = session.scalars(select(User.email).where(User.id == shop.owner_id)).one()
+    query = select(Membership.user_id, User.email, Membership.level).join(User, User.id == Membership.user_id)
+    query = query.where(Membership.shop_id == shop.id).order_by(User.email)
+    if level < Level.OWNER:
+        query = query.where(Membership.user_id == actor.id)
+    members = [MemberView(user_id, email, lvl) for user_id, email, lvl in session.execute(query)]
+    return [MemberView(shop.owner_id, owner_email, Level.OWNER), *members]
+
+
+def change_member_level(
+    session: Session, actor: User, shop_id: int, user_id: int, level: Level
+) -> Membership:
+    """Set a member's level; owner is never granted this way (transfer the shop instead)."""
+    shop, actor_level = access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS, lock=True)
+    if not can_grant(actor_level, level):
+        raise LevelNotGrantable(level.label, actor_level.label)
+    membership = _membership(session, shop, user_id)
+    old, membership.level = membership.level, level
+    audit.record(
+        session,
+        shop_id=shop.id,
+        actor=actor,
+        action="member.level_changed",
+        user_id=user_id,
+        old=old.label,
+        new=level.label,
+    )
+    return membership
+
+
+def remove_member(session: Session, actor: User, shop_id: int, user_id: int) -> None:
+    """Take a member's access away (owner); the owner cannot be removed."""
+    shop = access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS, lock=True).shop
+    membership = _membership(session, shop, user_id)
+    session.delete(membership)
+    audit.record(session, shop_id=shop.id, actor=actor, action="member.removed", user_id=user_id)
+
+
+def leave_shop(session: Session, actor: User, shop_id: int) -> None:
+    """Give up your own access; the owner must transfer the shop first."""
+    shop = access_shop(session, actor, shop_id, Action.VIEW, lock=True).shop
+    membership = _membership(session, shop, actor.id)
+    session.delete(membership)
+    audit.record(session, shop_id=shop.id, actor=actor, action="member.left")
+
+
+def _membership(session: Session, shop: Shop, user_id: int) -> Membership:
+    if user_id == shop.owner_id:
+        raise OwnerCannotLeave(shop.id)
+    membership = session.scalars(
+        select(Membership)
+        .where(Membership.shop_id == shop.id, Membership.user_id == user_id)
+        .with_for_update()
+    ).one_or_none()
+    if membership is None:
+        raise MemberNotFound(shop.id, user_id)
+    return membership

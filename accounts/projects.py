@@ -1,0 +1,141 @@
+"""Projects of a shop and their append-only revisions.
+
+Every save is a new revision (author, time, number); nothing is edited in place, so each change has
+a history and a rollback is just a new revision that copies an old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from accounts import audit
+from accounts.access import access_shop
+from accounts.errors import NoShopAccess, ProjectExists, ProjectNotFound, RevisionNotFound
+from accounts.models import Project, ProjectRevision, User
+from accounts.roles import Action
+from accounts.shops import clean_name
+from feeds.project import ProjectSpec
+
+
+def create_project(session: Session, actor: User, shop_id: int, *, name: str, spec: ProjectSpec) -> Project:
+    """A new project whose first revision is `spec` (write)."""
+    shop = access_shop(session, actor, shop_id, Action.EDIT_FEEDS).shop
+    project = Project(shop_id=shop.id, name=clean_name("project", name), head=0)
+    session.add(project)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise ProjectExists(shop.id, project.name) from exc
+    _append(session, actor, project, spec, note="created")
+    return project
+
+
+def save_revision(
+    session: Session, actor: User, project_id: int, spec: ProjectSpec, *, note: str = ""
+) -> int:
+    """Append `spec` as the new current revision (write); returns its number."""
+    project = access_project(session, actor, project_id, Action.EDIT_FEEDS, lock=True)
+    return _append(session, actor, project, spec, note=note)
+
+
+def rollback_project(session: Session, actor: User, project_id: int, number: int) -> int:
+    """Make revision `number` current again by appending a copy of it (write)."""
+    project = access_project(session, actor, project_id, Action.EDIT_FEEDS, lock=True)
+    old = _revision(session, project, number)
+    spec = ProjectSpec.model_validate(old.spec)
+    return _append(session, actor, project, spec, note=f"rollback to revision {number}")
+
+
+def get_current_spec(session: Session, actor: User, project_id: int) -> ProjectSpec:
+    """The spec of the current revision (read)."""
+    project = access_project(session, actor, project_id, Action.VIEW)
+    return ProjectSpec.model_validate(_revision(session, project, project.head).spec)
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    """One entry of a project's history."""
+
+    number: int
+    author_email: str
+    created_at: datetime
+    note: str
+    spec: ProjectSpec
+
+
+def list_history(session: Session, actor: User, project_id: int) -> list[RevisionView]:
+    """All revisions, newest first (read)."""
+    project = access_project(session, actor, project_id, Action.VIEW)
+    rows = session.execute(
+        select(ProjectRevision, User.email)
+        .join(User, User.id == ProjectRevision.author_id)
+        .where(ProjectRevision.project_id == project.id)
+        .order_by(ProjectRevision.number.desc())
+    )
+    return [
+        RevisionView(rev.number, email, rev.created_at, rev.note, ProjectSpec.model_validate(rev.spec))
+        for rev, email in rows
+    ]
+
+
+def list_projects(session: Session, actor: User, shop_id: int) -> list[Project]:
+    """The shop's projects by name (read)."""
+    access_shop(session, actor, shop_id, Action.VIEW)
+    return list(session.scalars(select(Project).where(Project.shop_id == shop_id).order_by(Project.name)))
+
+
+def access_project(
+    session: Session, actor: User, project_id: int, action: Action, *, lock: bool = False
+) -> Project:
+    """The project if the actor may `action` its shop; `lock` serializes revision numbering."""
+    project = session.get(Project, project_id)
+    if project is None:
+        raise ProjectNotFound(project_id)
+    try:
+        access_shop(session, actor, project.shop_id, action)
+    except NoShopAccess as exc:  # a refused project must look like a missing one
+        raise ProjectNotFound(project_id) from exc
+    if lock:
+        session.refresh(project, with_for_update=True)
+    return project
+
+
+def _append(session: Session, actor: User, project: Project, spec: ProjectSpec, *, note: str) -> int:
+    project.head += 1
+    session.add(
+        ProjectRevision(
+            project_id=project.id,
+            number=project.head,
+            spec=spec.model_dump(mode="json"),
+            author_id=actor.id,
+            note=note[:200],
+        )
+    )
+    audit.record(
+        session,
+        shop_id=project.shop_id,
+        actor=actor,
+        action="project.revision",
+        project=project.name,
+        number=project.head,
+        note=note,
+    )
+    session.flush()
+    return project.head
+
+
+def _revision(session: Session, project: Project, number: int) -> ProjectRevision:
+    revision = session.scalars(
+        select(ProjectRevision).where(
+            ProjectRevision.project_id == project.id, ProjectRevision.number == number
+        )
+    ).one_or_none()
+    if revision is None:
+        raise RevisionNotFound(project.id, number)
+    return revision
