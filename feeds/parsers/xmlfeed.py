@@ -133,30 +133,42 @@ class XmlFeedParser:
         info.encoding = (self._encoding or first_item.getroottree().docinfo.encoding or "utf-8").lower()
 
     def _product(self, elem: etree._Element) -> Product:
-        node = self._element(elem)
-        return Product(node.name, node.text, node.attrs, node.children, line=elem.sourceline)
+        children, text = self._children(elem)
+        return Product(self._name(elem), text, self._attrs(elem), children, line=elem.sourceline)
 
-    def _element(self, elem: etree._Element) -> Element:
-        children = [self._element(child) for child in elem if isinstance(child.tag, str)]
-        text = elem.text or ""
-        if children:
-            if text.strip() or any(child.tail and child.tail.strip() for child in elem):
-                return Element(self._name(elem), _inner_xml(elem), self._attrs(elem))  # mixed content: keep as text
-            text = ""
-        return Element(self._name(elem), text, self._attrs(elem), children)
+    def _children(self, elem: etree._Element) -> tuple[list[Element], str]:
+        """The hot path of every import: one pass over the children, each property read once.
+
+        Comments, processing instructions and entity references never reach here: the safe
+        parser removes the first two and refuses documents that declare entities.
+        """
+        children: list[Element] = []
+        mixed = False
+        names, convert = self._names, self._children
+        for child in elem:
+            tag = child.tag
+            grandchildren, text = convert(child) if len(child) else ([], child.text or "")
+            items = child.items()
+            children.append(Element(names.get(tag) or self._name(child), text,
+                                    self._attrs(child) if items else {}, grandchildren))
+            tail = child.tail
+            if tail and not mixed and not tail.isspace():
+                mixed = True
+        if not children:
+            return children, elem.text or ""
+        text = elem.text
+        if mixed or (text and not text.isspace()):
+            return [], _inner_xml(elem)  # mixed content (e.g. raw HTML): kept whole, as text
+        return children, ""
 
     def _attrs(self, elem: etree._Element) -> dict[str, str]:
-        if not elem.attrib:
-            return {}
-        return {self._attr_name(k, elem): v for k, v in elem.attrib.items()}
+        return {self._attr_name(k, elem): v for k, v in elem.items()}
 
     def _name(self, elem: etree._Element) -> str:
-        tag = elem.tag
-        name = self._names.get(tag)
+        name = self._names.get(elem.tag)
         if name is None:
-            qname = etree.QName(tag)
-            name = f"{elem.prefix}:{qname.localname}" if elem.prefix else qname.localname
-            self._names[tag] = name
+            local = etree.QName(elem.tag).localname
+            name = self._names[elem.tag] = f"{elem.prefix}:{local}" if elem.prefix else local
         return name
 
     @staticmethod

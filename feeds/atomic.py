@@ -1,0 +1,53 @@
+"""Replace a file all at once: write a temporary sibling, fsync, rename. Readers see old or new, never half."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+TEMP_PREFIX = ".feedhub-tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path next to `target`; on success it replaces `target`, on error it is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+        _fsync_dir(target.parent)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_text(target: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """Like `atomic_path`, with the temporary file opened for text writing."""
+    with atomic_path(target) as temp, open(temp, "w", encoding=encoding, newline="") as handle:
+        yield handle
+
+
+def remove_leftovers(folder: Path) -> int:
+    """Delete temporary files a crashed run left in `folder`; return how many."""
+    removed = 0
+    for leftover in folder.glob(f"{TEMP_PREFIX}*"):
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
