@@ -65,3 +65,16 @@ def places_of(step: Decimal) -> int:
     """Decimal places a rounding step implies: 0.01 -> 2, 0.5 -> 1, 1 or 10 -> 0."""
     exponent = step.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def number_span(text: str) -> tuple[int, int, Decimal] | None:
+    """Where the first number sits in `text` (start, end) and its value, to rewrite it in place."""
+    match = _NUMBER.search(text)
+    if match is None:
+        return None
+    value = parse_number(match.group())
+    if value is None:
+        return None
+    raw = match.group()
+    end = match.start() + len(raw.rstrip(" \u00a0\u202f'.,"))
+    return match.start(), end, value

@@ -1,0 +1,257 @@
+"""RuleSet: a whole rule list validated at once, compiled once, applied chunk by chunk.
+
+Order of work: validate every variable, saved query and rule (collecting every problem) ->
+raise one ConfigError listing them all -> only then I/O (data files) -> apply per chunk.
+Rules run in list order, each seeing what earlier rules wrote; hide rules run after all others
+whatever their place in the list, and a hidden product gets no further rules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from feeds.errors import ConfigError, QuerySyntaxError, RuleError
+from feeds.model import Product
+from feeds.transforms.failure import ProductFailure
+from feeds.transforms.query import Query
+from feeds.transforms.rules.base import (
+    ProductError,
+    Rule,
+    RuleRun,
+    RuleStats,
+    SpecContext,
+    SpecProblems,
+    SpecReader,
+)
+from feeds.transforms.rules.registry import HIDING, RULE_TYPES
+from feeds.transforms.safe_regex import PatternError
+from feeds.transforms.template import Variable
+
+COMMON_FIELDS = ("type", "name", "enabled", "query", "queries", "else", "id", "comment")
+MAX_STORED_ERRORS = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class BoundRule:
+    """One enabled rule with its selection: `queries` (any of them; none = all products) and an ELSE rule."""
+
+    index: int  # 1-based position in the user's list
+    type: str
+    name: str
+    rule: Rule
+    queries: tuple[Query, ...] = ()
+    else_rule: Rule | None = None
+
+    @property
+    def query_text(self) -> str:
+        """The selection as the user wrote it, for traces."""
+        return " OR ".join(f"({q.text})" for q in self.queries) if self.queries else "all products"
+
+
+class RuleSet:
+    """A validated, compiled rule list; `apply(chunk)` returns the products that stay visible."""
+
+    def __init__(self, rules: list[BoundRule]) -> None:
+        self.rules = [r for r in rules if r.type != HIDING] + [r for r in rules if r.type == HIDING]
+        self.stats = [RuleStats(r.index, r.type, r.name) for r in self.rules]
+        self._stats_by_rule = {id(r): s for r, s in zip(self.rules, self.stats, strict=True)}
+        self.errors: list[ProductError] = []
+        self.error_count = 0
+        self.hidden_count = 0
+
+    @classmethod
+    def from_file(cls, path: Path, *, allow_private_urls: bool = False) -> RuleSet:
+        """A JSON file: a list of rules, or {"rules": [...], "queries": {...}, "variables": {...}}."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError([f"cannot read rules file {str(path)!r}: {exc.strerror}"]) from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError([f"rules file {str(path)!r} is not valid JSON: {exc}"]) from exc
+        if isinstance(data, list):
+            data = {"rules": data}
+        if not isinstance(data, dict) or not set(data) <= {"rules", "queries", "variables"}:
+            raise ConfigError(
+                ["a rules file holds a list of rules or an object with rules, queries, variables"]
+            )
+        return cls.from_spec(
+            rules=data.get("rules", []),
+            queries=data.get("queries", {}),
+            variables=data.get("variables", {}),
+            base_dir=Path(path).parent,
+            allow_private_urls=allow_private_urls,
+        )
+
+    @classmethod
+    def from_spec(
+        cls,
+        rules: list[dict[str, Any]],
+        queries: dict[str, str] | None = None,
+        variables: dict[str, Any] | None = None,
+        *,
+        base_dir: Path | None = None,
+        allow_private_urls: bool = False,
+    ) -> RuleSet:
+        """Validate everything (raising one ConfigError with every problem), then prepare data files."""
+        problems: list[str] = []
+        compiled_variables = _variables(variables or {}, problems)
+        compiled_queries = _queries(queries or {}, problems)
+        ctx = SpecContext(compiled_variables, compiled_queries, base_dir or Path("."), allow_private_urls)
+        if not isinstance(rules, list):
+            problems.append("rules must be a list")
+            rules = []
+        bound = [b for i, spec in enumerate(rules, 1) if (b := _bind(i, spec, ctx, problems)) is not None]
+        if problems:
+            raise ConfigError(problems)
+        return cls([_prepared(b, ctx) for b in bound])
+
+    def apply(self, chunk: list[Product]) -> list[Product]:
+        """Apply every rule to the chunk in place; return the products not hidden."""
+        hidden: dict[int, int] = {}
+        for bound in self.rules:
+            live = [p for p in chunk if id(p) not in hidden] if hidden else chunk
+            self.run_rule(bound, live, hidden)
+        self.hidden_count += len(hidden)
+        return [p for p in chunk if id(p) not in hidden] if hidden else chunk
+
+    def run_rule(self, bound: BoundRule, products: list[Product], hidden: dict[int, int]) -> None:
+        """One rule over some products (trace and preview call this too: there is one engine)."""
+        stats = self._stats_by_rule[id(bound)]
+        run = RuleRun(stats, self._record, hidden)
+        selected, others = self._select(bound, products, run)
+        stats.selected += len(selected)
+        if selected:
+            bound.rule.apply(selected, run)
+        if bound.else_rule is not None and others:
+            bound.else_rule.apply(others, run)
+
+    def _select(
+        self, bound: BoundRule, products: list[Product], run: RuleRun
+    ) -> tuple[list[Product], list[Product]]:
+        if not bound.queries:
+            return products, []
+        selected: list[Product] = []
+        others: list[Product] = []
+        queries = bound.queries
+        for product in products:
+            try:
+                chosen = any(q.matches(product) for q in queries)
+            except ProductFailure as exc:
+                run.failed(product, f"query: {exc.reason}")
+                continue
+            (selected if chosen else others).append(product)
+        return selected, others
+
+    def _record(self, error: ProductError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append(error)
+
+    def __iter__(self) -> Iterator[BoundRule]:
+        return iter(self.rules)
+
+
+def _variables(specs: dict[str, Any], problems: list[str]) -> dict[str, Variable]:
+    compiled = {}
+    if not isinstance(specs, dict):
+        problems.append("variables must be an object of name -> element or {element, regex, group}")
+        return {}
+    for name, spec in specs.items():
+        try:
+            compiled[name] = Variable.from_spec(name, spec)
+        except (ValueError, QuerySyntaxError, PatternError) as exc:
+            problems.append(f"variable {name!r}: {exc}")
+    return compiled
+
+
+def _queries(specs: dict[str, str], problems: list[str]) -> dict[str, Query]:
+    compiled = {}
+    if not isinstance(specs, dict):
+        problems.append("queries must be an object of name -> MQL text")
+        return {}
+    for name, text in specs.items():
+        try:
+            compiled[name] = Query.parse(text if isinstance(text, str) else "")
+        except QuerySyntaxError as exc:
+            problems.append(f"query {name!r}: {exc}")
+    return compiled
+
+
+def _bind(index: int, spec: Any, ctx: SpecContext, problems: list[str]) -> BoundRule | None:
+    if not isinstance(spec, dict):
+        problems.append(str(RuleError(index, "", "must be an object")))
+        return None
+    rule_type = spec.get("type")
+    if rule_type not in RULE_TYPES:
+        known = ", ".join(RULE_TYPES)
+        problems.append(
+            str(RuleError(index, str(rule_type or ""), f"unknown rule type; known types: {known}"))
+        )
+        return None
+    local: list[str] = []
+    reader = SpecReader(spec, ctx, "", local)
+    for name in COMMON_FIELDS:
+        reader.raw(name, None)
+    rule = _compile(RULE_TYPES[rule_type], {k: v for k, v in spec.items() if k not in COMMON_FIELDS}, reader)
+    enabled = reader.boolean("enabled", True)
+    queries = _selection(spec, reader)
+    else_rule = _else(rule_type, spec, reader, queries)
+    problems.extend(str(RuleError(index, rule_type, problem)) for problem in local)
+    if local or not enabled or rule is None:
+        return None
+    return BoundRule(index, rule_type, str(spec.get("name", "")), rule, queries, else_rule)
+
+
+def _compile(rule_type: Any, spec: dict[str, Any], parent: SpecReader, where: str = "") -> Rule | None:
+    reader = SpecReader(spec, parent.ctx, where, parent.problems)
+    try:
+        rule = rule_type.from_spec(reader)
+        reader.finish()
+    except SpecProblems:
+        return None
+    return rule  # type: ignore[no-any-return]
+
+
+def _selection(spec: dict[str, Any], reader: SpecReader) -> tuple[Query, ...]:
+    queries = []
+    if spec.get("query") not in (None, ""):
+        queries.append(reader.query("query"))
+    names = spec.get("queries") or []
+    if not isinstance(names, list):
+        reader.problem("queries", "must be a list of saved query names")
+        names = []
+    for name in names:
+        if name not in reader.ctx.queries:
+            reader.problem("queries", f"no saved query called {name!r}")
+        else:
+            queries.append(reader.ctx.queries[name])
+    return tuple(queries)
+
+
+def _else(
+    rule_type: str, spec: dict[str, Any], reader: SpecReader, queries: tuple[Query, ...]
+) -> Rule | None:
+    overrides = spec.get("else")
+    if overrides is None:
+        return None
+    if not isinstance(overrides, dict) or rule_type == HIDING or not queries:
+        reader.problem("else", "must be an object of fields, on a rule with a query (not on hiding)")
+        return None
+    merged = {k: v for k, v in spec.items() if k not in COMMON_FIELDS} | overrides
+    return _compile(RULE_TYPES[rule_type], merged, reader, "else.")
+
+
+def _prepared(bound: BoundRule, ctx: SpecContext) -> BoundRule:
+    """Let rules that need I/O (data files) do it, after the whole list validated."""
+    prepare = getattr(bound.rule, "prepare", None)
+    if prepare is None:
+        return bound
+    try:
+        rule = prepare(ctx)
+    except ConfigError as exc:
+        raise ConfigError([str(RuleError(bound.index, bound.type, p)) for p in exc.problems]) from exc
+    return BoundRule(bound.index, bound.type, bound.name, rule, bound.queries, bound.else_rule)

@@ -1,0 +1,153 @@
+"""Rules that compute numbers: calculation, round numbers, CPC bidding; all exact Decimal arithmetic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from feeds.errors import QuerySyntaxError
+from feeds.model import Product
+from feeds.paths import ElementPath
+from feeds.transforms.calc import Formula
+from feeds.transforms.failure import ProductFailure
+from feeds.transforms.numbers import format_number, number_span, parse_number, places_of, round_to
+from feeds.transforms.rules.base import PerProductRule, SpecReader, rewrite_each, write
+
+ROUNDING = ("half", "up", "down", "none")
+SEPARATORS = ("", " ", "\u00a0", ".", ",")
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How a computed number is rounded and written: to a step (0.01, 0.5, 1, 10, 100...) with separators."""
+
+    rounding: str = "half"
+    step: Decimal = Decimal("0.01")
+    decimal_separator: str = "."
+    thousands_separator: str = ""
+
+    @classmethod
+    def from_spec(cls, r: SpecReader, *, step: str = "0.01") -> NumberFormat:
+        rounding = r.choice("rounding", ROUNDING, "half")
+        size = r.decimal("round_to", step)
+        if size <= 0:
+            r.problem("round_to", "must be greater than zero")
+            size = Decimal(step)
+        decimal_separator = r.choice("decimal_separator", (".", ","), ".")
+        thousands = r.choice("thousands_separator", SEPARATORS, "")
+        if thousands == decimal_separator:
+            r.problem("thousands_separator", "must differ from the decimal separator")
+        return cls(rounding, size, decimal_separator, thousands)
+
+    def format(self, value: Decimal) -> str:
+        """Round, then write with the chosen separators (`none` keeps every decimal place)."""
+        rounded = round_to(value, self.step, self.rounding)
+        places = places_of(self.step) if self.rounding != "none" else max(0, _places(value))
+        return format_number(
+            rounded,
+            places=places,
+            decimal_separator=self.decimal_separator,
+            thousands_separator=self.thousands_separator,
+        )
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+@dataclass(frozen=True)
+class CalcRule(PerProductRule):
+    """`calc`: target = formula over element values, rounded and formatted; errors leave the old value."""
+
+    element: ElementPath
+    formula: Formula
+    number_format: NumberFormat
+
+    @classmethod
+    def from_spec(cls, r: SpecReader) -> CalcRule:
+        element = r.path("element")
+        text = r.text("formula")
+        try:
+            formula = Formula.parse(text, r.ctx.variables)
+        except QuerySyntaxError as exc:
+            r.problem("formula", str(exc))
+            formula = Formula.parse("0", {})
+        return cls(element, formula, NumberFormat.from_spec(r))
+
+    def apply_one(self, product: Product) -> bool:
+        return write(self.element, product, self.number_format.format(self.formula.evaluate(product)))
+
+
+@dataclass(frozen=True)
+class RoundRule(PerProductRule):
+    """`rounding`: round the number inside each value in place (`433.456 CZK` -> `433.46 CZK`)."""
+
+    element: ElementPath
+    number_format: NumberFormat
+
+    @classmethod
+    def from_spec(cls, r: SpecReader) -> RoundRule:
+        return cls(r.path("element"), NumberFormat.from_spec(r, step="1"))
+
+    def apply_one(self, product: Product) -> bool:
+        return rewrite_each(self.element, product, self._round)
+
+    def _round(self, value: str) -> str:
+        if not value.strip():
+            return value
+        span = number_span(value)
+        if span is None:
+            raise ProductFailure(f"{value.strip()[:40]!r} is not a number")
+        start, end, number = span
+        return value[:start] + self.number_format.format(number) + value[end:]
+
+
+CPC_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
+    # (minimum, maximum) bid per click in CZK; defaults only, override with "minimum"/"maximum"
+    "heureka": (Decimal("1"), Decimal("100")),
+    "zbozi": (Decimal("1"), Decimal("500")),
+}
+
+
+@dataclass(frozen=True)
+class BiddingRule(PerProductRule):
+    """`bidding`: a CPC bid for Heureka or Zboží, clamped between the channel's minimum and maximum.
+
+    Mode `fixed` bids minimum + amount; mode `percent` bids amount % of the price without VAT.
+    """
+
+    element: ElementPath
+    mode: str
+    amount: Decimal
+    minimum: Decimal
+    maximum: Decimal
+    price: ElementPath
+    vat: ElementPath
+    number_format: NumberFormat
+
+    @classmethod
+    def from_spec(cls, r: SpecReader) -> BiddingRule:
+        channel = r.choice("channel", tuple(CPC_LIMITS))
+        low, high = CPC_LIMITS[channel]
+        element = r.path("element", "HEUREKA_CPC" if channel == "heureka" else "MAX_CPC")
+        mode, amount = r.choice("mode", ("fixed", "percent")), r.decimal("amount")
+        minimum, maximum = r.decimal("minimum", str(low)), r.decimal("maximum", str(high))
+        if minimum > maximum:
+            r.problem("minimum", f"must not be above maximum ({maximum})")
+        price, vat = r.path("price_element", "PRICE_VAT"), r.path("vat_element", "VAT")
+        fmt = NumberFormat.from_spec(r)
+        return cls(element, mode, amount, minimum, maximum, price, vat, fmt)
+
+    def apply_one(self, product: Product) -> bool:
+        bid = self.minimum + self.amount if self.mode == "fixed" else self._percent(product)
+        bid = min(max(bid, self.minimum), self.maximum)
+        return write(self.element, product, self.number_format.format(bid))
+
+    def _percent(self, product: Product) -> Decimal:
+        price = parse_number(self.price.first(product))
+        if price is None:
+            raise ProductFailure(f"{self.price.text} is not a number")
+        rate = parse_number(self.vat.first(product)) or Decimal(0)
+        rate = rate * 100 if rate < 1 else rate  # `0,21` and `21%` both mean 21 %
+        return price / (1 + rate / 100) * self.amount / 100

@@ -1,0 +1,205 @@
+"""Text rules: rewrite, find and replace, strip HTML, remove diacritics, letter case, truncate."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import regex
+
+from feeds.model import Product
+from feeds.paths import ElementPath
+from feeds.transforms.rules.base import PerProductRule, SpecReader, rewrite_each, write
+from feeds.transforms.safe_regex import SafePattern, compile_pattern
+from feeds.transforms.template import Template
+
+
+@dataclass(frozen=True)
+class RewriteRule(PerProductRule):
+    """`rewriting`: set elements to values with variables; rows run in order, an empty value clears."""
+
+    rows: tuple[tuple[ElementPath, Template], ...]
+
+    @classmethod
+    def from_spec(cls, r: SpecReader) -> RewriteRule:
+        rows = r.rows("rows", shorthand=("element", "value"))
+        return cls(tuple((row.path("element"), row.template("value", "")) for row in rows))
+
+    def apply_one(self, product: Product) -> bool:
+        changed = False
+        for path, template in self.rows:
+            changed = write(path, product, template.render(product)) or changed
+        return changed
+
+
+@dataclass(frozen=True)
+class FindReplaceRule(PerProductRule):
+    """`replacing`: replace every occurrence, plain text or a regex with `\\1` back-references."""
+
+    element: ElementPath
+    pattern: SafePattern
+    replacement: str
+
+    @classmethod
+    def from_spec(cls, r: SpecReader) -> FindReplaceRule:
+        element = r.path("element")
+        find = r.text("find")
+        replacement = r.text("replace", "")
+        use_regex = r.boolean("regex", False)
+        ignore_case = not r.boolean("case_sensitive", True)
+        if not find:
+            r.problem("find", "must not be empty")
+        if use_regex:
+            pattern = r.pattern("find", ignore_case=ignore_case)
+            _check_groups(r, pattern, replacement)
+        else:
+            pattern = compile_pattern(regex.escape(find), ignore_case=ignore_case)
+            replacement = replacement.replace("\\", "\\\\")
+        return cls(element, pattern, replacement)
+
+    def apply_one(self, product: Product) -> bool:
+        pattern, replacement = self.pattern, self.replacement
+        return rewrite_each(self.element, product, lambda value: pattern.sub(replacement, value))
+
+
+def _check_groups(r: SpecReader, pattern: SafePattern, replacement: str) -> None:
+    for number in re.findall(r"\\(\d+)", replacement):
+        if int(number) > pattern.compiled.groups:
+            r.problem("replace", f"refers to group \\{number}, but the pattern has {pattern.compiled.groups}")
+
+
+_DROP_WITH_CONTENT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_BREAKS = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/td|hr)\b[^>]*>", re.IGNORECASE)
+_TAGS = re.compile(r"<[!/]?[A-Za-z][^>]*>|<!--.*?-->", re.DOTALL)
+_SPACES = re.compile(r"\s+")
+
+
+def strip_html(value: str) -> str:
+    """Plain text of an HTML fragment: tags out, line-level tags become spaces, entities decoded."""
+    text = _DROP_WITH_CONTENT.sub(" ", value)
+    text = _BREAKS.sub(" ", text)
+    text = _TAGS.sub("", text)
+    return _SPACES.sub(" ", html.unescape(text).replace("\u00a0", " ")).strip()
+
+
+@dataclass(frozen=True)
+class StripHtmlRule(PerProductRule):
+    """`tagstripping`: remove HTML markup, keep the words apart."""
+
+    element: ElementPath
+
+    @classmethod
+    def from_spec(cls, r: SpecReader) -> StripHtmlRule:
+        return cls(r.path("element"))
+
+    def apply_one(self, product: Product) -> bool:
+        return rewrite_each(self.element, product, strip_html)
+
+
+_NOT_DECOMPOSABLE = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ø": "o",
+        "Ø": "O",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ħ": "h",
+        "ı": "i",
+    }
+)
+
+
+def remove_diacritics(value: str) -> str:
+    """`Žluťoučký kůň` -> `Zlutoucky kun`; letters without a decomposition use a small table."""
+    decomposed = unicodedata.normalize("NFKD", value.translate(_NOT_DECOMPOSABLE))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@dataclass(frozen=True)
+class RemoveDiacriticsRule(PerProductRule):
+    """`remove_diacritics`: transliterate accented letters to ASCII."""
+
+    element: ElementPath
+
+    @classmethod
+    def from_spec(cls, r: SpecReader) -> RemoveDiacriticsRule:
+        return cls(r.path("element"))
+
+    def apply_one(self, product: Product) -> bool:
+        return rewrite_each(self.element, product, remove_diacritics)
+
+
+_WORDS = regex.compile(r"\w+")
+CASE_MODES = ("upper", "lower", "first", "words")
+
+
+def change_case(value: str, mode: str) -> str:
+    """upper, lower, first (sentence case: first letter up, the rest down), words (each word capitalised)."""
+    if mode == "upper":
+        return value.upper()
+    if mode == "lower":
+        return value.lower()
+    if mode == "first":
+        stripped = value.lstrip()
+        lead = value[: len(value) - len(stripped)]
+        return lead + stripped[:1].upper() + stripped[1:].lower()
+    return str(_WORDS.sub(lambda match: match.group()[:1].upper() + match.group()[1:].lower(), value))
+
+
+@dataclass(frozen=True)
+class LetterCaseRule(PerProductRule):
+    """`casechanging`: change capitalisation."""
+
+    element: ElementPath
+    mode: str
+
+    @classmethod
+    def from_spec(cls, r: SpecReader) -> LetterCaseRule:
+        return cls(r.path("element"), r.choice("mode", CASE_MODES))
+
+    def apply_one(self, product: Product) -> bool:
+        mode = self.mode
+        return rewrite_each(self.element, product, lambda value: change_case(value, mode))
+
+
+def truncate(value: str, length: int, *, words: bool, suffix: str) -> str:
+    """At most `length` characters including the suffix; on words, never cut inside a word if avoidable."""
+    if len(value) <= length:
+        return value
+    room = length - len(suffix)
+    cut = value[:room]
+    if words and not value[room : room + 1].isspace():
+        head, space, _ = cut.rpartition(" ")
+        cut = head if space and head.strip() else cut
+    return cut.rstrip(" ,;:-") + suffix
+
+
+@dataclass(frozen=True)
+class TruncateRule(PerProductRule):
+    """`truncating`: shorten to a maximum length in characters, cutting at a character or a word boundary."""
+
+    element: ElementPath
+    length: int
+    words: bool = False
+    suffix: str = ""
+
+    @classmethod
+    def from_spec(cls, r: SpecReader) -> TruncateRule:
+        element, length = r.path("element"), r.integer("length", minimum=1)
+        words = r.choice("mode", ("characters", "words"), "characters") == "words"
+        suffix = r.text("suffix", "")
+        if len(suffix) >= length:
+            r.problem("suffix", f"must be shorter than length ({length})")
+        return cls(element, length, words, suffix)
+
+    def apply_one(self, product: Product) -> bool:
+        length, words, suffix = self.length, self.words, self.suffix
+        return rewrite_each(self.element, product, lambda v: truncate(v, length, words=words, suffix=suffix))

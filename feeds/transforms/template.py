@@ -1,0 +1,111 @@
+"""Values with placeholders: `%PRODUCTNAME% | %MANUFACTURER%`, `%g:price% CZK`, `%volume% ml`.
+
+`%NAME%` is a named variable when one is defined, otherwise an element path whose first value is
+used (Mergado reads the first value of a multi-valued element), trimmed of surrounding whitespace. `%%` writes one `%`. A `%` that
+does not open a placeholder (`50 % off`: a space follows it) stays as it is.
+Named variables either mirror an element or take one capture group of a regex over it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from feeds.model import Element
+from feeds.paths import ElementPath, parse_path
+from feeds.transforms.safe_regex import SafePattern, compile_pattern
+
+_PLACEHOLDER = re.compile(r"%%|%([^%\s][^%]*?)%")
+
+Getter = Callable[[Element], str]
+
+
+@dataclass(frozen=True, eq=False)
+class Variable:
+    """A named variable: the first value of `path`, or one capture group of `pattern` over it."""
+
+    name: str
+    path: ElementPath
+    pattern: SafePattern | None = None
+    group: int | str = 1
+
+    @classmethod
+    def from_spec(cls, name: str, spec: str | dict[str, Any]) -> Variable:
+        """`"ELEMENT"` or `{"element": ..., "regex": ..., "group": 1}`; ValueError says what is wrong."""
+        if isinstance(spec, str):
+            return cls(name, parse_path(spec))
+        if not isinstance(spec, dict) or not isinstance(spec.get("element"), str):
+            raise ValueError(f"variable {name!r} needs an 'element' (an element path)")
+        unknown = set(spec) - {"element", "regex", "group"}
+        if unknown:
+            raise ValueError(f"variable {name!r} has unknown fields: {', '.join(sorted(unknown))}")
+        regex = spec.get("regex")
+        pattern = compile_pattern(regex) if isinstance(regex, str) and regex else None
+        group = spec.get("group", 1)
+        if pattern is not None and isinstance(group, int) and group > pattern.compiled.groups:
+            raise ValueError(f"variable {name!r}: the regex has no group {group}")
+        return cls(name, parse_path(spec["element"]), pattern, group)
+
+    def read(self, element: Element) -> str:
+        """The variable's value for one product ("" when the regex does not match)."""
+        value = self.path.first(element).strip()
+        if self.pattern is None:
+            return value
+        match = self.pattern.search(value)
+        return (match.group(self.group) or "") if match is not None else ""
+
+
+@dataclass(frozen=True, eq=False)
+class Template:
+    """A parsed value; literal parts and getters, rendered per product."""
+
+    text: str
+    parts: tuple[str | Getter, ...]
+
+    @classmethod
+    def parse(cls, text: str, variables: dict[str, Variable]) -> Template:
+        """Split into literals and placeholders; an invalid element path raises QuerySyntaxError."""
+        parts: list[str | Getter] = []
+        last = 0
+        for match in _PLACEHOLDER.finditer(text):
+            parts.append(text[last : match.start()])
+            name = match.group(1)
+            parts.append("%" if name is None else getter(name, variables))
+            last = match.end()
+        parts.append(text[last:])
+        merged = _merge_literals(parts)
+        return cls(text, tuple(merged))
+
+    @property
+    def constant(self) -> str | None:
+        """The value when it has no placeholders, else None."""
+        if not self.parts:
+            return ""
+        if len(self.parts) == 1 and isinstance(self.parts[0], str):
+            return self.parts[0]
+        return None
+
+    def render(self, element: Element) -> str:
+        """The value for one product."""
+        return "".join(part if isinstance(part, str) else part(element) for part in self.parts)
+
+
+def getter(name: str, variables: dict[str, Variable]) -> Getter:
+    """How to read `%name%`: a named variable, else an element path's first value."""
+    variable = variables.get(name)
+    if variable is not None:
+        return variable.read
+    path = parse_path(name.strip())
+    return lambda element: path.first(element).strip()  # CDATA padding is not part of the value
+
+
+def _merge_literals(parts: list[str | Getter]) -> list[str | Getter]:
+    merged: list[str | Getter] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] = merged[-1] + part
+        elif part != "":
+            merged.append(part)
+    return merged
