@@ -1,0 +1,121 @@
+"""What every reader shares: a table from element name to (hub field, handler), run once per child.
+
+A reader knows which hub fields the target writer uses, so an element whose value the target
+cannot carry is counted once per element name in the converter's warnings ("dropped"), and an
+element nobody maps is counted the same way. Nothing unmapped is ever invented on the other side.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
+
+from feeds.exports.convert.offer import Offer
+from feeds.exports.values import parse_decimal, parse_iso_date
+from feeds.model import Element, Product
+
+Handler = Callable[[Offer, Element], None]
+Table = Mapping[str, tuple[str, Handler]]
+
+
+def text_of(element: Element) -> str:
+    """Element text without the padding some generators put inside CDATA."""
+    return element.text.strip()
+
+
+def set_text(attr: str) -> Handler:
+    """A handler that stores the stripped text in `attr` (the first non-empty value wins)."""
+
+    def handle(offer: Offer, element: Element) -> None:
+        if not getattr(offer, attr):
+            setattr(offer, attr, element.text.strip())
+
+    return handle
+
+
+def append_text(attr: str) -> Handler:
+    """A handler that appends non-empty text to the list `attr`."""
+
+    def handle(offer: Offer, element: Element) -> None:
+        value = element.text.strip()
+        if value:
+            getattr(offer, attr).append(value)
+
+    return handle
+
+
+def set_decimal(attr: str) -> Handler:
+    """A handler that stores a tolerant-parsed number in `attr` (bad numbers are left unset)."""
+
+    def handle(offer: Offer, element: Element) -> None:
+        value = parse_decimal(element.text)
+        if value is not None:
+            setattr(offer, attr, value)
+
+    return handle
+
+
+def set_date(attr: str) -> Handler:
+    """A handler that stores a `YYYY-MM-DD` or `dd-mm-yyyy` date in `attr`."""
+
+    def handle(offer: Offer, element: Element) -> None:
+        setattr(offer, attr, parse_iso_date(element.text))
+
+    return handle
+
+
+def custom_label(offer: Offer, element: Element) -> None:
+    """custom_label_3 / CUSTOM_LABEL_3 -> custom_labels[3]."""
+    index = element.name.rsplit("_", 1)[-1]
+    if index.isdigit() and element.text.strip():
+        offer.custom_labels[int(index)] = element.text.strip()
+
+
+def custom_label_entries(prefix: str) -> dict[str, tuple[str, Handler]]:
+    """Table entries for `<prefix>0` .. `<prefix>4`."""
+    return {f"{prefix}{i}": ("custom_labels", custom_label) for i in range(5)}
+
+
+def price_with_net(offer: Offer) -> None:
+    """Legacy feeds give PRICE (without VAT) and VAT only: PRICE_VAT = PRICE x (1 + rate)."""
+    if offer.price is None and offer.price_net is not None and offer.vat_rate is not None:
+        offer.price = offer.price_net * (1 + offer.vat_rate / 100)
+
+
+class TableReader:
+    """Runs a handler table over a product's children and counts what the target will not carry."""
+
+    def __init__(
+        self, table: Table, *, target: str, target_fields: Collection[str], warnings: Counter[str]
+    ) -> None:
+        self._table = table
+        self._lost = frozenset(
+            name for name, (hub_field, _) in table.items() if hub_field not in target_fields
+        )
+        self._target = target
+        self.warnings = warnings
+
+    def read(self, product: Product) -> Offer:
+        """The product as an Offer."""
+        offer = Offer()
+        self.fill(offer, product.children)
+        return offer
+
+    def fill(self, offer: Offer, children: list[Element]) -> None:
+        """Apply the table to `children`, counting unmapped and lost element names."""
+        table, lost, key_of = self._table, self._lost, self.key_of
+        for child in children:
+            key = key_of(child.name)
+            entry = table.get(key)
+            if entry is None or key in lost:
+                self.drop(child.name)
+            if entry is not None:
+                entry[1](offer, child)
+
+    def key_of(self, name: str) -> str:
+        """The table key for an element name; readers of prefixed or aliased names override this."""
+        return name
+
+    def drop(self, name: str) -> None:
+        """Count one element the target has no place for."""
+        self.warnings[f"{name} dropped: no {self._target} equivalent"] += 1
