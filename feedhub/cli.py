@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from feedhub import cli_rules
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Feedhub: import, transform and publish product feeds.")
 
 # Sub-command groups: one line each, in the order users read `feedhub --help`.
-# (registered below as the modules land)
+cli_rules.register(app)  # query, trace, preview
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """Values with placeholders: `%PRODUCTNAME% | %MANUFACTURER%`, `%g:price% CZK`, `%volume% ml`.
 
 `%NAME%` is a named variable when one is defined, otherwise an element path whose first value is
-used (Mergado reads the first value of a multi-valued element), trimmed of surrounding whitespace. `%%` writes one `%`. A `%` that
-does not open a placeholder (`50 % off`: a space follows it) stays as it is.
+used (Mergado reads the first value of a multi-valued element), trimmed of surrounding whitespace.
+`%%` writes one `%`. A `%` that does not open a placeholder (`50 % off`: a space follows it) stays.
 Named variables either mirror an element or take one capture group of a regex over it.
 """
 

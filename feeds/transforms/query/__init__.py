@@ -72,4 +72,19 @@ def _creates(node: Node) -> tuple[tuple[ElementPath, str], ...] | None:
     return tuple(pairs)
 
 
-__all__ = ["PathFilter", "Query", "compile_filter", "parse_query"]
+def count_selected(queries: dict[str, Query], chunks: Iterable[list[Product]]) -> dict[str, int]:
+    """How many products each saved query selects (a regex over its time budget counts as not selected)."""
+    from feeds.transforms.failure import ProductFailure
+
+    counts = dict.fromkeys(queries, 0)
+    for chunk in chunks:
+        for name, query in queries.items():
+            for product in chunk:
+                try:
+                    counts[name] += query.matches(product)
+                except ProductFailure:
+                    continue
+    return counts
+
+
+__all__ = ["PathFilter", "Query", "compile_filter", "count_selected", "parse_query"]

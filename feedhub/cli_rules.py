@@ -1,0 +1,137 @@
+"""Rule and query commands: `query`, `trace`, `preview`, all driving feeds.transforms (one engine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from feedhub.cli_common import fail, user_errors
+from feeds.formats import FORMATS
+from feeds.model import product_id
+from feeds.parsers import open_feed
+from feeds.transforms import Query, RuleSet
+from feeds.transforms.failure import ProductFailure
+from feeds.transforms.preview import PreviewReport, preview
+from feeds.transforms.trace import ProductTrace, trace_product
+
+FromOption = Annotated[str | None, typer.Option("--from", help=f"Source format: {', '.join(FORMATS)}")]
+RulesOption = Annotated[Path, typer.Option("--rules", help="Rules JSON file.")]
+
+
+def query(
+    source: Path,
+    mql: Annotated[str, typer.Argument(help='MQL, e.g. \'[PRICE_VAT] > 1000 AND MANUFACTURER = "Arche"\'')],
+    count: Annotated[bool, typer.Option("--count", help="Print only how many products match.")] = False,
+    from_format: FromOption = None,
+) -> None:
+    """List the ids of the products an MQL query selects (or count them)."""
+    with user_errors():
+        selection = Query.parse(mql)
+        matched = 0
+        for chunk in open_feed(source, from_format).chunks():
+            for product in chunk:
+                if _matches(selection, product):
+                    matched += 1
+                    if not count:
+                        typer.echo(product_id(product) or f"(line {product.line})")
+    if count:
+        typer.echo(str(matched))
+
+
+def _matches(selection: Query, product: object) -> bool:
+    try:
+        return selection.matches(product)  # type: ignore[arg-type]
+    except ProductFailure as exc:
+        typer.echo(f"warning: product {product_id(product)}: {exc.reason}", err=True)  # type: ignore[arg-type]
+        return False
+
+
+def trace(
+    source: Path,
+    rules: RulesOption,
+    ids: Annotated[list[str], typer.Option("--id", help="Product id to trace (repeatable).")],
+    from_format: FromOption = None,
+) -> None:
+    """Show, rule by rule, which values each chosen product got (before -> after) and why it is hidden."""
+    wanted = set(ids)
+    traces: dict[str, ProductTrace] = {}
+    with user_errors():
+        ruleset = RuleSet.from_file(rules)
+        for chunk in open_feed(source, from_format).chunks():
+            for product in chunk:
+                ident = product_id(product)
+                if ident in wanted and ident not in traces:
+                    traces[ident] = trace_product(ruleset, product)
+    console = Console(highlight=False)
+    for ident in ids:
+        if ident in traces:
+            _print_trace(console, traces[ident])
+    missing = [ident for ident in ids if ident not in traces]
+    if missing:
+        raise fail(f"no product with id {', '.join(missing)} in {source}")
+
+
+def _print_trace(console: Console, result: ProductTrace) -> None:
+    console.print(f"[bold]product {escape(result.product_id)}[/]")
+    for step in result.steps:
+        name = f" ({escape(step.rule_name)})" if step.rule_name else ""
+        label = f"  rule {step.rule_index} {step.rule_type}{name}"
+        if not step.selected:
+            console.print(f"{label}: not selected by {escape(step.query)}", style="dim")
+            continue
+        if step.error:
+            console.print(f"{label}: [red]error[/] {escape(step.error)} (values kept)")
+        elif step.hidden:
+            console.print(f"{label}: [yellow]hidden[/], selected by {escape(step.query)}")
+        elif not step.changes:
+            console.print(f"{label}: selected, no change")
+        for path, before, after in step.changes:
+            console.print(f"{label}: {escape(path)}: {escape(_shown(before))} -> {escape(_shown(after))}")
+    hidden = result.hidden_by
+    console.print(f"  => hidden by rule {hidden.rule_index}" if hidden else "  => visible in the output")
+
+
+def _shown(values: tuple[str, ...]) -> str:
+    if not values:
+        return "(none)"
+    return " | ".join(repr(v) for v in values)
+
+
+def preview_command(
+    source: Path,
+    rules: RulesOption,
+    against: Annotated[Path | None, typer.Option("--against", help="Current rules to compare with.")] = None,
+    from_format: FromOption = None,
+) -> None:
+    """Apply draft rules to a whole feed without publishing; per element, how many products change."""
+    with user_errors():
+        draft = RuleSet.from_file(rules)
+        current = RuleSet.from_file(against) if against is not None else None
+        report = preview(open_feed(source, from_format).chunks(), draft, current)
+    _print_preview(Console(highlight=False), report, against)
+
+
+def _print_preview(console: Console, report: PreviewReport, against: Path | None) -> None:
+    baseline = f"the rules in {against}" if against else "no rules"
+    console.print(f"{report.products} products; {report.changed_products} differ from {baseline}")
+    console.print(f"newly hidden: {report.newly_hidden}; newly shown: {report.newly_shown}")
+    if report.newly_hidden_ids:
+        console.print("  hidden: " + escape(", ".join(report.newly_hidden_ids)))
+    table = Table("element", "products", "sample (id: current -> draft)")
+    for entry in sorted(report.elements.values(), key=lambda e: (-e.products, e.path)):
+        ident, before, after = entry.samples[0]
+        sample = f"{ident}: {_shown(before)} -> {_shown(after)}"
+        table.add_row(escape(entry.path), str(entry.products), escape(sample))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `query`, `trace` and `preview` to the main command line."""
+    app.command()(query)
+    app.command()(trace)
+    app.command("preview")(preview_command)

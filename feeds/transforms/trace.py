@@ -1,0 +1,59 @@
+"""Trace: for chosen products, rule by rule, which values changed (before -> after) and why one is hidden.
+
+It drives the same RuleSet, one rule at a time (`RuleSet.run_rule`), so a trace can never
+disagree with a real run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from feeds.model import Product, product_id
+from feeds.transforms.rules import RuleSet
+from feeds.transforms.snapshot import diff, snapshot
+
+
+@dataclass
+class TraceStep:
+    """What one rule did to one product."""
+
+    rule_index: int
+    rule_type: str
+    rule_name: str
+    query: str
+    selected: bool
+    changes: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    error: str | None = None
+    hidden: bool = False
+
+
+@dataclass
+class ProductTrace:
+    """Every rule's effect on one product, in the order rules ran."""
+
+    product_id: str
+    steps: list[TraceStep] = field(default_factory=list)
+
+    @property
+    def hidden_by(self) -> TraceStep | None:
+        """The hide rule that dropped this product, if any."""
+        return next((step for step in self.steps if step.hidden), None)
+
+
+def trace_product(ruleset: RuleSet, product: Product) -> ProductTrace:
+    """Apply the rule set to this one product (in place), recording each rule's effect."""
+    result = ProductTrace(product_id(product))
+    hidden: dict[int, int] = {}
+    for bound, stats in zip(ruleset.rules, ruleset.stats, strict=True):
+        if id(product) in hidden:
+            break
+        before, selected_before, errors_before = snapshot(product), stats.selected, len(ruleset.errors)
+        ruleset.run_rule(bound, [product], hidden)
+        selected = stats.selected > selected_before
+        step = TraceStep(bound.index, bound.type, bound.name, bound.query_text, selected)
+        step.changes = diff(before, snapshot(product))
+        step.hidden = id(product) in hidden
+        if len(ruleset.errors) > errors_before:
+            step.error = ruleset.errors[-1].reason
+        result.steps.append(step)
+    return result
