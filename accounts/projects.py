@@ -26,10 +26,9 @@ def create_project(session: Session, actor: User, shop_id: int, *, name: str, sp
     """A new project whose first revision is `spec` (write)."""
     shop = access_shop(session, actor, shop_id, Action.EDIT_FEEDS).shop
     project = Project(shop_id=shop.id, name=clean_name("project", name), head=0)
-    session.add(project)
     try:
-        with session.begin_nested():
-            session.flush()
+        with session.begin_nested():  # flushes pending work first, so only the insert can roll back
+            session.add(project)
     except IntegrityError as exc:
         raise ProjectExists(shop.id, project.name) from exc
     _append(session, actor, project, spec, note="created")

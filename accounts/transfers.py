@@ -56,10 +56,9 @@ def start_transfer(
         created_at=now,
         expires_at=now + timedelta(days=TRANSFER_TTL_DAYS),
     )
-    session.add(transfer)
     try:
         with session.begin_nested():
-            session.flush()
+            session.add(transfer)
     except IntegrityError as exc:  # the shop lock makes this unreachable; the index is the backstop
         raise TransferPending(shop.id) from exc
     audit.record(session, shop_id=shop.id, actor=actor, action="transfer.started", to=recipient.email)

@@ -49,10 +49,9 @@ def register_user(
         raise EmailTaken(email)
     token, token_hash = new_token()
     user = User(email=email, password_hash=PASSWORD_HASHER.hash(password), verify_token_hash=token_hash)
-    session.add(user)
     try:
         with session.begin_nested():  # a concurrent sign-up with the same email loses cleanly
-            session.flush()
+            session.add(user)
     except IntegrityError as exc:
         raise EmailTaken(email) from exc
     if mailer is not None:

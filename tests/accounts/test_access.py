@@ -1,0 +1,66 @@
+"""access_shop on a real database: every action for owner, write, read, outsider and a missing shop."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from accounts import Level, Shop, User, delete_shop
+from accounts.access import access_shop
+from accounts.errors import NoShopAccess
+from accounts.models import Membership
+from accounts.roles import PERMISSIONS, Action
+from tests.accounts.conftest import UserFactory
+
+WHO = ["owner", "write", "read", "outsider"]
+
+
+@pytest.fixture
+def people(session: Session, make_user: UserFactory, owner: User, shop: Shop) -> dict[str, User]:
+    """The shop's owner, a write member, a read member and an outsider."""
+    people = {"owner": owner}
+    for who in ("write", "read", "outsider"):
+        people[who] = make_user(f"{who}@example.com")
+    session.add(Membership(shop_id=shop.id, user_id=people["write"].id, level=Level.WRITE))
+    session.add(Membership(shop_id=shop.id, user_id=people["read"].id, level=Level.READ))
+    session.flush()
+    return people
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("action", [a for a in Action if a is not Action.RESTORE])
+def test_access_follows_the_permission_table(
+    session: Session, people: dict[str, User], shop: Shop, action: Action, who: str
+) -> None:
+    levels = {"owner": Level.OWNER, "write": Level.WRITE, "read": Level.READ}
+    if who in levels and levels[who] >= PERMISSIONS[action]:
+        access = access_shop(session, people[who], shop.id, action)
+        assert access == (shop, levels[who])
+    else:
+        with pytest.raises(NoShopAccess) as refused:
+            access_shop(session, people[who], shop.id, action)
+        assert (refused.value.shop_id, refused.value.action) == (shop.id, action.value)
+
+
+def test_missing_shop_and_forbidden_shop_raise_the_same_error(
+    session: Session, people: dict[str, User], shop: Shop
+) -> None:
+    with pytest.raises(NoShopAccess) as missing:
+        access_shop(session, people["outsider"], shop.id + 1000, Action.VIEW)
+    with pytest.raises(NoShopAccess) as forbidden:
+        access_shop(session, people["outsider"], shop.id, Action.VIEW)
+    assert str(missing.value).replace(str(shop.id + 1000), "N") == str(forbidden.value).replace(str(shop.id), "N")
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_deleted_shop_is_invisible_except_for_restore_by_owner(
+    session: Session, people: dict[str, User], shop: Shop, who: str
+) -> None:
+    delete_shop(session, people["owner"], shop.id)
+    with pytest.raises(NoShopAccess):
+        access_shop(session, people[who], shop.id, Action.VIEW)
+    if who == "owner":
+        assert access_shop(session, people[who], shop.id, Action.RESTORE).level is Level.OWNER
+    else:
+        with pytest.raises(NoShopAccess):
+            access_shop(session, people[who], shop.id, Action.RESTORE)
