@@ -40,7 +40,7 @@ from feeds.storage.base import (
 MULTIPART_THRESHOLD_BYTES = 64 * 1024**2
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 60.0
-MAX_ATTEMPTS = 5  # botocore "standard" retries: throttling, 5xx and connection errors, with backoff
+MAX_ATTEMPTS = 5  # first try included; botocore retries throttling, 5xx and connection errors
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
 _TRANSIENT_CODES = frozenset(
     {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError", "ServiceUnavailable"}
@@ -83,7 +83,7 @@ class S3Storage(Storage):
         config = Config(
             connect_timeout=connect_timeout_s,
             read_timeout=read_timeout_s,
-            retries={"max_attempts": max_attempts, "mode": "standard"},
+            retries={"total_max_attempts": max_attempts, "mode": "standard"},
             # MinIO and Ceph behind a plain host name need path-style addressing; AWS takes either.
             s3={"addressing_style": "path"} if endpoint_url else None,
         )
