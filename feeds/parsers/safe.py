@@ -3,6 +3,11 @@
 Why a pre-scan as well as parser options: lxml's options stop entity *expansion* and network
 access, but a feed that declares entities is hostile or broken either way, and users deserve a
 message that says so instead of a confusing "entity not defined" further down.
+
+Two layers, because a byte scan can be fooled: `check_prolog` reads the whole internal DTD subset
+(refusing one too long to read) before any parsing, and `safe_iterparse` checks again what libxml2
+itself recorded (declared entities, entity references left unresolved) before the first element
+reaches a caller.
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ ENCODING_SAMPLE_BYTES = 4 * 1024 * 1024
 
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _DOCTYPE = re.compile(rb"<!DOCTYPE\s+([A-Za-z_:][\w.:-]*)", re.IGNORECASE)
+# The rest of a DOCTYPE up to its internal subset "[" or its end ">": an optional SYSTEM/PUBLIC id.
+_DOCTYPE_REST = re.compile(rb"""(?:\s+(?:SYSTEM|PUBLIC)(?:\s+(?:"[^"]*"|'[^']*'))+)?\s*([\[>])""", re.I)
+# One token of an internal subset; group 1 is the "]" that ends it. Quoted literals, comments and
+# processing instructions are skipped whole, so a "]" inside them does not end the subset early.
+_SUBSET_TOKEN = re.compile(rb""""[^"]*"|'[^']*'|<!--.*?-->|<\?.*?\?>|[^"'<\]]+|<|(\])""", re.DOTALL)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+HTML_HINT = "check the feed URL and any login"
 
 # Never resolve entities, never load a DTD, never touch the network, keep libxml2's size limits.
 SAFE_OPTIONS: dict[str, Any] = {
@@ -42,11 +53,14 @@ _HINTS = (
     ("EntityRef: expecting ';'", "write &amp; for a bare & (for example in URLs: ?a=1&amp;b=2)"),
     ("Entity '", "XML knows only &amp; &lt; &gt; &quot; &apos;; write other characters as they are"),
     ("invalid Char value", "the feed contains a control character that XML 1.0 forbids"),
-    ("not proper UTF-8", "the bytes are not UTF-8: declare the real encoding, e.g. encoding=\"windows-1250\""),
+    ("invalid character in attribute value", "the feed contains a control character that XML 1.0 forbids"),
+    ("not proper UTF-8", 'the bytes are not UTF-8: declare the real encoding, e.g. encoding="windows-1250"'),
     ("Premature end of data", "the feed ends early: the download or the export that made it was cut off"),
     ("EndTag: '</' not found", "the feed ends early: the download or the export that made it was cut off"),
     ("Extra content at the end", "there is text after the root element's end"),
     ("Start tag expected", "the file does not start with an XML element"),
+    ("invalid xmlChar value", "a character reference (&#...;) names a character XML 1.0 forbids"),
+    ("Couldn't find end of Start Tag", "a start tag is not closed with '>'; often the feed was cut off"),
     ("Opening and ending tag mismatch", "an element is closed with the wrong name or not closed at all"),
 )
 
@@ -66,12 +80,36 @@ def check_prolog(head: bytes) -> None:
         raise NotAFeedError("the feed is empty")
     doctype = _DOCTYPE.search(body[:PROLOG_SCAN_BYTES])
     if doctype and doctype.group(1).lower() == b"html" or re.match(rb"(?i)<html[\s>]", body):
-        raise NotAFeedError("this is an HTML page, not a product feed", hint="check the feed URL and any login")
-    if doctype and _ENTITY_DECL.search(body[: PROLOG_SCAN_BYTES]):
-        raise HostileFeedError(
-            "the feed declares XML entities in a DOCTYPE; Feedhub refuses them (billion laughs, external files)",
-            hint="remove the <!DOCTYPE ...> block from the feed",
-        )
+        raise NotAFeedError("this is an HTML page, not a product feed", hint=HTML_HINT)
+    if doctype and _ENTITY_DECL.search(internal_subset(body, doctype.end())):
+        raise _entities_refused()
+
+
+def internal_subset(head: bytes, after_name: int) -> bytes:
+    """The whole internal DTD subset of the DOCTYPE whose name ends at `after_name` (b"" if it has none).
+
+    A subset that does not end inside `head` is refused rather than checked in part: an entity
+    declaration hidden past the scanned bytes must not slip through.
+    """
+    rest = _DOCTYPE_REST.match(head, after_name)
+    if rest is None or rest.group(1) == b">":
+        return b""  # no subset, or a DOCTYPE the parser will report as broken
+    position = rest.end()
+    while token := _SUBSET_TOKEN.match(head, position):
+        if token.group(1):
+            return head[rest.end() : token.start()]
+        position = token.end()
+    raise HostileFeedError(
+        f"the feed's DOCTYPE block does not end within its first {len(head):,} bytes; Feedhub refuses it",
+        hint="remove the <!DOCTYPE ...> block from the feed",
+    )
+
+
+def _entities_refused() -> HostileFeedError:
+    return HostileFeedError(
+        "the feed declares XML entities in a DOCTYPE; Feedhub refuses them (billion laughs, external files)",
+        hint="remove the <!DOCTYPE ...> block from the feed",
+    )
 
 
 def declared_encoding(head: bytes) -> str | None:
@@ -139,4 +177,26 @@ def safe_iterparse(source: BinaryIO | str | Path, **options: Any) -> Iterator[tu
     unsafe = {key for key in options if key in SAFE_OPTIONS and key not in ("remove_comments", "strip_cdata")}
     if unsafe:
         raise ValueError(f"safe_iterparse does not let callers change {sorted(unsafe)}")
-    return iter(etree.iterparse(source, **{**SAFE_OPTIONS, **options}))
+    return _guarded(iter(etree.iterparse(source, **{**SAFE_OPTIONS, **options})))
+
+
+def _guarded(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """Check what libxml2 recorded before handing elements on; the second layer behind `check_prolog`.
+
+    Entities declared in the internal subset are refused however long the subset is. A DOCTYPE
+    with an external DTD (never loaded) makes libxml2 keep unknown `&name;` references as entity
+    nodes instead of failing; they become the same syntax error a feed without a DOCTYPE gets.
+    """
+    external_dtd = False
+    for count, (event, elem) in enumerate(events):
+        if count == 0:
+            info = elem.getroottree().docinfo
+            if info.internalDTD is not None and next(info.internalDTD.iterentities(), None) is not None:
+                raise _entities_refused()
+            external_dtd = bool(info.system_url or info.public_id)
+        if external_dtd and event == "end":
+            reference = next(elem.iter(etree.Entity), None)
+            if reference is not None:
+                line = reference.sourceline or 0
+                raise etree.XMLSyntaxError(f"Entity '{reference.name}' not defined", 26, line, 0, None)
+        yield event, elem
