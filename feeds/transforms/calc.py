@@ -32,11 +32,19 @@ _CONTEXT = decimal.Context(
     prec=28, traps=[decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow], Emax=999_999
 )
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:[.,]\d+)?)|(?P<var>%[^%]+%)|(?P<op>[-+*/()]))")
+
+
+def _divide(left: Decimal, right: Decimal) -> Decimal:
+    if right == 0:  # 0 / 0 is "undefined", not "by zero", to decimal; users should read the same message
+        raise ZeroDivisionError
+    return _CONTEXT.divide(left, right)
+
+
 _OPS: dict[str, Callable[[Decimal, Decimal], Decimal]] = {
     "+": _CONTEXT.add,
     "-": _CONTEXT.subtract,
     "*": _CONTEXT.multiply,
-    "/": _CONTEXT.divide,
+    "/": _divide,
 }
 Eval = Callable[[Element], Decimal]
 
@@ -59,7 +67,7 @@ class Formula:
         """The exact result for one product."""
         try:
             result = self.root(element)
-        except decimal.DivisionByZero as exc:
+        except ZeroDivisionError as exc:
             raise ProductFailure(f"division by zero in {self.text!r}") from exc
         except decimal.DecimalException as exc:
             raise ProductFailure(f"{self.text!r} has no finite result ({type(exc).__name__})") from exc

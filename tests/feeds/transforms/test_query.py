@@ -1,0 +1,126 @@
+"""MQL: parsing (with positioned errors) and evaluation on products."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.errors import QuerySyntaxError
+from feeds.transforms.failure import ProductFailure
+from feeds.transforms.query import Query, count_selected
+from feeds.transforms.query.ast import And, Compare, Literal, Not, Or
+from tests.feeds.transforms.factory import item
+
+PRODUCT = item(
+    {"id": "7"},
+    ITEM_ID="A1",
+    PRODUCTNAME="  Žluťoučký kůň  ",
+    PRICE_VAT="433.00 CZK",
+    PRICE_RETAIL="1 299,90",
+    EAN="4006381333931",
+    CATEGORY="Doplňky",
+    IMGURL_ALTERNATIVE=["https://x/1.jpg", "https://x/2.png"],
+    PARAM=[{"PARAM_NAME": "Barva", "VAL": "červená"}],
+    EMPTY_ONE="",
+    **{"g:price": "15.00 USD"},
+)
+
+
+class TestParseQuery:
+    def test_and_binds_tighter_than_or(self):
+        query = Query.parse("A = 1 OR B = 2 AND C = 3")
+        assert query.node == Or(
+            (Compare("A", "=", Literal("1")), And((Compare("B", "=", Literal("2")), Compare("C", "=", Literal("3")))))
+        )
+
+    def test_not_with_parentheses(self):
+        query = Query.parse('NOT ( PRODUCTNAME CONTAINS "boty" OR CATEGORY = "Doplňky" )')
+        assert isinstance(query.node, Not) and isinstance(query.node.part, Or)
+
+    @pytest.mark.parametrize(
+        ("text", "position", "expected"),
+        [
+            ("PRICE_VAT >", 12, 'a value: "text", a number or a word'),
+            ("(A = 1", 7, "')'"),
+            ("A = 1 B = 2", 7, "AND, OR, ')' or the end of the query"),
+            ("A ! 1", 3, "an element, a value or an operator"),
+            ("[PRICE_VAT", 11, "']' closing the '[' at position 1"),
+            ('A = "open', 10, 'a closing " for the string at 5'),
+            ("A < cheap", 5, "a number after < > <= >="),
+            ("A IS FULL", 6, "EMPTY"),
+            ("A NOT = 1", 7, "CONTAINS or IN after NOT"),
+            ("A IN (1, 2", 11, "',' or ')' in the list"),
+            ("SELECT * FROM x", 8, "an element, a value or an operator"),  # not SQL
+            ("SELECT x", 8, "an operator (=, !=, <, >, <=, >=, ~, !~, CONTAINS, IN, IS EMPTY, EXISTS)"),
+        ],
+    )
+    def test_syntax_error_names_position_and_expectation(self, text, position, expected):
+        with pytest.raises(QuerySyntaxError) as caught:
+            Query.parse(text)
+        assert (caught.value.position, caught.value.expected) == (position, expected)
+
+    def test_refused_regex_is_a_syntax_error_when_saved(self):
+        with pytest.raises(QuerySyntaxError, match="valid regular expression"):
+            Query.parse('PRODUCTNAME ~ "(unclosed"')
+
+
+class TestEvaluateQuery:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ('PRODUCTNAME = "žluťoučký KŮŇ"', True),  # trimmed, case-insensitive
+            ('PRODUCTNAME != "žluťoučký kůň"', False),
+            ("[PRICE_VAT] >= 433", True),  # "433.00 CZK" is numeric
+            ("PRICE_VAT < 433", False),
+            ("PRICE_RETAIL > 1299.8", True),  # "1 299,90"
+            ("[g:price] <= 15", True),
+            ("[PRICE_VAT] < [PRICE_RETAIL]", True),  # one element against another
+            ("[PRICE_RETAIL] < [PRICE_VAT]", False),
+            ("[ITEM_ID] = [ITEM_ID]", True),
+            ("PRODUCTNAME CONTAINS KŮŇ", True),
+            ('PRODUCTNAME NOT CONTAINS "kůň"', False),
+            ('PRODUCTNAME ~ "^\\s*\\w+ \\w+\\s*$"', True),  # Unicode \w: two Czech words
+            ('PRODUCTNAME ~ "^kůň"', False),  # unanchored unless ^...$, case-sensitive
+            ('PRODUCTNAME ~ "(?i)ŽLUŤ"', True),
+            ('PRODUCTNAME !~ "kůň"', False),
+            ("ITEM_ID IN (b2, a1, c3)", True),
+            ('ITEM_ID IN ("b2"; "a1")', True),  # semicolons work too
+            ("ITEM_ID NOT IN (b2, c3)", True),
+            ('EAN = ""', False),
+            ('MISSING = ""', True),  # a missing element reads as empty
+            ('MISSING != ""', False),
+            ("EMPTY_ONE IS EMPTY", True),
+            ("EMPTY_ONE EXISTS", True),  # present, though empty
+            ("MISSING EXISTS", False),
+            ("PRODUCTNAME IS NOT EMPTY", True),
+            ('IMGURL_ALTERNATIVE ~ "png$"', True),  # any value of a multi-valued element
+            ('IMGURL_ALTERNATIVE != "https://x/2.png"', False),  # negation: no value equals it
+            ('[PARAM { PARAM_NAME = "Barva" } | VAL] = "Červená"', True),
+            ("[PARAM|Barva] = červená", True),
+            ("[@id] = 7", True),
+            ("GTIN_VALID([EAN])", True),
+            ("GTIN_VALID(ITEM_ID)", False),
+            ("", True),  # the empty query selects everything
+            ("CATEGORY = Doplňky AND (PRICE_VAT > 1000 OR ITEM_ID = A1)", True),
+            ("not (CATEGORY = doplňky)", False),  # keywords in any case
+            ("category = doplňky", False),  # element names are case-sensitive, as in Mergado 2
+        ],
+    )
+    def test_condition(self, text, expected):
+        assert Query.parse(text).matches(PRODUCT) is expected
+
+    def test_select_gives_a_mask_over_the_chunk(self):
+        chunk = [item(PRICE_VAT="10"), item(PRICE_VAT="200"), item(PRICE_VAT="abc")]
+        assert Query.parse("PRICE_VAT > 100").select(chunk) == [False, True, False]
+
+    def test_catastrophic_regex_fails_the_product_instead_of_hanging(self):
+        query = Query.parse('NAME ~ "(a|aa)+$"')  # exponential backtracking without a time budget
+        with pytest.raises(ProductFailure, match="took longer than"):
+            query.matches(item(NAME="a" * 40 + "!"))
+
+    def test_nested_quantifier_pattern_finishes(self):
+        assert Query.parse('NAME ~ "(a+)+$"').matches(item(NAME="aaaaaaaaaaaaaaaaaaaaaaaaaaaa!")) is False
+
+    def test_saved_queries_report_how_many_products_they_select(self):
+        queries = {"cheap": Query.parse("PRICE_VAT < 100"), "all": Query.parse("")}
+        chunks = [[item(PRICE_VAT="10"), item(PRICE_VAT="200")], [item(PRICE_VAT="50")]]
+        assert count_selected(queries, chunks) == {"cheap": 2, "all": 3}
