@@ -11,6 +11,8 @@ URIs live once per feed in `FeedInfo.nsmap`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -120,7 +122,8 @@ class Product(Element):
 
     def copy(self) -> Product:
         """Deep copy, keeping the source line."""
-        return Product(self.name, self.text, dict(self.attrs), [c.copy() for c in self.children], line=self.line)
+        children = [child.copy() for child in self.children]
+        return Product(self.name, self.text, dict(self.attrs), children, line=self.line)
 
 
 @dataclass
@@ -141,7 +144,7 @@ class FeedInfo:
 
 
 CHUNK_SIZE = 2000
-"""Products per chunk between stages: big enough to amortise per-chunk work, small enough to keep memory flat."""
+"""Products per chunk between stages: amortises per-chunk work, keeps memory flat."""
 
 
 def product_id(product: Element) -> str:
@@ -151,3 +154,19 @@ def product_id(product: Element) -> str:
         if value:
             return value.strip()
     return ""
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while products stream through.
+
+    Product trees hold no reference cycles, so reference counting frees every chunk; the cyclic
+    collector would only rescan the live nodes over and over (measured: half of the parse time).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

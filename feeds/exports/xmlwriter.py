@@ -23,22 +23,13 @@ def clean_text(text: str) -> str:
 
 def escape_text(text: str) -> str:
     """Element text: CDATA when it carries markup (HTML descriptions), escaped otherwise."""
-    text = clean_text(text)
-    if "<" in text:
-        return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    return _escape(clean_text(text))
 
 
 def escape_attr(text: str) -> str:
     """Attribute value in double quotes."""
-    return (
-        clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-        .replace("\n", "&#10;").replace("\t", "&#9;")
-    )
+    text = clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
 def _attrs(attrs: dict[str, str]) -> str:
@@ -47,14 +38,40 @@ def _attrs(attrs: dict[str, str]) -> str:
 
 def element_xml(element: Element, depth: int) -> str:
     """Serialise one element and its subtree, indented."""
-    pad = _INDENT * depth
+    out: list[str] = []
+    _append_xml(element, _INDENT * depth, out)
+    return clean_text("".join(out))
+
+
+def _append_xml(element: Element, pad: str, out: list[str]) -> None:
+    # The hot path of every export: leaves (most elements) are written inline, without a call.
+    name = element.name
     attrs = _attrs(element.attrs) if element.attrs else ""
-    if element.children:
-        inner = "".join(element_xml(child, depth + 1) for child in element.children)
-        return f"{pad}<{element.name}{attrs}>\n{inner}{pad}</{element.name}>\n"
-    if not element.text:
-        return f"{pad}<{element.name}{attrs}/>\n"
-    return f"{pad}<{element.name}{attrs}>{escape_text(element.text)}</{element.name}>\n"
+    if not element.children:
+        text = element.text
+        out.append(f"{pad}<{name}{attrs}>{_escape(text)}</{name}>\n" if text else f"{pad}<{name}{attrs}/>\n")
+        return
+    out.append(f"{pad}<{name}{attrs}>\n")
+    inner = pad + _INDENT
+    for child in element.children:
+        if child.children or child.attrs:
+            _append_xml(child, inner, out)
+            continue
+        cname, text = child.name, child.text
+        if not text:
+            out.append(f"{inner}<{cname}/>\n")
+            continue
+        if "<" in text or "&" in text or ">" in text:
+            text = _escape(text)
+        out.append(f"{inner}<{cname}>{text}</{cname}>\n")
+    out.append(f"{pad}</{name}>\n")
+
+
+def _escape(text: str) -> str:
+    """Escape without removing forbidden characters (callers clean whole chunks at once)."""
+    if "<" in text:
+        return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    return text.replace("&", "&amp;").replace(">", "&gt;")
 
 
 class XmlFeedWriter:
@@ -72,16 +89,20 @@ class XmlFeedWriter:
             f' xmlns="{escape_attr(uri)}"' if prefix is None else f' xmlns:{prefix}="{escape_attr(uri)}"'
             for prefix, uri in info.nsmap.items()
         )
-        self.out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<{info.root}{ns}{_attrs(info.root_attrs)}>\n')
+        root = f"<{info.root}{ns}{_attrs(info.root_attrs)}>"
+        self.out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n{root}\n')
         for depth, name in enumerate(info.container, start=1):
             self.out.write(f"{_INDENT * depth}<{name}>\n")
         for element in info.header:
             self.out.write(element_xml(element, self._depth))
 
     def write(self, products: list[Element]) -> None:
-        """Write a chunk of items."""
-        depth = self._depth
-        self.out.write("".join(element_xml(product, depth) for product in products))
+        """Write a chunk of items; forbidden characters are removed from the chunk in one scan."""
+        out: list[str] = []
+        pad = _INDENT * self._depth
+        for product in products:
+            _append_xml(product, pad, out)
+        self.out.write(clean_text("".join(out)))
 
     def end(self) -> None:
         """Close containers and the root."""
