@@ -91,6 +91,14 @@ def parse_iso_date(text: str) -> date | None:
 GTIN_LENGTHS = (8, 12, 13, 14)
 
 
+def clean_gtin(text: str) -> str:
+    """A barcode without spaces, hyphens or the `.0` a spreadsheet leaves behind (`8003168046554.0`)."""
+    code = text.strip().replace(" ", "").replace("-", "")
+    if code.endswith(".0") and code[:-2].isdigit():
+        return code[:-2]
+    return code
+
+
 def gtin_check_digit(body: str) -> int:
     """The GS1 check digit for the digits before it (weights 3,1,3,... from the right)."""
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
@@ -230,6 +238,14 @@ def truncate_words(text: str, limit: int) -> str:
         return text
     cut = text.rfind(" ", 0, limit + 1)
     return (text[:cut] if cut > 0 else text[:limit]).rstrip(" ,;:-|")
+
+
+def split_urls(text: str) -> list[str]:
+    """One URL, or several in one cell separated by commas (`a.jpg, https://b.jpg`)."""
+    text = text.strip()
+    if ",http" not in text.replace(" ", ""):
+        return [text] if text else []
+    return [url.strip() for url in text.split(",") if url.strip()]
 
 
 def is_http_url(text: str) -> bool:

@@ -17,8 +17,11 @@ from feeds.exports.convert.params import VARIANT_ATTRS
 from feeds.exports.convert.reading import (
     Handler,
     TableReader,
+    add_images,
     custom_label_entries,
     set_date,
+    set_gtin,
+    set_images,
     set_text,
     text_of,
 )
@@ -125,14 +128,6 @@ def _link(offer: Offer, element: Element) -> None:
     offer.url = text_of(element) or element.attrs.get("href", "").strip()
 
 
-def _additional_images(offer: Offer, element: Element) -> None:
-    text = text_of(element)
-    if ",http" in text.replace(" ", ""):  # TSV/CSV feeds list the extra images in one cell
-        offer.images.extend(url.strip() for url in text.split(",") if url.strip())
-    elif text:
-        offer.images.append(text)
-
-
 def _price(offer: Offer, element: Element) -> None:
     offer.price, currency = parse_price(element.text)
     offer.currency = currency or offer.currency
@@ -205,8 +200,8 @@ GOOGLE_TABLE: dict[str, tuple[str, Handler]] = {
     "description": ("description", set_text("description")),
     "summary": ("description", set_text("description")),
     "link": ("url", _link),
-    "image_link": ("image", set_text("image")),
-    "additional_image_link": ("images", _additional_images),
+    "image_link": ("image", set_images),
+    "additional_image_link": ("images", add_images),
     "price": ("price", _price),
     "sale_price": ("price", _sale_price),
     "sale_price_effective_date": ("price", set_text("sale_dates")),
@@ -216,7 +211,7 @@ GOOGLE_TABLE: dict[str, tuple[str, Handler]] = {
     "max_handling_time": ("availability", _handling_time),
     "condition": ("condition", _condition),
     "brand": ("brand", set_text("brand")),
-    "gtin": ("gtin", set_text("gtin")),
+    "gtin": ("gtin", set_gtin),
     "mpn": ("mpn", set_text("mpn")),
     "identifier_exists": ("identifier_exists", _identifier_exists),
     "google_product_category": ("google_category", set_text("google_category")),

@@ -10,11 +10,14 @@ from feeds.exports.convert.params import param_attr
 from feeds.exports.convert.reading import (
     Handler,
     TableReader,
+    add_images,
     append_text,
     custom_label_entries,
     price_with_net,
     set_date,
     set_decimal,
+    set_gtin,
+    set_images,
     set_text,
     text_of,
 )
@@ -34,14 +37,6 @@ _EXTRA_MESSAGES = {"EXTENDED_WARRANTY": "extended_warranty", "SALES_VOUCHER": "v
 
 def _name(offer: Offer, element: Element) -> None:
     offer.name = strip_default_title(text_of(element))
-
-
-def _image(offer: Offer, element: Element) -> None:
-    url = text_of(element)
-    if not offer.image:
-        offer.image = url
-    elif url:
-        offer.images.append(url)  # Zboží repeats IMGURL for further images
 
 
 def _vat(offer: Offer, element: Element) -> None:
@@ -102,8 +97,8 @@ SHOPITEM_TABLE: dict[str, tuple[str, Handler]] = {
     "PRODUCT": ("name_commercial", set_text("name_commercial")),
     "DESCRIPTION": ("description", set_text("description")),
     "URL": ("url", set_text("url")),
-    "IMGURL": ("image", _image),
-    "IMGURL_ALTERNATIVE": ("images", append_text("images")),
+    "IMGURL": ("image", set_images),  # Zboží repeats IMGURL for further images
+    "IMGURL_ALTERNATIVE": ("images", add_images),
     "VIDEO_URL": ("video", set_text("video")),
     "PRICE_VAT": ("price", set_decimal("price")),
     "PRICE": ("price", _price_net),  # legacy price without VAT
@@ -115,7 +110,7 @@ SHOPITEM_TABLE: dict[str, tuple[str, Handler]] = {
     "MAX_CPC_SEARCH": ("zbozi_cpc_search", set_decimal("zbozi_cpc_search")),
     "MANUFACTURER": ("brand", set_text("brand")),
     "CATEGORYTEXT": ("categories", _categories),
-    "EAN": ("gtin", set_text("gtin")),
+    "EAN": ("gtin", set_gtin),
     "ISBN": ("isbn", set_text("isbn")),
     "PRODUCTNO": ("mpn", set_text("mpn")),
     "PARAM": ("params", _param),

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 
 from feeds.exports.convert.offer import Offer
-from feeds.exports.values import parse_decimal, parse_iso_date
+from feeds.exports.values import clean_gtin, parse_decimal, parse_iso_date, split_urls
 from feeds.model import Element, Product
 
 Handler = Callable[[Offer, Element], None]
@@ -62,6 +62,25 @@ def set_date(attr: str) -> Handler:
         setattr(offer, attr, parse_iso_date(element.text))
 
     return handle
+
+
+def set_gtin(offer: Offer, element: Element) -> None:
+    """EAN/gtin, cleaned of spaces and a spreadsheet's `.0`; empty `<EAN/>` is ignored."""
+    if not offer.gtin:
+        offer.gtin = clean_gtin(element.text)
+
+
+def set_images(offer: Offer, element: Element) -> None:
+    """The main image, then further images; one cell listing several URLs is split (seen in real feeds)."""
+    urls = split_urls(element.text)
+    if urls and not offer.image:
+        offer.image = urls.pop(0)
+    offer.images.extend(urls)
+
+
+def add_images(offer: Offer, element: Element) -> None:
+    """Further images, one per element or several comma-separated in one (CSV/TSV feeds)."""
+    offer.images.extend(split_urls(element.text))
 
 
 def custom_label(offer: Offer, element: Element) -> None:
