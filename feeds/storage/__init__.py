@@ -15,7 +15,7 @@ from feeds.storage.base import PublishResult, Storage, StorageOptions
 from feeds.storage.file import FileStorage
 from feeds.storage.s3 import S3Storage
 
-STORAGES: dict[str, type[FileStorage] | type[S3Storage]] = {
+STORAGES: dict[str, type[Storage]] = {
     "file": FileStorage,
     "s3": S3Storage,
 }

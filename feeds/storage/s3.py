@@ -49,7 +49,7 @@ _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _HINTS = {
     "NoSuchBucket": "create the bucket or fix the publish URI",
     "AccessDenied": "the credentials need s3:GetObject and s3:PutObject on this key",
-    "InvalidAccessKeyId": "check AWS_ACCESS_KEY_ID / the AWS profile",
+    "InvalidAccessKeyId": "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an AWS profile",
     "SignatureDoesNotMatch": "check AWS_SECRET_ACCESS_KEY / the AWS profile",
 }
 
@@ -180,6 +180,7 @@ class S3Storage(Storage):
 
     def _download(self, key: str, dest: Path) -> bool:
         with self._errors("download", key=key):
+            dest.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._client.download_file(self.bucket, key, str(dest))
             except self._client.exceptions.ClientError as exc:
@@ -202,12 +203,14 @@ class S3Storage(Storage):
 def translate_error(exc: BaseException, *, action: str, bucket: str, key: str) -> FeedError:
     """Our error for a boto3/botocore exception; unknown exceptions are terminal."""
     from botocore.exceptions import ConnectionError as BotoConnectionError
-    from botocore.exceptions import HTTPClientError
+    from botocore.exceptions import HTTPClientError, NoCredentialsError
 
     cause = _unwrap(exc)
     where = f"s3://{bucket}/{key}"
     if isinstance(cause, BotoConnectionError | HTTPClientError):
         return TransientFeedError(f"S3 {action} of {where} failed: cannot reach S3: {cause}")
+    if isinstance(cause, NoCredentialsError):
+        return ExportError(f"S3 {action} of {where} failed: {cause}", hint=_HINTS["InvalidAccessKeyId"])
     code = _error_code(cause)
     status = _http_status(cause)
     message = f"S3 {action} of {where} failed ({code or type(cause).__name__}): {cause}"

@@ -496,7 +496,7 @@ class TestTranslateError:
             (lambda: _client_error("AccessDenied", 403), False, "s3:PutObject"),
             (lambda: _client_error("NoSuchBucket", 404), False, "create the bucket"),
             (lambda: _upload_failed(_client_error("AccessDenied", 403)), False, "s3:PutObject"),
-            (lambda: _botocore("NoCredentialsError"), False, None),
+            (lambda: _botocore("NoCredentialsError"), False, "AWS_ACCESS_KEY_ID"),
         ],
     )
     def test_retryability_and_hint(
