@@ -118,7 +118,7 @@ class S3Storage(Storage):
     def publish(self, local_path: Path, *, gzip: bool = False) -> PublishResult:
         """Copy the live object to `<key>.previous`, then upload the complete new one under `key`."""
         require_export_file(local_path)
-        with _payload(local_path, gzip=gzip) as (payload, size, sha256), self._errors("publish"):
+        with self._errors("publish"), _payload(local_path, gzip=gzip) as (payload, size, sha256):
             self._copy_live_to_previous()
             extra = {
                 "ContentType": _content_type(self.key, gzip=gzip),
