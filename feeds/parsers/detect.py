@@ -7,7 +7,7 @@ from pathlib import Path
 
 from feeds.errors import NotAFeedError
 from feeds.formats import ATOM_NS, GOOGLE_NS, MERGADO_NS, ZBOZI_NS
-from feeds.parsers.safe import check_prolog, encoding_override
+from feeds.parsers.safe import check_prolog, encoding_override, utf8_head
 from feeds.parsers.xmlfeed import sniff_shape
 
 SNIFF_BYTES = 64 * 1024
@@ -17,6 +17,7 @@ def detect_format(path: Path) -> str:
     """Return the format key of the feed at `path`."""
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
+    head = utf8_head(head)  # UTF-16/32 feeds: sniff their text, not their raw bytes
     text_start = head.lstrip(codecs.BOM_UTF8).lstrip()
     if not text_start:
         raise NotAFeedError("the feed is empty")

@@ -34,6 +34,12 @@ _DOCTYPE_REST = re.compile(rb"""(?:\s+(?:SYSTEM|PUBLIC)(?:\s+(?:"[^"]*"|'[^']*')
 _SUBSET_TOKEN = re.compile(rb""""[^"]*"|'[^']*'|<!--.*?-->|<\?.*?\?>|[^"'<\]]+|<|(\])""", re.DOTALL)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 HTML_HINT = "check the feed URL and any login"
+_WIDE_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 # Never resolve entities, never load a DTD, never touch the network, keep libxml2's size limits.
 SAFE_OPTIONS: dict[str, Any] = {
@@ -73,9 +79,26 @@ def hint_for(message: str) -> str | None:
     return None
 
 
+def wide_encoding(head: bytes) -> str | None:
+    """The UTF-16/32 codec named by a byte order mark, or None (libxml2 reads these by their BOM)."""
+    for bom, name in _WIDE_BOMS:
+        if head.startswith(bom):
+            return name
+    return None
+
+
+def utf8_head(head: bytes) -> bytes:
+    """The head of a file as UTF-8 bytes, so byte patterns (`<!ENTITY`, `<html`) match UTF-16/32 too."""
+    name = wide_encoding(head)
+    if name is None:
+        return head
+    bom_size = 4 if name.startswith("utf-32") else 2
+    return head[bom_size:].decode(name, errors="ignore").encode("utf-8")
+
+
 def check_prolog(head: bytes) -> None:
     """Refuse entity declarations and HTML before the parser sees them."""
-    body = head.lstrip(codecs.BOM_UTF8).lstrip()
+    body = utf8_head(head).lstrip(codecs.BOM_UTF8).lstrip()
     if not body:
         raise NotAFeedError("the feed is empty")
     doctype = _DOCTYPE.search(body[:PROLOG_SCAN_BYTES])
@@ -133,6 +156,8 @@ def encoding_override(path: Path, warnings: list[str]) -> str | None:
     """
     with open(path, "rb") as handle:
         sample = handle.read(ENCODING_SAMPLE_BYTES)
+    if wide_encoding(sample):
+        return None  # UTF-16/32 with a BOM: libxml2 decodes it, and a code page mix-up cannot happen
     declared = declared_encoding(sample)
     has_bom = sample.startswith(codecs.BOM_UTF8)
     is_utf8 = _is_utf8(sample)

@@ -82,6 +82,17 @@ class TestEntities:
             assert "declares XML entities in a DOCTYPE" in error.message
             assert error.hint == "remove the <!DOCTYPE ...> block from the feed"
 
+    @pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+    def test_entity_declarations_in_utf16_or_utf32_are_refused(self, tmp_path: Path, codec: str) -> None:
+        # the byte scan must not be blind to wide encodings
+        declaration = f'<?xml version="1.0" encoding="{codec}"?>\n'
+        doc = declaration + '<!DOCTYPE SHOP [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+        path = write(
+            tmp_path, (doc + "<SHOP><SHOPITEM><ITEM_ID>&x;</ITEM_ID></SHOPITEM></SHOP>").encode(codec)
+        )
+        for error in fails_everywhere(path, HostileFeedError):
+            assert "declares XML entities in a DOCTYPE" in error.message
+
     def test_entity_hidden_past_a_long_internal_subset_is_refused(self, tmp_path: Path) -> None:
         filler = b"<!-- " + b"x" * 100_000 + b" -->"  # pushes the declaration past the first 64 KiB
         path = write(
@@ -188,8 +199,9 @@ class TestNotAFeed:
             b'\xef\xbb\xbf\r\n  <HTML lang="cs"><BODY>Chyba</BODY></HTML>',  # BOM, blank lines, upper case
             b'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
             b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml"></html>',
+            "<!DOCTYPE html><html><body>Přihlášení</body></html>".encode("utf-16"),
         ],
-        ids=["doctype", "no-doctype", "bom-uppercase", "xhtml"],
+        ids=["doctype", "no-doctype", "bom-uppercase", "xhtml", "utf-16"],
     )
     def test_html_page(self, tmp_path: Path, body: bytes) -> None:
         for error in fails_everywhere(write(tmp_path, body), NotAFeedError):
