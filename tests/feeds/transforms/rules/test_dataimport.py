@@ -1,0 +1,88 @@
+"""Data file import from CSV or XML, from a path or a URL (a real local HTTP server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.errors import ConfigError, SourceError, TransientFeedError
+from feeds.transforms import RuleSet
+from tests.feeds.transforms.factory import item
+
+CSV = "ITEM_ID;STOCK;PRICE_VAT\nA1;5;100\nB2;0;\nA1;9;999\nZ9;1;1\n"
+XML = "<ROWS><ROW><CODE>A1</CODE><STOCK>5</STOCK></ROW><ROW><CODE>B2</CODE><STOCK>0</STOCK></ROW></ROWS>"
+
+
+def products():
+    return [
+        item(ITEM_ID="A1", PRICE_VAT="80"),
+        item(ITEM_ID="b2", PRICE_VAT="70"),
+        item(ITEM_ID="C3", PRICE_VAT="60"),
+    ]
+
+
+def run(spec, **kwargs):
+    ruleset = RuleSet.from_spec([{"type": "data_import", **spec}], **kwargs)
+    chunk = products()
+    ruleset.apply(chunk)
+    return ruleset, [(p.get("ITEM_ID"), p.get("STOCK"), p.get("PRICE_VAT")) for p in chunk]
+
+
+class TestDataImportRule:
+    def test_csv_from_a_path_relative_to_the_rules(self, tmp_path):
+        (tmp_path / "stock.csv").write_text(CSV, encoding="utf-8")
+        ruleset, rows = run({"source": "stock.csv", "key": "ITEM_ID"}, base_dir=tmp_path)
+        # A1: first row of the duplicated key wins; b2: keys match case-insensitively, empty cell keeps 70
+        assert rows == [("A1", "5", "100"), ("b2", "0", "70"), ("C3", "", "60")]
+        assert ruleset.stats[0].extra == {"duplicate_keys": ["A1"], "matched": 2, "unmatched": 1}
+
+    def test_empty_cells_clear_when_asked(self, tmp_path):
+        (tmp_path / "stock.csv").write_text(CSV, encoding="utf-8")
+        _, rows = run({"source": "stock.csv", "key": "ITEM_ID", "empty_clears": True}, base_dir=tmp_path)
+        assert rows[1] == ("b2", "0", "")
+
+    def test_contains_matching(self, tmp_path):
+        (tmp_path / "d.csv").write_text("CODE,LABEL\n1,one\n", encoding="utf-8")
+        ruleset = RuleSet.from_spec(
+            [{"type": "data_import", "source": "d.csv", "key": "ITEM_ID", "match": "contains"}],
+            base_dir=tmp_path,
+        )
+        chunk = [item(ITEM_ID="SKU-1-X"), item(ITEM_ID="SKU-2")]
+        ruleset.apply(chunk)
+        assert [p.get("LABEL") for p in chunk] == ["one", ""]
+
+    def test_xml_over_http(self, http_server):
+        url = http_server.serve("/stock.xml", XML.encode())
+        spec = {"source": url, "key": "ITEM_ID", "key_column": "CODE"}
+        _, rows = run(spec, allow_private_urls=True)
+        assert rows == [("A1", "5", "80"), ("b2", "0", "70"), ("C3", "", "60")]
+
+    def test_private_address_is_refused_by_default(self, http_server):
+        url = http_server.serve("/stock.csv", CSV.encode())
+        with pytest.raises(SourceError, match="private address"):
+            run({"source": url, "key": "ITEM_ID"})
+
+    def test_server_error_is_transient(self, http_server):
+        url = http_server.serve("/stock.csv", b"oops", status=503)
+        with pytest.raises(TransientFeedError):
+            run({"source": url, "key": "ITEM_ID"}, allow_private_urls=True)
+
+    def test_missing_file_is_a_source_error(self, tmp_path):
+        with pytest.raises(SourceError, match="cannot read data file"):
+            run({"source": "nope.csv", "key": "ITEM_ID"}, base_dir=tmp_path)
+
+    def test_spec_problems_are_reported_before_any_file_is_read(self, tmp_path):
+        rules = [
+            {"type": "data_import", "source": "nope.csv", "key": "ITEM_ID", "match": "fuzzy"},
+            {"type": "rewriting", "element": "", "value": "x"},
+        ]
+        with pytest.raises(ConfigError) as caught:
+            RuleSet.from_spec(rules, base_dir=tmp_path)
+        assert (
+            len(caught.value.problems) == 2
+            and "match: must be one of exact, contains" in caught.value.problems[0]
+        )
+
+    def test_unknown_key_column_is_reported(self, tmp_path):
+        (tmp_path / "d.csv").write_text("CODE,LABEL\n1,one\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match="has no column 'SKU'"):
+            run({"source": "d.csv", "key": "ITEM_ID", "key_column": "SKU"}, base_dir=tmp_path)
