@@ -198,9 +198,12 @@ _BLOCK_TAGS = ("br", "p", "div", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4",
 
 
 def _tag_to_text(match: re.Match[str]) -> str:
+    """A line break for `<br>` and the end of a block (`</p>`, `</li>`), a space for any other tag."""
     tag = match.group(0)
-    name = tag[1:].lstrip("/").split(None, 1)[0].rstrip("/>").lower() if tag[1] != "!" else ""
-    return "\n" if name in _BLOCK_TAGS else " "
+    if tag[1] == "!":
+        return " "
+    name = tag[1:].split(None, 1)[0].rstrip("/>").lower()
+    return "\n" if name == "br" or (name[:1] == "/" and name[1:] in _BLOCK_TAGS) else " "
 
 
 def html_to_text(text: str) -> str:
