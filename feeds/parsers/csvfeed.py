@@ -90,6 +90,8 @@ class CsvFeedParser:
                 yield chunk
         except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
             raise FeedSyntaxError(f"broken CSV: {str(exc).strip()}", hint="quote fields that contain the delimiter") from exc
+        finally:
+            reader.close()  # also when the caller stops early (first chunk only): no file left open
         if count == 0:
             raise NotAFeedError("the CSV has a header but no product rows")
 
