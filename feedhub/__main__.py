@@ -1,0 +1,5 @@
+"""`python -m feedhub` runs the command line."""
+
+from feedhub.cli import main
+
+main()

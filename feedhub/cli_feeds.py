@@ -1,0 +1,161 @@
+"""Feed commands: `inspect`, `convert`, `demo`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from feedhub.cli_common import user_errors
+from feedhub.settings import get_settings
+from feeds.exports.convert import ConvertOptions
+from feeds.fetch import FetchPolicy, fetch_source
+from feeds.formats import FORMATS, get_format
+from feeds.parsers import open_feed
+from feeds.pipeline import ExportTarget, RunReport, process
+
+FromOption = Annotated[str | None, typer.Option("--from", help=f"Source format: {', '.join(FORMATS)}")]
+DEMO_TARGETS = ("heureka", "zbozi", "google", "google-atom", "meta", "meta-csv", "mergado")
+EXTENSIONS = {"csv": ".csv", "tsv": ".tsv", "meta-csv": ".csv"}
+
+
+def _policy() -> FetchPolicy:
+    settings = get_settings()
+    return FetchPolicy(
+        timeout_s=settings.fetch_timeout_s,
+        deadline_s=settings.fetch_deadline_s,
+        max_bytes=settings.max_feed_bytes,
+        allow_private=settings.allow_private_sources,
+    )
+
+
+def inspect(
+    source: str,
+    from_format: FromOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Show a feed's format, encoding, product count and every element path with how many products have it."""
+    with user_errors(), tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
+        fetched = fetch_source(source, Path(workspace), policy=_policy())
+        parser = open_feed(fetched.path, from_format)
+        elements: Counter[str] = Counter()
+        products = 0
+        for chunk in parser.chunks():
+            products += len(chunk)
+            for product in chunk:
+                elements.update({path for path, _ in product.walk_paths()})
+        info = parser.info
+    result = {
+        "format": info.format,
+        "encoding": info.encoding,
+        "products": products,
+        "elements": dict(sorted(elements.items())),
+        "warnings": info.warnings,
+    }
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    console.print(f"[bold]{source}[/]: {info.format}, {info.encoding}, {products} products")
+    table = Table("element path", "products", "share")
+    for path, count in result["elements"].items():  # type: ignore[union-attr]
+        table.add_row(path, str(count), f"{count / products:.0%}")
+    console.print(table)
+    for warning in info.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def convert(
+    source: str,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output file; replaced only when the whole run succeeds.")],
+    from_format: FromOption = None,
+    to_format: Annotated[str | None, typer.Option("--to", help="Target format (default: the source's own).")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rules JSON file to apply.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Currency for prices, e.g. CZK.")] = None,
+    country: Annotated[str | None, typer.Option(help="Country for shipping, e.g. CZ.")] = None,
+) -> None:
+    """Convert a feed (file or URL) to another format, or to its own, applying rules if given."""
+    with user_errors():
+        ruleset = _load_rules(rules)
+        for key in filter(None, (from_format, to_format)):
+            get_format(key)  # an unknown key fails before any download
+        with tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
+            fetched = fetch_source(source, Path(workspace), policy=_policy())
+            options = ConvertOptions(currency=currency, **({"country": country.upper()} if country else {}))
+            target = ExportTarget("out", to_format or from_format or "", out, options)
+            report = _run_with_progress(fetched.path, target, from_format, ruleset)
+    _print_summary(report)
+
+
+def _load_rules(path: Path | None):  # type: ignore[no-untyped-def]
+    if path is None:
+        return None
+    from feeds.transforms import RuleSet
+
+    return RuleSet.from_file(path)
+
+
+def _run_with_progress(source: Path, target: ExportTarget, from_format: str | None, ruleset) -> RunReport:  # type: ignore[no-untyped-def]
+    if not target.format:
+        from feeds.parsers import detect_format
+
+        target = ExportTarget(target.name, from_format or detect_format(source), target.path, target.options)
+    if not sys.stderr.isatty():
+        return process(source, [target], source_format=from_format, rules=ruleset)
+    columns = (TextColumn("converting"), BarColumn(), TextColumn("{task.completed:,} products"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("convert", total=None)
+        return process(
+            source, [target], source_format=from_format, rules=ruleset,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+
+
+def _print_summary(report: RunReport) -> None:
+    export = report.exports[0]
+    dropped = sum(export.dropped.values())
+    typer.echo(
+        f"{report.source_format} -> {export.format}: {report.products_in} products in, {export.products_out} out, "
+        f"{report.products_in - report.products_kept} hidden, {dropped} dropped, {export.invalid} invalid, "
+        f"{len(report.warnings) + sum(export.warnings.values())} warnings, {report.seconds:.2f} s -> {export.path}"
+    )
+    for problem in export.problems[:10]:
+        typer.echo(f"  invalid: {problem}")
+    for reason, count in export.dropped.items():
+        typer.echo(f"  dropped {count}: {reason}")
+    for warning in report.warnings:
+        typer.echo(f"  warning: {warning}")
+    for warning, count in export.warnings.items():
+        typer.echo(f"  warning ({count}x): {warning}")
+
+
+def demo(
+    samples: Annotated[Path, typer.Option(help="Folder of feeds to import.")] = Path("sample_feeds"),
+    out: Annotated[Path, typer.Option(help="Where converted feeds go.")] = Path("out"),
+) -> None:
+    """Import every feed in sample_feeds/, convert it to its own and the channel formats, write under out/."""
+    table = Table("feed", "format", "to", "in", "out", "invalid", "warnings", "output")
+    feeds = sorted(p for p in samples.iterdir() if p.is_file() and p.suffix != ".md")
+    with user_errors(), tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
+        for feed in feeds:
+            fetched = fetch_source(str(feed), Path(workspace) / feed.name, policy=_policy())
+            own = open_feed(fetched.path).info.format
+            targets = [
+                ExportTarget(key, key, out / feed.name.split(".")[0] / f"{key}{EXTENSIONS.get(key, '.xml')}")
+                for key in dict.fromkeys((own, *DEMO_TARGETS))
+            ]
+            report = process(fetched.path, targets)
+            for export in report.exports:
+                table.add_row(
+                    feed.name, report.source_format, export.format, str(report.products_in), str(export.products_out),
+                    str(export.invalid), str(len(report.warnings) + sum(export.warnings.values())), export.path,
+                )
+    Console(width=200).print(table)

@@ -1,0 +1,152 @@
+"""One pass over a feed: parse -> rules -> (convert -> validate -> write) per export.
+
+The source is parsed once and every chunk goes through the rules once, whatever the number of
+exports; each export converts, validates and writes the chunk on its own. Outputs are written to
+temporary files and only replace their targets when the whole pass succeeded, so a broken feed
+never leaves a half-written export behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any, Protocol
+
+from feeds.atomic import atomic_text
+from feeds.exports import writer_for
+from feeds.exports.convert import ConvertOptions, make_converter
+from feeds.exports.envelope import target_info
+from feeds.exports.validate import make_validator
+from feeds.formats import get_format
+from feeds.model import FeedInfo, Product, cyclic_gc_paused, product_id
+from feeds.parsers import open_feed
+
+MAX_REPORTED_PROBLEMS = 50
+
+
+class RuleApplier(Protocol):
+    """What the pipeline needs from a rule set (feeds.transforms.RuleSet)."""
+
+    def apply(self, chunk: list[Product]) -> list[Product]: ...
+
+
+@dataclass(frozen=True)
+class ExportTarget:
+    """One output of a pass: format, local file it replaces on success, conversion options."""
+
+    name: str
+    format: str
+    path: Path
+    options: ConvertOptions = field(default_factory=ConvertOptions)
+
+
+@dataclass
+class ExportReport:
+    """Counts and problems of one export."""
+
+    name: str
+    format: str
+    path: str
+    products_out: int = 0
+    invalid: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # "id: reason", the first MAX_REPORTED_PROBLEMS
+    warnings: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0
+
+
+@dataclass
+class RunReport:
+    """What one pass did, for people (CLI summary) and for the run history."""
+
+    source_format: str = ""
+    encoding: str = ""
+    products_in: int = 0
+    products_kept: int = 0  # after hide rules
+    exports: list[ExportReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+class _Export:
+    """An export being written: converter, validator, writer and counters."""
+
+    def __init__(self, target: ExportTarget, source: FeedInfo, handle: Any) -> None:
+        self.converter = make_converter(source.format, target.format, target.options)
+        self.validate = make_validator(target.format)
+        self.writer = writer_for(get_format(target.format), handle, target_info(target.format, source, target.options))
+        self.report = ExportReport(target.name, target.format, str(target.path))
+
+    def write(self, chunk: list[Product]) -> None:
+        report, convert, validate = self.report, self.converter.convert, self.validate
+        out = []
+        for product in chunk:
+            converted = convert(product)
+            if converted is None:
+                continue
+            problems = validate(converted)
+            if problems:
+                report.invalid += 1
+                if len(report.problems) < MAX_REPORTED_PROBLEMS:
+                    report.problems.append(f"{product_id(converted) or f'line {product.line}'}: {'; '.join(problems)}")
+            out.append(converted)
+        report.products_out += len(out)
+        self.writer.write(out)
+
+    def finish(self) -> None:
+        self.writer.end()
+        self.report.dropped = dict(Counter(self.converter.dropped))
+        self.report.warnings = dict(Counter(self.converter.warnings))
+
+
+def process(
+    source: Path,
+    targets: list[ExportTarget],
+    *,
+    source_format: str | None = None,
+    rules: RuleApplier | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunReport:
+    """Parse `source` once, apply `rules`, and write every target; targets change only if all succeed."""
+    started = time.perf_counter()
+    parser = open_feed(source, source_format)
+    chunks = parser.chunks()
+    first = next(chunks)  # fills parser.info, which the writers' envelopes need
+    report = RunReport(source_format=parser.info.format, encoding=parser.info.encoding)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(cyclic_gc_paused())
+        exports = [_Export(t, parser.info, stack.enter_context(atomic_text(t.path))) for t in targets]
+        for export in exports:
+            export.writer.begin()
+        for chunk in _counted(chain([first], chunks), report, progress):
+            kept = rules.apply(chunk) if rules is not None else chunk
+            report.products_kept += len(kept)
+            for export in exports:
+                export.write(kept)
+        for export in exports:
+            export.finish()
+    for target, export in zip(targets, exports, strict=True):
+        export.report.bytes = target.path.stat().st_size
+        report.exports.append(export.report)
+    report.warnings = list(parser.info.warnings)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _counted(
+    chunks: Iterator[list[Product]], report: RunReport, progress: Callable[[int], None] | None
+) -> Iterator[list[Product]]:
+    for chunk in chunks:
+        report.products_in += len(chunk)
+        if progress is not None:
+            progress(report.products_in)
+        yield chunk
