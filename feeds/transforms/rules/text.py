@@ -196,7 +196,7 @@ class TruncateRule(PerProductRule):
         element, length = r.path("element"), r.integer("length", minimum=1)
         words = r.choice("mode", ("characters", "words"), "characters") == "words"
         suffix = r.text("suffix", "")
-        if len(suffix) >= length:
+        if length >= 1 and len(suffix) >= length:
             r.problem("suffix", f"must be shorter than length ({length})")
         return cls(element, length, words, suffix)
 
