@@ -1,0 +1,88 @@
+"""`feedhub query`, `trace` and `preview` on real files; errors are one clear message and exit status 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from feedhub import cli_rules
+
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<SHOP>
+<SHOPITEM><ITEM_ID>1</ITEM_ID><PRODUCTNAME>Kůň</PRODUCTNAME><PRICE_VAT>100</PRICE_VAT><STOCK>0</STOCK></SHOPITEM>
+<SHOPITEM><ITEM_ID>2</ITEM_ID><PRODUCTNAME>Pes</PRODUCTNAME><PRICE_VAT>1 500,00</PRICE_VAT><STOCK>4</STOCK></SHOPITEM>
+<SHOPITEM><ITEM_ID>3</ITEM_ID><PRODUCTNAME>Kočka</PRODUCTNAME><PRICE_VAT>900</PRICE_VAT><STOCK>1</STOCK></SHOPITEM>
+</SHOP>
+"""
+RULES = [
+    {"type": "rewriting", "element": "PRODUCTNAME", "value": "Zvíře %PRODUCTNAME%"},
+    {"type": "hiding", "query": "STOCK = 0"},
+]
+
+
+@pytest.fixture
+def app():
+    app = typer.Typer()
+    cli_rules.register(app)
+    return app
+
+
+@pytest.fixture
+def files(tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(FEED, encoding="utf-8")
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(RULES), encoding="utf-8")
+    return feed, rules
+
+
+def invoke(app, *args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+class TestQueryCommand:
+    def test_lists_selected_ids(self, app, files):
+        result = invoke(app, "query", files[0], "PRICE_VAT >= 900")
+        assert (result.exit_code, result.stdout) == (0, "2\n3\n")
+
+    def test_counts(self, app, files):
+        result = invoke(app, "query", files[0], 'PRODUCTNAME ~ "^K"', "--count")
+        assert (result.exit_code, result.stdout) == (0, "2\n")
+
+    def test_syntax_error_exits_2_with_position(self, app, files):
+        result = invoke(app, "query", files[0], "PRICE_VAT >")
+        assert result.exit_code == 2
+        assert "syntax error at position 12" in result.stderr and "expected a value" in result.stderr
+
+
+class TestTraceCommand:
+    def test_shows_changes_and_hiding(self, app, files):
+        result = invoke(app, "trace", files[0], "--rules", files[1], "--id", "1")
+        assert result.exit_code == 0
+        assert "PRODUCTNAME: 'Kůň' -> 'Zvíře Kůň'" in result.stdout
+        assert "=> hidden by rule 2" in result.stdout
+
+    def test_unknown_id_exits_2(self, app, files):
+        result = invoke(app, "trace", files[0], "--rules", files[1], "--id", "nope")
+        assert result.exit_code == 2 and "no product with id nope" in result.stderr
+
+
+class TestPreviewCommand:
+    def test_reports_changes_per_element(self, app, files, tmp_path):
+        old = tmp_path / "old.json"
+        old.write_text(json.dumps(RULES[:1]), encoding="utf-8")
+        result = invoke(app, "preview", files[0], "--rules", files[1], "--against", old)
+        assert result.exit_code == 0
+        assert "3 products; 0 differ from the rules in" in result.stdout
+        assert "newly hidden: 1; newly shown: 0" in result.stdout
+
+    def test_invalid_rules_exit_2_listing_every_problem(self, app, files, tmp_path):
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps([{"type": "nope"}, {"type": "calc", "element": "P"}]), encoding="utf-8")
+        result = invoke(app, "preview", files[0], "--rules", bad)
+        assert result.exit_code == 2
+        assert "rule 1 (nope): unknown rule type" in result.stderr
+        assert "rule 2 (calc): formula: is required" in result.stderr
