@@ -20,7 +20,14 @@ from lxml import etree
 from feeds.errors import FeedSyntaxError, NotAFeedError
 from feeds.formats import FeedFormat
 from feeds.model import CHUNK_SIZE, Element, FeedInfo, Product, product_id
-from feeds.parsers.safe import SAFE_OPTIONS, check_prolog, encoding_override, hint_for, safe_iterparse
+from feeds.parsers.safe import (
+    SAFE_OPTIONS,
+    check_prolog,
+    declared_encoding,
+    encoding_override,
+    hint_for,
+    safe_iterparse,
+)
 
 SNIFF_ELEMENTS = 20_000
 KNOWN_ITEMS = ("SHOPITEM", "item", "entry", "ITEM")  # Heureka/Zboží, RSS, Atom, Mergado
@@ -78,6 +85,13 @@ def _item_path(counts: Counter[tuple[str, ...]], has_children: set[tuple[str, ..
 
 
 READ_BLOCK_BYTES = 256 * 1024
+ENCODING_LABELS = {
+    "cp1250": "windows-1250",
+    "cp1252": "windows-1252",
+    "iso8859-2": "iso-8859-2",
+    "latin-1": "iso-8859-1",
+}
+"""Python codec names -> the labels feeds declare and users know."""
 NOT_A_FEED_HINT = "is this a product feed?"
 
 
@@ -88,8 +102,11 @@ class XmlFeedParser:
         self.path = path
         self.info = FeedInfo(format=fmt.key)
         with open(path, "rb") as handle:
-            check_prolog(handle.read(64 * 1024))
+            head = handle.read(64 * 1024)
+        check_prolog(head)
         self._encoding = encoding_override(path, self.info.warnings)
+        declared = declared_encoding(head)
+        self.info.encoding = self._encoding or ENCODING_LABELS.get(declared or "", declared) or "utf-8"
         if item_path is None:
             item_path = fmt.container + (fmt.item,) if fmt.item else sniff_shape(path, self._encoding).item_path
             if not item_path:

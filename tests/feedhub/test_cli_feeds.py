@@ -1,0 +1,130 @@
+"""`feedhub inspect`, `convert` and `demo` as a user runs them: exit codes, messages, files left behind."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from feedhub.cli import app
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_feeds"
+HEUREKA = SAMPLES / "heureka_cz_params_delivery.xml"
+GOOGLE_NS = "http://base.google.com/ns/1.0"
+
+BROKEN_FEEDS = {
+    # name: (bytes, words the one-line error must contain)
+    "truncated": (b'<?xml version="1.0"?><SHOP><SHOPITEM><ITEM_ID>a1</ITEM_ID></SHOPITEM><SHOPITEM><ITEM_', ["line 1"]),
+    "html_page": (b"<!DOCTYPE html><html><body>Not found</body></html>", ["HTML page"]),
+    "empty": (b"", ["empty"]),
+    "bare_ampersand": (
+        b"<SHOP><SHOPITEM><ITEM_ID>a1</ITEM_ID><URL>https://x.cz/?a=1&b=2</URL></SHOPITEM></SHOP>",
+        ["&amp;", "line 1"],
+    ),
+    "entities": (
+        b'<?xml version="1.0"?><!DOCTYPE SHOP [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<SHOP><SHOPITEM><ITEM_ID>&x;</ITEM_ID></SHOPITEM></SHOP>",
+        ["entit"],
+    ),
+    "utf8_declared_cp1250_is_fine_but_cp1250_declared_utf8_is_not": (
+        '<?xml version="1.0" encoding="utf-8"?><SHOP><SHOPITEM><PRODUCTNAME>Žluťoučký kůň</PRODUCTNAME>'
+        "</SHOPITEM></SHOP>".encode("cp1250"),
+        ["not UTF-8", "line 1"],
+    ),
+}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+class TestConvert:
+    def test_same_format_keeps_every_product(self, runner: CliRunner, tmp_path: Path) -> None:
+        out = tmp_path / "out.xml"
+        result = runner.invoke(app, ["convert", str(HEUREKA), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        products_in = len(etree.parse(str(HEUREKA)).getroot().findall("SHOPITEM"))
+        assert len(etree.parse(str(out)).getroot().findall("SHOPITEM")) == products_in
+        assert f"heureka -> heureka: {products_in} products in, {products_in} out" in result.output
+
+    def test_heureka_to_google_writes_prices_with_currency(self, runner: CliRunner, tmp_path: Path) -> None:
+        out = tmp_path / "google.xml"
+        result = runner.invoke(app, ["convert", str(HEUREKA), "--to", "google", "--currency", "CZK", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        prices = etree.parse(str(out)).getroot().findall(f"channel/item/{{{GOOGLE_NS}}}price")
+        assert prices and all(p.text.endswith(" CZK") for p in prices)
+
+    @pytest.mark.parametrize("case", sorted(BROKEN_FEEDS))
+    def test_broken_feed_exits_2_with_one_clear_line_and_out_untouched(
+        self, runner: CliRunner, tmp_path: Path, case: str
+    ) -> None:
+        body, words = BROKEN_FEEDS[case]
+        source = tmp_path / "feed.xml"
+        source.write_bytes(body)
+        out = tmp_path / "published.xml"
+        out.write_bytes(b"the last good export")
+        result = runner.invoke(app, ["convert", str(source), "-o", str(out)])
+        assert result.exit_code == 2
+        error_lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(error_lines) == 1 and error_lines[0].startswith("error: ")
+        for word in words:
+            assert word in error_lines[0]
+        assert out.read_bytes() == b"the last good export"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.xml", "published.xml"]  # no temp files left
+
+    def test_failure_never_creates_out(self, runner: CliRunner, tmp_path: Path) -> None:
+        source = tmp_path / "feed.xml"
+        source.write_bytes(BROKEN_FEEDS["truncated"][0])
+        result = runner.invoke(app, ["convert", str(source), "-o", str(tmp_path / "new.xml")])
+        assert result.exit_code == 2
+        assert not (tmp_path / "new.xml").exists()
+
+    def test_unknown_format_key_lists_the_known_ones(self, runner: CliRunner, tmp_path: Path) -> None:
+        result = runner.invoke(app, ["convert", str(HEUREKA), "--to", "amazon", "-o", str(tmp_path / "o.xml")])
+        assert result.exit_code == 2
+        assert "unknown format 'amazon'" in result.stderr and "heureka" in result.stderr
+
+    def test_missing_source_file(self, runner: CliRunner, tmp_path: Path) -> None:
+        result = runner.invoke(app, ["convert", str(tmp_path / "nope.xml"), "-o", str(tmp_path / "o.xml")])
+        assert result.exit_code == 2
+        assert "no such file" in result.stderr
+
+
+class TestInspect:
+    def test_json_lists_format_encoding_count_and_element_paths(self, runner: CliRunner) -> None:
+        result = runner.invoke(app, ["inspect", str(HEUREKA), "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        products = len(etree.parse(str(HEUREKA)).getroot().findall("SHOPITEM"))
+        assert (report["format"], report["encoding"], report["products"]) == ("heureka", "utf-8", products)
+        assert report["elements"]["ITEM_ID"] == products
+        assert report["elements"]["DELIVERY|DELIVERY_ID"] <= products
+        assert "PARAM|PARAM_NAME" in report["elements"]
+        assert report["warnings"] == []
+
+    def test_cp1250_feed_reports_its_encoding(self, runner: CliRunner) -> None:
+        result = runner.invoke(app, ["inspect", str(SAMPLES / "heureka_cp1250.xml"), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["encoding"] == "windows-1250"
+
+    def test_human_table_names_the_format(self, runner: CliRunner) -> None:
+        result = runner.invoke(app, ["inspect", str(SAMPLES / "google_rss.xml")])
+        assert result.exit_code == 0, result.output
+        assert "google" in result.stdout and "g:price" in result.stdout
+
+
+class TestDemo:
+    def test_converts_every_sample_to_every_channel_format(self, runner: CliRunner, tmp_path: Path) -> None:
+        samples = tmp_path / "samples"
+        shutil.copytree(SAMPLES, samples)
+        result = runner.invoke(app, ["demo", "--samples", str(samples), "--out", str(tmp_path / "out")])
+        assert result.exit_code == 0, result.output
+        feeds = [p for p in samples.iterdir() if p.is_file() and p.suffix != ".md"]
+        outputs = list((tmp_path / "out").rglob("*.*"))
+        assert len({p.parent.name for p in outputs}) == len(feeds)
+        assert all(p.stat().st_size > 0 for p in outputs)
