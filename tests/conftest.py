@@ -36,7 +36,8 @@ def postgres_url() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    options = f"-csearch_path={schema} -clock_timeout={LOCK_TIMEOUT_MS}"
+    # No fsync wait per commit: test data need not survive a crash, and tests commit a lot.
+    options = f"-csearch_path={schema} -clock_timeout={LOCK_TIMEOUT_MS} -csynchronous_commit=off"
     yield make_url(base_url).update_query_dict({"options": options}).render_as_string(hide_password=False)
     with admin.begin() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
