@@ -45,6 +45,11 @@ def engine(db_url: str) -> Iterator[Engine]:
 def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     """Sessions on the test database; every accounts table is emptied after the test."""
     yield make_session_factory(engine)
+    empty_tables(engine)
+
+
+def empty_tables(engine: Engine) -> None:
+    """Delete every accounts row, children first: much faster than migrating again."""
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())

@@ -74,10 +74,13 @@ class TestQuote:
         [
             [],
             [{"name": "a", "max_products": 10, "monthly_price": "1"}],  # no unbounded tier
-            [{"name": "a", "max_products": 10, "monthly_price": "1"}, {"name": "b", "max_products": 5, "monthly_price": "2"},
-             {"name": "c", "monthly_price": "3"}],  # not ascending
+            [
+                {"name": "a", "max_products": 10, "monthly_price": "1"},
+                {"name": "b", "max_products": 5, "monthly_price": "2"},
+                {"name": "c", "monthly_price": "3"},
+            ],  # not ascending
         ],
-    )  # fmt: skip
+    )
     def test_invalid_price_lists(self, tiers: list[dict[str, object]]) -> None:
         with pytest.raises(ValueError):
             PriceList.from_spec(tiers)  # type: ignore[arg-type]
@@ -85,9 +88,13 @@ class TestQuote:
 
 @pytest.mark.parametrize(
     ("start", "months", "end"),
-    [(date(2026, 11, 1), 1, date(2026, 12, 1)), (date(2026, 11, 1), 6, date(2027, 5, 1)),
-     (date(2027, 1, 31), 1, date(2027, 2, 28)), (date(2026, 12, 15), 12, date(2027, 12, 15))],
-)  # fmt: skip
+    [
+        (date(2026, 11, 1), 1, date(2026, 12, 1)),
+        (date(2026, 11, 1), 6, date(2027, 5, 1)),
+        (date(2027, 1, 31), 1, date(2027, 2, 28)),
+        (date(2026, 12, 15), 12, date(2027, 12, 15)),
+    ],
+)
 def test_add_months(start: date, months: int, end: date) -> None:
     assert add_months(start, months) == end
 
@@ -111,17 +118,27 @@ class TestInvoices:
         invoice = issue_invoice(session, shop.id, period_start=NOV, now=T0)
         assert invoice.number == "2026-000001"
         assert invoice.billed_to == {
-            "name": "Owner s.r.o.", "address": "Praha 1", "company_id": "111", "vat_id": "CZ111",
+            "name": "Owner s.r.o.",
+            "address": "Praha 1",
+            "company_id": "111",
+            "vat_id": "CZ111",
             "invoice_email": "owner@example.com",
-        }  # fmt: skip
+        }
         assert (invoice.tier, invoice.products, invoice.period_end, invoice.due_date) == (
-            "medium", 4_000, date(2026, 12, 1), date(2026, 11, 15)
+            "medium",
+            4_000,
+            date(2026, 12, 1),
+            date(2026, 11, 15),
         )
         session.commit()
         (stored,) = list_invoices(session, billed_owner, shop.id)
         assert (stored.net, stored.vat, stored.total, stored.vat_rate, stored.discount) == (
-            Decimal("590.00"), Decimal("123.90"), Decimal("713.90"), Decimal("0.21"), Decimal("0"),
-        )  # fmt: skip
+            Decimal("590.00"),
+            Decimal("123.90"),
+            Decimal("713.90"),
+            Decimal("0.21"),
+            Decimal("0"),
+        )
 
     def test_numbers_are_sequential_per_year(self, session: Session, make_user: UserFactory) -> None:
         numbers = [next_invoice_number(session, 2026) for _ in range(3)] + [next_invoice_number(session, 2027)]
@@ -159,7 +176,9 @@ class TestInvoices:
 
 
 class TestTrialAndSuspension:
-    def test_reminder_five_days_before_the_end_sent_once(self, session: Session, owner: User, mailer: MemoryMailer) -> None:
+    def test_reminder_five_days_before_the_end_sent_once(
+        self, session: Session, owner: User, mailer: MemoryMailer
+    ) -> None:
         shop = create_shop(session, owner, name="Trial shop", now=T0)
         create_shop(session, owner, name="Younger", now=T0 + timedelta(days=2))
         assert send_trial_reminders(session, mailer, base_url=BASE_URL, now=T0 + timedelta(days=24, hours=23)) == []

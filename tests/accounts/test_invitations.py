@@ -44,8 +44,14 @@ def invitee(make_user: UserFactory) -> User:
     return make_user("ivan@example.com")
 
 
-def invite(session: Session, owner: User, shop: Shop, mailer: MemoryMailer, level: Level = Level.WRITE,
-           email: str = "ivan@example.com") -> tuple[Invitation, str]:  # fmt: skip
+def invite(
+    session: Session,
+    owner: User,
+    shop: Shop,
+    mailer: MemoryMailer,
+    level: Level = Level.WRITE,
+    email: str = "ivan@example.com",
+) -> tuple[Invitation, str]:
     return invite_member(session, owner, shop.id, email=email, level=level, mailer=mailer, base_url=BASE_URL)
 
 
@@ -62,7 +68,9 @@ class TestInvite:
         assert invitation.token_hash == hash_token(token) and token not in invitation.token_hash
         assert invitation.expires_at - utcnow() == pytest.approx(timedelta(days=7), abs=timedelta(minutes=1))
 
-    def test_invitee_must_have_an_account(self, session: Session, owner: User, shop: Shop, mailer: MemoryMailer) -> None:
+    def test_invitee_must_have_an_account(
+        self, session: Session, owner: User, shop: Shop, mailer: MemoryMailer
+    ) -> None:
         with pytest.raises(UserNotFound, match="sign up"):
             invite(session, owner, shop, mailer, email="stranger@example.com")
         assert mailer.messages == []
@@ -110,7 +118,10 @@ class TestAccept:
         _, token = invite(session, owner, shop, mailer, level=level)
         accept_invitation(session, invitee, token)
         assert level_in(session, invitee, shop) is level
-        assert [e.action for e in list_audit(session, owner, shop.id)][-2:] == ["invitation.sent", "invitation.accepted"]
+        assert [e.action for e in list_audit(session, owner, shop.id)][-2:] == [
+            "invitation.sent",
+            "invitation.accepted",
+        ]
 
     def test_single_use(self, session: Session, owner: User, shop: Shop, invitee: User, mailer: MemoryMailer) -> None:
         _, token = invite(session, owner, shop, mailer)

@@ -107,9 +107,13 @@ def test_unreachable_server_is_a_mail_error() -> None:
 
 @pytest.mark.parametrize(
     ("url", "scheme", "port"),
-    [("smtp://mail.test", "smtp", 25), ("smtp+starttls://u:p@mail.test", "smtp+starttls", 587),
-     ("smtps://mail.test", "smtps", 465), ("smtps://mail.test:2465", "smtps", 2465)],
-)  # fmt: skip
+    [
+        ("smtp://mail.test", "smtp", 25),
+        ("smtp+starttls://u:p@mail.test", "smtp+starttls", 587),
+        ("smtps://mail.test", "smtps", 465),
+        ("smtps://mail.test:2465", "smtps", 2465),
+    ],
+)
 def test_smtp_url_forms(url: str, scheme: str, port: int) -> None:
     mailer = SmtpMailer(url, SENDER)
     assert (mailer.scheme, mailer.host, mailer.port) == (scheme, "mail.test", port)

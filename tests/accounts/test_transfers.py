@@ -74,7 +74,11 @@ def test_recipient_who_was_a_member_becomes_owner_without_a_membership(
 def test_in_app_list_and_accept(session: Session, owner: User, shop: Shop, heir: User, mailer: MemoryMailer) -> None:
     transfer, _ = offer(session, owner, shop, mailer)
     (incoming,) = list_incoming_transfers(session, heir)
-    assert (incoming.transfer_id, incoming.shop_name, incoming.from_email) == (transfer.id, "Bikes & Co", "owner@example.com")
+    assert (incoming.transfer_id, incoming.shop_name, incoming.from_email) == (
+        transfer.id,
+        "Bikes & Co",
+        "owner@example.com",
+    )
     accept_transfer_by_id(session, heir, transfer.id)
     assert transfer.status is TransferStatus.ACCEPTED and list_incoming_transfers(session, heir) == []
 

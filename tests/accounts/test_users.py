@@ -53,7 +53,9 @@ class TestPasswords:
         user, _ = register_user(session, email="ann@example.com", password=PASSWORD)
         assert authenticate(session, "ANN@example.com", PASSWORD) is user
 
-    @pytest.mark.parametrize(("email", "password"), [("ann@example.com", "wrong password"), ("bob@example.com", PASSWORD)])
+    @pytest.mark.parametrize(
+        ("email", "password"), [("ann@example.com", "wrong password"), ("bob@example.com", PASSWORD)]
+    )
     def test_wrong_password_and_unknown_email_look_the_same(self, session: Session, email: str, password: str) -> None:
         register_user(session, email="ann@example.com", password=PASSWORD)
         with pytest.raises(InvalidCredentials, match="wrong email or password"):

@@ -1,0 +1,238 @@
+"""Races on PostgreSQL with real concurrent sessions (SQLite ignores FOR UPDATE, so PostgreSQL only).
+
+Each scenario runs the first operation in session A and keeps A's transaction open, so it holds its
+locks; the second runs in a thread on session B. B must block (proof that it waits on A's lock rather
+than reading stale state), A commits, B finishes. Then the invariants are checked on fresh sessions:
+one owner, one membership, one outcome.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounts import (
+    Level,
+    MemoryMailer,
+    accept_invitation,
+    accept_transfer,
+    cancel_transfer,
+    create_project,
+    create_shop,
+    invite_member,
+    issue_invoice,
+    register_user,
+    save_revision,
+    start_transfer,
+    verify_email,
+)
+from accounts.db import make_engine, make_session_factory, upgrade
+from accounts.errors import AccountsError, InvitationInvalid, TransferInvalid, TransferPending
+from accounts.models import Invoice, Membership, ProjectRevision, Shop, Transfer, TransferStatus, User
+from feeds.project import ProjectSpec
+from tests.accounts.conftest import BASE_URL, PASSWORD, empty_tables
+
+pytestmark = pytest.mark.postgres
+BLOCK_CHECK_S = 0.3  # how long B must stay blocked behind A's locks
+Op = Callable[[Session], object]
+
+
+@pytest.fixture(scope="module")
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on the session's PostgreSQL schema (migrated; a no-op if already done)."""
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url, pool_size=4)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def factory(pg_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions for the two contenders; tables are emptied afterwards."""
+    yield make_session_factory(pg_engine)
+    empty_tables(pg_engine)
+
+
+def attempt(op: Op, session: Session) -> object:
+    """The result of `op`, or the AccountsError it raised (rolled back)."""
+    try:
+        return op(session)
+    except AccountsError as exc:
+        session.rollback()
+        return exc
+
+
+def race(factory: sessionmaker[Session], first: Op, second: Op) -> tuple[object, object]:
+    """Run `first` holding its transaction open, then `second` concurrently; assert `second` waited."""
+
+    def run_second() -> object:
+        with factory() as b:
+            outcome = attempt(second, b)
+            b.commit()
+            return outcome
+
+    with factory() as a, ThreadPoolExecutor(max_workers=1) as pool:
+        outcome_a = attempt(first, a)
+        future = pool.submit(run_second)
+        time.sleep(BLOCK_CHECK_S)
+        assert not future.done(), "the second transaction did not wait for the first one's locks"
+        a.commit()
+        outcome_b = future.result(timeout=20)
+    return outcome_a, outcome_b
+
+
+def setup(factory: sessionmaker[Session], *emails: str) -> tuple[dict[str, int], int]:
+    """Verified users and a shop owned by the first one, committed; returns their ids."""
+    with factory() as session:
+        ids = {}
+        for email in emails:
+            user, token = register_user(session, email=email, password=PASSWORD)
+            verify_email(session, token)
+            session.flush()
+            ids[email] = user.id
+        shop = create_shop(session, session.get_one(User, ids[emails[0]]), name="Raced shop")
+        session.commit()
+        return ids, shop.id
+
+
+def as_user(session: Session, user_id: int) -> User:
+    return session.get_one(User, user_id)
+
+
+def test_two_accepts_of_one_invitation(factory: sessionmaker[Session]) -> None:
+    ids, shop_id = setup(factory, "owner@example.com", "ivan@example.com")
+    with factory() as session:
+        _, token = invite_member(
+            session,
+            as_user(session, ids["owner@example.com"]),
+            shop_id,
+            email="ivan@example.com",
+            level=Level.WRITE,
+            mailer=MemoryMailer(),
+            base_url=BASE_URL,
+        )
+        session.commit()
+
+    def accept(s: Session) -> object:
+        return accept_invitation(s, as_user(s, ids["ivan@example.com"]), token)
+
+    outcomes = race(factory, accept, accept)
+    assert isinstance(outcomes[0], Membership) and isinstance(outcomes[1], InvitationInvalid)
+    with factory() as session:
+        levels = session.scalars(select(Membership.level).where(Membership.user_id == ids["ivan@example.com"]))
+        assert list(levels) == [Level.WRITE]
+
+
+@pytest.mark.parametrize("accept_first", [True, False], ids=["accept-first", "cancel-first"])
+def test_accept_versus_cancel_of_a_transfer(factory: sessionmaker[Session], accept_first: bool) -> None:
+    ids, shop_id = setup(factory, "owner@example.com", "heir@example.com")
+    old, heir = ids["owner@example.com"], ids["heir@example.com"]
+    with factory() as session:
+        _, token = start_transfer(
+            session,
+            as_user(session, old),
+            shop_id,
+            to_email="heir@example.com",
+            mailer=MemoryMailer(),
+            base_url=BASE_URL,
+        )
+        session.commit()
+
+    def accept(s: Session) -> object:
+        return accept_transfer(s, as_user(s, heir), token)
+
+    def cancel(s: Session) -> object:
+        return cancel_transfer(s, as_user(s, old), shop_id)
+
+    first, second = (accept, cancel) if accept_first else (cancel, accept)
+    outcomes = race(factory, first, second)
+    assert [isinstance(o, AccountsError) for o in outcomes] == [False, True]  # exactly one outcome
+    with factory() as session:
+        shop = session.get_one(Shop, shop_id)
+        (transfer,) = session.scalars(select(Transfer).where(Transfer.shop_id == shop_id))
+        members = dict(session.execute(select(Membership.user_id, Membership.level)).tuples().all())
+        if accept_first:
+            assert (shop.owner_id, transfer.status, members) == (heir, TransferStatus.ACCEPTED, {old: Level.WRITE})
+        else:
+            assert isinstance(outcomes[1], TransferInvalid)
+            assert (shop.owner_id, transfer.status, members) == (old, TransferStatus.CANCELLED, {})
+
+
+def test_two_transfers_at_once(factory: sessionmaker[Session]) -> None:
+    ids, shop_id = setup(factory, "owner@example.com", "b@example.com", "c@example.com")
+
+    def offer_to(email: str) -> Op:
+        def offer(s: Session) -> object:
+            return start_transfer(
+                s,
+                as_user(s, ids["owner@example.com"]),
+                shop_id,
+                to_email=email,
+                mailer=MemoryMailer(),
+                base_url=BASE_URL,
+            )
+
+        return offer
+
+    outcomes = race(factory, offer_to("b@example.com"), offer_to("c@example.com"))
+    assert isinstance(outcomes[1], TransferPending)
+    with factory() as session:
+        pending = session.scalars(select(Transfer.to_user_id).where(Transfer.status == TransferStatus.PENDING))
+        assert list(pending) == [ids["b@example.com"]]
+
+
+def test_two_saves_of_one_project_get_consecutive_revisions(factory: sessionmaker[Session]) -> None:
+    ids, shop_id = setup(factory, "owner@example.com")
+    with factory() as session:
+        project = create_project(
+            session,
+            as_user(session, ids["owner@example.com"]),
+            shop_id,
+            name="Main",
+            spec=ProjectSpec(source="https://a.test/0.xml"),
+        )
+        session.commit()
+
+    def save(url: str) -> Op:
+        return lambda s: save_revision(s, as_user(s, ids["owner@example.com"]), project.id, ProjectSpec(source=url))
+
+    assert race(factory, save("https://a.test/1.xml"), save("https://a.test/2.xml")) == (2, 3)
+    with factory() as session:
+        rows = session.execute(select(ProjectRevision.number, ProjectRevision.spec).order_by(ProjectRevision.number))
+        assert [(n, spec["source"]) for n, spec in rows] == [
+            (1, "https://a.test/0.xml"),
+            (2, "https://a.test/1.xml"),
+            (3, "https://a.test/2.xml"),
+        ]
+
+
+def test_concurrent_invoices_never_share_a_number(factory: sessionmaker[Session]) -> None:
+    shops = 6
+    ids, first_shop = setup(factory, "owner@example.com")
+    with factory() as session:
+        owner = as_user(session, ids["owner@example.com"])
+        shop_ids = [first_shop] + [create_shop(session, owner, name=f"Shop {i}").id for i in range(shops - 1)]
+        session.commit()
+    start = threading.Barrier(shops)
+
+    def issue(shop_id: int) -> str:
+        with factory() as session:
+            start.wait()
+            number = issue_invoice(
+                session, shop_id, period_start=date(2026, 11, 1), now=datetime(2026, 11, 1, tzinfo=UTC)
+            ).number
+            session.commit()
+            return number
+
+    with ThreadPoolExecutor(max_workers=shops) as pool:
+        numbers = sorted(pool.map(issue, shop_ids))
+    assert numbers == [f"2026-{n:06d}" for n in range(1, shops + 1)]
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Invoice)) == shops
