@@ -6,24 +6,24 @@ import pytest
 
 from accounts.roles import PERMISSIONS, Action, Level, allows, can_grant
 
-O, W, R, X = "owner", "write", "read", "outsider"
+OWN, WRI, REA, OUT = "owner", "write", "read", "outsider"
 
 # Who may do what. Written by hand from the issue, not derived from PERMISSIONS, so a wrong entry in
 # the code table fails here.
 EXPECTED: dict[Action, set[str]] = {
-    Action.VIEW: {O, W, R},
-    Action.EDIT_FEEDS: {O, W},
-    Action.RUN_FEEDS: {O, W},
-    Action.VIEW_MEMBERS: {O, W, R},  # below owner the list is filtered (tested in test_members)
-    Action.MANAGE_MEMBERS: {O},
-    Action.RENAME: {O},
-    Action.DELETE: {O},
-    Action.RESTORE: {O},
-    Action.TRANSFER: {O},
-    Action.BILLING: {O},
-    Action.VIEW_AUDIT: {O},
+    Action.VIEW: {OWN, WRI, REA},
+    Action.EDIT_FEEDS: {OWN, WRI},
+    Action.RUN_FEEDS: {OWN, WRI},
+    Action.VIEW_MEMBERS: {OWN, WRI, REA},  # below owner the list is filtered (tested in test_members)
+    Action.MANAGE_MEMBERS: {OWN},
+    Action.RENAME: {OWN},
+    Action.DELETE: {OWN},
+    Action.RESTORE: {OWN},
+    Action.TRANSFER: {OWN},
+    Action.BILLING: {OWN},
+    Action.VIEW_AUDIT: {OWN},
 }
-LEVELS: dict[str, Level | None] = {O: Level.OWNER, W: Level.WRITE, R: Level.READ, X: None}
+LEVELS: dict[str, Level | None] = {OWN: Level.OWNER, WRI: Level.WRITE, REA: Level.READ, OUT: None}
 
 
 def test_expected_table_covers_every_action() -> None:
