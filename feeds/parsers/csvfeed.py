@@ -89,7 +89,8 @@ class CsvFeedParser:
                 count += len(chunk)
                 yield chunk
         except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
-            raise FeedSyntaxError(f"broken CSV: {str(exc).strip()}", hint="quote fields that contain the delimiter") from exc
+            hint = "quote fields that contain the delimiter"
+            raise FeedSyntaxError(f"broken CSV: {str(exc).strip()}", hint=hint) from exc
         finally:
             reader.close()  # also when the caller stops early (first chunk only): no file left open
         if count == 0:

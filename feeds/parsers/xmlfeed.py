@@ -21,12 +21,13 @@ from feeds.errors import FeedSyntaxError, NotAFeedError
 from feeds.formats import FeedFormat
 from feeds.model import CHUNK_SIZE, Element, FeedInfo, Product, product_id
 from feeds.parsers.safe import (
-    SAFE_OPTIONS,
     check_prolog,
     declared_encoding,
     encoding_override,
+    has_external_dtd,
     hint_for,
     safe_iterparse,
+    safe_target_parser,
 )
 
 SNIFF_ELEMENTS = 20_000
@@ -93,6 +94,8 @@ ENCODING_LABELS = {
 }
 """Python codec names -> the labels feeds declare and users know."""
 NOT_A_FEED_HINT = "is this a product feed?"
+MAX_NESTING = 64
+"""Deepest element nesting inside one product; deeper is hostile (real feeds nest 3-4 levels)."""
 
 
 class XmlFeedParser:
@@ -105,6 +108,7 @@ class XmlFeedParser:
             head = handle.read(64 * 1024)
         check_prolog(head)
         self._encoding = encoding_override(path, self.info.warnings)
+        self._external_dtd = has_external_dtd(head)
         declared = declared_encoding(head)
         self.info.encoding = self._encoding or ENCODING_LABELS.get(declared or "", declared) or "utf-8"
         if item_path is None:
@@ -115,9 +119,10 @@ class XmlFeedParser:
 
     def chunks(self, size: int = CHUNK_SIZE) -> Iterator[list[Product]]:
         """Yield lists of products in feed order; raise FeedSyntaxError where the XML breaks."""
+        if self._external_dtd:
+            self._check_entity_references()
         builder = _TreeBuilder(self._item_path, self.info)
-        options = {key: value for key, value in SAFE_OPTIONS.items() if key != "huge_tree"}
-        parser = etree.XMLParser(target=builder, encoding=self._encoding, **options)
+        parser = safe_target_parser(builder, encoding=self._encoding)
         count = 0
         with open(self.path, "rb") as handle:
             try:
@@ -135,6 +140,19 @@ class XmlFeedParser:
             raise NotAFeedError(f"the feed contains no products (no <{self._item_path[-1]}> elements)")
         if builder.products:
             yield builder.products
+
+
+    def _check_entity_references(self) -> None:
+        """A pre-pass for feeds with an external DTD: unknown entities must fail, not vanish."""
+        with open(self.path, "rb") as handle:
+            try:
+                for _, elem in safe_iterparse(handle, events=("end",), encoding=self._encoding):
+                    elem.clear(keep_tail=True)
+                    parent = elem.getparent()
+                    while parent is not None and elem.getprevious() is not None:
+                        del parent[0]
+            except etree.XMLSyntaxError as exc:
+                raise _syntax_error(exc, None) from exc
 
 
 class _TreeBuilder:
@@ -161,6 +179,8 @@ class _TreeBuilder:
         if not stack:
             self._start_outside(tag, attrib, nsmap)
             return
+        if len(stack) >= MAX_NESTING:
+            raise FeedSyntaxError(f"a product nests elements more than {MAX_NESTING} levels deep; refused")
         # Inside an item: the hot path, one call per element of the feed.
         attrs = {(self._names.get(k) or self._name(k)): v for k, v in attrib.items()} if attrib else {}
         element = Element(self._names.get(tag) or self._name(tag), "", attrs, [])
