@@ -87,20 +87,25 @@ class _Export:
         self.report = ExportReport(target.name, target.format, str(target.path))
 
     def write(self, chunk: list[Product]) -> None:
-        report, convert, validate = self.report, self.converter.convert, self.validate
-        out = []
+        convert, validate = self.converter.convert, self.validate
+        out: list[Product] = []
         for product in chunk:
             converted = convert(product)
             if converted is None:
                 continue
             problems = validate(converted)
             if problems:
-                report.invalid += 1
-                if len(report.problems) < MAX_REPORTED_PROBLEMS:
-                    report.problems.append(f"{product_id(converted) or f'line {product.line}'}: {'; '.join(problems)}")
+                self._invalid(converted, problems, position=self.report.products_out + len(out) + 1)
             out.append(converted)
-        report.products_out += len(out)
+        self.report.products_out += len(out)
         self.writer.write(out)
+
+    def _invalid(self, product: Product, problems: list[str], *, position: int) -> None:
+        report = self.report
+        report.invalid += 1
+        if len(report.problems) < MAX_REPORTED_PROBLEMS:
+            label = product_id(product) or f"product #{position}"
+            report.problems.append(f"{label}: {'; '.join(problems)}")
 
     def finish(self) -> None:
         self.writer.end()

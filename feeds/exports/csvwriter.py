@@ -11,6 +11,7 @@ import csv
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from typing import TextIO
 
 from feeds.model import Element, FeedInfo
@@ -42,7 +43,7 @@ class CsvFeedWriter:
     def begin(self) -> None:
         """Nothing to write before the header is known."""
 
-    def write(self, products: list[Element]) -> None:
+    def write(self, products: Sequence[Element]) -> None:
         """Spool a chunk, widening the header for new or more-repeated columns."""
         for product in products:
             cells = flat_cells(product)

@@ -8,6 +8,7 @@ or channels would reject the whole file.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TextIO
 
 from feeds.model import Element, FeedInfo
@@ -96,7 +97,7 @@ class XmlFeedWriter:
         for element in info.header:
             self.out.write(element_xml(element, self._depth))
 
-    def write(self, products: list[Element]) -> None:
+    def write(self, products: Sequence[Element]) -> None:
         """Write a chunk of items; forbidden characters are removed from the chunk in one scan."""
         out: list[str] = []
         pad = _INDENT * self._depth

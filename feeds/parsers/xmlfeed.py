@@ -227,7 +227,7 @@ class _TreeBuilder:
         element = stack.pop()
         parts = self._parts.pop()
         if not element.children:
-            element.text = parts[0] if len(parts) == 1 else "".join(parts)  # type: ignore[arg-type]
+            element.text = parts[0] if len(parts) == 1 else "".join(parts)  # type: ignore[assignment,arg-type]  # a leaf has only str parts
         elif any(isinstance(p, str) and not p.isspace() for p in parts):
             element.text, element.children = _markup(parts), []  # mixed content (raw HTML): kept as text
         if not stack:
