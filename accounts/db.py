@@ -52,12 +52,17 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision` with the migrations shipped in accounts/migrations."""
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        migrate(engine, revision)
     finally:
         engine.dispose()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """`upgrade` on an engine the caller keeps using (saves a second connection pool)."""
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
 
 
 def alembic_config() -> Config:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 import accounts
 from accounts.admin import list_all_shops, list_users, shop_owner
-from accounts.db import make_engine, make_session_factory, upgrade
+from accounts.db import make_engine, make_session_factory, migrate
 from feedhub.cli_common import user_errors
 from feedhub.settings import Settings, get_settings
 
@@ -40,9 +40,9 @@ def _database() -> Iterator[tuple[Session, Settings]]:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with user_errors(accounts.AccountsError):
-        upgrade(settings.effective_database_url)
         engine = make_engine(settings.effective_database_url)
         try:
+            migrate(engine)
             with make_session_factory(engine)() as session:
                 yield session, settings
                 session.commit()

@@ -8,8 +8,10 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
+import accounts.users
 from feedhub.cli import app
 
 runner = CliRunner()
@@ -110,6 +112,21 @@ def test_transfer_and_invoice(data_dir: Path) -> None:
     )
 
 
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder with two users and shop 1, shared by the error cases (which change nothing)."""
+    data_dir = tmp_path_factory.mktemp("prepared")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FEEDHUB_DATA_DIR", str(data_dir))
+        for name in ("FEEDHUB_DATABASE_URL", "FEEDHUB_SMTP_URL"):
+            patch.delenv(name, raising=False)
+        patch.chdir(data_dir)
+        patch.setattr(accounts.users, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        users("owner@example.com", "ivan@example.com")
+        ok("shop", "add", "Bikes", "--owner", "owner@example.com")
+    return data_dir
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -123,9 +140,10 @@ def test_transfer_and_invoice(data_dir: Path) -> None:
         (["shop", "invite", "1", "ivan@example.com", "--level", "admin", "--by", "owner@example.com"], "unknown level"),
     ],
 )
-def test_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:
-    users("owner@example.com", "ivan@example.com")
-    ok("shop", "add", "Bikes", "--owner", "owner@example.com")
+def test_errors_are_one_line_and_exit_2(
+    prepared: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.setenv("FEEDHUB_DATA_DIR", str(prepared))
     output = fails(*args)
     assert message in output
     if "Usage" not in output:  # typer's own usage errors come framed; ours are a single line
