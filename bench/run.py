@@ -45,6 +45,7 @@ class PassResult:
     name: str
     size: int
     seconds: float
+    cpu_seconds: float  # user + system: what the pass costs even when other jobs share the CPU
     peak_rss_mb: float
     feed_mb: float
     returncode: int
@@ -109,8 +110,8 @@ def child_main(pass_name: str, feed: Path) -> None:
 # --- measuring ----------------------------------------------------------------------------------
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, int, str, str]:
-    """Run one command; return (seconds, peak RSS MB, return code, stdout, stderr tail)."""
+def run_child(cmd: list[str]) -> tuple[float, float, float, int, str, str]:
+    """Run one command; return (seconds, CPU seconds, peak RSS MB, return code, stdout, stderr tail)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=child_env())
@@ -122,7 +123,7 @@ def run_child(cmd: list[str]) -> tuple[float, float, int, str, str]:
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
     peak_mb = usage.ru_maxrss / 1024  # Linux reports KiB
-    return seconds, peak_mb, proc.returncode, stdout, stderr[-2000:]
+    return seconds, usage.ru_utime + usage.ru_stime, peak_mb, proc.returncode, stdout, stderr[-2000:]
 
 
 def child_env() -> dict[str, str]:
@@ -201,8 +202,8 @@ def run_size(size: int, keep: bool, with_rules: bool) -> list[PassResult]:
     results = []
     for name, cmd, output, tag in passes:
         print(f"  {name} @ {size:,} ...", end=" ", flush=True)
-        seconds, peak, code, stdout, stderr = run_child(cmd)
-        result = PassResult(name, size, seconds, peak, feed_mb, code, error=stderr.strip() if code else "")
+        seconds, cpu, peak, code, stdout, stderr = run_child(cmd)
+        result = PassResult(name, size, seconds, cpu, peak, feed_mb, code, error=stderr.strip() if code else "")
         if output is None and code == 0:
             result.detail = json.loads(stdout.strip().splitlines()[-1])
             result.products_out = result.detail.get("products")
@@ -211,7 +212,7 @@ def run_size(size: int, keep: bool, with_rules: bool) -> list[PassResult]:
         if output is not None and not keep:
             output.unlink(missing_ok=True)
         failed = "" if result.ok else f"  FAILED (exit {code}, {result.products_out} products out)"
-        print(f"{seconds:.1f} s, {peak:.0f} MB{failed}", flush=True)
+        print(f"{seconds:.1f} s ({cpu:.1f} s CPU), {peak:.0f} MB{failed}", flush=True)
         if not result.ok and result.error:
             print("    " + result.error.splitlines()[-1], flush=True)
         results.append(result)
@@ -238,7 +239,9 @@ def check_targets(results: list[PassResult], startup_seconds: float = 0.0) -> li
         ratio = r.seconds / floor.seconds
         verdict = "PASS" if ratio <= CONVERT_FLOOR_RATIO else "FAIL"
         net = max(r.seconds - startup_seconds, 0.0) / floor.seconds  # context only; the verdict uses `ratio`
-        detail = f"{ratio:.2f}x ({r.seconds:.1f} s vs {floor.seconds:.1f} s; {net:.2f}x without CLI start-up)"
+        cpu = r.cpu_seconds / floor.cpu_seconds if floor.cpu_seconds else 0.0
+        detail = (f"{ratio:.2f}x ({r.seconds:.1f} s vs {floor.seconds:.1f} s; {net:.2f}x without CLI start-up; "
+                  f"{cpu:.2f}x in CPU time)")
         targets.append(Target(label, verdict, detail))
     for r in converts:
         if r.size >= RSS_LIMIT_FROM_SIZE and r.ok:
@@ -268,14 +271,15 @@ def check_targets(results: list[PassResult], startup_seconds: float = 0.0) -> li
 
 def table(results: list[PassResult]) -> str:
     floors = {r.size: r.seconds for r in results if r.name.startswith("floor") and r.ok}
-    header = f"| {'pass':<26} | {'size':>9} | {'seconds':>7} | {'products/s':>10} | {'MB/s':>6} | " \
+    header = f"| {'pass':<26} | {'size':>9} | {'seconds':>7} | {'CPU s':>7} | {'products/s':>10} | {'MB/s':>6} | " \
              f"{'peak RSS MB':>11} | {'x floor':>7} |"
     lines = [header, "|" + "|".join("-" * (len(cell) + 0) for cell in header.split("|")[1:-1]) + "|"]
     for r in results:
         ratio = f"{r.seconds / floors[r.size]:.2f}" if r.size in floors else "-"
         status = "" if r.ok else " (failed)"
         cells = (
-            f"{r.name + status:<26}", f"{r.size:>9,}", f"{r.seconds:>7.1f}", f"{r.products_per_s:>10,.0f}",
+            f"{r.name + status:<26}", f"{r.size:>9,}", f"{r.seconds:>7.1f}", f"{r.cpu_seconds:>7.1f}",
+            f"{r.products_per_s:>10,.0f}",
             f"{r.mb_per_s:>6.1f}", f"{r.peak_rss_mb:>11.0f}", f"{ratio:>7}",
         )
         lines.append("| " + " | ".join(cells) + " |")
@@ -319,8 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     targets = check_targets(results, startup[0])
     print()
     print(table(results))
-    print(f"\nfeedhub CLI start-up (`feedhub --help`): {startup[0]:.2f} s, {startup[1]:.0f} MB; "
-          "included in every convert time above\n")
+    print(f"\nfeedhub CLI start-up (`feedhub --help`): {startup[0]:.2f} s ({startup[1]:.2f} s CPU), "
+          f"{startup[2]:.0f} MB; included in every convert time above\n")
     for r in results:
         if r.name.startswith("rules") and r.detail:
             d = r.detail
@@ -336,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average": os.getloadavg(),  # other work on the machine skews every number
         },
         "cli_startup_seconds": round(startup[0], 3),
+        "cli_startup_cpu_seconds": round(startup[1], 3),
         "results": [asdict(r) | {"products_per_s": round(r.products_per_s), "mb_per_s": round(r.mb_per_s, 1),
                                  "ok": r.ok} for r in results],
         "targets": [asdict(t) for t in targets],
