@@ -1,0 +1,24 @@
+"""The quality gate: whether a finished pass may replace the published exports.
+
+A failed or truncated import never gets here (the pipeline raises, nothing is written). What gets
+here is a complete pass whose product count looks wrong: none at all, or a drop against the last
+good run larger than the project allows. Such a run is held, not failed: its outputs are kept so an
+owner or writer who knows the drop is real (end of season, a cleaned catalogue) can publish them.
+"""
+
+from __future__ import annotations
+
+
+def hold_reason(products: int, baseline: int | None, *, max_drop_ratio: float) -> str | None:
+    """Why the run must not publish by itself, or None when it may."""
+    if products == 0:
+        return "the feed yielded 0 products after rules; the last good exports stay published"
+    if not baseline:
+        return None
+    drop = 1 - products / baseline
+    if drop > max_drop_ratio:
+        return (
+            f"the product count fell by {drop:.0%} ({baseline} -> {products}), more than the project's "
+            f"{max_drop_ratio:.0%} limit; confirm the run to publish it anyway"
+        )
+    return None

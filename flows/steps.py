@@ -1,0 +1,274 @@
+"""The steps of one project run, as plain functions over an `ActiveRun`: begin, fetch, process, gate,
+publish. The Prefect flow wraps each in a task; tests and the server-less path call them directly.
+
+Every step reads and writes the `ActiveRun` it is given; errors propagate and `flows.finish`
+turns them into a failed run with a reason a person understands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from accounts.lifecycle import shop_may_run
+from accounts.models import Project, ProjectRevision, Shop
+from accounts.published import ensure_links
+from accounts.runs import (
+    ProjectRun,
+    RunOutcome,
+    RunStatus,
+    last_good_run,
+    mark_crashed_runs,
+    record_skipped,
+    start_run,
+)
+from feeds.exports.convert import ConvertOptions
+from feeds.fetch import FetchedSource, fetch_source
+from feeds.formats import get_format
+from feeds.pipeline import ExportTarget, process
+from feeds.project import ExportSpec, ProjectSpec
+from feeds.storage import Storage, storage_for
+from flows.deps import RunDeps
+from flows.gate import hold_reason
+from flows.retry import call_with_retries
+
+BUSY_REASON = "another run of this project was in progress; this trigger was skipped"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What the last good run left: the gate's product count and the inputs of 'unchanged'."""
+
+    run_id: int
+    products_out: int
+    products_in: int
+    source_sha256: str
+    spec_sha256: str
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass
+class ActiveRun:
+    """A run holding its project's lock: what it runs on and what it has found so far."""
+
+    run_id: int
+    project_id: int
+    shop_id: int
+    shop_name: str
+    project_name: str
+    spec: ProjectSpec
+    spec_sha256: str
+    workspace: Path
+    baseline: Baseline | None
+    outcome: RunOutcome = field(default_factory=lambda: RunOutcome(RunStatus.RUNNING))
+    fetched: FetchedSource | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time a stage into the outcome (also when it fails)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.outcome.stages[name] = round(time.perf_counter() - started, 3)
+
+    @property
+    def settled(self) -> bool:
+        """Whether the run already knows its ending (unchanged, held) before publishing."""
+        return self.outcome.status is not RunStatus.RUNNING
+
+
+def spec_digest(spec: ProjectSpec) -> str:
+    """sha256 of what shapes the outputs: the spec without its schedule (pausing changes nothing)."""
+    data = spec.model_dump(mode="json", exclude={"schedule"})
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def run_workspace(deps: RunDeps, project_id: int, run_id: int) -> Path:
+    """Where one run downloads, writes, and (when held) keeps its outputs."""
+    return deps.runs_dir / f"project-{project_id}" / f"run-{run_id}"
+
+
+# ---------------------------------------------------------------------------------------------- begin
+
+
+def begin_run(deps: RunDeps, project_id: int, *, trigger: str, locked: bool) -> ActiveRun | ProjectRun:
+    """Start the run (the caller tried the lock), or record why it is skipped and return that row."""
+    with deps.sessions.begin() as session:
+        project = session.get_one(Project, project_id)
+        may_run, why = shop_may_run(session, project.shop_id)
+        if not locked or not may_run:
+            reason = BUSY_REASON if not locked else f"the shop may not run: {why}"
+            return record_skipped(session, project, trigger=trigger, reason=reason)
+        crashed = mark_crashed_runs(session, project_id)
+        number = project.head
+        spec = ProjectSpec.model_validate(
+            session.scalars(
+                select(ProjectRevision.spec).where(
+                    ProjectRevision.project_id == project_id, ProjectRevision.number == number
+                )
+            ).one()
+        )
+        digest = spec_digest(spec)
+        run = start_run(session, project, revision=number, spec_sha256=digest, trigger=trigger, host=_host())
+        shop_name = session.get_one(Shop, project.shop_id).name
+        active = ActiveRun(
+            run.id, project.id, project.shop_id, shop_name, project.name, spec, digest,
+            run_workspace(deps, project.id, run.id), _baseline(last_good_run(session, project_id)),
+        )
+    if crashed:
+        _clean_after_crash(deps, active, [r.id for r in crashed])
+    return active
+
+
+def _baseline(run: ProjectRun | None) -> Baseline | None:
+    if run is None:
+        return None
+    return Baseline(
+        run.id, run.products_out, run.products_in, run.source_sha256, run.spec_sha256,
+        run.source_etag, run.source_last_modified,
+    )
+
+
+def _clean_after_crash(deps: RunDeps, run: ActiveRun, crashed_ids: list[int]) -> None:
+    """Remove what killed runs left: their workspaces and any half-published temporary objects."""
+    for crashed_id in crashed_ids:
+        shutil.rmtree(run_workspace(deps, run.project_id, crashed_id), ignore_errors=True)
+    removed = sum(_storage(deps, export).cleanup_leftovers() for export in run.spec.exports if export.uri)
+    run.outcome.warnings.append(
+        f"cleaned up after {len(crashed_ids)} crashed run(s): {removed} leftover publish object(s) removed"
+    )
+
+
+def _host() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# ---------------------------------------------------------------------------------------------- fetch
+
+
+def fetch_step(run: ActiveRun, deps: RunDeps) -> None:
+    """Download the source (conditional GET, transient errors retried); settle as unchanged if it is."""
+    base = run.baseline if run.baseline and run.baseline.spec_sha256 == run.spec_sha256 else None
+    with run.stage("fetch"):
+        fetched = call_with_retries(
+            lambda: fetch_source(
+                run.spec.source, run.workspace / "source", policy=deps.fetch_policy,
+                etag=base.etag if base else None, last_modified=base.last_modified if base else None,
+            ),
+            deps.retry,
+            on_retry=lambda attempt, exc, wait: run.outcome.warnings.append(
+                f"fetch attempt {attempt} failed ({exc}); retried after {wait:.0f} s"
+            ),
+        )
+    run.fetched = fetched
+    out = run.outcome
+    out.bytes_in, out.source_etag, out.source_last_modified = fetched.size, fetched.etag, fetched.last_modified
+    out.source_sha256 = fetched.sha256
+    out.warnings.extend(fetched.warnings)
+    if base is not None and (fetched.unchanged or fetched.sha256 == base.source_sha256):
+        out.status = RunStatus.UNCHANGED
+        out.source_sha256 = base.source_sha256
+        out.source_etag = fetched.etag or base.etag
+        out.source_last_modified = fetched.last_modified or base.last_modified
+        out.products_in, out.products_out = base.products_in, base.products_out
+
+
+# ---------------------------------------------------------------------------------------------- process
+
+
+def process_step(run: ActiveRun, deps: RunDeps) -> None:
+    """Parse once, apply the saved rules, write every export into the workspace; count everything."""
+    from feeds.transforms import RuleSet  # the rule engine is heavy to import; only runs that process need it
+
+    assert run.fetched is not None, "fetch_step runs first"
+    with run.stage("process"):
+        rules = RuleSet.from_spec(
+            run.spec.rules, run.spec.queries, allow_private_urls=deps.fetch_policy.allow_private
+        )
+        targets = [_target(run.workspace / "out", export) for export in run.spec.exports]
+        report = process(run.fetched.path, targets, source_format=run.spec.source_format, rules=rules)
+    run.outputs = {target.name: target.path for target in targets}
+    out = run.outcome
+    out.products_in, out.products_out = report.products_in, report.products_kept
+    out.report = report.to_dict()
+    out.report["hidden"] = report.products_in - report.products_kept
+    out.report["rules"] = [asdict(stats) for stats in rules.stats]
+    out.report["rule_errors"] = {"count": rules.error_count, "first": [str(e) for e in rules.errors[:20]]}
+    out.warnings.extend(report.warnings)
+
+
+def output_paths(workspace: Path, spec: ProjectSpec) -> dict[str, Path]:
+    """Where a run in `workspace` writes each export (a held run's outputs are found again here)."""
+    return {export.name: _target(workspace / "out", export).path for export in spec.exports}
+
+
+def _target(out_dir: Path, export: ExportSpec) -> ExportTarget:
+    options = ConvertOptions(currency=export.currency)
+    if export.country:
+        options = dataclasses.replace(options, country=export.country.upper())
+    return ExportTarget(export.name, export.format, out_dir / f"{export.name}{_extension(export.format)}", options)
+
+
+def _extension(format_key: str) -> str:
+    feed_format = get_format(format_key)
+    if feed_format.kind == "xml":
+        return ".xml"
+    return ".tsv" if feed_format.delimiter == "\t" else ".csv"
+
+
+# ---------------------------------------------------------------------------------------------- gate
+
+
+def gate_step(run: ActiveRun) -> None:
+    """Hold the run when its product count looks wrong; its outputs stay in the workspace."""
+    baseline = run.baseline.products_out if run.baseline else None
+    reason = hold_reason(run.outcome.products_out, baseline, max_drop_ratio=run.spec.max_drop_ratio)
+    if reason is not None:
+        run.outcome.status = RunStatus.HELD
+        run.outcome.error, run.outcome.error_kind = reason, "QualityGate"
+        run.outcome.workspace = str(run.workspace)
+
+
+# ---------------------------------------------------------------------------------------------- publish
+
+
+def publish_step(run: ActiveRun, deps: RunDeps) -> None:
+    """Replace every published export atomically with this run's output, then mark the run succeeded."""
+    with run.stage("publish"):
+        run.outcome.report["published"] = publish_outputs(deps, run.spec, run.outputs)
+    run.outcome.bytes_out = sum(item["bytes"] for item in run.outcome.report["published"])
+    run.outcome.status = RunStatus.SUCCEEDED
+    with deps.sessions.begin() as session:
+        ensure_links(session, session.get_one(Project, run.project_id), [e.name for e in run.spec.exports])
+
+
+def publish_outputs(deps: RunDeps, spec: ProjectSpec, outputs: dict[str, Path]) -> list[dict[str, Any]]:
+    """Publish each export that has a URI; shared with confirming a held run."""
+    published = []
+    for export in spec.exports:
+        if not export.uri:
+            continue
+        storage = _storage(deps, export)
+        storage.cleanup_leftovers()
+        result = storage.publish(outputs[export.name], gzip=export.gzip)
+        published.append({"name": export.name, **asdict(result)})
+    return published
+
+
+def _storage(deps: RunDeps, export: ExportSpec) -> Storage:
+    return storage_for(export.uri, s3_endpoint_url=deps.s3_endpoint_url, s3_region=deps.s3_region)

@@ -1,0 +1,311 @@
+"""One project run through the plain step functions (no Prefect): sources served by a real local
+HTTP server, exports published to file:// (and S3 through moto's server), history in SQLite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accounts import MemoryMailer, Shop, User
+from accounts.errors import NoShopAccess  # noqa: F401 - documents what readers get on other services
+from accounts.models import ShopStatus
+from accounts.published import ExportLink
+from accounts.run_lock import project_run_lock
+from accounts.runs import ProjectRun, RunNotConfirmable, RunNotFound, RunStatus, list_runs, list_shop_runs
+from feeds.project import ExportSpec
+from flows.confirm import confirm_held_run
+from flows.deps import RetryPolicy, RunDeps
+from flows.runner import run_project_inline
+from tests.feeds.conftest import LocalServer, respond
+from tests.flows.conftest import ProjectFactory, heureka_feed
+
+HIDE_CHEAP = [{"type": "hiding", "query": "PRICE_VAT < 0"}]
+
+
+def published(tmp_path: Path, name: str = "heureka.xml") -> bytes:
+    """The bytes currently published under tmp/published."""
+    return (tmp_path / "published" / name).read_bytes()
+
+
+def runs_of(session: Session, project_id: int) -> list[ProjectRun]:
+    """Every run row of the project, oldest first, fresh from the database."""
+    query = select(ProjectRun).where(ProjectRun.project_id == project_id).order_by(ProjectRun.id)
+    rows = list(session.scalars(query.execution_options(populate_existing=True)))
+    session.commit()  # SQLite: end the transaction, which holds the write lock the runs need
+    return rows
+
+
+def etag_responder(body: bytes, etag: str) -> object:
+    """Serves `body` with an ETag and answers 304 when the client already has it."""
+
+    def send(handler: BaseHTTPRequestHandler, server: LocalServer) -> None:
+        if handler.headers.get("If-None-Match") == etag:
+            handler.send_response(304)
+            handler.send_header("ETag", etag)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        respond(body, 200, {"ETag": etag, "Content-Type": "application/xml"})(handler, server)
+
+    return send
+
+
+class TestSucceededRun:
+    def test_run_publishes_every_export_and_records_counts(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, session: Session, tmp_path: Path
+    ) -> None:
+        url = http_server.serve("/feed.xml", heureka_feed(30))
+        project_id = make_project(url, rules=HIDE_CHEAP)
+        summary = run_project_inline(project_id, deps)
+        assert summary.status == "succeeded", summary.error
+        assert published(tmp_path).startswith(b"<?xml") and b"<rss" in published(tmp_path, "google.xml")
+        (run,) = runs_of(session, project_id)
+        assert (run.products_in, run.products_out, run.status) == (30, 30, RunStatus.SUCCEEDED)
+        assert set(run.stages) == {"fetch", "process", "publish"}
+        assert run.bytes_in > 0 and run.bytes_out == sum(p["bytes"] for p in run.report["published"])
+        assert [r["type"] for r in run.report["rules"]] == ["hiding"] and run.report["hidden"] == 0
+        assert {e["name"] for e in run.report["exports"]} == {"heureka", "google"}
+        links = session.scalars(select(ExportLink).where(ExportLink.project_id == project_id)).all()
+        assert {link.export_name for link in links} == {"heureka", "google"}
+        assert not (deps.runs_dir / f"project-{project_id}" / f"run-{run.id}").exists()  # workspace removed
+
+    def test_unchanged_feed_with_the_same_spec_is_not_processed_again(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, session: Session
+    ) -> None:
+        http_server.routes["/feed.xml"] = etag_responder(heureka_feed(10), '"v1"')
+        project_id = make_project(http_server.url("/feed.xml"))
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        second = run_project_inline(project_id, deps)
+        assert second.status == "unchanged" and second.products_out == 10
+        assert http_server.requests[-1][1].get("if-none-match") == '"v1"'  # a conditional GET
+        assert "process" not in runs_of(session, project_id)[-1].stages
+
+    def test_same_bytes_without_validators_are_unchanged_by_content_hash(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(10)))
+        assert [run_project_inline(project_id, deps).status for _ in range(2)] == ["succeeded", "unchanged"]
+
+    def test_feed_that_changes_between_runs_is_published_again(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path
+    ) -> None:
+        url = http_server.serve("/feed.xml", heureka_feed(10, seed=1))
+        project_id = make_project(url)
+        run_project_inline(project_id, deps)
+        first = published(tmp_path)
+        http_server.serve("/feed.xml", heureka_feed(12, seed=2))
+        summary = run_project_inline(project_id, deps)
+        assert (summary.status, summary.products_out) == ("succeeded", 12)
+        assert published(tmp_path) != first
+
+    def test_s3_export_is_uploaded_through_boto3(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, s3_server: str
+    ) -> None:
+        import boto3
+
+        s3 = boto3.client("s3", endpoint_url=s3_server)
+        s3.create_bucket(Bucket="flows-run", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        exports = [ExportSpec(name="google", format="google", uri="s3://flows-run/shop/google.xml.gz", gzip=True)]
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(5)), exports=exports)
+        summary = run_project_inline(project_id, dataclasses.replace(deps, s3_endpoint_url=s3_server))
+        assert summary.status == "succeeded", summary.error
+        body = s3.get_object(Bucket="flows-run", Key="shop/google.xml.gz")["Body"].read()
+        assert body[:2] == b"\x1f\x8b"
+
+
+class TestFailedRun:
+    @pytest.fixture
+    def good_first(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path
+    ) -> tuple[int, bytes]:
+        """A project whose first run published a good feed; returns its id and the published bytes."""
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(20)))
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        return project_id, published(tmp_path)
+
+    def test_server_error_then_success_is_retried(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, session: Session
+    ) -> None:
+        answers = [respond(b"oops", 500), respond(heureka_feed(5), 200)]
+        http_server.routes["/flaky.xml"] = lambda handler, server: answers.pop(0)(handler, server)
+        project_id = make_project(http_server.url("/flaky.xml"))
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        assert any("retried" in w for w in runs_of(session, project_id)[0].warnings)
+
+    def test_html_instead_of_a_feed_fails_without_retry(
+        self, good_first: tuple[int, bytes], http_server: LocalServer, deps: RunDeps, tmp_path: Path, session: Session
+    ) -> None:
+        project_id, before = good_first
+        http_server.serve("/feed.xml", b"<!DOCTYPE html><html><body><p>Maintenance</p></body></html>",
+                          headers={"Content-Type": "text/html"})
+        summary = run_project_inline(project_id, deps)
+        assert summary.status == "failed" and summary.error
+        assert published(tmp_path) == before
+        assert len([r for r in http_server.requests if r[0] == "/feed.xml"]) == 2  # one per run: terminal
+
+    def test_truncated_feed_fails_and_the_last_good_export_stays(
+        self, good_first: tuple[int, bytes], http_server: LocalServer, deps: RunDeps, tmp_path: Path
+    ) -> None:
+        project_id, before = good_first
+        http_server.serve("/feed.xml", heureka_feed(40)[:-3000])
+        summary = run_project_inline(project_id, deps)
+        assert summary.status == "failed"
+        assert published(tmp_path) == before
+
+    def test_stalling_source_fails_after_retries_with_a_readable_reason(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
+    ) -> None:
+        def stall(handler: BaseHTTPRequestHandler, server: LocalServer) -> None:
+            server.stop.wait(10)
+
+        http_server.routes["/stall.xml"] = stall
+        project_id = make_project(http_server.url("/stall.xml"))
+        fast = dataclasses.replace(deps, retry=RetryPolicy(attempts=2, backoff_s=(0.01,)))
+        started = time.monotonic()
+        summary = run_project_inline(project_id, fast)
+        assert summary.status == "failed" and "after retries" in summary.error
+        assert time.monotonic() - started < 6
+
+    def test_invalid_rules_fail_as_a_settings_problem(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)), rules=[{"type": "no-such-rule"}])
+        summary = run_project_inline(project_id, deps)
+        assert summary.status == "failed" and "rules are invalid" in summary.error
+
+
+class TestQualityGate:
+    def test_feed_shrinking_by_80_percent_is_held_and_a_writer_confirms_it(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path,
+        people: dict[str, User], session: Session,
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(50)))
+        run_project_inline(project_id, deps)
+        before = published(tmp_path)
+        http_server.serve("/feed.xml", heureka_feed(10))
+        held = run_project_inline(project_id, deps)
+        assert held.status == "held" and "80%" in held.error
+        assert published(tmp_path) == before
+        with pytest.raises(RunNotFound):
+            confirm_held_run(deps, people["reader"], held.run_id)
+        confirmed = confirm_held_run(deps, people["writer"], held.run_id)
+        assert confirmed.status == "succeeded" and published(tmp_path) != before
+        assert runs_of(session, project_id)[-1].confirmed_by_id == people["writer"].id
+        with pytest.raises(RunNotConfirmable):
+            confirm_held_run(deps, people["owner"], held.run_id)
+
+    def test_zero_products_after_rules_is_held(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
+    ) -> None:
+        hide_all = [{"type": "hiding", "query": "ITEM_ID != \"\""}]
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(5)), rules=hide_all)
+        assert run_project_inline(project_id, deps).status == "held"
+
+    def test_held_run_cannot_be_confirmed_after_a_newer_publish(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, people: dict[str, User]
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(50)))
+        run_project_inline(project_id, deps)
+        http_server.serve("/feed.xml", heureka_feed(5))
+        held = run_project_inline(project_id, deps)
+        http_server.serve("/feed.xml", heureka_feed(49, seed=7))
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        with pytest.raises(RunNotConfirmable, match="newer"):
+            confirm_held_run(deps, people["owner"], held.run_id)
+
+
+class TestNotifications:
+    def test_owner_and_writer_get_one_alert_per_failure_streak_and_one_recovery(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, mailer: MemoryMailer
+    ) -> None:
+        url = http_server.serve("/feed.xml", heureka_feed(5))
+        project_id = make_project(url)
+        run_project_inline(project_id, deps)
+        http_server.serve("/feed.xml", b"not a feed at all", status=200)
+        run_project_inline(project_id, deps)
+        run_project_inline(project_id, deps)
+        http_server.serve("/feed.xml", heureka_feed(5, seed=3))
+        run_project_inline(project_id, deps)
+        sent = [(m["To"], m["Subject"].split(": ", 1)[1]) for m in mailer.messages]
+        assert sent == [
+            ("owner@example.com", "run failed, nothing published"),
+            ("writer@example.com", "run failed, nothing published"),
+            ("owner@example.com", "feeds published again"),
+            ("writer@example.com", "feeds published again"),
+        ]
+
+
+class TestWhenNotToRun:
+    def test_suspended_shop_does_not_run_and_says_why(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, session: Session, shop: Shop
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)))
+        shop.status = ShopStatus.SUSPENDED
+        session.commit()
+        summary = run_project_inline(project_id, deps)
+        assert summary.status == "skipped" and "suspended" in summary.error
+        assert http_server.requests == []
+
+    def test_second_trigger_while_a_run_holds_the_lock_is_skipped_and_recorded(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)))
+        with project_run_lock(deps.engine, project_id) as taken:
+            assert taken
+            summary = run_project_inline(project_id, deps)
+        assert summary.status == "skipped" and "in progress" in summary.error
+
+    def test_lock_is_per_project_and_released_after_the_run(self, deps: RunDeps) -> None:
+        got: list[bool] = []
+        with project_run_lock(deps.engine, 1) as first:
+            thread = threading.Thread(target=lambda: got.append(_try(deps, 2)))
+            thread.start()
+            thread.join()
+            assert first and got == [True]
+        assert _try(deps, 1)
+
+
+def _try(deps: RunDeps, project_id: int) -> bool:
+    with project_run_lock(deps.engine, project_id) as taken:
+        return taken
+
+
+class TestHistory:
+    def test_reader_lists_runs_of_project_and_shop_but_an_outsider_cannot(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, session: Session,
+        people: dict[str, User], shop: Shop,
+    ) -> None:
+        from accounts.errors import ProjectNotFound
+        from tests.flows.conftest import make_user
+
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)))
+        run_project_inline(project_id, deps)
+        run_project_inline(project_id, deps)
+        assert [r.status for r in list_runs(session, people["reader"], project_id)] == [
+            RunStatus.UNCHANGED, RunStatus.SUCCEEDED,
+        ]
+        assert len(list_shop_runs(session, people["reader"], shop.id)) == 2
+        stranger = make_user(session, "stranger@example.com")
+        with pytest.raises(ProjectNotFound):
+            list_runs(session, stranger, project_id)
+
+    def test_crashed_run_is_recorded_by_the_next_run_which_cleans_up(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, session: Session
+    ) -> None:
+        from flows.steps import begin_run
+
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)))
+        dead = begin_run(deps, project_id, trigger="test", locked=True)  # a run whose process then died
+        (dead.workspace / "out").mkdir(parents=True)  # type: ignore[union-attr]
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        crashed = runs_of(session, project_id)[0]
+        assert crashed.status == RunStatus.CRASHED and "killed" in crashed.error
+        assert not dead.workspace.exists()  # type: ignore[union-attr]
