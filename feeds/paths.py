@@ -74,17 +74,21 @@ class ElementPath:
 
     def nodes(self, root: Element) -> list[Element]:
         """Every element the steps address (the attribute step, if any, is not applied)."""
-        current = [root]
+        return [node for _, node in self.located(root)]
+
+    def located(self, root: Element) -> list[tuple[Element, Element]]:
+        """(parent, node) for every addressed element, so writes can detach nodes without a tree walk."""
+        current: list[tuple[Element, Element]] = [(root, root)]
         for step in self.steps:
-            found: list[Element] = []
-            for parent in current:
-                same = [child for child in parent.children if child.name == step.name]
-                if step.filter is None:
-                    found.extend(same)
-                else:
-                    flt = step.filter
-                    found.extend(node for pos, node in enumerate(same, 1) if flt.matches(node, pos))
-            current = found
+            name, flt = step.name, step.filter
+            if flt is None:
+                current = [(node, child) for _, node in current for child in node.children if child.name == name]
+            else:
+                found = []
+                for _, node in current:
+                    same = [child for child in node.children if child.name == name]
+                    found.extend((node, child) for pos, child in enumerate(same, 1) if flt.matches(child, pos))
+                current = found
             if not current:
                 break
         return current
@@ -137,7 +141,7 @@ class ElementPath:
         changed = nodes[0].text != value
         nodes[0].text = value
         if len(nodes) > 1:
-            _detach(root, nodes[1:])
+            _detach(self.located(root)[1:])
             changed = True
         return changed
 
@@ -164,20 +168,21 @@ class ElementPath:
         parent = self._parent(root, create=True)
         if parent is None:
             return False
-        _insert(parent, _new_node(self.steps[-1], value))
+        insert_child(parent, _new_node(self.steps[-1], value))
         return True
 
     def remove(self, root: Element) -> int:
         """Remove every addressed node (or attribute); returns how many went."""
         self._check_writable()
-        nodes = self.nodes(root)
+        located = self.located(root) if self.steps else []
         if self.attr is not None:
-            holders = [node for node in nodes if self.attr in node.attrs]
+            holders = [node for _, node in located] if self.steps else [root]
+            holders = [node for node in holders if self.attr in node.attrs]
             for node in holders:
                 del node.attrs[self.attr]
             return len(holders)
-        _detach(root, nodes)
-        return len(nodes)
+        _detach(located)
+        return len(located)
 
     def _check_writable(self) -> None:
         if self.pseudo is not None:
@@ -205,7 +210,7 @@ class ElementPath:
             if found:
                 parent = found[0]
             elif create and _creatable(step):
-                parent = _insert(parent, _new_node(step, ""))
+                parent = insert_child(parent, _new_node(step, ""))
             else:
                 return None
         return parent
@@ -216,7 +221,7 @@ class ElementPath:
         parent = self._parent(root, create=True)
         if parent is None:
             return None
-        return _insert(parent, _new_node(self.steps[-1], value))
+        return insert_child(parent, _new_node(self.steps[-1], value))
 
 
 def _creatable(step: Step) -> bool:
@@ -233,7 +238,7 @@ def _new_node(step: Step, text: str) -> Element:
     return node
 
 
-def _insert(parent: Element, node: Element) -> Element:
+def insert_child(parent: Element, node: Element) -> Element:
     """Put a new child after its last same-named sibling (keeps PARAMs together), else at the end."""
     for index in range(len(parent.children) - 1, -1, -1):
         if parent.children[index].name == node.name:
@@ -243,14 +248,15 @@ def _insert(parent: Element, node: Element) -> Element:
     return node
 
 
-def _detach(root: Element, nodes: list[Element]) -> None:
-    doomed = {id(node) for node in nodes}
-    stack = [root]
-    while stack:
-        element = stack.pop()
-        if any(id(child) in doomed for child in element.children):
-            element.children = [child for child in element.children if id(child) not in doomed]
-        stack.extend(element.children)
+def _detach(located: list[tuple[Element, Element]]) -> None:
+    doomed: dict[int, set[int]] = {}
+    parents: dict[int, Element] = {}
+    for parent, node in located:
+        doomed.setdefault(id(parent), set()).add(id(node))
+        parents[id(parent)] = parent
+    for key, ids in doomed.items():
+        parent = parents[key]
+        parent.children = [child for child in parent.children if id(child) not in ids]
 
 
 @lru_cache(maxsize=4096)
@@ -345,4 +351,4 @@ def _flat_shorthand(segments: list[tuple[int, str]]) -> str | None:
     return f'{group} {{ {name_child} = "{quoted}" }} | {value_child}'
 
 
-__all__ = ["KEYED_GROUPS", "ElementPath", "NodeFilter", "Step", "parse_path"]
+__all__ = ["KEYED_GROUPS", "ElementPath", "NodeFilter", "Step", "insert_child", "parse_path"]

@@ -16,8 +16,13 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']")
 ROUNDING_MODES = {"half": ROUND_HALF_UP, "up": ROUND_CEILING, "down": ROUND_FLOOR}
 
 
+_PLAIN = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
+
+
 def parse_number(text: str) -> Decimal | None:
     """The first number in `text`, or None when there is none."""
+    if _PLAIN.fullmatch(text):  # most feed values: skip the separator analysis
+        return Decimal(text)
     match = _NUMBER.search(text)
     if match is None:
         return None

@@ -9,25 +9,49 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feeds.model import Element, Product
-from feeds.paths import ElementPath, parse_path
-from feeds.transforms.rules.base import PerProductRule, SpecReader, write
+from feeds.paths import insert_child
+from feeds.transforms.rules.base import PerProductRule, SpecReader, checked
 from feeds.transforms.template import Template
 
 
-def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+@dataclass(frozen=True)
+class KeyedGroup:
+    """A repeated group keyed by one child (PARAM by PARAM_NAME, DELIVERY by DELIVERY_ID), accessed directly.
 
+    Equivalent to writing through `GROUP { KEY = "k" } | CHILD`, in one scan of the product's children
+    instead of one per path step (these rules run on every product of big feeds).
+    """
 
-def keyed_path(group: str, key_element: str, key: str, value_element: str) -> ElementPath:
-    """`GROUP { KEY_ELEMENT = "key" } | VALUE_ELEMENT`, parsed."""
-    return parse_path(f"{group} {{ {key_element} = {_quoted(key)} }} | {value_element}")
+    group: str
+    key: str
+
+    def find(self, product: Element, key: str) -> Element | None:
+        """The first group whose key matches (trimmed, case-insensitive)."""
+        wanted = key.strip().casefold()
+        for child in product.children:
+            if child.name == self.group and child.get(self.key).strip().casefold() == wanted:
+                return child
+        return None
+
+    def set(self, product: Element, key: str, child_name: str, value: str) -> bool:
+        """Set one child of the keyed group, creating the group (after its namesakes) when missing."""
+        group = self.find(product, key)
+        if group is None:
+            group = insert_child(product, Element(self.group, children=[Element(self.key, key)]))
+        current = group.find(child_name)
+        if current is not None and current.text == value:
+            return False
+        group.set(child_name, checked(value))
+        return True
 
 
 @dataclass(frozen=True)
 class SetParamsRule(PerProductRule):
     """`batch_param`: set name -> value parameters (created if missing); "" removes the parameter."""
 
-    rows: tuple[tuple[ElementPath, ElementPath, Template], ...]  # (value path, whole group path, value)
+    groups: KeyedGroup
+    value_element: str
+    rows: tuple[tuple[str, Template], ...]
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> SetParamsRule:
@@ -39,18 +63,18 @@ class SetParamsRule(PerProductRule):
             if not name.strip():
                 row.problem("name", "must not be empty")
                 continue
-            whole = parse_path(f"{group} {{ {name_element} = {_quoted(name)} }}")
-            rows.append((keyed_path(group, name_element, name, value_element), whole, value))
-        return cls(tuple(rows))
+            rows.append((name, value))
+        return cls(KeyedGroup(group, name_element), value_element, tuple(rows))
 
     def apply_one(self, product: Product) -> bool:
         changed = False
-        for value_path, group_path, template in self.rows:
+        for name, template in self.rows:
             value = template.render(product)
             if value:
-                changed = write(value_path, product, value) or changed
-            else:
-                changed = group_path.remove(product) > 0 or changed
+                changed = self.groups.set(product, name, self.value_element, value) or changed
+            elif (doomed := self.groups.find(product, name)) is not None:
+                product.children = [child for child in product.children if child is not doomed]
+                changed = True
         return changed
 
 
@@ -100,15 +124,16 @@ class RemoveParamsRule(PerProductRule):
 class ShippingRule(PerProductRule):
     """`batch_delivery`: per carrier, set the prepaid (and optionally cash-on-delivery) price."""
 
-    rows: tuple[tuple[ElementPath, Template, ElementPath | None, Template | None], ...]
+    groups: KeyedGroup
+    price_element: str
+    cod_element: str
+    rows: tuple[tuple[str, Template, Template | None], ...]  # carrier, price, COD price
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> ShippingRule:
         group, key = r.text("delivery_element", "DELIVERY"), r.text("carrier_element", "DELIVERY_ID")
-        price_el, cod_el = (
-            r.text("price_element", "DELIVERY_PRICE"),
-            r.text("cod_element", "DELIVERY_PRICE_COD"),
-        )
+        price_element = r.text("price_element", "DELIVERY_PRICE")
+        cod_element = r.text("cod_element", "DELIVERY_PRICE_COD")
         rows = []
         for row in r.rows("rows"):
             carrier, price = row.text("carrier"), row.template("price", "")
@@ -116,17 +141,17 @@ class ShippingRule(PerProductRule):
             if not carrier.strip():
                 row.problem("carrier", "must not be empty")
             elif price.text.strip():  # rows without a price are dropped, as in Mergado
-                cod_path = keyed_path(group, key, carrier, cod_el) if cod is not None else None
-                rows.append((keyed_path(group, key, carrier, price_el), price, cod_path, cod))
-        return cls(tuple(rows))
+                rows.append((carrier, price, cod))
+        return cls(KeyedGroup(group, key), price_element, cod_element, tuple(rows))
 
     def apply_one(self, product: Product) -> bool:
         writes = []
-        for price_path, price, cod_path, cod in self.rows:  # render first: a failure leaves nothing half-done
-            writes.append((price_path, price.render(product)))
-            if cod_path is not None and cod is not None:
-                writes.append((cod_path, cod.render(product)))
+        for carrier, price, cod in self.rows:  # render first: a failure leaves nothing half-done
+            writes.append((carrier, self.price_element, checked(price.render(product))))
+            if cod is not None:
+                writes.append((carrier, self.cod_element, checked(cod.render(product))))
         changed = False
-        for path, value in writes:
-            changed = write(path, product, value) or changed
+        for carrier, element, value in writes:
+            if value:
+                changed = self.groups.set(product, carrier, element, value) or changed
         return changed

@@ -78,10 +78,14 @@ _SPACES = re.compile(r"\s+")
 
 def strip_html(value: str) -> str:
     """Plain text of an HTML fragment: tags out, line-level tags become spaces, entities decoded."""
-    text = _DROP_WITH_CONTENT.sub(" ", value)
-    text = _BREAKS.sub(" ", text)
-    text = _TAGS.sub("", text)
-    return _SPACES.sub(" ", html.unescape(text).replace("\u00a0", " ")).strip()
+    text = value
+    if "<" in text:
+        if "<s" in text or "<S" in text:
+            text = _DROP_WITH_CONTENT.sub(" ", text)
+        text = _TAGS.sub("", _BREAKS.sub(" ", text))
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())  # also turns no-break spaces into plain ones
 
 
 @dataclass(frozen=True)

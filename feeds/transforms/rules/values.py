@@ -17,8 +17,12 @@ from feeds.transforms.template import Template
 
 def replace_values(path: ElementPath, product: Product, values: list[str]) -> bool:
     """Make the element hold exactly these values (one occurrence each); True if that changed it."""
-    if path.values(product) == values:
+    current = path.values(product)
+    if current == values:
         return False
+    if len(current) == len(values):  # same shape: rewrite in place, keeping positions and attributes
+        replacements = iter([checked(v) for v in values])
+        return path.transform(product, lambda _old: next(replacements))
     path.remove(product)
     for value in values:
         path.add(product, checked(value))
@@ -66,6 +70,9 @@ def add_utm(url: str, params: list[tuple[str, str]]) -> str:
     """The URL with these utm_* parameters set (replacing old ones); other parameters are kept."""
     if not url.strip():
         return url
+    if "utm_" not in url and "#" not in url:  # the usual case, without a parse and rebuild of the URL
+        url = url.strip()
+        return url + ("&" if "?" in url else "?") + urlencode(params) if params else url
     parts = urlsplit(url.strip())
     names = {name for name, _ in params}
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in names]
