@@ -94,6 +94,8 @@ ENCODING_LABELS = {
 }
 """Python codec names -> the labels feeds declare and users know."""
 NOT_A_FEED_HINT = "is this a product feed?"
+CHILD = "\x00"
+"""Stands in a parent's text pieces where a child element was: XML 1.0 text can never contain it."""
 MAX_NESTING = 64
 """Deepest element nesting inside one product; deeper is hostile (real feeds nest 3-4 levels)."""
 
@@ -166,10 +168,11 @@ class _TreeBuilder:
         self._container = item_path[:-1]
         self._path: list[str] = []  # local names of the open elements, root first
         self._stack: list[Element] = []  # open elements of the item (or header element) being built
-        self._parts: list[list[str | Element]] = []  # per open element: text pieces and child markers
+        self._parts: list[list[str]] = []  # per open element: its text pieces, CHILD where a child element stood
         self._prefixes: dict[str, str] = {}  # namespace URI -> prefix users see ("" for the default)
         self._names: dict[str, str] = {}
         self._seen_item = False
+        self._markup_ids: set[int] = set()  # elements of the current item whose text is already markup
 
     def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str]) -> None:
         if nsmap:
@@ -185,9 +188,10 @@ class _TreeBuilder:
         attrs = {(self._names.get(k) or self._name(k)): v for k, v in attrib.items()} if attrib else {}
         element = Element(self._names.get(tag) or self._name(tag), "", attrs, [])
         stack[-1].children.append(element)
-        self._parts[-1].append(element)
+        parts = self._parts
+        parts[-1].append(CHILD)
         stack.append(element)
-        self._parts.append([])
+        parts.append([])
 
     def _start_outside(self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str]) -> None:
         name = self._names.get(tag) or self._name(tag)
@@ -216,8 +220,9 @@ class _TreeBuilder:
         self._parts.append([])
 
     def data(self, text: str) -> None:
-        if self._stack:
-            self._parts[-1].append(text)
+        parts = self._parts  # non-empty exactly while an item or header element is open
+        if parts:
+            parts[-1].append(text)
 
     def end(self, tag: str) -> None:
         stack = self._stack
@@ -227,11 +232,17 @@ class _TreeBuilder:
         element = stack.pop()
         parts = self._parts.pop()
         if not element.children:
-            element.text = parts[0] if len(parts) == 1 else "".join(parts)  # type: ignore[assignment,arg-type]  # a leaf has only str parts
-        elif any(isinstance(p, str) and not p.isspace() for p in parts):
-            element.text, element.children = _markup(parts), []  # mixed content (raw HTML): kept as text
+            element.text = parts[0] if len(parts) == 1 else "".join(parts)
+        else:
+            joined = "".join(parts)
+            text = joined.replace(CHILD, "")
+            if text and not text.isspace():  # mixed content (raw HTML): kept whole, as text
+                element.text = _markup(joined.split(CHILD), element.children, self._markup_ids)
+                element.children = []
+                self._markup_ids.add(id(element))
         if not stack:
             self._path.pop()
+            self._markup_ids.clear()
             if isinstance(element, Product):
                 self.products.append(element)
 
@@ -260,16 +271,19 @@ class _TreeBuilder:
         return name
 
 
-def _markup(parts: list[str | Element]) -> str:
-    """Rebuild the inner markup of a mixed-content element from its text pieces and children."""
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(escape(part))
-            continue
-        attrs = "".join(f" {k}={quoteattr(v)}" for k, v in part.attrs.items())
-        inner = _markup([*part.children]) if part.children else escape(part.text)
-        out.append(f"<{part.name}{attrs}>{inner}</{part.name}>")
+def _markup(texts: list[str], children: list[Element], markup_ids: set[int]) -> str:
+    """Rebuild the inner markup of a mixed-content element: texts[i] stands before children[i].
+
+    Children that were mixed themselves already hold markup (their ids are in `markup_ids`).
+    """
+    out = [escape(texts[0])]
+    for child, tail in zip(children, texts[1:], strict=True):
+        attrs = "".join(f" {k}={quoteattr(v)}" for k, v in child.attrs.items())
+        if child.children:
+            inner = _markup([""] * (len(child.children) + 1), child.children, markup_ids)
+        else:
+            inner = child.text if id(child) in markup_ids else escape(child.text)
+        out.append(f"<{child.name}{attrs}>{inner}</{child.name}>{escape(tail)}")
     return "".join(out)
 
 
