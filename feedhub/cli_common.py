@@ -22,9 +22,10 @@ def fail(message: str) -> typer.Exit:
 @contextlib.contextmanager
 def user_errors(*types: type[Exception]) -> Iterator[None]:
     """Turn our own errors (FeedError and any given types) into one line and exit status 2."""
+    caught: tuple[type[Exception], ...] = (FeedError, *types)
     try:
         yield
-    except (FeedError, *types) as exc:
+    except caught as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
