@@ -17,6 +17,7 @@ from feeds.exports.values import (
 )
 
 Check = Callable[[str, str], str | None]
+MAX_LISTED = 10  # longer lists of allowed values (DELIVERY_ID codes) are not spelled out in every message
 
 
 def _plain_decimal(text: str, separators: str) -> bool:
@@ -108,13 +109,13 @@ def heureka_id(label: str, value: str) -> str | None:
 
 
 def one_of(allowed: Collection[str], *, fold: bool = False) -> Check:
-    """A check that the value is one of `allowed` (case-insensitively with `fold`)."""
+    """A check that the value is one of `allowed` (case-insensitively with `fold`); short lists are quoted."""
     wanted = {a.lower() for a in allowed} if fold else set(allowed)
-    shown = ", ".join(sorted(allowed))
+    shown = f"one of: {', '.join(sorted(allowed))}" if len(allowed) <= MAX_LISTED else "in the accepted list"
 
     def check(label: str, value: str) -> str | None:
         if (value.lower() if fold else value) in wanted:
             return None
-        return f"{label} '{value}' is not one of: {shown}"
+        return f"{label} '{value}' is not {shown}"
 
     return check

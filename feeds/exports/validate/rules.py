@@ -133,12 +133,8 @@ def google_rules(*, prefix: str = "g:", meta: bool = False, flat: bool = False) 
         ),
         FieldRule("link", _names(p, "link", "link"), required=True, checks=(checks.http_url,)),
         FieldRule("image_link", _names(p, "image_link"), required=True, checks=(checks.http_url,)),
-        FieldRule(
-            "additional_image_link", _names(p, "additional_image_link"), max_count=None if flat else limits[3]
-        ),
-        FieldRule(
-            "availability", _names(p, "availability"), required=True, checks=(checks.google_availability,)
-        ),
+        FieldRule("additional_image_link", _names(p, "additional_image_link"), max_count=None if flat else limits[3]),
+        FieldRule("availability", _names(p, "availability"), required=True, checks=(checks.google_availability,)),
         FieldRule("availability_date", _names(p, "availability_date"), checks=(checks.iso_date,)),
         FieldRule("price", _names(p, "price"), required=True, checks=(checks.google_price,)),
         FieldRule("sale_price", _names(p, "sale_price"), checks=(checks.google_price,)),
