@@ -84,7 +84,7 @@ class ElementPath:
             if flt is None:
                 current = [(node, child) for _, node in current for child in node.children if child.name == name]
             else:
-                found = []
+                found: list[tuple[Element, Element]] = []
                 for _, node in current:
                     same = [child for child in node.children if child.name == name]
                     found.extend((node, child) for pos, child in enumerate(same, 1) if flt.matches(child, pos))

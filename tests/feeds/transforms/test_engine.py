@@ -9,7 +9,7 @@ import pytest
 
 from feeds.errors import ConfigError
 from feeds.parsers import open_feed
-from feeds.transforms import Query, RuleSet
+from feeds.transforms import RuleSet
 from feeds.transforms.rules.engine import MAX_STORED_ERRORS
 from tests.feeds.transforms.factory import item
 
