@@ -1,0 +1,224 @@
+"""Wiring runs to Prefect: the run-project flow, its deployment, and `feedhub serve`.
+
+Prefect reads its settings (PREFECT_HOME, telemetry) when it is first imported, so callers set
+`prefect_environment(settings)` before importing this module; the CLI imports it lazily for that.
+
+`feedhub serve` on one machine: a Prefect server (its SQLite database under FEEDHUB_DATA_DIR/prefect)
+in a child process, the web app in a thread, and this process running the scheduled flow runs
+(`prefect.serve`), with the deployment's schedules synced from Feedhub's database every minute.
+With `--pool`, the flows run on the workers of a work pool instead (several machines).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from prefect import flow
+from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from sqlalchemy import Engine
+
+from accounts.db import make_engine
+from accounts.mail import make_mailer
+from feedhub.settings import Settings, get_settings
+from feeds.fetch import FetchPolicy
+from flows.deps import RunDeps
+from flows.project_flow import FLOW_NAME, run_project_in_flow
+from flows.schedules import project_schedules, sync_schedules
+
+DEPLOYMENT_NAME = "projects"
+SYNC_INTERVAL_S = 60.0
+PREFECT_START_TIMEOUT_S = 90.0
+
+
+def prefect_environment(settings: Settings) -> dict[str, str]:
+    """Prefect's home inside the data folder, and no telemetry; set before Prefect is imported."""
+    return {
+        "PREFECT_HOME": str((settings.data_dir / "prefect").resolve()),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+
+
+@lru_cache(maxsize=4)
+def _engine(url: str) -> Engine:
+    return make_engine(url)  # one pool per database for every run of this process
+
+
+def deps_from_settings(settings: Settings) -> RunDeps:
+    """The run dependencies this process's settings describe."""
+    return RunDeps(
+        engine=_engine(settings.effective_database_url),
+        data_dir=settings.data_dir.resolve(),
+        mailer=make_mailer(smtp_url=settings.smtp_url, outbox_dir=settings.outbox_dir, sender=settings.mail_from),
+        fetch_policy=FetchPolicy(
+            timeout_s=settings.fetch_timeout_s,
+            deadline_s=settings.fetch_deadline_s,
+            max_bytes=settings.max_feed_bytes,
+            allow_private=settings.allow_private_sources,
+        ),
+        base_url=settings.base_url,
+        s3_endpoint_url=settings.s3_endpoint_url,
+    )
+
+
+@flow(name=FLOW_NAME, flow_run_name="project-{project_id}", persist_result=False)
+def run_project(project_id: int, trigger: str = "schedule") -> dict[str, Any]:
+    """Run one project: fetch, process, gate, publish, record (see flows.runner)."""
+    return run_project_in_flow(project_id, deps_from_settings(get_settings()), trigger=trigger)
+
+
+def build_deployment(*, work_pool: str | None = None) -> RunnerDeployment:
+    """The one deployment of every project; its schedules come from `sync_project_schedules`."""
+    return run_project.to_deployment(
+        DEPLOYMENT_NAME,
+        work_pool_name=work_pool,
+        entrypoint_type=EntrypointType.MODULE_PATH,  # workers import feedhub.serve, wherever they run
+        description="One run of a Feedhub project; one schedule per project.",
+    )
+
+
+def sync_project_schedules(settings: Settings, deployment_id: Any) -> None:
+    """Copy every project's schedule from Feedhub's database onto the deployment."""
+    from prefect.client.orchestration import get_client
+
+    deps = deps_from_settings(settings)
+    with deps.sessions() as session:
+        wanted = project_schedules(session)
+    with get_client(sync_client=True) as client:
+        sync_schedules(client, deployment_id, wanted)
+
+
+def trigger_run(project_id: int, *, trigger: str = "manual") -> str:
+    """Ask the Prefect server to run a project now (any worker or `feedhub serve` picks it up)."""
+    from prefect.deployments import run_deployment
+
+    flow_run = run_deployment(
+        f"{FLOW_NAME}/{DEPLOYMENT_NAME}", parameters={"project_id": project_id, "trigger": trigger}, timeout=0
+    )
+    return str(flow_run.id)
+
+
+# ---------------------------------------------------------------------------------------------- serve
+
+
+def api_url_file(settings: Settings) -> Path:
+    """Where `feedhub serve` writes its Prefect API URL, so other commands of this machine find it."""
+    return settings.data_dir / "prefect" / "api-url"
+
+
+@contextlib.contextmanager
+def local_prefect_server(settings: Settings, *, port: int) -> Iterator[str]:
+    """A Prefect server in a child process (SQLite under the data folder); yields its API URL."""
+    env = {**os.environ, **prefect_environment(settings)}
+    env.pop("PREFECT_API_URL", None)
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_healthy(url, process)
+        api_url_file(settings).write_text(url)
+        yield url
+    finally:
+        api_url_file(settings).unlink(missing_ok=True)
+        stop_process(process)
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait until the Prefect API answers, or fail clearly."""
+    deadline = time.monotonic() + PREFECT_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the Prefect server exited with status {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"the Prefect server at {url} did not answer within {PREFECT_START_TIMEOUT_S:.0f} s")
+
+
+def stop_process(process: subprocess.Popen[bytes], *, grace_s: float = 10.0) -> None:
+    """SIGTERM, and again (Prefect's processes want a second one), then SIGKILL."""
+    for _ in range(2):
+        if process.poll() is not None:
+            return
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(grace_s / 2)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def _web_thread(settings: Settings, host: str, port: int) -> tuple[Any, threading.Thread]:
+    import uvicorn
+
+    from feedhub.web import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="feedhub-web", daemon=True)
+    thread.start()
+    return server, thread
+
+
+def _sync_loop(settings: Settings, deployment_id: Any, stop: threading.Event) -> None:
+    while not stop.wait(SYNC_INTERVAL_S):
+        with contextlib.suppress(Exception):  # a failed sync is retried next minute; the next one repairs it
+            sync_project_schedules(settings, deployment_id)
+
+
+def serve(settings: Settings, *, host: str, port: int, prefect_port: int, work_pool: str | None = None) -> None:
+    """Web app + schedules + (without a work pool) the flow runs, until Ctrl-C."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    web, web_thread = _web_thread(settings, host, port)
+    stop = threading.Event()
+    try:
+        with contextlib.ExitStack() as stack:
+            if work_pool is None:
+                url = stack.enter_context(local_prefect_server(settings, port=prefect_port))
+                os.environ["PREFECT_API_URL"] = url  # the flow-run processes the runner starts
+                stack.enter_context(temporary_settings(updates={PREFECT_API_URL: url}))
+            deployment = build_deployment(work_pool=work_pool)
+            deployment_id = deployment.apply(work_pool_name=work_pool) if work_pool else None
+            if work_pool is None:
+                _serve_here(settings, deployment, stop)
+            else:
+                sync_project_schedules(settings, deployment_id)
+                _sync_loop(settings, deployment_id, stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        web.should_exit = True
+        web_thread.join(timeout=10)
+
+
+def _serve_here(settings: Settings, deployment: RunnerDeployment, stop: threading.Event) -> None:
+    from prefect import serve as prefect_serve
+    from prefect.client.orchestration import get_client
+
+    def sync_when_registered() -> None:
+        deadline = time.monotonic() + PREFECT_START_TIMEOUT_S
+        while not stop.is_set() and time.monotonic() < deadline:
+            with contextlib.suppress(Exception), get_client(sync_client=True) as client:
+                found = client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
+                sync_project_schedules(settings, found.id)
+                _sync_loop(settings, found.id, stop)
+                return
+            stop.wait(1.0)
+
+    context = contextvars.copy_context()  # the thread talks to the same Prefect API as this one
+    threading.Thread(target=context.run, args=(sync_when_registered,), name="feedhub-schedules", daemon=True).start()
+    prefect_serve(deployment, print_starting_message=False)

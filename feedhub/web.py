@@ -1,0 +1,126 @@
+"""The web app: for now the published-feed endpoint and `/healthz`.
+
+`/f/<token>/<export>.<ext>` serves the export as last published (file:// from disk, s3:// through
+boto3), behind optional basic auth, and logs every request (time, IP, user agent, status, bytes)
+so owners can see when a channel last fetched their feed. An unknown token and an unknown file
+name both answer 404 and reveal nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import tempfile
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.background import BackgroundTask
+
+from accounts.db import make_engine, make_session_factory
+from accounts.models import Project, ProjectRevision
+from accounts.published import ExportLink, check_basic_auth, log_download, resolve_link
+from feedhub.settings import Settings
+from feeds.errors import FeedError
+from feeds.project import ExportSpec, ProjectSpec
+from feeds.storage import storage_for
+
+MEDIA_TYPES = {
+    ".xml": "application/xml",
+    ".csv": "text/csv",
+    ".tsv": "text/tab-separated-values",
+    ".gz": "application/gzip",
+}
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The ASGI app over the settings' database and storages."""
+    app = FastAPI(title="Feedhub", docs_url=None, redoc_url=None)
+    sessions = make_session_factory(make_engine(settings.effective_database_url))
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/f/{token}/{filename}")
+    def published_feed(token: str, filename: str, request: Request) -> Response:
+        return _serve_feed(sessions, settings, request, token, filename)
+
+    return app
+
+
+def export_file_name(export: ExportSpec) -> str:
+    """The file name an export is served under: its name plus the suffixes of its publish URI."""
+    suffixes = "".join(PurePosixPath(unquote(urlsplit(export.uri).path)).suffixes[-2:])
+    return f"{export.name}{suffixes or '.xml'}"
+
+
+def _serve_feed(
+    sessions: sessionmaker[Session], settings: Settings, request: Request, token: str, name: str
+) -> Response:
+    with sessions.begin() as session:
+        link = resolve_link(session, token)
+        if link is None:
+            return Response("not found", status_code=404)
+        export = _export_of(session, link)
+        status, path, cleanup = _locate(settings, export, name, request, link)
+        size = path.stat().st_size if path is not None else 0
+        log_download(
+            session, link, ip=request.client.host if request.client else "", status=status, size=size,
+            user_agent=request.headers.get("user-agent", ""),
+        )
+    if status == 401:
+        return Response("authentication required", status_code=401, headers={"WWW-Authenticate": 'Basic realm="feed"'})
+    if path is None:
+        return Response("not found", status_code=404)
+    media = MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
+    return FileResponse(path, media_type=media, filename=None, background=cleanup)
+
+
+def _export_of(session: Session, link: ExportLink) -> ExportSpec | None:
+    """The export as the project's current revision defines it."""
+    data = session.scalars(
+        select(ProjectRevision.spec)
+        .join(Project, (Project.id == ProjectRevision.project_id) & (Project.head == ProjectRevision.number))
+        .where(Project.id == link.project_id)
+    ).one()
+    exports = ProjectSpec.model_validate(data).exports
+    return next((e for e in exports if e.name == link.export_name and e.uri), None)
+
+
+def _locate(
+    settings: Settings, export: ExportSpec | None, name: str, request: Request, link: ExportLink
+) -> tuple[int, Path | None, BackgroundTask | None]:
+    if export is None or name != export_file_name(export):
+        return 404, None, None
+    if not check_basic_auth(link, *_basic_credentials(request)):
+        return 401, None, None
+    try:
+        storage = storage_for(export.uri, s3_endpoint_url=settings.s3_endpoint_url)
+    except FeedError:
+        return 404, None, None
+    if export.uri.startswith("file:"):
+        path = Path(unquote(urlsplit(export.uri).path))
+        return (200, path, None) if path.is_file() else (404, None, None)
+    folder = tempfile.TemporaryDirectory(prefix="feedhub-serve-")
+    path = Path(folder.name) / name
+    if not storage.fetch_current(path):
+        folder.cleanup()
+        return 404, None, None
+    return 200, path, BackgroundTask(folder.cleanup)
+
+
+def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None, None
+    try:
+        user, _, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    return user, password
