@@ -13,8 +13,6 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
-
 from feeds.errors import FeedSyntaxError, NotAFeedError
 from feeds.formats import FeedFormat
 from feeds.model import CHUNK_SIZE, Element, FeedInfo, Product
@@ -59,6 +57,8 @@ class CsvFeedParser:
 
     def chunks(self, size: int = CHUNK_SIZE) -> Iterator[list[Product]]:
         """Yield lists of products; a row with too many fields fails with its line number."""
+        import pandas as pd  # imported here: it costs a second at start-up, and only CSV needs it
+
         columns = self.info.columns
         width = len(columns)
         reader = pd.read_csv(
