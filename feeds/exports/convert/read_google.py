@@ -239,16 +239,9 @@ class GoogleReader(TableReader):
         super().__init__(GOOGLE_TABLE, target=target, target_fields=target_fields, warnings=warnings)
         self._aliases = aliases
         self._atom = atom
-        self._keys: dict[str, str] = {}
 
     def key_of(self, name: str) -> str:
-        """The bare Google name of an element (`g:price` -> `price`), cached per distinct name."""
-        key = self._keys.get(name)
-        if key is None:
-            key = self._keys[name] = self._key(name)
-        return key
-
-    def _key(self, name: str) -> str:
+        """The bare Google name of an element (`g:price` -> `price`, aliases for generic feeds)."""
         if self._aliases is not None:
             folded = name.casefold()
             return self._aliases.get(folded) or (folded if folded in GOOGLE_TABLE else name)

@@ -112,6 +112,7 @@ class TableReader:
             name for name, (hub_field, _) in table.items() if hub_field not in target_fields
         )
         self._target = target
+        self._resolved: dict[str, tuple[Handler | None, bool]] = {}
         self.warnings = warnings
 
     def read(self, product: Product) -> Offer:
@@ -122,14 +123,24 @@ class TableReader:
 
     def fill(self, offer: Offer, children: list[Element]) -> None:
         """Apply the table to `children`, counting unmapped and lost element names."""
-        table, lost, key_of = self._table, self._lost, self.key_of
+        resolved = self._resolved
         for child in children:
-            key = key_of(child.name)
-            entry = table.get(key)
-            if entry is None or key in lost:
+            hit = resolved.get(child.name)
+            if hit is None:
+                hit = resolved[child.name] = self._resolve(child.name)
+            handler, lost = hit
+            if lost:
                 self.drop(child.name)
-            if entry is not None:
-                entry[1](offer, child)
+            if handler is not None:
+                handler(offer, child)
+
+    def _resolve(self, name: str) -> tuple[Handler | None, bool]:
+        """(handler, lost) for an element name; resolved once per distinct name, the hot loop only looks up."""
+        key = self.key_of(name)
+        entry = self._table.get(key)
+        if entry is None:
+            return None, True
+        return entry[1], key in self._lost
 
     def key_of(self, name: str) -> str:
         """The table key for an element name; readers of prefixed or aliased names override this."""
