@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from feedhub import cli_accounts, cli_rules
+from feedhub import cli_accounts, cli_projects, cli_rules
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Feedhub: import, transform and publish product feeds.")
 
 # Sub-command groups: one line each, in the order users read `feedhub --help`.
 cli_rules.register(app)  # query, trace, preview
+cli_projects.register(app)  # project, runs, serve
 app.add_typer(cli_accounts.user_app, name="user")
 app.add_typer(cli_accounts.shop_app, name="shop")
 app.add_typer(cli_accounts.invite_app, name="invite")

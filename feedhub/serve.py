@@ -1,7 +1,7 @@
 """Wiring runs to Prefect: the run-project flow, its deployment, and `feedhub serve`.
 
 Prefect reads its settings (PREFECT_HOME, telemetry) when it is first imported, so callers set
-`prefect_environment(settings)` before importing this module; the CLI imports it lazily for that.
+`feedhub.cli_projects.prefect_environment(settings)` before importing this module (the CLI does).
 
 `feedhub serve` on one machine: a Prefect server (its SQLite database under FEEDHUB_DATA_DIR/prefect)
 in a child process, the web app in a thread, and this process running the scheduled flow runs
@@ -19,57 +19,21 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import httpx
 from prefect import flow
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
-from sqlalchemy import Engine
 
-from accounts.db import make_engine
-from accounts.mail import make_mailer
+from feedhub.cli_projects import deps_from_settings, prefect_environment
 from feedhub.settings import Settings, get_settings
-from feeds.fetch import FetchPolicy
-from flows.deps import RunDeps
 from flows.project_flow import FLOW_NAME, run_project_in_flow
 from flows.schedules import project_schedules, sync_schedules
 
 DEPLOYMENT_NAME = "projects"
 SYNC_INTERVAL_S = 60.0
 PREFECT_START_TIMEOUT_S = 90.0
-
-
-def prefect_environment(settings: Settings) -> dict[str, str]:
-    """Prefect's home inside the data folder, and no telemetry; set before Prefect is imported."""
-    return {
-        "PREFECT_HOME": str((settings.data_dir / "prefect").resolve()),
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-
-
-@lru_cache(maxsize=4)
-def _engine(url: str) -> Engine:
-    return make_engine(url)  # one pool per database for every run of this process
-
-
-def deps_from_settings(settings: Settings) -> RunDeps:
-    """The run dependencies this process's settings describe."""
-    return RunDeps(
-        engine=_engine(settings.effective_database_url),
-        data_dir=settings.data_dir.resolve(),
-        mailer=make_mailer(smtp_url=settings.smtp_url, outbox_dir=settings.outbox_dir, sender=settings.mail_from),
-        fetch_policy=FetchPolicy(
-            timeout_s=settings.fetch_timeout_s,
-            deadline_s=settings.fetch_deadline_s,
-            max_bytes=settings.max_feed_bytes,
-            allow_private=settings.allow_private_sources,
-        ),
-        base_url=settings.base_url,
-        s3_endpoint_url=settings.s3_endpoint_url,
-    )
 
 
 @flow(name=FLOW_NAME, flow_run_name="project-{project_id}", persist_result=False)
