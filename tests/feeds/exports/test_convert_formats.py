@@ -208,7 +208,9 @@ class TestEnvelope:
         assert target_info("google", source, OPTIONS) is source
 
     def test_google_rss_header_from_source_channel(self) -> None:
-        source = FeedInfo(format="google-atom", header=[Element("title", "Shop"), Element("link", "", {"href": "https://s.cz"})])
+        source = FeedInfo(
+            format="google-atom", header=[Element("title", "Shop"), Element("link", "", {"href": "https://s.cz"})]
+        )
         info = target_info("google", source, OPTIONS)
         assert (info.root, info.root_attrs, info.nsmap, info.container, info.item) == (
             "rss", {"version": "2.0"}, {"g": GOOGLE_NS}, ["channel"], "item",
