@@ -78,7 +78,10 @@ def sync_schedules(client: Any, deployment_id: UUID, wanted: list[ProjectSchedul
             client.create_deployment_schedules(deployment_id, [create])
             created += 1
         elif current.active != item.active or _cron_of(current.schedule) != (item.cron, item.timezone):
-            client.update_deployment_schedule(deployment_id, current.id, active=item.active, schedule=cron)
+            client.update_deployment_schedule(
+                deployment_id, current.id, active=item.active, schedule=cron,
+                parameters={"project_id": item.project_id}, slug=item.slug,  # an update without them clears them
+            )
             updated += 1
     for gone in existing.values():  # projects deleted since the last sync
         client.delete_deployment_schedule(deployment_id, gone.id)

@@ -1,0 +1,93 @@
+"""The run-project flow under Prefect's test harness: orchestration is the point here (tasks run,
+states recorded, schedules synced onto the deployment). Everything else is tested on the plain steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from feeds.project import ScheduleSpec
+from flows.deps import RunDeps
+from flows.schedules import ProjectSchedule, project_schedules, sync_schedules
+from tests.feeds.conftest import LocalServer
+from tests.flows.conftest import ProjectFactory, heureka_feed
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for the whole session (about 12 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def flow_env(monkeypatch: pytest.MonkeyPatch, deps: RunDeps) -> None:
+    """The settings the flow reads (it builds its own RunDeps, as a worker would)."""
+    monkeypatch.setenv("FEEDHUB_DATA_DIR", str(deps.data_dir))
+    monkeypatch.setenv("FEEDHUB_DATABASE_URL", str(deps.engine.url))
+    monkeypatch.setenv("FEEDHUB_ALLOW_PRIVATE_SOURCES", "true")
+
+
+def test_flow_runs_each_step_as_a_task_and_returns_the_summary(
+    prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from feedhub.serve import run_project
+
+    project_id = make_project(http_server.serve("/feed.xml", heureka_feed(20)))
+    state = run_project(project_id, trigger="test", return_state=True)
+    assert state.is_completed()
+    summary = state.result()
+    assert summary["status"] == "succeeded" and summary["products_out"] == 20
+    assert (tmp_path / "published" / "heureka.xml").is_file()
+
+    async def task_names() -> list[str]:
+        async with get_client() as client:
+            runs = await client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+            )
+        return sorted(run.name.rsplit("-", 1)[0] for run in runs)
+
+    assert asyncio.run(task_names()) == ["begin", "fetch", "process", "publish", "quality-gate", "record"]
+
+
+def test_failed_run_completes_the_flow_and_is_recorded_failed(
+    prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory
+) -> None:
+    from feedhub.serve import run_project
+
+    project_id = make_project(http_server.serve("/feed.xml", b"<html>down for maintenance</html>"))
+    assert run_project(project_id)["status"] == "failed"
+
+
+def test_schedules_follow_the_database(
+    prefect_harness: None, make_project: ProjectFactory, deps: RunDeps, http_server: LocalServer
+) -> None:
+    from prefect.client.orchestration import get_client
+
+    from feedhub.serve import build_deployment
+
+    first = make_project("http://example.invalid/a.xml", name="a")
+    paused = ScheduleSpec(cron="15 3 * * *", paused=True)
+    second = make_project("http://example.invalid/b.xml", name="b", schedule=paused)
+    deployment_id = build_deployment().apply()
+    with deps.sessions() as session:
+        wanted = project_schedules(session)
+    assert [(s.project_id, s.active) for s in wanted] == [(first, True), (second, False)]
+    with get_client(sync_client=True) as client:
+        sync_schedules(client, deployment_id, wanted)
+        assert sync_schedules(client, deployment_id, wanted).created == 0  # idempotent
+        changed = [ProjectSchedule(first, "0 1 * * *", "UTC", True)]  # b deleted, a moved
+        result = sync_schedules(client, deployment_id, changed)
+        assert (result.updated, result.deleted) == (1, 1)
+        (only,) = client.read_deployment_schedules(deployment_id)
+    assert (only.slug, only.schedule.cron) == (f"project-{first}", "0 1 * * *")
+    assert only.parameters == {"project_id": first}
