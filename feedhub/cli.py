@@ -1,12 +1,17 @@
-"""The `feedhub` command line. Sub-command groups live in their own modules and are registered here."""
+"""The `feedhub` command line. Command groups live in their own modules and are registered here."""
 
 from __future__ import annotations
 
 import typer
 
-from feedhub import cli_accounts, cli_projects, cli_rules
+from feedhub import cli_accounts, cli_feeds, cli_projects, cli_rules
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Feedhub: import, transform and publish product feeds.")
+HELP = "Feedhub: import, transform and publish product feeds."
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
+
+app.command()(cli_feeds.inspect)
+app.command()(cli_feeds.convert)
+app.command()(cli_feeds.demo)
 
 # Sub-command groups: one line each, in the order users read `feedhub --help`.
 cli_rules.register(app)  # query, trace, preview
