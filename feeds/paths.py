@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from feeds.errors import QuerySyntaxError
@@ -71,6 +71,13 @@ class ElementPath:
     steps: tuple[Step, ...]
     attr: str | None = None
     pseudo: str | None = None
+
+    @cached_property
+    def _plain(self) -> str | None:
+        """The child name when the path is one plain step (the common case rules are tuned for)."""
+        if self.attr is None and self.pseudo is None and len(self.steps) == 1 and self.steps[0].filter is None:
+            return self.steps[0].name
+        return None
 
     def nodes(self, root: Element) -> list[Element]:
         """Every element the steps address (the attribute step, if any, is not applied)."""
@@ -149,6 +156,13 @@ class ElementPath:
         """Rewrite every existing value with `change`; True if any value changed."""
         self._check_writable()
         changed = False
+        if self._plain is not None:  # one plain child name: no path walk
+            for node in root.children:
+                if node.name == self._plain:
+                    new = change(node.text)
+                    if new != node.text:
+                        node.text, changed = new, True
+            return changed
         for node in self.nodes(root):
             if self.attr is None:
                 new = change(node.text)
