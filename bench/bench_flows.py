@@ -1,0 +1,115 @@
+"""Orchestration cost of a project run: `python bench/bench_flows.py overhead [N]` or `big N_PRODUCTS`.
+
+overhead: a 100-product feed run N times (a) through `feeds.pipeline.process` directly, (b) through
+the run's steps without Prefect (`run_project_inline`: lock, history, publish), (c) through the
+Prefect flow (temporary local server started once, not counted). Prints seconds per run of each.
+big: a synthetic feed of N products through the flow's steps versus the pipeline alone with the same
+(no) rules, with peak RSS of each pass (run each pass in its own process for clean RSS figures).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _setup(data: Path, n_products: int) -> tuple[int, Path]:
+    from bench.make_feed import write_feed  # type: ignore[import-not-found]
+    from feedhub.settings import Settings
+
+    feed = data / "feed.xml"
+    with open(feed, "wb") as out:
+        write_feed(n_products, out)
+    from accounts import create_project, create_shop, register_user, verify_email
+    from accounts.db import make_engine, make_session_factory, migrate
+    from feeds.project import ExportSpec, ProjectSpec
+
+    settings = Settings(data_dir=data)
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    with make_session_factory(engine).begin() as session:
+        user, token = register_user(session, email="bench@example.com", password="bench password 1")
+        verify_email(session, token)
+        shop = create_shop(session, user, name="Bench")
+        exports = [ExportSpec(name="google", format="google", uri=(data / "pub" / "google.xml").as_uri())]
+        spec = ProjectSpec(source=str(feed), exports=exports)
+        project_id = create_project(session, user, shop.id, name="b", spec=spec).id
+    engine.dispose()
+    return project_id, feed
+
+
+def _touch(feed: Path, i: int) -> None:
+    """Change the feed's bytes so every run processes instead of settling as unchanged."""
+    with open(feed, "ab") as out:
+        out.write(f"<!-- {i} -->".encode())
+
+
+def overhead(n: int = 20) -> dict[str, float]:
+    """Seconds per run: pipeline alone, steps without Prefect, Prefect flow."""
+    os.environ.update(DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        os.environ.update(FEEDHUB_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"))
+        project_id, feed = _setup(data, 100)
+        from feedhub.cli_projects import deps_from_settings
+        from feedhub.settings import get_settings
+        from feeds.pipeline import ExportTarget, process
+        from flows.runner import run_project_inline
+
+        started = time.perf_counter()
+        for _ in range(n):
+            process(feed, [ExportTarget("google", "google", data / "direct.xml")])
+        direct = (time.perf_counter() - started) / n
+        deps = deps_from_settings(get_settings())
+        started = time.perf_counter()
+        for i in range(n):
+            _touch(feed, i)
+            assert run_project_inline(project_id, deps).status == "succeeded"
+        inline = (time.perf_counter() - started) / n
+        from prefect.testing.utilities import prefect_test_harness
+
+        from feedhub.serve import run_project
+
+        with prefect_test_harness(server_startup_timeout=120):
+            run_project(project_id)  # warm-up: imports, first API calls
+            started = time.perf_counter()
+            for i in range(n):
+                _touch(feed, n + i)
+                assert run_project(project_id)["status"] == "succeeded"
+            flow = (time.perf_counter() - started) / n
+    return {"pipeline_s": direct, "steps_s": inline, "flow_s": flow, "flow_overhead_s": flow - direct}
+
+
+def big(n_products: int) -> dict[str, float]:
+    """The same feed through the flow's steps and through the pipeline alone; seconds and peak RSS."""
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        os.environ.update(FEEDHUB_DATA_DIR=str(data))
+        project_id, feed = _setup(data, n_products)
+        from feedhub.cli_projects import deps_from_settings
+        from feedhub.settings import get_settings
+        from feeds.pipeline import ExportTarget, process
+        from flows.runner import run_project_inline
+
+        started = time.perf_counter()
+        process(feed, [ExportTarget("google", "google", data / "direct.xml")])
+        direct = time.perf_counter() - started
+        rss_direct = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        assert run_project_inline(project_id, deps_from_settings(get_settings())).status == "succeeded"
+        steps = time.perf_counter() - started
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"products": n_products, "pipeline_s": direct, "steps_s": steps, "overhead_pct": 100 * (steps / direct - 1),
+            "peak_rss_mib_after_pipeline": rss_direct, "peak_rss_mib_after_steps": rss}
+
+
+if __name__ == "__main__":
+    mode, arg = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    print(json.dumps(overhead(arg) if mode == "overhead" else big(arg), indent=2))
