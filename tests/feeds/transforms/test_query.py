@@ -29,7 +29,10 @@ class TestParseQuery:
     def test_and_binds_tighter_than_or(self):
         query = Query.parse("A = 1 OR B = 2 AND C = 3")
         assert query.node == Or(
-            (Compare("A", "=", Literal("1")), And((Compare("B", "=", Literal("2")), Compare("C", "=", Literal("3")))))
+            (
+                Compare("A", "=", Literal("1")),
+                And((Compare("B", "=", Literal("2")), Compare("C", "=", Literal("3")))),
+            )
         )
 
     def test_not_with_parentheses(self):

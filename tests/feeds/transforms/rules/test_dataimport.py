@@ -77,10 +77,7 @@ class TestDataImportRule:
         ]
         with pytest.raises(ConfigError) as caught:
             RuleSet.from_spec(rules, base_dir=tmp_path)
-        assert (
-            len(caught.value.problems) == 2
-            and "match: must be one of exact, contains" in caught.value.problems[0]
-        )
+        assert len(caught.value.problems) == 2 and "match: must be one of exact, contains" in caught.value.problems[0]
 
     def test_unknown_key_column_is_reported(self, tmp_path):
         (tmp_path / "d.csv").write_text("CODE,LABEL\n1,one\n", encoding="utf-8")

@@ -32,9 +32,7 @@ class TestCalcRule:
         products = [item(ITEM_ID="A", P="100", D="0"), item(ITEM_ID="B", P="100", D="4")]
         rules = {"type": "calc", "name": "unit price", "element": "P", "formula": "%P% / %D%"}
         ruleset = apply_rule(rules, *products)
-        assert [str(e) for e in ruleset.errors] == [
-            "product A: rule 1 (calc): division by zero in '%P% / %D%'"
-        ]
+        assert [str(e) for e in ruleset.errors] == ["product A: rule 1 (calc): division by zero in '%P% / %D%'"]
         assert [p.get("P") for p in products] == ["100", "25.00"]
         assert (ruleset.stats[0].selected, ruleset.stats[0].changed, ruleset.stats[0].errors) == (2, 1, 1)
 

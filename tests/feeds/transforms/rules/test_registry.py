@@ -69,7 +69,5 @@ class TestRuleTypeContract:
             pytest.skip("a disabled data import is never prepared; see test_dataimport")
         product = item(ITEM_ID="1", NAME="a b", PRICE="10", DATE="2025-01-01", DESCRIPTION="<b>x</b>")
         before = product.copy()
-        kept = RuleSet.from_spec([{"type": rule_type, **MINIMAL[rule_type], "enabled": False}]).apply(
-            [product]
-        )
+        kept = RuleSet.from_spec([{"type": rule_type, **MINIMAL[rule_type], "enabled": False}]).apply([product])
         assert (kept, product) == ([product], before)

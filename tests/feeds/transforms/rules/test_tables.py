@@ -47,9 +47,7 @@ class TestLookupRule:
 
     def test_empty_contains_row_is_refused(self):
         with pytest.raises(ConfigError, match=r"rows\[0\]\.match: must not be empty"):
-            apply_rule(
-                {"type": "batch_rewriting_values", "element": "B", "rows": [{"match": "", "value": "x"}]}
-            )
+            apply_rule({"type": "batch_rewriting_values", "element": "B", "rows": [{"match": "", "value": "x"}]})
 
 
 class TestCategoryRule:
@@ -81,9 +79,7 @@ class TestQueryTableRule:
 
 class TestSetParamsRule:
     def test_creates_rewrites_and_removes_parameters(self):
-        product = item(
-            PARAM=[{"PARAM_NAME": "Barva", "VAL": "red"}, {"PARAM_NAME": "Stav", "VAL": "nový"}], EAN="1"
-        )
+        product = item(PARAM=[{"PARAM_NAME": "Barva", "VAL": "red"}, {"PARAM_NAME": "Stav", "VAL": "nový"}], EAN="1")
         rows = [
             {"name": "Barva", "value": "modrá"},
             {"name": "Materiál", "value": "%MAT%"},
@@ -137,9 +133,7 @@ class TestShippingRule:
             ("DELIVERY", [("DELIVERY_ID", "PPL"), ("DELIVERY_PRICE", "89"), ("DELIVERY_PRICE_COD", "129")]),
             ("DELIVERY", [("DELIVERY_ID", "ZASILKOVNA"), ("DELIVERY_PRICE_COD", "79")]),
         ]  # %SHIP% is empty here, so only the COD price was written
-        apply_rule(
-            {"type": "batch_delivery", "rows": rows[1:2]}, product_ship, variables={"SHIP": "SHIP_PRICE"}
-        )
+        apply_rule({"type": "batch_delivery", "rows": rows[1:2]}, product_ship, variables={"SHIP": "SHIP_PRICE"})
         assert content(product_ship)[1] == (
             "DELIVERY",
             [("DELIVERY_ID", "ZASILKOVNA"), ("DELIVERY_PRICE", "59"), ("DELIVERY_PRICE_COD", "79")],

@@ -75,10 +75,7 @@ class TestItemGroupRule:
 
     def test_long_keys_stay_within_36_characters_and_distinct(self):
         long_a, long_b = "x" * 50 + "a", "x" * 50 + "b"
-        ids = [
-            value_after({"type": "product_grouping", "key": k}, item(), "ITEMGROUP_ID")[0]
-            for k in (long_a, long_b)
-        ]
+        ids = [value_after({"type": "product_grouping", "key": k}, item(), "ITEMGROUP_ID")[0] for k in (long_a, long_b)]
         assert all(len(i) <= 36 for i in ids) and ids[0] != ids[1]
 
     def test_pattern_without_a_group_is_refused(self):
