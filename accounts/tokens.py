@@ -13,8 +13,14 @@ TOKEN_BYTES = 32  # 256 bits
 
 
 def new_token() -> tuple[str, str]:
-    """A fresh (token, hash): send the token, store the hash."""
+    """A fresh (token, hash): send the token, store the hash.
+
+    Never starts with "-": pasted into a command line (`feedhub invite accept TOKEN`) it would read
+    as an option.
+    """
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    while token.startswith("-"):
+        token = secrets.token_urlsafe(TOKEN_BYTES)
     return token, hash_token(token)
 
 
