@@ -123,12 +123,12 @@ def process(
 ) -> RunReport:
     """Parse `source` once, apply `rules`, and write every target; targets change only if all succeed."""
     started = time.perf_counter()
-    parser = open_feed(source, source_format)
-    chunks = parser.chunks()
-    first = next(chunks)  # fills parser.info, which the writers' envelopes need
-    report = RunReport(source_format=parser.info.format, encoding=parser.info.encoding)
     with contextlib.ExitStack() as stack:
-        stack.enter_context(cyclic_gc_paused())
+        stack.enter_context(cyclic_gc_paused())  # from the first chunk on: GC running doubles the parse
+        parser = open_feed(source, source_format)
+        chunks = parser.chunks()
+        first = next(chunks)  # fills parser.info, which the writers' envelopes need
+        report = RunReport(source_format=parser.info.format, encoding=parser.info.encoding)
         exports = [_Export(t, parser.info, stack.enter_context(atomic_text(t.path))) for t in targets]
         for export in exports:
             export.writer.begin()
