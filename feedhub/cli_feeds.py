@@ -141,7 +141,7 @@ def demo(
     samples: Annotated[Path, typer.Option(help="Folder of feeds to import.")] = Path("sample_feeds"),
     out: Annotated[Path, typer.Option(help="Where converted feeds go.")] = Path("out"),
 ) -> None:
-    """Import every feed in sample_feeds/, convert it to its own and the channel formats, write under out/."""
+    """Convert every feed in sample_feeds/ to its own and the channel formats under out/, then run a demo project."""
     table = Table("feed", "format", "to", "in", "out", "invalid", "warnings", "output")
     feeds = sorted(p for p in samples.iterdir() if p.is_file() and p.suffix != ".md")
     with user_errors(), tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
@@ -158,4 +158,19 @@ def demo(
                     feed.name, report.source_format, export.format, str(report.products_in), str(export.products_out),
                     str(export.invalid), str(len(report.warnings) + sum(export.warnings.values())), export.path,
                 )
-    Console(width=200).print(table)
+    console = Console(width=200)
+    console.print(table)
+    _demo_project(console)
+
+
+def _demo_project(console: Console) -> None:
+    """The product running by itself, in miniature: a demo shop's project run once through the flow's steps."""
+    from feedhub.demo_project import run_demo_project  # needs the database: imported only here
+
+    with user_errors():
+        summary = run_demo_project(get_settings())
+    console.print(
+        f"\n[bold]Demo project[/] (shop owner {summary['login']}): run {summary['status']}, "
+        f"{summary['products_in']} products in, {summary['products_out']} out, exports in {summary['exports']}"
+        + (f"\n  {summary['error']}" if summary["error"] else "")
+    )

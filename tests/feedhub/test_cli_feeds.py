@@ -119,7 +119,10 @@ class TestInspect:
 
 
 class TestDemo:
-    def test_converts_every_sample_to_every_channel_format(self, runner: CliRunner, tmp_path: Path) -> None:
+    def test_converts_every_sample_and_runs_the_demo_project(
+        self, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("FEEDHUB_DATA_DIR", str(tmp_path / "data"))
         samples = tmp_path / "samples"
         shutil.copytree(SAMPLES, samples)
         result = runner.invoke(app, ["demo", "--samples", str(samples), "--out", str(tmp_path / "out")])
@@ -128,3 +131,6 @@ class TestDemo:
         outputs = list((tmp_path / "out").rglob("*.*"))
         assert len({p.parent.name for p in outputs}) == len(feeds)
         assert all(p.stat().st_size > 0 for p in outputs)
+        assert "Demo project" in result.stdout and "run succeeded" in result.stdout
+        published = etree.parse(str(tmp_path / "data" / "exports" / "demo" / "heureka.xml")).getroot()
+        assert len(published.findall("SHOPITEM")) > 0
