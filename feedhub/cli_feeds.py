@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +22,9 @@ from feeds.fetch import FetchPolicy, fetch_source
 from feeds.formats import FORMATS, get_format
 from feeds.parsers import open_feed
 from feeds.pipeline import ExportTarget, RunReport, process
+
+if TYPE_CHECKING:
+    from feeds.transforms import RuleSet
 
 FromOption = Annotated[str | None, typer.Option("--from", help=f"Source format: {', '.join(FORMATS)}")]
 DEMO_TARGETS = ("heureka", "zbozi", "google", "google-atom", "meta", "meta-csv", "mergado")
@@ -53,20 +57,16 @@ def inspect(
             for product in chunk:
                 elements.update({path for path, _ in product.walk_paths()})
         info = parser.info
-    result = {
-        "format": info.format,
-        "encoding": info.encoding,
-        "products": products,
-        "elements": dict(sorted(elements.items())),
-        "warnings": info.warnings,
-    }
+    counts = dict(sorted(elements.items()))
+    result = {"format": info.format, "encoding": info.encoding, "products": products, "elements": counts,
+              "warnings": info.warnings}
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     console = Console()
     console.print(f"[bold]{source}[/]: {info.format}, {info.encoding}, {products} products")
     table = Table("element path", "products", "share")
-    for path, count in result["elements"].items():  # type: ignore[union-attr]
+    for path, count in counts.items():
         table.add_row(path, str(count), f"{count / products:.0%}")
     console.print(table)
     for warning in info.warnings:
@@ -89,21 +89,25 @@ def convert(
             get_format(key)  # an unknown key fails before any download
         with tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
             fetched = fetch_source(source, Path(workspace), policy=_policy())
-            options = ConvertOptions(currency=currency, **({"country": country.upper()} if country else {}))
+            options = ConvertOptions(currency=currency)
+            if country:
+                options = dataclasses.replace(options, country=country.upper())
             target = ExportTarget("out", to_format or from_format or "", out, options)
             report = _run_with_progress(fetched.path, target, from_format, ruleset)
     _print_summary(report)
 
 
-def _load_rules(path: Path | None):  # type: ignore[no-untyped-def]
+def _load_rules(path: Path | None) -> RuleSet | None:
     if path is None:
         return None
-    from feeds.transforms import RuleSet
+    from feeds.transforms import RuleSet  # the rule engine loads only when rules are given
 
-    return RuleSet.from_file(path)
+    return RuleSet.from_file(path, allow_private_urls=get_settings().allow_private_sources)
 
 
-def _run_with_progress(source: Path, target: ExportTarget, from_format: str | None, ruleset) -> RunReport:  # type: ignore[no-untyped-def]
+def _run_with_progress(
+    source: Path, target: ExportTarget, from_format: str | None, ruleset: RuleSet | None
+) -> RunReport:
     if not target.format:
         from feeds.parsers import detect_format
 
