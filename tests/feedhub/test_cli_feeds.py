@@ -95,6 +95,40 @@ class TestConvert:
         assert "no such file" in result.stderr
 
 
+class TestConvertWithRules:
+    def test_rules_change_and_hide_products_in_the_output(self, runner: CliRunner, tmp_path: Path) -> None:
+        rules = tmp_path / "rules.json"
+        rules.write_text(json.dumps([
+            {"type": "rewriting", "element": "PRODUCT", "value": "%MANUFACTURER% | %PRODUCTNAME%"},
+            {"type": "hiding", "query": "[PRICE_VAT] > 1000"},
+        ]), encoding="utf-8")
+        out = tmp_path / "out.xml"
+        result = runner.invoke(app, ["convert", str(HEUREKA), "--rules", str(rules), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        source = etree.parse(str(HEUREKA)).getroot().findall("SHOPITEM")
+        kept = [item for item in source if float(item.findtext("PRICE_VAT").replace(",", ".")) <= 1000]
+        written = etree.parse(str(out)).getroot().findall("SHOPITEM")
+        assert 0 < len(written) == len(kept) < len(source)
+        assert [w.findtext("PRODUCT") for w in written] == [
+            f"{k.findtext('MANUFACTURER')} | {k.findtext('PRODUCTNAME')}" for k in kept
+        ]
+        assert f"{len(source) - len(kept)} hidden" in result.stdout
+
+    def test_invalid_rules_list_every_problem_and_leave_out_untouched(self, runner: CliRunner, tmp_path: Path) -> None:
+        rules = tmp_path / "rules.json"
+        rules.write_text(json.dumps([
+            {"type": "calc", "element": "PRICE_VAT", "formula": "%PRICE_VAT% * (1"},  # unbalanced bracket
+            {"type": "teleport", "element": "X"},  # no such rule type
+            {"type": "hiding", "query": "[PRICE_VAT] >"},  # broken query
+        ]), encoding="utf-8")
+        out = tmp_path / "out.xml"
+        out.write_bytes(b"last good")
+        result = runner.invoke(app, ["convert", str(HEUREKA), "--rules", str(rules), "-o", str(out)])
+        assert result.exit_code == 2
+        assert all(f"rule {n}" in result.stderr for n in (1, 2, 3)), result.stderr
+        assert out.read_bytes() == b"last good"
+
+
 class TestInspect:
     def test_json_lists_format_encoding_count_and_element_paths(self, runner: CliRunner) -> None:
         result = runner.invoke(app, ["inspect", str(HEUREKA), "--json"])
