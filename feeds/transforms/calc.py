@@ -23,6 +23,7 @@ from decimal import Decimal
 from feeds.errors import QuerySyntaxError
 from feeds.model import Element
 from feeds.transforms.failure import ProductFailure
+from feeds.transforms.groups import GroupAggregates
 from feeds.transforms.numbers import parse_number
 from feeds.transforms.template import Variable, getter
 
@@ -57,11 +58,11 @@ class Formula:
     root: Eval
 
     @classmethod
-    def parse(cls, text: str, variables: dict[str, Variable]) -> Formula:
-        """Compile; QuerySyntaxError names the position and what was expected."""
+    def parse(cls, text: str, variables: dict[str, Variable], groups: GroupAggregates | None = None) -> Formula:
+        """Compile; QuerySyntaxError names the position and what was expected (ValueError: a bad group function)."""
         if len(text) > MAX_FORMULA_CHARS:
             raise QuerySyntaxError(text[:40], position=MAX_FORMULA_CHARS, expected="a shorter formula")
-        return cls(text, _Parser(text, variables).parse())
+        return cls(text, _Parser(text, variables, groups).parse())
 
     def evaluate(self, element: Element) -> Decimal:
         """The exact result for one product."""
@@ -77,9 +78,10 @@ class Formula:
 
 
 class _Parser:
-    def __init__(self, text: str, variables: dict[str, Variable]) -> None:
+    def __init__(self, text: str, variables: dict[str, Variable], groups: GroupAggregates | None) -> None:
         self.text = text
         self.variables = variables
+        self.groups = groups
         self.tokens = self._tokenize()
         self.index = 0
         self.depth = 0
@@ -141,7 +143,7 @@ class _Parser:
             value = Decimal(text.replace(",", "."))
             return lambda element: value
         if kind == "var":
-            return _variable(text[1:-1], self.variables)
+            return _variable(text[1:-1], self.variables, self.groups)
         if text in "+-":
             inner = self.factor()
             return inner if text == "+" else (lambda element: _CONTEXT.minus(inner(element)))
@@ -166,8 +168,8 @@ def _apply(op: Callable[[Decimal, Decimal], Decimal], left: Eval, right: Eval) -
     return lambda element: op(left(element), right(element))
 
 
-def _variable(name: str, variables: dict[str, Variable]) -> Eval:
-    read = getter(name, variables)
+def _variable(name: str, variables: dict[str, Variable], groups: GroupAggregates | None) -> Eval:
+    read = getter(name, variables, groups)
 
     def value(element: Element) -> Decimal:
         text = read(element)

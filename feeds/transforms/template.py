@@ -4,6 +4,8 @@
 used (Mergado reads the first value of a multi-valued element), trimmed of surrounding whitespace.
 `%%` writes one `%`. A `%` that does not open a placeholder (`50 % off`: a space follows it) stays.
 Named variables either mirror an element or take one capture group of a regex over it.
+`%GROUP_MIN(PRICE_VAT)%`, `%GROUP_MAX(...)%`, `%GROUP_SUM(...)%` and `%GROUP_COUNT%` read item-group
+aggregates (feeds.transforms.groups); those names are reserved, and only rule sets provide them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from feeds.model import Element
 from feeds.paths import ElementPath, parse_path
+from feeds.transforms.groups import GroupAggregates, parse_call
 from feeds.transforms.safe_regex import SafePattern, compile_pattern
 
 _PLACEHOLDER = re.compile(r"%%|%([^%\s][^%]*?)%")
@@ -65,14 +68,17 @@ class Template:
     parts: tuple[str | Getter, ...]
 
     @classmethod
-    def parse(cls, text: str, variables: dict[str, Variable]) -> Template:
-        """Split into literals and placeholders; an invalid element path raises QuerySyntaxError."""
+    def parse(cls, text: str, variables: dict[str, Variable], groups: GroupAggregates | None = None) -> Template:
+        """Split into literals and placeholders; an invalid element path raises QuerySyntaxError.
+
+        A bad group function (`%GROUP_AVG(X)%`, `%GROUP_MIN%`) raises ValueError.
+        """
         parts: list[str | Getter] = []
         last = 0
         for match in _PLACEHOLDER.finditer(text):
             parts.append(text[last : match.start()])
             name = match.group(1)
-            parts.append("%" if name is None else getter(name, variables))
+            parts.append("%" if name is None else getter(name, variables, groups))
             last = match.end()
         parts.append(text[last:])
         merged = _merge_literals(parts)
@@ -92,11 +98,16 @@ class Template:
         return "".join(part if isinstance(part, str) else part(element) for part in self.parts)
 
 
-def getter(name: str, variables: dict[str, Variable]) -> Getter:
-    """How to read `%name%`: a named variable, else an element path's first value."""
+def getter(name: str, variables: dict[str, Variable], groups: GroupAggregates | None = None) -> Getter:
+    """How to read `%name%`: a named variable, a group aggregate, else an element path's first value."""
     variable = variables.get(name)
     if variable is not None:
         return variable.read
+    call = parse_call(name)
+    if call is not None:
+        if groups is None:
+            raise ValueError(f"%{name}% reads an item group: group functions work only in rules")
+        return groups.text(*call)
     path = parse_path(name.strip())
     return lambda element: path.first(element).strip()  # CDATA padding is not part of the value
 

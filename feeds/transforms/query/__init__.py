@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from feeds.model import Element, Product
 from feeds.paths import ElementPath, parse_path
+from feeds.transforms.groups import GroupAggregates
 from feeds.transforms.query.ast import And, Compare, Literal, Node
 from feeds.transforms.query.evaluate import Predicate, compile_node
 from feeds.transforms.query.parser import parse_query
@@ -23,12 +24,18 @@ class Query:
     text: str
     node: Node
     predicate: Predicate
+    uses_groups: bool = False  # reads item-group aggregates, so its rule set needs the group pass
 
     @classmethod
-    def parse(cls, text: str) -> Query:
-        """Parse and compile; QuerySyntaxError names the position and what was expected."""
+    def parse(cls, text: str, groups: GroupAggregates | None = None) -> Query:
+        """Parse and compile; QuerySyntaxError names the position and what was expected.
+
+        Group functions compile only with the rule set's `groups`; without them they are a syntax error.
+        """
         node = parse_query(text)
-        return cls(text, node, compile_node(node, text))
+        before = groups.requests if groups is not None else 0
+        predicate = compile_node(node, text, groups)
+        return cls(text, node, predicate, groups is not None and groups.requests > before)
 
     def matches(self, product: Element) -> bool:
         """Does this product satisfy the query? (A regex over its time budget raises ProductFailure.)"""

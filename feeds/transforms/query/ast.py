@@ -20,12 +20,29 @@ class FieldRef:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """An item-group aggregate as an operand: `GROUP_MIN([PRICE_VAT])`, `GROUP_COUNT()` (path "")."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Compare:
     """`[path] op value` with op one of = != < > <= >= ~ !~ CONTAINS, NOT CONTAINS."""
 
     path: str
     op: str
-    value: Literal | FieldRef
+    value: Literal | FieldRef | Aggregate
+
+
+@dataclass(frozen=True)
+class GroupCompare:
+    """`GROUP_COUNT() > 1`: an aggregate on the left, compared as a number with = != < > <= >=."""
+
+    left: Aggregate
+    op: str
+    value: Literal | FieldRef | Aggregate
 
 
 @dataclass(frozen=True)
@@ -86,4 +103,4 @@ class Everything:
     """The empty query: every product."""
 
 
-Node = Compare | In | Empty | Exists | Function | And | Or | Not | Everything
+Node = Compare | GroupCompare | In | Empty | Exists | Function | And | Or | Not | Everything

@@ -10,11 +10,16 @@ Semantics (documented for users in docs/rules.md):
 * on a multi-valued element a positive condition holds when ANY value satisfies it, and each
   negative operator is exactly the negation of its positive twin (`A != x` is `NOT (A = x)`,
   so it holds when NO value equals x);
-* the right-hand side `[OTHER]` compares with the first value of another element.
+* the right-hand side `[OTHER]` compares with the first value of another element;
+* a group function (`GROUP_MIN([PRICE_VAT])`, `GROUP_COUNT()`) is a number, so a comparison with it
+  is numeric, `=` included (`1 299,90 Kč` equals 1299.9); no number on either side never matches.
+  It reads the rule set's GroupAggregates, which only a rule set has: a query compiled without one
+  (an element path filter, `feedhub query`) refuses group functions.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections.abc import Callable
 from decimal import Decimal
@@ -22,9 +27,11 @@ from decimal import Decimal
 from feeds.errors import QuerySyntaxError
 from feeds.model import Element
 from feeds.paths import ElementPath, parse_path
+from feeds.transforms.groups import GroupAggregates
 from feeds.transforms.gtin import gtin_valid
 from feeds.transforms.numbers import parse_number
 from feeds.transforms.query.ast import (
+    Aggregate,
     And,
     Compare,
     Empty,
@@ -32,7 +39,9 @@ from feeds.transforms.query.ast import (
     Exists,
     FieldRef,
     Function,
+    GroupCompare,
     In,
+    Literal,
     Node,
     Not,
     Or,
@@ -40,6 +49,7 @@ from feeds.transforms.query.ast import (
 from feeds.transforms.safe_regex import PatternError, compile_pattern
 
 Predicate = Callable[[Element, int], bool]
+Number = Callable[[Element], Decimal | None]
 _NUMERIC: dict[str, Callable[[Decimal, Decimal], bool]] = {
     "<": operator.lt,
     ">": operator.gt,
@@ -60,19 +70,21 @@ def _reader(path: ElementPath) -> Callable[[Element, int], list[str]]:
     return read
 
 
-def compile_node(node: Node, text: str = "") -> Predicate:
-    """Build the predicate for a syntax tree (`text` is the query, for error messages)."""
+def compile_node(node: Node, text: str = "", groups: GroupAggregates | None = None) -> Predicate:
+    """Build the predicate for a syntax tree (`text` is the query, for error messages; `groups` of the rule set)."""
     if isinstance(node, Everything):
         return lambda element, position: True
     if isinstance(node, And):
-        parts = [compile_node(part, text) for part in node.parts]
+        parts = [compile_node(part, text, groups) for part in node.parts]
         return lambda element, position: all(part(element, position) for part in parts)
     if isinstance(node, Or):
-        parts = [compile_node(part, text) for part in node.parts]
+        parts = [compile_node(part, text, groups) for part in node.parts]
         return lambda element, position: any(part(element, position) for part in parts)
     if isinstance(node, Not):
-        inner = compile_node(node.part, text)
+        inner = compile_node(node.part, text, groups)
         return lambda element, position: not inner(element, position)
+    if isinstance(node, GroupCompare) or (isinstance(node, Compare) and isinstance(node.value, Aggregate)):
+        return _group_compare(node, text, groups)
     if isinstance(node, Compare):
         return _compare(node, text)
     return _simple(node)
@@ -99,6 +111,7 @@ def _compare(node: Compare, text: str) -> Predicate:
         positive = _compare(Compare(node.path, _NEGATIVE[node.op], node.value), text)
         return lambda element, position: not positive(element, position)
     read = _reader(parse_path(node.path))
+    assert not isinstance(node.value, Aggregate)  # compile_node sends those to _group_compare
     if isinstance(node.value, FieldRef):
         return _compare_fields(node.op, read, parse_path(node.value.path))
     literal = node.value.text
@@ -167,3 +180,42 @@ def _compare_fields(op: str, read: Callable[[Element, int], list[str]], other: E
         return any(_norm(v) == right for v in read(element, position))
 
     return equal
+
+
+def _group_compare(node: Compare | GroupCompare, text: str, groups: GroupAggregates | None) -> Predicate:
+    """A comparison with a group function on either side: numeric, any value of a left-hand element."""
+    if node.op == "!=":
+        positive = _group_compare(dataclasses.replace(node, op="="), text, groups)
+        return lambda element, position: not positive(element, position)
+    compare = _NUMERIC.get(node.op, operator.eq)
+    right = _number_operand(node.value, text, groups)
+    if isinstance(node, GroupCompare):
+        left = _number_operand(node.left, text, groups)
+        lefts: Callable[[Element, int], list[Decimal | None]] = lambda element, position: [left(element)]  # noqa: E731
+    else:
+        read = _reader(parse_path(node.path))
+        lefts = lambda element, position: [parse_number(v) for v in read(element, position)]  # noqa: E731
+
+    def holds(element: Element, position: int) -> bool:
+        wanted = right(element)
+        return wanted is not None and any(n is not None and compare(n, wanted) for n in lefts(element, position))
+
+    return holds
+
+
+def _number_operand(operand: Literal | FieldRef | Aggregate, text: str, groups: GroupAggregates | None) -> Number:
+    if isinstance(operand, Literal):
+        number = _number_literal(operand.text, text)
+        return lambda element: number
+    if isinstance(operand, FieldRef):
+        other = parse_path(operand.path)
+        return lambda element: parse_number(other.first(element))
+    if groups is None:
+        position = max(text.find(operand.name), 0) + 1
+        raise QuerySyntaxError(
+            text,
+            position=position,
+            expected="no group function here: only rule queries and values have item groups",
+            found=operand.name,
+        )
+    return groups.number(operand.name, operand.path)

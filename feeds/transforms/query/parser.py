@@ -5,12 +5,16 @@ Grammar (keywords are case-insensitive; AND binds tighter than OR, as in SQL)::
     query     := "" | or_expr
     or_expr   := and_expr ( OR and_expr )*
     and_expr  := unary ( AND unary )*
-    unary     := NOT unary | "(" or_expr ")" | FUNC "(" operand ")" | condition
+    unary     := NOT unary | "(" or_expr ")" | FUNC "(" operand ")" | group OP value | condition
     condition := operand ( OP value | [NOT] CONTAINS value | [NOT] IN "(" item ( ("," | ";") item )* ")"
                          | IS [NOT] EMPTY | EXISTS )
     operand   := "[" element path "]" | bare name (letters, digits, _ : . - @)
-    value     := "string" | 'string' | bare word or number | "[" element path "]"
+    value     := "string" | 'string' | bare word or number | "[" element path "]" | group
+    group     := GROUP_MIN "(" operand ")" | GROUP_MAX "(" operand ")" | GROUP_SUM "(" operand ")"
+               | GROUP_COUNT "(" ")"
     OP        := = | != | < | > | <= | >= | ~ | !~
+
+A group function compares as a number, with = != < > <= >= only (feeds.transforms.groups).
 
 Errors name the 1-based position and what was expected (`QuerySyntaxError`).
 """
@@ -21,7 +25,9 @@ import re
 from dataclasses import dataclass
 
 from feeds.errors import QuerySyntaxError
+from feeds.transforms.groups import AGGREGATES
 from feeds.transforms.query.ast import (
+    Aggregate,
     And,
     Compare,
     Empty,
@@ -29,6 +35,7 @@ from feeds.transforms.query.ast import (
     Exists,
     FieldRef,
     Function,
+    GroupCompare,
     In,
     Literal,
     Node,
@@ -41,6 +48,7 @@ FUNCTIONS = ("GTIN_VALID",)
 _OPERATORS = ("!=", "<=", ">=", "!~", "=", "<", ">", "~")
 _WORD = re.compile(r"(?:@@?)?[\w+\-][\w:.\-+]*")
 _KEYWORDS = {"AND", "OR", "NOT", "CONTAINS", "IN", "IS", "EMPTY", "EXISTS"}
+_GROUP_OPERATORS = ("=", "!=", "<", ">", "<=", ">=")
 _EXPECT_OPERATOR = "an operator (=, !=, <, >, <=, >=, ~, !~, CONTAINS, IN, IS EMPTY, EXISTS)"
 
 
@@ -187,6 +195,10 @@ class _Parser:
             node = self.or_expr()
             self.take(")", "')'")
             return node
+        if self._at_group():
+            left = self.group()
+            op = self.take("op", "an operator = != < > <= >= after " + left.name)
+            return GroupCompare(left, _group_op(self.text, op), self.value(allow_field=True))
         if token.keyword in FUNCTIONS and (nxt := self.peek(1)) is not None and nxt.kind == "(":
             self.index += 2
             path = self.operand()
@@ -204,10 +216,30 @@ class _Parser:
         _check_path(self.text, token)
         return token.text
 
+    def _at_group(self) -> bool:
+        token, nxt = self.peek(), self.peek(1)
+        return token is not None and token.keyword.startswith("GROUP_") and nxt is not None and nxt.kind == "("
+
+    def group(self) -> Aggregate:
+        """`GROUP_MIN([PRICE_VAT])`, `GROUP_COUNT()`: unknown names and wrong arguments are syntax errors."""
+        token = self.take("word", "a group function")
+        if token.keyword not in AGGREGATES:
+            self.index -= 1
+            raise self.fail("a group function (" + ", ".join(AGGREGATES) + ")")
+        self.index += 1  # the "("
+        if token.keyword == "GROUP_COUNT":
+            self.take(")", "')': GROUP_COUNT() takes no element")
+            return Aggregate(token.keyword, "")
+        path = self.operand()
+        self.take(")", "')'")
+        return Aggregate(token.keyword, path)
+
     def condition(self, path: str) -> Node:
         token = self.peek()
         if token is not None and token.kind == "op":
             self.index += 1
+            if self._at_group():
+                return Compare(path, _group_op(self.text, token), self.group())
             return Compare(path, token.text, self.value(allow_field=True))
         negated = self.take_keyword("NOT") is not None
         word = self.take_keyword("CONTAINS", "IN", "IS", "EXISTS")
@@ -224,10 +256,14 @@ class _Parser:
             return Exists(path)
         raise self.fail("CONTAINS or IN after NOT" if negated else _EXPECT_OPERATOR)
 
-    def value(self, *, allow_field: bool) -> Literal | FieldRef:
+    def value(self, *, allow_field: bool) -> Literal | FieldRef | Aggregate:
         token = self.peek()
         if token is None or token.kind not in ("string", "word", "path"):
             raise self.fail('a value: "text", a number or a word')
+        if self._at_group():
+            if not allow_field:
+                raise self.fail("a text value, not a group function")
+            return self.group()
         self.index += 1
         if token.kind == "path":
             if not allow_field:
@@ -253,6 +289,14 @@ class _Parser:
             raise self.fail("a list item")
         self.index += 1
         return token.text
+
+
+def _group_op(text: str, token: Token) -> str:
+    if token.text not in _GROUP_OPERATORS:
+        raise QuerySyntaxError(
+            text, position=token.position, expected="= != < > <= >= with a group function", found=token.text
+        )
+    return token.text
 
 
 def _check_path(text: str, token: Token) -> None:

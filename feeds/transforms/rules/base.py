@@ -18,6 +18,7 @@ from feeds.errors import QuerySyntaxError
 from feeds.model import Product, product_id
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.failure import ProductFailure
+from feeds.transforms.groups import GroupAggregates
 from feeds.transforms.query import Query
 from feeds.transforms.safe_regex import PatternError, SafePattern, compile_pattern
 from feeds.transforms.template import Template, Variable
@@ -138,6 +139,14 @@ class SpecContext:
     queries: dict[str, Query] = field(default_factory=dict)
     base_dir: Path = Path(".")
     allow_private_urls: bool = False
+    groups: GroupAggregates = field(default_factory=GroupAggregates)  # what templates and queries aggregate
+
+    def saved_query(self, name: str) -> Query:
+        """A saved query by name; one reading group aggregates counts as a use by the rule referring to it."""
+        query = self.queries[name]
+        if query.uses_groups:
+            self.groups.note_use()
+        return query
 
 
 class SpecReader:
@@ -189,7 +198,7 @@ class SpecReader:
         """A value with `%ELEMENT%` / `%variable%` placeholders."""
         text = self.text(key, default)
         try:
-            return Template.parse(text, self.ctx.variables)
+            return Template.parse(text, self.ctx.variables, self.ctx.groups)
         except (QuerySyntaxError, ValueError) as exc:
             self.problem(key, str(exc))
             return Template.parse("", {})
@@ -246,9 +255,9 @@ class SpecReader:
         """An MQL query, or the name of a saved query."""
         text = self.text(key, default)
         if text in self.ctx.queries:
-            return self.ctx.queries[text]
+            return self.ctx.saved_query(text)
         try:
-            return Query.parse(text)
+            return Query.parse(text, self.ctx.groups)
         except QuerySyntaxError as exc:
             self.problem(key, str(exc))
             return Query.parse("")

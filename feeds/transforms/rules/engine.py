@@ -4,19 +4,24 @@ Order of work: validate every variable, saved query and rule (collecting every p
 raise one ConfigError listing them all -> only then I/O (data files) -> apply per chunk.
 Rules run in list order, each seeing what earlier rules wrote; hide rules run after all others
 whatever their place in the list, and a hidden product gets no further rules.
+A rule set whose rules read item-group aggregates needs one pass over the feed first
+(`prepare_groups`; why and what it sees: feeds.transforms.groups).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from feeds.errors import ConfigError, QuerySyntaxError, RuleError
 from feeds.model import Product
+from feeds.paths import ElementPath, parse_path
 from feeds.transforms.failure import ProductFailure
+from feeds.transforms.groups import GroupAggregates, GroupsNotPrepared
 from feeds.transforms.query import Query
 from feeds.transforms.rules.base import (
     ProductError,
@@ -45,6 +50,7 @@ class BoundRule:
     rule: Rule
     queries: tuple[Query, ...] = ()
     else_rule: Rule | None = None
+    uses_groups: bool = False  # reads item-group aggregates (in its values or queries)
 
     @property
     def query_text(self) -> str:
@@ -55,8 +61,10 @@ class BoundRule:
 class RuleSet:
     """A validated, compiled rule list; `apply(chunk)` returns the products that stay visible."""
 
-    def __init__(self, rules: list[BoundRule]) -> None:
+    def __init__(self, rules: list[BoundRule], groups: GroupAggregates | None = None) -> None:
         self.rules = [r for r in rules if r.type != HIDING] + [r for r in rules if r.type == HIDING]
+        self.groups = groups if groups is not None else GroupAggregates()
+        self.uses_groups = any(r.uses_groups for r in self.rules)
         self.stats = [RuleStats(r.index, r.type, r.name) for r in self.rules]
         self._stats_by_rule = {id(r): s for r, s in zip(self.rules, self.stats, strict=True)}
         self.errors: list[ProductError] = []
@@ -74,14 +82,15 @@ class RuleSet:
             raise ConfigError([f"rules file {str(path)!r} is not valid JSON: {exc}"]) from exc
         if isinstance(data, list):
             data = {"rules": data}
-        if not isinstance(data, dict) or not set(data) <= {"rules", "queries", "variables"}:
+        if not isinstance(data, dict) or not set(data) <= {"rules", "queries", "variables", "group_by"}:
             raise ConfigError(
-                ["a rules file holds a list of rules or an object with rules, queries, variables"]
+                ["a rules file holds a list of rules or an object with rules, queries, variables, group_by"]
             )
         return cls.from_spec(
             rules=data.get("rules", []),
             queries=data.get("queries", {}),
             variables=data.get("variables", {}),
+            group_by=data.get("group_by"),
             base_dir=Path(path).parent,
             allow_private_urls=allow_private_urls,
         )
@@ -93,24 +102,44 @@ class RuleSet:
         queries: dict[str, str] | None = None,
         variables: dict[str, Any] | None = None,
         *,
+        group_by: str | None = None,
         base_dir: Path | None = None,
         allow_private_urls: bool = False,
     ) -> RuleSet:
-        """Validate everything (raising one ConfigError with every problem), then prepare data files."""
+        """Validate everything (raising one ConfigError with every problem), then prepare data files.
+
+        `group_by` is the element path of the item-group key for GROUP_* aggregates (default: the
+        product's ITEMGROUP_ID, else g:item_group_id, else item_group_id).
+        """
         problems: list[str] = []
+        groups = GroupAggregates(_group_key(group_by, problems))
         compiled_variables = _variables(variables or {}, problems)
-        compiled_queries = _queries(queries or {}, problems)
-        ctx = SpecContext(compiled_variables, compiled_queries, base_dir or Path("."), allow_private_urls)
+        compiled_queries = _queries(queries or {}, groups, problems)
+        ctx = SpecContext(compiled_variables, compiled_queries, base_dir or Path("."), allow_private_urls, groups)
         if not isinstance(rules, list):
             problems.append("rules must be a list")
             rules = []
         bound = [b for i, spec in enumerate(rules, 1) if (b := _bind(i, spec, ctx, problems)) is not None]
         if problems:
             raise ConfigError(problems)
-        return cls([_prepared(b, ctx) for b in bound])
+        return cls([_prepared(b, ctx) for b in bound], groups)
+
+    def prepare_groups(self, chunks: Iterable[list[Product]]) -> None:
+        """The group pass: run the rules above the first rule reading aggregates, then aggregate per group.
+
+        `chunks` is a fresh parse of the same feed; its products are changed and dropped. The rules
+        run here on a RuleSet of their own, so this pass counts nothing in `stats` or `errors`.
+        """
+        first = next((i for i, r in enumerate(self.rules) if r.uses_groups), None)
+        if first is None:
+            return
+        before = RuleSet(self.rules[:first])
+        self.groups.collect(before.apply(chunk) for chunk in chunks)
 
     def apply(self, chunk: list[Product]) -> list[Product]:
         """Apply every rule to the chunk in place; return the products not hidden."""
+        if self.uses_groups and not self.groups.ready:
+            raise GroupsNotPrepared("the rules read item-group aggregates: call prepare_groups() before apply()")
         hidden: dict[int, int] = {}
         for bound in self.rules:
             live = [p for p in chunk if id(p) not in hidden] if hidden else chunk
@@ -168,14 +197,27 @@ def _variables(specs: dict[str, Any], problems: list[str]) -> dict[str, Variable
     return compiled
 
 
-def _queries(specs: dict[str, str], problems: list[str]) -> dict[str, Query]:
+def _group_key(text: Any, problems: list[str]) -> ElementPath | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        problems.append(f"group_by: must be an element path such as ITEMGROUP_ID, not {type(text).__name__}")
+        return None
+    try:
+        return parse_path(text)
+    except QuerySyntaxError as exc:
+        problems.append(f"group_by: {exc}")
+        return None
+
+
+def _queries(specs: dict[str, str], groups: GroupAggregates, problems: list[str]) -> dict[str, Query]:
     compiled = {}
     if not isinstance(specs, dict):
         problems.append("queries must be an object of name -> MQL text")
         return {}
     for name, text in specs.items():
         try:
-            compiled[name] = Query.parse(text if isinstance(text, str) else "")
+            compiled[name] = Query.parse(text if isinstance(text, str) else "", groups)
         except QuerySyntaxError as exc:
             problems.append(f"query {name!r}: {exc}")
     return compiled
@@ -194,6 +236,7 @@ def _bind(index: int, spec: Any, ctx: SpecContext, problems: list[str]) -> Bound
         return None
     local: list[str] = []
     reader = SpecReader(spec, ctx, "", local)
+    group_requests = ctx.groups.requests
     for name in COMMON_FIELDS:
         reader.raw(name, None)
     rule = _compile(RULE_TYPES[rule_type], {k: v for k, v in spec.items() if k not in COMMON_FIELDS}, reader)
@@ -203,7 +246,8 @@ def _bind(index: int, spec: Any, ctx: SpecContext, problems: list[str]) -> Bound
     problems.extend(str(RuleError(index, rule_type, problem)) for problem in local)
     if local or not enabled or rule is None:
         return None
-    return BoundRule(index, rule_type, str(spec.get("name", "")), rule, queries, else_rule)
+    uses_groups = ctx.groups.requests > group_requests
+    return BoundRule(index, rule_type, str(spec.get("name", "")), rule, queries, else_rule, uses_groups)
 
 
 def _compile(rule_type: Any, spec: dict[str, Any], parent: SpecReader, where: str = "") -> Rule | None:
@@ -228,7 +272,7 @@ def _selection(spec: dict[str, Any], reader: SpecReader) -> tuple[Query, ...]:
         if name not in reader.ctx.queries:
             reader.problem("queries", f"no saved query called {name!r}")
         else:
-            queries.append(reader.ctx.queries[name])
+            queries.append(reader.ctx.saved_query(name))
     return tuple(queries)
 
 
@@ -254,4 +298,4 @@ def _prepared(bound: BoundRule, ctx: SpecContext) -> BoundRule:
         rule = prepare(ctx)
     except ConfigError as exc:
         raise ConfigError([str(RuleError(bound.index, bound.type, p)) for p in exc.problems]) from exc
-    return BoundRule(bound.index, bound.type, bound.name, rule, bound.queries, bound.else_rule)
+    return dataclasses.replace(bound, rule=rule)

@@ -69,8 +69,8 @@ class CalcRule(PerProductRule):
         element = r.path("element")
         text = r.text("formula")
         try:
-            formula = Formula.parse(text, r.ctx.variables)
-        except QuerySyntaxError as exc:
+            formula = Formula.parse(text, r.ctx.variables, r.ctx.groups)
+        except (QuerySyntaxError, ValueError) as exc:
             r.problem("formula", str(exc))
             formula = Formula.parse("0", {})
         return cls(element, formula, NumberFormat.from_spec(r))
