@@ -58,10 +58,10 @@ class GroupsNotPrepared(RuntimeError):
 
 @dataclass(frozen=True)
 class Site:
-    """One aggregate some rule reads: the function and (except GROUP_COUNT) the element path."""
+    """One aggregate some rule reads over an element (GROUP_COUNT needs none: it is the row's count)."""
 
     function: str
-    path: ElementPath | None
+    path: ElementPath
 
 
 def parse_call(text: str) -> tuple[str, str] | None:
@@ -182,8 +182,6 @@ class GroupAggregates:
     def _add(self, row: Row, product: Element) -> None:
         row[0] = int(row[0] or 0) + 1
         for slot, site in enumerate(self.sites, 1):
-            if site.path is None:
-                continue
             number = parse_number(site.path.first(product))
             if number is not None:
                 current = row[slot]
