@@ -32,7 +32,7 @@ RULES_MODULE = BENCH / "bench_rules.py"
 PYCACHE = DATA / "pycache"
 
 CONVERT_FLOOR_RATIO = 3.0  # convert may take at most 3x the bare parse
-PEAK_RSS_LIMIT_MB = 300.0  # at 1M products
+PEAK_RSS_LIMIT_MB = 300.0  # MiB (ru_maxrss / 1024), at 1M products
 PEAK_RSS_GROWTH = 1.2  # peak at the largest size <= 1.2x the peak at the smallest
 RSS_LIMIT_FROM_SIZE = 1_000_000
 READ_BLOCK = 8 * 1024 * 1024
@@ -246,8 +246,8 @@ def check_targets(results: list[PassResult], startup_seconds: float = 0.0) -> li
     for r in converts:
         if r.size >= RSS_LIMIT_FROM_SIZE and r.ok:
             verdict = "PASS" if r.peak_rss_mb < PEAK_RSS_LIMIT_MB else "FAIL"
-            targets.append(Target(f"{r.name} @ {r.size:,}: peak RSS < {PEAK_RSS_LIMIT_MB:g} MB", verdict,
-                                  f"{r.peak_rss_mb:.0f} MB"))
+            targets.append(Target(f"{r.name} @ {r.size:,}: peak RSS < {PEAK_RSS_LIMIT_MB:g} MiB", verdict,
+                                  f"{r.peak_rss_mb:.0f} MiB"))
     sizes = sorted({r.size for r in results})
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
@@ -272,7 +272,7 @@ def check_targets(results: list[PassResult], startup_seconds: float = 0.0) -> li
 def table(results: list[PassResult]) -> str:
     floors = {r.size: r.seconds for r in results if r.name.startswith("floor") and r.ok}
     header = f"| {'pass':<26} | {'size':>9} | {'seconds':>7} | {'CPU s':>7} | {'products/s':>10} | {'MB/s':>6} | " \
-             f"{'peak RSS MB':>11} | {'x floor':>7} |"
+             f"{'peak RSS MiB':>12} | {'x floor':>7} |"
     lines = [header, "|" + "|".join("-" * (len(cell) + 0) for cell in header.split("|")[1:-1]) + "|"]
     for r in results:
         ratio = f"{r.seconds / floors[r.size]:.2f}" if r.size in floors else "-"
@@ -280,7 +280,7 @@ def table(results: list[PassResult]) -> str:
         cells = (
             f"{r.name + status:<26}", f"{r.size:>9,}", f"{r.seconds:>7.1f}", f"{r.cpu_seconds:>7.1f}",
             f"{r.products_per_s:>10,.0f}",
-            f"{r.mb_per_s:>6.1f}", f"{r.peak_rss_mb:>11.0f}", f"{ratio:>7}",
+            f"{r.mb_per_s:>6.1f}", f"{r.peak_rss_mb:>12.0f}", f"{ratio:>7}",
         )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
