@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from feeds.exports.validate.checks import Check
+from feeds.exports.validate.quick import Leaf, Level, Values, counted, value_passes
 from feeds.model import Element, Product
 
 
@@ -52,80 +53,221 @@ class FormatRules:
     cross: tuple[CrossCheck, ...] = ()
 
 
+RuleRun = Callable[[Values, list[str]], None]
+"""A compiled field rule: appends the problems of one product's indexed values."""
+
+
 def _value(element: Element) -> str:
     """The value of an element: its trimmed text, or an Atom link's href."""
     text = element.text.strip()
     return text if text or not element.attrs else element.attrs.get("href", "").strip()
 
 
-def index_values(children: list[Element]) -> tuple[dict[str, list[str]], dict[str, list[Element]]]:
-    """Non-empty values by element name, and elements with children by name, in one pass."""
-    values: dict[str, list[str]] = {}
+def index_values(children: list[Element]) -> tuple[Values, dict[str, list[Element]]]:
+    """Non-empty values by element name, and elements with children by name, in one pass.
+
+    The hot loop of validation (once per element of every product): `_value` is inlined and a
+    list is only allocated for a name's first value.
+    """
+    values: Values = {}
     nested: dict[str, list[Element]] = {}
     for child in children:
         if child.children:
-            nested.setdefault(child.name, []).append(child)
-        else:
-            value = _value(child)
-            if value:
-                values.setdefault(child.name, []).append(value)
+            found = nested.get(child.name)
+            if found is None:
+                nested[child.name] = [child]
+            else:
+                found.append(child)
+            continue
+        value = child.text.strip()
+        if not value and child.attrs:
+            value = child.attrs.get("href", "").strip()
+        if value:
+            texts = values.get(child.name)
+            if texts is None:
+                values[child.name] = [value]
+            else:
+                texts.append(value)
     return values, nested
 
 
-def check_fields(fields: tuple[FieldRule, ...], values: dict[str, list[str]], problems: list[str]) -> None:
-    """Append the problems of every field rule."""
-    for rule in fields:
-        found: list[str] = []
-        for name in rule.element_names():
-            found = values.get(name, found)
-            if found:
-                break
+def compile_rule(rule: FieldRule) -> RuleRun:
+    """The rule as a closure: names, limits and messages resolved once, not once per product."""
+    names, label, checks = rule.element_names(), rule.label, rule.checks
+    missing = f"missing {rule.label}" if rule.required else ""
+    max_count = rule.max_count if rule.max_count is not None else -1
+    max_len = rule.max_len if rule.max_len is not None else -1
+    too_many = f"more than {rule.max_count} {label}"
+    too_long = f"{label} longer than {rule.max_len} characters"
+
+    def run(values: Values, problems: list[str]) -> None:
+        found = _first_found(values, names)
         if not found:
-            if rule.required:
-                problems.append(f"missing {rule.label}")
-            continue
-        if rule.max_count is not None and len(found) > rule.max_count:
-            problems.append(f"more than {rule.max_count} {rule.label}")
+            if missing:
+                problems.append(missing)
+            return
+        if max_count >= 0 and len(found) > max_count:
+            problems.append(too_many)
         for value in found:
-            if rule.max_len is not None and len(value) > rule.max_len:
-                problems.append(f"{rule.label} longer than {rule.max_len} characters")
-            for check in rule.checks:
-                problem = check(rule.label, value)
+            if max_len >= 0 and len(value) > max_len:
+                problems.append(too_long)
+            for check in checks:
+                problem = check(label, value)
                 if problem:
                     problems.append(problem)
 
+    return run
+
+
+def _first_found(values: Values, names: tuple[str, ...]) -> list[str] | None:
+    """The values of the first of `names` that has any."""
+    for name in names:
+        found = values.get(name)
+        if found:
+            return found
+    return None
+
+
+def check_fields(fields: tuple[FieldRule, ...], values: Values, problems: list[str]) -> None:
+    """Append the problems of every field rule (Validator runs them compiled, see `compile_rule`)."""
+    for rule in fields:
+        compile_rule(rule)(values, problems)
+
+
+class _CompiledGroup:
+    """A GroupRule with its field rules compiled."""
+
+    def __init__(self, group: GroupRule) -> None:
+        self.name = group.name
+        self.fields = tuple(compile_rule(rule) for rule in group.fields)
+        self.missing = f"missing {group.name}" if group.required else ""
+        self.max_count = group.max_count if group.max_count is not None else -1
+        self.too_many = f"more than {group.max_count} {group.name}"
+        self.prefix = f"{group.name}: "
+
+    def check(self, elements: list[Element], problems: list[str]) -> None:
+        """Append the problems of a product's `elements` of this group."""
+        if not elements and self.missing:
+            problems.append(self.missing)
+        if self.max_count >= 0 and len(elements) > self.max_count:
+            problems.append(self.too_many)
+        for element in elements:
+            found: list[str] = []
+            values = index_values(element.children)[0]
+            for run in self.fields:
+                run(values, found)
+            if found:
+                problems.extend(self.prefix + problem for problem in found)
+
+
+def quick_level(fields: tuple[FieldRule, ...]) -> Level:
+    """The field rules of one level as the quick pass's table (bit i stands for required rule i)."""
+    leaves = tuple(
+        Leaf(
+            rule.label,
+            1 << index if rule.required else 0,
+            -1 if rule.max_len is None else rule.max_len,
+            -1 if rule.max_count is None else rule.max_count,
+            rule.checks,
+        )
+        for index, rule in enumerate(fields)
+    )
+    return Level(leaves, tuple(rule.element_names() for rule in fields))
+
 
 class Validator:
-    """Checks products against one format's rules; also reports ids seen before in the same run."""
+    """Checks products against one format's rules; also reports ids seen before in the same run.
+
+    Each product first goes through the quick pass (quick.py); only a product it cannot prove
+    valid goes through the exact pass, which words its problems.
+    """
 
     def __init__(self, rules: FormatRules) -> None:
         self.rules = rules
         self._seen: set[int] = set()
         self._id_names = next((f.element_names() for f in rules.fields if f.label == rules.id_label), ())
+        self._fields = tuple(compile_rule(rule) for rule in rules.fields)
+        self._groups = tuple(_CompiledGroup(group) for group in rules.groups)
+        self._level = quick_level(rules.fields)
+        self._quick_groups = {group.name: (quick_level(group.fields), group) for group in rules.groups}
+        self._collect = None if rules.cross else frozenset(self._id_names)  # None: every value, for cross checks
+        levels = [self._level, *(level for level, _ in self._quick_groups.values())]
+        self._quick = len(self._quick_groups) == len(rules.groups) and all(level.usable for level in levels)
 
     def __call__(self, product: Product) -> list[str]:
         """The product's problems; empty when it is valid."""
+        if self._quick:
+            values = self._scan(product.children)
+            if values is not None and self._cross_and_id_pass(values):
+                return []
+        return self._exact(product)
+
+    def _scan(self, children: list[Element]) -> Values | None:
+        """The quick pass over a product: None on any doubt, else the values cross checks and ids need."""
+        leaves, groups, collect = self._level.leaves, self._quick_groups, self._collect
+        values: Values = {}
+        seen, group_counts = 0, dict.fromkeys(groups, 0)
+        counts: dict[str, int] = {}
+        for child in children:
+            name = child.name
+            if child.children:
+                group = groups.get(name)
+                if group is not None:
+                    if not group[0].passes(child.children):
+                        return None
+                    group_counts[name] += 1
+                continue
+            value = child.text.strip()
+            if not value and child.attrs:
+                value = child.attrs.get("href", "").strip()
+            if not value:
+                continue
+            leaf = leaves.get(name)
+            if leaf is not None:
+                if not value_passes(leaf, value) or not counted(leaf, name, counts):
+                    return None
+                seen |= leaf.bit
+            if collect is None or name in collect:
+                values.setdefault(name, []).append(value)
+        required = self._level.required
+        return values if seen & required == required and self._groups_pass(group_counts) else None
+
+    def _groups_pass(self, counts: dict[str, int]) -> bool:
+        """Every required group present, none over its max_count."""
+        for name, (_, group) in self._quick_groups.items():
+            count = counts[name]
+            if (group.required and not count) or (group.max_count is not None and count > group.max_count):
+                return False
+        return True
+
+    def _cross_and_id_pass(self, values: Values) -> bool:
+        """No cross check objects and the id is new (then it is remembered); else the exact pass decides."""
+        for cross in self.rules.cross:
+            if cross(values):
+                return False
+        for name in self._id_names:
+            if name in values:
+                key = hash(values[name][0])
+                if key in self._seen:
+                    return False
+                self._seen.add(key)
+                return True
+        return True
+
+    def _exact(self, product: Product) -> list[str]:
+        """Every problem of the product, worded, in rule order."""
         values, nested = index_values(product.children)
         problems: list[str] = []
-        check_fields(self.rules.fields, values, problems)
-        for group in self.rules.groups:
-            self._check_group(group, nested.get(group.name, []), problems)
+        for run in self._fields:
+            run(values, problems)
+        for group in self._groups:
+            group.check(nested.get(group.name, []), problems)
         for cross in self.rules.cross:
             problems.extend(cross(values))
         self._check_duplicate(values, problems)
         return problems
 
-    def _check_group(self, group: GroupRule, elements: list[Element], problems: list[str]) -> None:
-        if not elements and group.required:
-            problems.append(f"missing {group.name}")
-        if group.max_count is not None and len(elements) > group.max_count:
-            problems.append(f"more than {group.max_count} {group.name}")
-        for element in elements:
-            found: list[str] = []
-            check_fields(group.fields, index_values(element.children)[0], found)
-            problems.extend(f"{group.name}: {problem}" for problem in found)
-
-    def _check_duplicate(self, values: dict[str, list[str]], problems: list[str]) -> None:
+    def _check_duplicate(self, values: Values, problems: list[str]) -> None:
         """Hashes, not ids, are kept: flat memory on million-product feeds, collisions negligible."""
         for name in self._id_names:
             if name in values:
