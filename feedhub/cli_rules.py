@@ -11,11 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from feedhub.cli_common import fail, user_errors
+from feedhub.settings import get_settings
 from feeds.formats import FORMATS
 from feeds.model import product_id
 from feeds.parsers import open_feed
 from feeds.transforms import Query, RuleSet
 from feeds.transforms.failure import ProductFailure
+from feeds.transforms.groups import prepare_groups
 from feeds.transforms.preview import PreviewReport, preview
 from feeds.transforms.trace import ProductTrace, trace_product
 
@@ -51,6 +53,13 @@ def _matches(selection: Query, product: object) -> bool:
         return False
 
 
+def _rules(path: Path, source: Path, from_format: str | None) -> RuleSet:
+    """A rules file, validated, with its item-group aggregates computed over `source` when it uses them."""
+    ruleset = RuleSet.from_file(path, allow_private_urls=get_settings().allow_private_sources)
+    prepare_groups(ruleset, source, from_format)
+    return ruleset
+
+
 def trace(
     source: Path,
     rules: RulesOption,
@@ -61,7 +70,7 @@ def trace(
     wanted = set(ids)
     traces: dict[str, ProductTrace] = {}
     with user_errors():
-        ruleset = RuleSet.from_file(rules)
+        ruleset = _rules(rules, source, from_format)
         for chunk in open_feed(source, from_format).chunks():
             for product in chunk:
                 ident = product_id(product)
@@ -110,8 +119,8 @@ def preview_command(
 ) -> None:
     """Apply draft rules to a whole feed without publishing; per element, how many products change."""
     with user_errors():
-        draft = RuleSet.from_file(rules)
-        current = RuleSet.from_file(against) if against is not None else None
+        draft = _rules(rules, source, from_format)
+        current = _rules(against, source, from_format) if against is not None else None
         report = preview(open_feed(source, from_format).chunks(), draft, current)
     _print_preview(Console(highlight=False), report, against)
 

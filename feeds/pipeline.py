@@ -25,6 +25,7 @@ from feeds.exports.validate import make_validator
 from feeds.formats import get_format
 from feeds.model import FeedInfo, Product, cyclic_gc_paused, product_id
 from feeds.parsers import open_feed
+from feeds.transforms.groups import prepare_groups
 
 MAX_REPORTED_PROBLEMS = 50
 
@@ -125,6 +126,7 @@ def process(
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         stack.enter_context(cyclic_gc_paused())  # from the first chunk on: GC running doubles the parse
+        prepare_groups(rules, source, source_format)  # a first pass, only when the rules read group aggregates
         parser = open_feed(source, source_format)
         chunks = parser.chunks()
         first = next(chunks)  # fills parser.info, which the writers' envelopes need

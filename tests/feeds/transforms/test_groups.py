@@ -253,8 +253,7 @@ HEUREKA = """<?xml version="1.0" encoding="utf-8"?>
 
 
 class TestThroughThePipeline:
-    def test_prepare_groups_then_process(self, tmp_path):
-        # feeds.pipeline.process does not call the hook yet: this calls it as the pipeline will, then runs process.
+    def test_process_computes_the_groups_itself(self, tmp_path):
         source, out = tmp_path / "in.xml", tmp_path / "out.xml"
         source.write_text(HEUREKA, encoding="utf-8")
         ruleset = RuleSet.from_spec(
@@ -263,7 +262,6 @@ class TestThroughThePipeline:
                 rewrite("CUSTOM_LABEL_0", "nejlevnější", query="[PRICE_VAT] = GROUP_MIN([PRICE_VAT])"),
             ]
         )
-        prepare_groups(ruleset, source, "heureka")
         report = process(source, [ExportTarget("same", "heureka", out)], source_format="heureka", rules=ruleset)
         written = [p for chunk in open_feed(out, "heureka").chunks() for p in chunk]
         assert report.products_kept == 3
