@@ -65,6 +65,13 @@ class TestTraceCommand:
         assert "PRODUCTNAME: 'Kůň' -> 'Zvíře Kůň'" in result.stdout
         assert "=> hidden by rule 2" in result.stdout
 
+    def test_rules_reading_group_aggregates_are_prepared_first(self, app, files, tmp_path):
+        rules = tmp_path / "groups.json"
+        rules.write_text(json.dumps([{"type": "rewriting", "element": "N", "value": "%GROUP_COUNT%"}]))
+        result = invoke(app, "trace", files[0], "--rules", rules, "--id", "2")
+        assert result.exit_code == 0, result.output
+        assert "N: (none) -> '1'" in result.stdout  # no ITEMGROUP_ID: every product is a group of one
+
     def test_unknown_id_exits_2(self, app, files):
         result = invoke(app, "trace", files[0], "--rules", files[1], "--id", "nope")
         assert result.exit_code == 2 and "no product with id nope" in result.stderr
