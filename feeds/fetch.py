@@ -6,40 +6,30 @@ A ZIP archive holding exactly one file is unpacked under the same cap. Every fil
 temporary name and renamed when complete, so a failed fetch leaves nothing in the workspace.
 
 SSRF: the host of every hop (redirects are followed here, not by httpx) is resolved once, every
-address it resolves to is checked, and the request goes to that checked address (see `_pin`).
+address it resolves to is checked, and the request goes to that checked address (feeds.netguard).
 """
 
 from __future__ import annotations
 
 import email.utils
-import gzip
-import hashlib
 import io
-import ipaddress
-import os
 import re
-import shutil
-import socket
 import time
-import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from feeds.errors import SourceError, TransientFeedError
+from feeds.netguard import pin, redact
+from feeds.unpack import GZIP_MAGIC, ZIP_MAGIC, Peekable, gunzip, sha256_file, store_stream, too_big
 
-GZIP_MAGIC = b"\x1f\x8b"
-ZIP_MAGIC = b"PK\x03\x04"
 MAX_FEED_BYTES = 4 * 1024**3
-COPY_BLOCK_BYTES = 1024 * 1024
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -85,14 +75,6 @@ class FetchedSource:
     warnings: tuple[str, ...] = field(default=())
 
 
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class _Peekable(_Readable, Protocol):
-    def peek(self, size: int, /) -> bytes: ...
-
-
 # ---------------------------------------------------------------------------------------------- entry
 
 
@@ -124,8 +106,8 @@ def fetch_local(path: Path, workspace: Path, *, max_bytes: int = MAX_FEED_BYTES)
         if not magic.startswith(GZIP_MAGIC) and magic != ZIP_MAGIC:
             size = path.stat().st_size
             if size > max_bytes:
-                raise _too_big(str(path), max_bytes)
-            return FetchedSource(path, _sha256_file(path), size)
+                raise too_big(str(path), max_bytes)
+            return FetchedSource(path, sha256_file(path), size)
         workspace.mkdir(parents=True, exist_ok=True)
         target = workspace / _file_name(path.name)
         digest, size = store_stream(handle, target, max_bytes=max_bytes, what=str(path))
@@ -158,7 +140,7 @@ def fetch_http(
                     url = _next_hop(url, response.headers["location"])
                     continue
                 return _receive(response, url, workspace, policy, deadline)
-    raise SourceError(f"more than {policy.max_redirects} redirects, the last to {_redact(url)}")
+    raise SourceError(f"more than {policy.max_redirects} redirects, the last to {redact(url)}")
 
 
 @contextmanager
@@ -166,7 +148,7 @@ def _request(
     client: httpx.Client, url: str, headers: dict[str, str], policy: FetchPolicy, deadline: float
 ) -> Iterator[httpx.Response]:
     """One checked, pinned GET whose body is left unread; httpx errors become ours."""
-    target = _pin(url, policy.allow_private)
+    target = pin(url, policy.allow_private)
     timeout = max(0.001, min(policy.timeout_s, deadline - time.monotonic()))
     try:
         with client.stream(
@@ -178,9 +160,9 @@ def _request(
         ) as response:
             yield response
     except httpx.TimeoutException as exc:
-        raise TransientFeedError(f"{_redact(url)} timed out ({type(exc).__name__})") from exc
+        raise TransientFeedError(f"{redact(url)} timed out ({type(exc).__name__})") from exc
     except httpx.TransportError as exc:  # connection refused or reset, TLS failure, broken HTTP
-        raise TransientFeedError(f"cannot download {_redact(url)}: {type(exc).__name__}: {exc}") from exc
+        raise TransientFeedError(f"cannot download {redact(url)}: {type(exc).__name__}: {exc}") from exc
 
 
 def _receive(
@@ -197,15 +179,15 @@ def _receive(
     warnings = _content_warnings(content_type)
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > policy.max_bytes:
-        raise _too_big(_redact(url), policy.max_bytes)
-    body: _Peekable = io.BufferedReader(_ChunkReader(response.iter_raw(), deadline, url))
+        raise too_big(redact(url), policy.max_bytes)
+    body: Peekable = io.BufferedReader(_ChunkReader(response.iter_raw(), deadline, url))
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("gzip", "x-gzip"):
-        body = _gunzip(body)
+        body = gunzip(body)
     elif encoding not in ("identity", ""):
-        raise SourceError(f"{_redact(url)} is sent with Content-Encoding {encoding!r}; Feedhub reads gzip")
+        raise SourceError(f"{redact(url)} is sent with Content-Encoding {encoding!r}; Feedhub reads gzip")
     workspace.mkdir(parents=True, exist_ok=True)
-    digest, size = store_stream(body, target, max_bytes=policy.max_bytes, what=_redact(url))
+    digest, size = store_stream(body, target, max_bytes=policy.max_bytes, what=redact(url))
     return FetchedSource(target, digest, size, content_type=content_type, warnings=warnings, **validators)
 
 
@@ -214,15 +196,15 @@ def _check_status(response: httpx.Response, url: str) -> None:
     status = response.status_code
     if status in (408, 429) or status >= 500:
         raise TransientFeedError(
-            f"{_redact(url)} answered HTTP {status} {response.reason_phrase}",
+            f"{redact(url)} answered HTTP {status} {response.reason_phrase}",
             retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
     if status >= 400:
         hint = {401: "the feed needs a login", 403: "the server refuses Feedhub; is the feed public?",
                 404: "check the feed URL", 410: "the feed was removed"}.get(status, "check the feed URL")
-        raise SourceError(f"{_redact(url)} answered HTTP {status} {response.reason_phrase}", hint=hint)
+        raise SourceError(f"{redact(url)} answered HTTP {status} {response.reason_phrase}", hint=hint)
     if 300 <= status < 400 and status != 304:
-        raise SourceError(f"{_redact(url)} answered HTTP {status} without a usable Location header")
+        raise SourceError(f"{redact(url)} answered HTTP {status} without a usable Location header")
 
 
 def _content_warnings(content_type: str | None) -> tuple[str, ...]:
@@ -252,7 +234,7 @@ def _next_hop(url: str, location: str) -> str:
     """The absolute URL of a redirect; only http(s) may follow (no file://, ftp://, gopher://)."""
     target = urljoin(url, location.strip())
     if urlsplit(target).scheme.lower() not in ("http", "https"):
-        raise SourceError(f"{_redact(url)} redirects to {_redact(target)}; only http(s) is followed")
+        raise SourceError(f"{redact(url)} redirects to {redact(target)}; only http(s) is followed")
     return target
 
 
@@ -271,170 +253,12 @@ class _ChunkReader(io.RawIOBase):
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         if not self._pending:
             if time.monotonic() > self._deadline:
-                raise TransientFeedError(f"{_redact(self._url)} took longer than the fetch deadline; stopped")
+                raise TransientFeedError(f"{redact(self._url)} took longer than the fetch deadline; stopped")
             self._pending = next(self._chunks, b"")
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
-
-
-# ---------------------------------------------------------------------------------------------- SSRF
-
-
-@dataclass(frozen=True)
-class _Pinned:
-    url: str  # the request URL with the host replaced by the checked IP address
-    host_header: str  # the original host[:port], sent as Host
-    hostname: str  # the original host name, for TLS (SNI and certificate check)
-    tls: bool
-
-
-def _pin(url: str, allow_private: bool) -> _Pinned:
-    """Resolve the URL's host once, check every address, and aim the request at the first one.
-
-    Why pin in the URL instead of checking and then letting httpx connect by name: a second DNS
-    lookup could answer differently (DNS rebinding), so the address we connect to must be the one we
-    checked. httpx keeps TLS honest through the `sni_hostname` extension: SNI and the certificate are
-    checked against the original host name, not the IP address. Proxies from the environment are off.
-    """
-    parsed = httpx.URL(url)
-    if not parsed.host:
-        raise SourceError(f"{_redact(url)} has no host name")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    addresses = _resolve(parsed.host, port)
-    if not allow_private:
-        for address in addresses:
-            if not is_public_address(address):
-                raise SourceError(
-                    f"{_redact(url)} resolves to {address}, a private or reserved address; refused",
-                    hint="feeds come from public addresses; FEEDHUB_ALLOW_PRIVATE_SOURCES=true allows others",
-                )
-    pinned = parsed.copy_with(host=str(addresses[0]))
-    return _Pinned(str(pinned), parsed.netloc.decode("ascii"), parsed.host, parsed.scheme == "https")
-
-
-def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """Every address of `host`; a name that does not exist is terminal, a resolver hiccup is transient."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        if exc.errno in (socket.EAI_AGAIN, getattr(socket, "EAI_SYSTEM", None)):
-            raise TransientFeedError(f"cannot resolve {host!r} now: {exc}") from exc
-        raise SourceError(f"unknown host {host!r}: {exc}", hint="check the feed URL") from exc
-    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-    if not addresses:
-        raise SourceError(f"unknown host {host!r}")
-    return addresses
-
-
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """True for globally routable unicast addresses; IPv6 forms embedding an IPv4 address are judged by it."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
-        if embedded is None and address in _NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None:
-            return is_public_address(embedded)
-    refused = (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
-               or address.is_reserved or address.is_unspecified)
-    return address.is_global and not refused
-
-
-# ---------------------------------------------------------------------------------------------- files
-
-
-def store_stream(source: _Peekable, target: Path, *, max_bytes: int, what: str) -> tuple[str, int]:
-    """Write the decompressed bytes of `source` to `target` (via a temporary name); return sha256 and size.
-
-    gzip is recognised by its magic bytes and inflated on the fly, ZIP is spooled to disk (it needs
-    random access) and its only member unpacked. Both are capped at `max_bytes` of output.
-    """
-    magic = _peek(source, 4, what)
-    if magic == ZIP_MAGIC:
-        with _temporary(target.with_name(target.name + ".zip")) as archive:
-            with open(archive, "wb") as out:
-                copy_capped(source, out, max_bytes=max_bytes, what=what)
-            return _unzip_one(archive, target, max_bytes=max_bytes, what=what)
-    reader: _Readable = _gunzip(source) if magic.startswith(GZIP_MAGIC) else source
-    with _temporary(target) as part:
-        with open(part, "wb") as out:
-            result = copy_capped(reader, out, max_bytes=max_bytes, what=what)
-        os.replace(part, target)
-    return result
-
-
-def _unzip_one(archive: Path, target: Path, *, max_bytes: int, what: str) -> tuple[str, int]:
-    """Unpack a ZIP that holds exactly one file; anything else is refused with the list of names."""
-    try:
-        with zipfile.ZipFile(archive) as bundle:
-            files = [info for info in bundle.infolist() if not info.is_dir()]
-            if len(files) != 1:
-                names = ", ".join(info.filename for info in files[:5]) or "nothing"
-                raise SourceError(
-                    f"{what} is a ZIP archive with {len(files)} files ({names}); Feedhub reads one",
-                    hint="serve the feed itself, or a ZIP or gzip of that one file",
-                )
-            with bundle.open(files[0]) as member, _temporary(target) as part:
-                with open(part, "wb") as out:
-                    result = copy_capped(member, out, max_bytes=max_bytes, what=what)
-                os.replace(part, target)
-    except (zipfile.BadZipFile, NotImplementedError) as exc:
-        raise SourceError(f"{what} is not a readable ZIP archive: {exc}") from exc
-    return result
-
-
-def _gunzip(source: _Peekable) -> gzip.GzipFile:
-    """A streaming gzip reader over `source` (multi-member files and the CRC check included)."""
-    return gzip.GzipFile(fileobj=cast(Any, source), mode="rb")
-
-
-def _peek(source: _Peekable, size: int, what: str) -> bytes:
-    try:
-        return bytes(source.peek(size)[:size])
-    except (OSError, EOFError, zlib.error) as exc:  # Content-Encoding: gzip on a body that is not gzip
-        raise SourceError(f"{what} is not a valid gzip stream: {exc}") from exc
-
-
-@contextmanager
-def _temporary(path: Path) -> Iterator[Path]:
-    """A hidden `.part` name next to `path`, removed whatever happens (after a rename it is gone already)."""
-    part = path.with_name(f".{path.name}.part")
-    try:
-        yield part
-    finally:
-        part.unlink(missing_ok=True)
-
-
-def copy_capped(src: _Readable, dst: IO[bytes], *, max_bytes: int, what: str) -> tuple[str, int]:
-    """Copy a stream, hashing it, and stop with a clear error past `max_bytes`."""
-    digest = hashlib.sha256()
-    size = 0
-    while block := _read(src, what):
-        size += len(block)
-        if size > max_bytes:
-            raise _too_big(what, max_bytes)
-        digest.update(block)
-        dst.write(block)
-    return digest.hexdigest(), size
-
-
-def _read(src: _Readable, what: str) -> bytes:
-    """One block; decompression errors become a SourceError (disk errors on writing stay OSError)."""
-    try:
-        return src.read(COPY_BLOCK_BYTES)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise SourceError(f"{what} is not a valid gzip/ZIP file or ends early: {exc}") from exc
-
-
-def _too_big(what: str, max_bytes: int) -> SourceError:
-    return SourceError(
-        f"{what} is larger than {max_bytes:,} bytes once decompressed; refused",
-        hint="raise FEEDHUB_MAX_FEED_BYTES if the feed is really that big",
-    )
 
 
 def _file_name(name: str) -> str:
@@ -443,25 +267,3 @@ def _file_name(name: str) -> str:
     for suffix in (".gz", ".zip"):
         name = name.removesuffix(suffix)
     return name or "source"
-
-
-def _redact(url: str) -> str:
-    """The URL without user:password and without the query (feed URLs often carry access tokens)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"[{host}]" if ":" in host else host
-    if parts.port:
-        netloc += f":{parts.port}"
-    return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        shutil.copyfileobj(handle, _HashSink(digest), COPY_BLOCK_BYTES)
-    return digest.hexdigest()
-
-
-class _HashSink:
-    def __init__(self, digest: hashlib._Hash) -> None:
-        self.write = digest.update

@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from feeds import fetch
+from feeds import netguard
 from feeds.errors import SourceError, TransientFeedError
-from feeds.fetch import FetchPolicy, fetch_source, is_public_address, parse_retry_after
+from feeds.fetch import FetchPolicy, fetch_source, parse_retry_after
+from feeds.netguard import is_public_address
 from tests.feeds.conftest import LocalServer, respond
 
 FEED = b'<?xml version="1.0" encoding="utf-8"?>\n<SHOP><SHOPITEM><ITEM_ID>A1</ITEM_ID></SHOPITEM></SHOP>\n'
@@ -365,8 +366,8 @@ class TestSsrf:
     ) -> None:
         # Every server here is on loopback; let the test server's own address count as public, so the
         # first hops pass the check, and the last hop (cloud metadata) must still be refused.
-        public = fetch.is_public_address
-        monkeypatch.setattr(fetch, "is_public_address", lambda a: str(a) == "127.0.0.1" or public(a))
+        public = netguard.is_public_address
+        monkeypatch.setattr(netguard, "is_public_address", lambda a: str(a) == "127.0.0.1" or public(a))
         http_server.serve("/a", b"", 302, {"Location": "/b"})
         http_server.serve("/b", b"", 302, {"Location": "http://169.254.169.254/latest/meta-data/"})
         with pytest.raises(SourceError, match="169.254.169.254, a private or reserved address"):
