@@ -24,7 +24,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     finally:
         temp.unlink(missing_ok=True)
 
@@ -45,7 +45,8 @@ def remove_leftovers(folder: Path) -> int:
     return removed
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make renames durable: they live in the directory, not in the file."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from feeds.atomic import TEMP_PREFIX, atomic_path
+from feeds.atomic import TEMP_PREFIX, atomic_path, fsync_dir
 from feeds.errors import ExportError
 from feeds.storage.base import (
     COPY_BLOCK_BYTES,
@@ -80,7 +80,7 @@ class FileStorage(Storage):
                 os.fsync(handle.fileno())
                 self._keep_previous()
                 os.replace(temp, self.path)
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         except OSError as exc:
             raise ExportError(f"cannot publish {self.path}: {exc}") from exc
         return PublishResult(self.uri, size, sha256)
@@ -152,12 +152,3 @@ def _copy_out(src: Path, dest: Path) -> bool:
     except OSError as exc:
         raise ExportError(f"cannot copy {src} to {dest}: {exc}") from exc
     return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the renames durable: they live in the directory, not in the file."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
