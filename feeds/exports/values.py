@@ -25,8 +25,11 @@ def parse_decimal(text: str) -> Decimal | None:
     The last `.` or `,` followed by 1-3 digits is the decimal point; any other `.`/`,` groups
     thousands (FORMATS.md 1.7). `1,234` therefore reads as 1.234, as the spec asks.
     """
-    if text.isdigit():  # the common case (`129`): what the general path below would do, without its work
+    if text.isdigit():  # the common cases (`129`, `1299.90`, `12,50`): what the general path would do
         return _decimal(text)
+    whole, sep, frac = text.partition("." if "." in text else ",")
+    if sep and whole.isdigit() and frac.isdigit() and len(frac) <= 3:
+        return _decimal(f"{whole}.{frac}")
     s = text.translate(_SPACES).rstrip("%")
     cut = max(s.rfind("."), s.rfind(","))
     if cut >= 0:

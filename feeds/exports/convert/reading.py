@@ -112,7 +112,7 @@ class TableReader:
             name for name, (hub_field, _) in table.items() if hub_field not in target_fields
         )
         self._target = target
-        self._resolved: dict[str, tuple[Handler | None, bool]] = {}
+        self._resolved: dict[str, tuple[Handler | None, str]] = {}
         self.warnings = warnings
 
     def read(self, product: Product) -> Offer:
@@ -123,24 +123,24 @@ class TableReader:
 
     def fill(self, offer: Offer, children: list[Element]) -> None:
         """Apply the table to `children`, counting unmapped and lost element names."""
-        resolved = self._resolved
+        resolved, warnings = self._resolved, self.warnings
         for child in children:
             hit = resolved.get(child.name)
             if hit is None:
                 hit = resolved[child.name] = self._resolve(child.name)
             handler, lost = hit
             if lost:
-                self.drop(child.name)
+                warnings[lost] += 1
             if handler is not None:
                 handler(offer, child)
 
-    def _resolve(self, name: str) -> tuple[Handler | None, bool]:
-        """(handler, lost) for an element name; resolved once per distinct name, the hot loop only looks up."""
+    def _resolve(self, name: str) -> tuple[Handler | None, str]:
+        """(handler, the `drop` warning or "") for an element name: resolved once per distinct name."""
         key = self.key_of(name)
         entry = self._table.get(key)
         if entry is None:
-            return None, True
-        return entry[1], key in self._lost
+            return None, self.drop_message(name)
+        return entry[1], self.drop_message(name) if key in self._lost else ""
 
     def key_of(self, name: str) -> str:
         """The table key for an element name; readers of prefixed or aliased names override this."""
@@ -148,4 +148,8 @@ class TableReader:
 
     def drop(self, name: str) -> None:
         """Count one element the target has no place for."""
-        self.warnings[f"{name} dropped: no {self._target} equivalent"] += 1
+        self.warnings[self.drop_message(name)] += 1
+
+    def drop_message(self, name: str) -> str:
+        """The warning counted for each element called `name` that the target has no place for."""
+        return f"{name} dropped: no {self._target} equivalent"
