@@ -21,6 +21,7 @@ demo: install
 test: install-test
 	$(BIN)/ruff check feeds accounts flows feedhub tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: install
