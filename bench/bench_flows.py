@@ -2,7 +2,8 @@
 
 overhead: a 100-product feed run N times (a) through `feeds.pipeline.process` directly, (b) through
 the run's steps without Prefect (`run_project_inline`: lock, history, publish), (c) through the
-Prefect flow (temporary local server started once, not counted). Prints seconds per run of each.
+Prefect flow (temporary local server started once, not counted), with Prefect's default flow
+heartbeats and without them. Prints seconds per run of each, and Prefect's share (flow - steps).
 big: a synthetic feed of N products through the flow's steps versus the pipeline alone with the same
 (no) rules, with peak RSS of each pass (run each pass in its own process for clean RSS figures).
 """
@@ -73,18 +74,29 @@ def overhead(n: int = 20) -> dict[str, float]:
             _touch(feed, i)
             assert run_project_inline(project_id, deps).status == "succeeded"
         inline = (time.perf_counter() - started) / n
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
         from prefect.testing.utilities import prefect_test_harness
 
         from feedhub.serve import run_project
 
-        with prefect_test_harness(server_startup_timeout=120):
+        def per_flow_run(first_touch: int) -> float:
             run_project(project_id)  # warm-up: imports, first API calls
             started = time.perf_counter()
             for i in range(n):
-                _touch(feed, n + i)
+                _touch(feed, first_touch + i)
                 assert run_project(project_id)["status"] == "succeeded"
-            flow = (time.perf_counter() - started) / n
-    return {"pipeline_s": direct, "steps_s": inline, "flow_s": flow, "flow_overhead_s": flow - direct}
+            return (time.perf_counter() - started) / n
+
+        with prefect_test_harness(server_startup_timeout=120):
+            flow = per_flow_run(n)
+            # Prefect's heartbeat thread sleeps in 1 s steps and is joined when the flow ends, so with
+            # heartbeats on (Prefect's default) a run lasts at least until the next whole second.
+            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+                quiet = per_flow_run(2 * n)
+    return {
+        "pipeline_s": direct, "steps_s": inline, "flow_s": flow, "flow_no_heartbeat_s": quiet,
+        "prefect_overhead_s": flow - inline, "prefect_overhead_no_heartbeat_s": quiet - inline,
+    }
 
 
 def big(n_products: int) -> dict[str, float]:

@@ -7,7 +7,7 @@ a reason a person understands, and the workspace is removed unless the run is he
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -32,11 +32,15 @@ class RunSummary:
     products_in: int
     products_out: int
     seconds: float
+    stages: dict[str, float] = field(default_factory=dict)  # stage -> seconds, as recorded
 
     @classmethod
     def of(cls, run: ProjectRun) -> RunSummary:
         """From the recorded row."""
-        return cls(run.id, run.project_id, run.status.value, run.error, run.products_in, run.products_out, run.seconds)
+        return cls(
+            run.id, run.project_id, run.status.value, run.error, run.products_in, run.products_out, run.seconds,
+            dict(run.stages or {}),
+        )
 
 
 def describe_error(exc: BaseException) -> tuple[str, str]:
