@@ -24,7 +24,7 @@ from flows.deps import RunDeps
 from flows.runner import run_project_inline
 from tests.flows.conftest import MAKE_FEED, ROOT, ProjectFactory, environ_for_subprocess
 
-BIG_FEED_PRODUCTS = 30_000  # a few seconds of processing: long enough to catch each stage
+BIG_FEED_PRODUCTS = 15_000  # ~30 MB per export: seconds of writing, a publish long enough to catch
 MIN_WRITTEN_BYTES = 1_000_000  # the temporary exports are well under way, not just opened
 STAGE_TIMEOUT_S = 60.0
 OWNER = "owner@example.com"  # the `people` fixture's owner, who may run the project
