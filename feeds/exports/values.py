@@ -80,9 +80,9 @@ def parse_vat_rate(text: str) -> Decimal | None:
 
 
 def parse_int(text: str) -> int | None:
-    """A non-negative whole number of days or items, or None."""
+    """A non-negative whole number of days or items, or None (ASCII digits only: "²".isdigit() is True)."""
     s = text.strip()
-    return int(s) if s.isdigit() else None
+    return int(s) if s.isascii() and s.isdigit() else None
 
 
 def parse_iso_date(text: str) -> date | None:

@@ -100,6 +100,10 @@ def google_gtin(offer: Offer, warnings: Counter[str]) -> str:
     return ""
 
 
+MAX_DELIVERY_DAYS = 3650
+"""More days than this is no delivery promise (and would overflow a date): read as not available."""
+
+
 def google_availability(offer: Offer, options: ConvertOptions) -> tuple[str, date | None]:
     """Google availability and date from what the source said (FORMATS.md 3, Availability).
 
@@ -112,6 +116,8 @@ def google_availability(offer: Offer, options: ConvertOptions) -> tuple[str, dat
         days = offer.delivery_days
         if days <= options.in_stock_days:
             return "in_stock", None
+        if days > MAX_DELIVERY_DAYS:  # an EAN typed into DELIVERY_DATE, say: no date to promise
+            return "out_of_stock", None
         return "backorder", options.today + timedelta(days=days)
     if offer.available_date is not None:
         if offer.available_date <= options.today:

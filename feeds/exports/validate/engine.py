@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from feeds.exports.validate.checks import Check
 from feeds.exports.validate.quick import Leaf, Level, Values, counted, value_passes
+from feeds.exports.validate.seen import SeenKeys
 from feeds.model import Element, Product
 
 
@@ -184,7 +185,7 @@ class Validator:
 
     def __init__(self, rules: FormatRules) -> None:
         self.rules = rules
-        self._seen: set[int] = set()
+        self._seen = SeenKeys()
         self._id_names = next((f.element_names() for f in rules.fields if f.label == rules.id_label), ())
         self._fields = tuple(compile_rule(rule) for rule in rules.fields)
         self._groups = tuple(_CompiledGroup(group) for group in rules.groups)
@@ -247,11 +248,7 @@ class Validator:
                 return False
         for name in self._id_names:
             if name in values:
-                key = hash(values[name][0])
-                if key in self._seen:
-                    return False
-                self._seen.add(key)
-                return True
+                return not self._seen.seen_before(values[name][0])
         return True
 
     def _exact(self, product: Product) -> list[str]:
@@ -268,11 +265,9 @@ class Validator:
         return problems
 
     def _check_duplicate(self, values: Values, problems: list[str]) -> None:
-        """Hashes, not ids, are kept: flat memory on million-product feeds, collisions negligible."""
+        """Ids are remembered compactly (seen.py): flat memory on million-product feeds."""
         for name in self._id_names:
             if name in values:
-                key = hash(values[name][0])
-                if key in self._seen:
+                if self._seen.seen_before(values[name][0]):
                     problems.append(f"duplicate {self.rules.id_label} '{values[name][0]}'")
-                self._seen.add(key)
                 return

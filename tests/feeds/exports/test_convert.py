@@ -120,6 +120,8 @@ class TestHeurekaToGoogle:
             ("2026-02-01", [("g:availability", "backorder"), ("g:availability_date", "2026-02-01T00:00+0000")]),
             ("2025-12-01", [("g:availability", "in_stock")]),  # a date already past: available now
             (None, [("g:availability", "out_of_stock")]),  # missing DELIVERY_DATE
+            ("5902687180166", [("g:availability", "out_of_stock")]),  # an EAN in the wrong element: no date
+            ("²", [("g:availability", "out_of_stock")]),  # a digit to str.isdigit(), not a number of days
         ],
     )
     def test_availability_from_delivery_date(self, delivery_date: str | None, expected: list[object]) -> None:
