@@ -91,12 +91,15 @@ def _run_and_kill_when(stage: Callable[[Path, Path], bool], project_id: int, dep
     try:
         deadline = time.monotonic() + STAGE_TIMEOUT_S
         while not stage(deps.data_dir, published):
-            assert process.poll() is None, f"the run ended before the stage: {process.communicate()[0]!r}"
+            if process.poll() is not None:
+                pytest.fail(f"the run ended before the stage: {process.communicate()[0]!r}")
             assert time.monotonic() < deadline, "the stage never came"
             time.sleep(0.002)
     finally:
-        process.kill()
-        process.communicate()
+        process.kill()  # SIGKILL: no handler, no cleanup, like a machine losing power
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _write_feed(path: Path, products: int) -> None:
