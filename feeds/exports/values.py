@@ -14,6 +14,8 @@ import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from feeds.gtin import gtin_check_digit, is_valid_gtin
+
 CENT = Decimal("0.01")
 _SPACES = str.maketrans("", "", " \xa0\u202f\u2009\t")
 _CURRENCY_SIGNS = {"KČ": "CZK", "KC": "CZK", "€": "EUR", "$": "USD", "£": "GBP", "EUR": "EUR"}
@@ -98,7 +100,6 @@ def parse_iso_date(text: str) -> date | None:
 
 # Identifiers -------------------------------------------------------------------------------------
 
-GTIN_LENGTHS = (8, 12, 13, 14)
 
 
 def clean_gtin(text: str) -> str:
@@ -107,26 +108,6 @@ def clean_gtin(text: str) -> str:
     if code.endswith(".0") and code[:-2].isdigit():
         return code[:-2]
     return code
-
-
-def gtin_check_digit(body: str) -> int:
-    """The GS1 check digit for the digits before it (weights 3,1,3,... from the right).
-
-    Every EAN of every product goes through here (converters and validators): ASCII digits are
-    summed as bytes (5x faster than int() per digit); other digits (`١٢٣`) take the general path.
-    """
-    if body.isascii() and body.isdigit():
-        raw = body[::-1].encode()
-        odd, even = raw[0::2], raw[1::2]
-        total = 3 * sum(odd) + sum(even) - 48 * (3 * len(odd) + len(even))
-    else:
-        total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10
-
-
-def is_valid_gtin(code: str) -> bool:
-    """GTIN-8/12/13/14 with a correct check digit."""
-    return len(code) in GTIN_LENGTHS and code.isdigit() and gtin_check_digit(code[:-1]) == int(code[-1])
 
 
 def isbn10_to_13(isbn: str) -> str | None:

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 
 from feeds.exports.convert.offer import Offer
 from feeds.exports.convert.options import ConvertOptions
-from feeds.exports.values import gtin_to_ean13, is_valid_gtin, isbn10_to_13
+from feeds.exports.values import gtin_to_ean13, isbn10_to_13
+from feeds.gtin import is_valid_gtin
 from feeds.model import Element, Product
 
 HEUREKA_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")

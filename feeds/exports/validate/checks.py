@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 from feeds.exports.values import (
-    GTIN_LENGTHS,
     is_http_url,
-    is_valid_gtin,
     isbn10_to_13,
     normalize_availability,
     parse_iso_date,
 )
+from feeds.gtin import GTIN_LENGTHS, is_ascii_digits, is_valid_gtin
 
 Check = Callable[[str, str], str | None]
 MAX_LISTED = 10  # longer lists of allowed values (DELIVERY_ID codes) are not spelled out in every message
@@ -61,7 +60,7 @@ def http_url(label: str, value: str) -> str | None:
 
 def gtin(label: str, value: str) -> str | None:
     """EAN-8/UPC-12/EAN-13/GTIN-14 with a correct check digit."""
-    if not value.isdigit() or len(value) not in GTIN_LENGTHS:
+    if not is_ascii_digits(value) or len(value) not in GTIN_LENGTHS:
         return f"{label} '{value}' is not 8, 12, 13 or 14 digits"
     return None if is_valid_gtin(value) else f"{label} '{value}' has a bad check digit"
 

@@ -25,10 +25,10 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from feeds.errors import QuerySyntaxError
+from feeds.gtin import gtin_valid
 from feeds.model import Element
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.groups import GroupAggregates
-from feeds.transforms.gtin import gtin_valid
 from feeds.transforms.numbers import parse_number
 from feeds.transforms.query.ast import (
     Aggregate,

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from feeds.exports import values
+from feeds.gtin import is_valid_gtin
 
 
 class TestParseDecimal:
@@ -88,10 +89,12 @@ class TestIdentifiers:
             ("59026871801a5", False),
             ("123", False),
             ("", False),
+            ("590268718016²", False),  # "²".isdigit() is True: must not crash, must not pass
+            ("٥٩٠٢٦٨٧١٨٠١٦٦", False),  # Arabic-Indic digits: not a barcode as written
         ],
     )
     def test_gtin(self, code: str, valid: bool) -> None:
-        assert values.is_valid_gtin(code) is valid
+        assert is_valid_gtin(code) is valid
 
     @pytest.mark.parametrize(
         ("isbn", "expected"),
