@@ -40,11 +40,6 @@ class Settings(BaseSettings):
         """Default local publish folder."""
         return self.data_dir / "exports"
 
-    @property
-    def workspace_dir(self) -> Path:
-        """Per-run scratch space (downloads, temporary exports)."""
-        return self.data_dir / "runs"
-
 
 def get_settings() -> Settings:
     """Read the settings now (tests change the environment between calls)."""

@@ -36,15 +36,6 @@ def atomic_text(target: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
         yield handle
 
 
-def remove_leftovers(folder: Path) -> int:
-    """Delete temporary files a crashed run left in `folder`; return how many."""
-    removed = 0
-    for leftover in folder.glob(f"{TEMP_PREFIX}*"):
-        leftover.unlink(missing_ok=True)
-        removed += 1
-    return removed
-
-
 def fsync_dir(folder: Path) -> None:
     """Make renames durable: they live in the directory, not in the file."""
     fd = os.open(folder, os.O_RDONLY)

@@ -40,11 +40,6 @@ def _may_be_forbidden(text: str) -> bool:
     return len(data.translate(None, _CONTROL_BYTES)) != len(data) or b"\xef\xbf" in data
 
 
-def escape_text(text: str) -> str:
-    """Element text: CDATA when it carries markup (HTML descriptions), escaped otherwise."""
-    return _escape(clean_text(text))
-
-
 def escape_attr(text: str) -> str:
     """Attribute value in double quotes."""
     text = clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

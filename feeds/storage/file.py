@@ -3,8 +3,8 @@
 Why not `feeds.atomic.atomic_path`: the exports of many projects share one folder, and a run cleans
 up only its own target's leftovers, so temp names carry the target's name
 (`.feedhub-tmp-heureka.xml.<16 hex>`); and mkstemp's 0600 mode would hide a feed from the web server,
-while these temp files get the usual umask mode. The prefix is `feeds.atomic.TEMP_PREFIX`, so a
-folder-wide `remove_leftovers` still sees them.
+while these temp files get the usual umask mode. The prefix is `feeds.atomic.TEMP_PREFIX`, the one
+mark of a Feedhub temporary file.
 
 The previous export is kept as a hard link `<name>.previous` (one generation): linking costs nothing,
 the old inode is untouched by the rename, and the link itself is swapped in by rename too. A crash at

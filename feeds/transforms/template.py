@@ -84,15 +84,6 @@ class Template:
         merged = _merge_literals(parts)
         return cls(text, tuple(merged))
 
-    @property
-    def constant(self) -> str | None:
-        """The value when it has no placeholders, else None."""
-        if not self.parts:
-            return ""
-        if len(self.parts) == 1 and isinstance(self.parts[0], str):
-            return self.parts[0]
-        return None
-
     def render(self, element: Element) -> str:
         """The value for one product."""
         return "".join(part if isinstance(part, str) else part(element) for part in self.parts)

@@ -135,7 +135,7 @@ class TableReader:
                 handler(offer, child)
 
     def _resolve(self, name: str) -> tuple[Handler | None, str]:
-        """(handler, the `drop` warning or "") for an element name: resolved once per distinct name."""
+        """(handler, the dropped-element warning or "") for an element name: resolved once per distinct name."""
         key = self.key_of(name)
         entry = self._table.get(key)
         if entry is None:
@@ -145,10 +145,6 @@ class TableReader:
     def key_of(self, name: str) -> str:
         """The table key for an element name; readers of prefixed or aliased names override this."""
         return name
-
-    def drop(self, name: str) -> None:
-        """Count one element the target has no place for."""
-        self.warnings[self.drop_message(name)] += 1
 
     def drop_message(self, name: str) -> str:
         """The warning counted for each element called `name` that the target has no place for."""

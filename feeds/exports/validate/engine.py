@@ -58,17 +58,11 @@ RuleRun = Callable[[Values, list[str]], None]
 """A compiled field rule: appends the problems of one product's indexed values."""
 
 
-def _value(element: Element) -> str:
-    """The value of an element: its trimmed text, or an Atom link's href."""
-    text = element.text.strip()
-    return text if text or not element.attrs else element.attrs.get("href", "").strip()
-
-
 def index_values(children: list[Element]) -> tuple[Values, dict[str, list[Element]]]:
     """Non-empty values by element name, and elements with children by name, in one pass.
 
-    The hot loop of validation (once per element of every product): `_value` is inlined and a
-    list is only allocated for a name's first value.
+    A value is the element's trimmed text, or an Atom link's href. The hot loop of validation (once
+    per element of every product): written inline, and a list is only allocated for a name's first value.
     """
     values: Values = {}
     nested: dict[str, list[Element]] = {}
@@ -127,12 +121,6 @@ def _first_found(values: Values, names: tuple[str, ...]) -> list[str] | None:
         if found:
             return found
     return None
-
-
-def check_fields(fields: tuple[FieldRule, ...], values: Values, problems: list[str]) -> None:
-    """Append the problems of every field rule (Validator runs them compiled, see `compile_rule`)."""
-    for rule in fields:
-        compile_rule(rule)(values, problems)
 
 
 class _CompiledGroup:
