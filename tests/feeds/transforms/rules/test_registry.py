@@ -48,11 +48,10 @@ class TestRuleTypeContract:
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
         assert callable(cls.from_spec) and callable(cls.apply)  # type: ignore[attr-defined]
 
-    def test_minimal_spec_validates(self, rule_type):
+    def test_minimal_spec_validates(self, rule_type, tmp_path):
         spec = {"type": rule_type, **MINIMAL[rule_type]}
-        if rule_type == "data_import":
-            pytest.skip("reads its file when prepared; covered in test_dataimport")
-        RuleSet.from_spec([spec])
+        (tmp_path / "data.csv").write_text("ITEM_ID,NAME\n1,b\n", encoding="utf-8")  # data_import reads it
+        assert len(RuleSet.from_spec([spec], base_dir=tmp_path).rules) == 1
 
     def test_unknown_field_is_reported_with_index_and_type(self, rule_type):
         with pytest.raises(ConfigError) as caught:
@@ -64,10 +63,10 @@ class TestRuleTypeContract:
             )
         assert f"rule 2 ({rule_type}): typo_field: is not a field of this rule type" in caught.value.problems
 
-    def test_disabled_rule_changes_nothing(self, rule_type):
-        if rule_type == "data_import":
-            pytest.skip("a disabled data import is never prepared; see test_dataimport")
+    def test_disabled_rule_changes_nothing(self, rule_type, tmp_path):
+        (tmp_path / "data.csv").write_text("ITEM_ID,NAME\n1,b\n", encoding="utf-8")  # would change NAME if run
         product = item(ITEM_ID="1", NAME="a b", PRICE="10", DATE="2025-01-01", DESCRIPTION="<b>x</b>")
         before = product.copy()
-        kept = RuleSet.from_spec([{"type": rule_type, **MINIMAL[rule_type], "enabled": False}]).apply([product])
+        spec = {"type": rule_type, **MINIMAL[rule_type], "enabled": False}
+        kept = RuleSet.from_spec([spec], base_dir=tmp_path).apply([product])
         assert (kept, product) == ([product], before)
