@@ -1,4 +1,4 @@
-"""The one place that configures lxml: every XML read goes through `safe_iterparse` or `safe_target_parser`.
+"""The one place that configures lxml: every XML read goes through `safe_iterparse`.
 
 Why a pre-scan as well as parser options: lxml's options stop entity *expansion* and network
 access, but a feed that declares entities is hostile or broken either way, and users deserve a
@@ -68,6 +68,7 @@ _HINTS = (
     ("invalid xmlChar value", "a character reference (&#...;) names a character XML 1.0 forbids"),
     ("Couldn't find end of Start Tag", "a start tag is not closed with '>'; often the feed was cut off"),
     ("Opening and ending tag mismatch", "an element is closed with the wrong name or not closed at all"),
+    ("Excessive depth in document", "elements nest hundreds of levels deep (real feeds nest 3-4); Feedhub refuses it"),
 )
 
 
@@ -207,25 +208,15 @@ def has_external_dtd(head: bytes) -> bool:
     return bool(rest and re.match(rb"\s+(?:SYSTEM|PUBLIC)", body[doctype.end() : rest.end()], re.I))
 
 
-def safe_target_parser(target: Any, *, encoding: str | None = None) -> etree.XMLParser:
-    """An `XMLParser` feeding a parser target, with Feedhub's safe options.
-
-    A parser target never sees entity references, so a feed with an external DTD (where libxml2
-    keeps unknown `&name;` instead of failing) must first pass `safe_iterparse`'s check; the
-    XML parser (feeds.parsers.xmlfeed) does that pre-pass for such feeds.
-    """
-    return etree.XMLParser(target=target, encoding=encoding, **SAFE_OPTIONS)
-
-
 def safe_iterparse(source: BinaryIO | str | Path, **options: Any) -> Iterator[tuple[str, Any]]:
     """`lxml.etree.iterparse` with Feedhub's safe options; callers may add events, tag and encoding."""
     unsafe = {key for key in options if key in SAFE_OPTIONS and key not in ("remove_comments", "strip_cdata")}
     if unsafe:
         raise ValueError(f"safe_iterparse does not let callers change {sorted(unsafe)}")
-    return _guarded(iter(etree.iterparse(source, **{**SAFE_OPTIONS, **options})))
+    return _guarded(etree.iterparse(source, **{**SAFE_OPTIONS, **options}))
 
 
-def _guarded(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+def _guarded(events: etree.iterparse) -> Iterator[tuple[str, Any]]:
     """Check what libxml2 recorded before handing elements on; the second layer behind `check_prolog`.
 
     Entities declared in the internal subset are refused however long the subset is. A DOCTYPE
@@ -233,15 +224,29 @@ def _guarded(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
     nodes instead of failing; they become the same syntax error a feed without a DOCTYPE gets.
     """
     external_dtd = False
-    for count, (event, elem) in enumerate(events):
-        if count == 0:
-            info = elem.getroottree().docinfo
-            if info.internalDTD is not None and next(info.internalDTD.iterentities(), None) is not None:
-                raise _entities_refused()
-            external_dtd = bool(info.system_url or info.public_id)
-        if external_dtd and event == "end":
-            reference = next(elem.iter(etree.Entity), None)
-            if reference is not None:
-                line = reference.sourceline or 0
-                raise etree.XMLSyntaxError(f"Entity '{reference.name}' not defined", 26, line, 0, None)
-        yield event, elem
+    try:
+        for count, (event, elem) in enumerate(events):
+            if count == 0:
+                info = elem.getroottree().docinfo
+                if info.internalDTD is not None and next(info.internalDTD.iterentities(), None) is not None:
+                    raise _entities_refused()
+                external_dtd = bool(info.system_url or info.public_id)
+            if external_dtd and event == "end":
+                reference = next(elem.iter(etree.Entity), None)
+                if reference is not None:
+                    line = reference.sourceline or 0
+                    raise etree.XMLSyntaxError(f"Entity '{reference.name}' not defined", 26, line, 0, None)
+            yield event, elem
+    except etree.XMLSyntaxError as exc:
+        raise _root_cause(exc, events.error_log) from None
+
+
+def _root_cause(exc: etree.XMLSyntaxError, log: etree._ListErrorLog) -> etree.XMLSyntaxError:
+    """The first fatal error libxml2 logged: with entity resolution off, lxml raises a later, vaguer one.
+
+    (An undefined `&nbsp;` surfaces as "no element found" at line 0 while the log names the entity.)
+    """
+    fatal = next((entry for entry in log if entry.level == etree.ErrorLevels.FATAL), None)
+    if fatal is None or fatal.message in str(exc):
+        return exc
+    return etree.XMLSyntaxError(fatal.message, fatal.type, fatal.line, fatal.column, fatal.filename)

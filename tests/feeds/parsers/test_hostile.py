@@ -313,8 +313,15 @@ class TestBrokenXml:
 
 
 class TestNesting:
-    def test_a_product_nested_absurdly_deep_is_refused(self, tmp_path: Path) -> None:
-        depth = 10_000  # real feeds nest 3-4 levels; recursion over this would crash writers
+    def test_a_product_nested_deeper_than_feeds_ever_do_is_refused(self, tmp_path: Path) -> None:
+        depth = 100  # real feeds nest 3-4 levels; recursion over deep trees would crash writers
         doc = DECL + b"<SHOP><SHOPITEM>" + b"<A>" * depth + b"x" + b"</A>" * depth + b"</SHOPITEM></SHOP>"
         with pytest.raises(FeedSyntaxError, match="more than 64 levels deep"):
             read_all(write(tmp_path, doc), "heureka")
+
+    def test_absurd_nesting_stops_at_libxml2s_limit_with_a_hint(self, tmp_path: Path) -> None:
+        depth = 10_000
+        doc = DECL + b"<SHOP><SHOPITEM>" + b"<A>" * depth + b"x" + b"</A>" * depth + b"</SHOPITEM></SHOP>"
+        with pytest.raises(FeedSyntaxError, match="Excessive depth") as caught:
+            read_all(write(tmp_path, doc), "heureka")
+        assert caught.value.hint is not None and "nest" in caught.value.hint

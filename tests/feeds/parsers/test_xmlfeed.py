@@ -85,3 +85,19 @@ class TestChunks:
         )
         products, info = parse(tmp_path, xml)
         assert (info.format, info.item, len(products)) == ("xml", "PRODUCT", 2)
+
+
+class TestItems:
+    def test_products_know_the_line_they_start_on(self, tmp_path: Path) -> None:
+        xml = "<SHOP>\n<SHOPITEM><ITEM_ID>1</ITEM_ID></SHOPITEM>\n\n<SHOPITEM>\n<ITEM_ID>2</ITEM_ID></SHOPITEM></SHOP>"
+        products, _ = parse(tmp_path, xml, "heureka")
+        assert [(p.get("ITEM_ID"), p.line) for p in products] == [("1", 2), ("2", 4)]
+
+    def test_an_element_named_like_the_item_inside_an_item_is_not_a_product(self, tmp_path: Path) -> None:
+        xml = (
+            "<SHOP><SHOPITEM><ITEM_ID>1</ITEM_ID><ACCESSORY><SHOPITEM>x</SHOPITEM></ACCESSORY></SHOPITEM>"
+            "<SHOPITEM><ITEM_ID>2</ITEM_ID></SHOPITEM></SHOP>"
+        )
+        products, _ = parse(tmp_path, xml, "heureka")
+        assert [p.get("ITEM_ID") for p in products] == ["1", "2"]
+        assert products[0].find("ACCESSORY") == Element("ACCESSORY", "", {}, [Element("SHOPITEM", "x")])
