@@ -1,4 +1,8 @@
-"""The `feedhub` command line. Command groups live in their own modules and are registered here."""
+"""The `feedhub` command line. Command groups live in their own modules and are registered here.
+
+Those modules load little more than typer and rich; each command imports what it drives (feed engine,
+database, Prefect) when it runs, so `--help` and `convert` start fast (tests/feedhub/test_cli_startup.py).
+"""
 
 from __future__ import annotations
 

@@ -13,16 +13,17 @@ import enum
 import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session
 
-import accounts
-from accounts.admin import list_all_shops, list_users, shop_owner
-from accounts.db import make_engine, make_session_factory, migrate
 from feedhub.cli_common import user_errors
-from feedhub.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    import accounts
+    from feedhub.settings import Settings
 
 user_app = typer.Typer(no_args_is_help=True, help="Accounts: add and list users.")
 shop_app = typer.Typer(no_args_is_help=True, help="Shops: add, list, show, invite members, transfer.")
@@ -37,6 +38,10 @@ AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output.")
 @contextlib.contextmanager
 def _database() -> Iterator[tuple[Session, Settings]]:
     """A migrated database session that commits on success; errors become one line, exit 2."""
+    import accounts
+    from accounts.db import make_engine, make_session_factory, migrate
+    from feedhub.settings import get_settings
+
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with user_errors(accounts.AccountsError):
@@ -51,6 +56,8 @@ def _database() -> Iterator[tuple[Session, Settings]]:
 
 
 def _mailer(settings: Settings) -> accounts.Mailer:
+    import accounts
+
     return accounts.make_mailer(smtp_url=settings.smtp_url, outbox_dir=settings.outbox_dir, sender=settings.mail_from)
 
 
@@ -60,6 +67,8 @@ def _print_json(value: Any) -> None:
 
 def _plain(value: Any) -> Any:
     """Dataclasses, enums and dates as JSON-ready values."""
+    import accounts
+
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
@@ -76,6 +85,8 @@ def _plain(value: Any) -> Any:
 
 
 def _level(text: str) -> accounts.Level:
+    import accounts
+
     try:
         return accounts.Level.parse(text)
     except ValueError as exc:
@@ -83,6 +94,8 @@ def _level(text: str) -> accounts.Level:
 
 
 def _month(text: str) -> date:
+    import accounts
+
     try:
         return accounts.parse_month(text)
     except ValueError as exc:
@@ -96,6 +109,8 @@ def user_add(
     verified: Annotated[bool, typer.Option("--verified/--unverified", help="Vouch for the email.")] = True,
 ) -> None:
     """Create an account (verified unless --unverified, which emails a verification link)."""
+    import accounts
+
     with _database() as (session, settings):
         mailer = None if verified else _mailer(settings)
         user, token = accounts.register_user(
@@ -109,6 +124,8 @@ def user_add(
 @user_app.command("list")
 def user_list(as_json: AsJson = False) -> None:
     """Every account with the number of shops it owns and accesses."""
+    from accounts.admin import list_users
+
     with _database() as (session, _):
         users = list_users(session)
     if as_json:
@@ -125,6 +142,8 @@ def shop_add(
     period: Annotated[str, typer.Option(help="monthly, half-yearly or yearly.")] = "monthly",
 ) -> None:
     """Create a shop owned by --owner, starting its 30-day trial."""
+    import accounts
+
     with _database() as (session, _):
         shop = accounts.create_shop(session, accounts.get_user(session, owner), name=name, period=period)
     typer.echo(f"shop {shop.id} {shop.name!r} added, owner {owner.lower()}, trial until {shop.trial_ends_at:%Y-%m-%d}")
@@ -136,6 +155,9 @@ def shop_list(
     as_json: AsJson = False,
 ) -> None:
     """All shops, or with --by the shops one user owns or accesses."""
+    import accounts
+    from accounts.admin import list_all_shops
+
     with _database() as (session, _):
         if by is None:
             shops: list[Any] = list_all_shops(session)
@@ -155,6 +177,9 @@ def shop_show(
     as_json: AsJson = False,
 ) -> None:
     """Status, billing period, members, pending invitations and transfer of one shop."""
+    import accounts
+    from accounts.admin import shop_owner
+
     with _database() as (session, _):
         actor = accounts.get_user(session, by) if by else shop_owner(session, shop)
         overview = accounts.describe_shop(session, actor, shop)
@@ -179,6 +204,8 @@ def shop_invite(
     level: Annotated[str, typer.Option(help="write or read.")] = "write",
 ) -> None:
     """Email EMAIL (an existing account) an invitation to SHOP."""
+    import accounts
+
     with _database() as (session, settings):
         invitation, _ = accounts.invite_member(
             session,
@@ -195,6 +222,8 @@ def shop_invite(
 @shop_app.command("transfer")
 def shop_transfer(shop: int, email: str, by: By) -> None:
     """Offer SHOP to EMAIL (an existing account); they accept with `feedhub transfer accept`."""
+    import accounts
+
     with _database() as (session, settings):
         accounts.start_transfer(
             session,
@@ -210,6 +239,8 @@ def shop_transfer(shop: int, email: str, by: By) -> None:
 @invite_app.command("accept")
 def invite_accept(token: str, by: By) -> None:
     """Accept an invitation as the account it was sent to."""
+    import accounts
+
     with _database() as (session, _):
         membership = accounts.accept_invitation(session, accounts.get_user(session, by), token)
     typer.echo(f"{by.lower()} joined shop {membership.shop_id} with {membership.level.label} access")
@@ -218,6 +249,8 @@ def invite_accept(token: str, by: By) -> None:
 @transfer_app.command("accept")
 def transfer_accept(token: str, by: By) -> None:
     """Accept a shop transfer as its recipient."""
+    import accounts
+
     with _database() as (session, _):
         shop = accounts.accept_transfer(session, accounts.get_user(session, by), token)
     typer.echo(f"{by.lower()} now owns shop {shop.id} {shop.name!r}")
@@ -230,6 +263,8 @@ def billing_invoice(
     as_json: AsJson = False,
 ) -> None:
     """Issue the invoice of SHOP for the billing period starting in --period."""
+    import accounts
+
     with _database() as (session, _):
         invoice = accounts.issue_invoice(session, shop, period_start=_month(period))
         summary = {

@@ -1,4 +1,8 @@
-"""Feed commands: `inspect`, `convert`, `demo`."""
+"""Feed commands: `inspect`, `convert`, `demo`.
+
+Each command imports the feed engine when it runs, so `feedhub --help` (and every other command)
+starts without the parsers, exporters and HTTP client.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +16,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from feedhub.cli_common import user_errors
-from feedhub.settings import get_settings
-from feeds.exports.convert import ConvertOptions
-from feeds.fetch import FetchPolicy, fetch_source
-from feeds.formats import FORMATS, get_format
-from feeds.parsers import open_feed
-from feeds.pipeline import ExportTarget, RunReport, process
+from feeds.formats import FORMATS
 
 if TYPE_CHECKING:
+    from feeds.fetch import FetchPolicy
+    from feeds.pipeline import ExportTarget, RunReport
     from feeds.transforms import RuleSet
 
 FromOption = Annotated[str | None, typer.Option("--from", help=f"Source format: {', '.join(FORMATS)}")]
@@ -32,6 +32,9 @@ EXTENSIONS = {"csv": ".csv", "tsv": ".tsv", "meta-csv": ".csv"}
 
 
 def _policy() -> FetchPolicy:
+    from feedhub.settings import get_settings
+    from feeds.fetch import FetchPolicy
+
     settings = get_settings()
     return FetchPolicy(
         timeout_s=settings.fetch_timeout_s,
@@ -47,6 +50,9 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Show a feed's format, encoding, product count and every element path with how many products have it."""
+    from feeds.fetch import fetch_source
+    from feeds.parsers import open_feed
+
     with user_errors(), tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
         fetched = fetch_source(source, Path(workspace), policy=_policy())
         parser = open_feed(fetched.path, from_format)
@@ -83,6 +89,11 @@ def convert(
     country: Annotated[str | None, typer.Option(help="Country for shipping, e.g. CZ.")] = None,
 ) -> None:
     """Convert a feed (file or URL) to another format, or to its own, applying rules if given."""
+    from feeds.exports.convert import ConvertOptions
+    from feeds.fetch import fetch_source
+    from feeds.formats import get_format
+    from feeds.pipeline import ExportTarget
+
     with user_errors():
         ruleset = _load_rules(rules)
         for key in filter(None, (from_format, to_format)):
@@ -100,6 +111,7 @@ def convert(
 def _load_rules(path: Path | None) -> RuleSet | None:
     if path is None:
         return None
+    from feedhub.settings import get_settings
     from feeds.transforms import RuleSet  # the rule engine loads only when rules are given
 
     return RuleSet.from_file(path, allow_private_urls=get_settings().allow_private_sources)
@@ -108,9 +120,12 @@ def _load_rules(path: Path | None) -> RuleSet | None:
 def _run_with_progress(
     source: Path, target: ExportTarget, from_format: str | None, ruleset: RuleSet | None
 ) -> RunReport:
-    if not target.format:
-        from feeds.parsers import detect_format
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from feeds.parsers import detect_format
+    from feeds.pipeline import ExportTarget, process
+
+    if not target.format:
         target = ExportTarget(target.name, from_format or detect_format(source), target.path, target.options)
     if not sys.stderr.isatty():
         return process(source, [target], source_format=from_format, rules=ruleset)
@@ -146,6 +161,10 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where converted feeds go.")] = Path("out"),
 ) -> None:
     """Convert every feed in sample_feeds/ to its own and the channel formats under out/, then run a demo project."""
+    from feeds.fetch import fetch_source
+    from feeds.parsers import open_feed
+    from feeds.pipeline import ExportTarget, process
+
     table = Table("feed", "format", "to", "in", "out", "invalid", "warnings", "output")
     feeds = sorted(p for p in samples.iterdir() if p.is_file() and p.suffix != ".md")
     with user_errors(), tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
@@ -170,6 +189,7 @@ def demo(
 def _demo_project(console: Console) -> None:
     """The product running by itself, in miniature: a demo shop's project run once through the flow's steps."""
     from feedhub.demo_project import run_demo_project  # needs the database: imported only here
+    from feedhub.settings import get_settings
 
     with user_errors():
         summary = run_demo_project(get_settings())

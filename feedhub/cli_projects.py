@@ -1,38 +1,45 @@
-"""Project commands: add, list, run, pause, resume, confirm, links, downloads; `feedhub runs`; `feedhub serve`.
+"""Project commands: add, list, run, pause, resume, confirm, links, downloads, rotate-token, basic-auth;
+`feedhub runs`; `feedhub serve`.
 
 The acting user comes from `--by EMAIL` and the access rules of `accounts` apply (a reader lists
-runs but cannot run, pause or confirm). The database is migrated first, as in the accounts commands.
-Prefect is imported only by the commands that need it, after its environment is set
-(`feedhub.serve.prefect_environment`): Prefect reads its settings once, at import.
+runs but cannot run, pause, confirm, rotate a URL or set its password). The database is migrated
+first, as in the accounts commands. `accounts`, SQLAlchemy and `flows` are imported inside the
+commands, so `feedhub --help` and the feed commands start without them. Prefect is imported only by
+the commands that need it, after its environment is set (`feedhub.serve.prefect_environment`):
+Prefect reads its settings once, at import.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import Engine
 
-import accounts
-from accounts.db import make_engine
-from accounts.mail import make_mailer
-from accounts.projects import access_project
-from accounts.published import ensure_links, list_downloads, list_links
-from accounts.roles import Action
-from accounts.runs import ProjectRun, list_runs
 from feedhub.cli_accounts import _database, _print_json
 from feedhub.cli_common import fail, user_errors
-from feedhub.settings import Settings, get_settings
 from feeds.errors import ConfigError
-from feeds.fetch import FetchPolicy
-from feeds.project import ExportSpec, ProjectSpec, ScheduleSpec
-from flows.deps import RunDeps
 
-project_app = typer.Typer(no_args_is_help=True, help="Projects: add, list, run, pause, resume, confirm held runs.")
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from accounts.published import ExportLink
+    from accounts.runs import ProjectRun
+    from feedhub.settings import Settings
+    from feeds.project import ExportSpec, ProjectSpec
+    from flows.deps import RunDeps
+
+# feeds.project's defaults, copied so that `--help` needs no pydantic (test_cli_startup checks they agree).
+DEFAULT_CRON = "0 */6 * * *"
+DEFAULT_TIMEZONE = "Europe/Prague"
+
+project_app = typer.Typer(
+    no_args_is_help=True, help="Projects: add, list, run, pause, resume, confirm held runs; their served URLs."
+)
 
 By = Annotated[str, typer.Option("--by", help="Email of the acting user.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
@@ -47,6 +54,8 @@ def register(app: typer.Typer) -> None:
 
 def parse_export(text: str) -> ExportSpec:
     """NAME=FORMAT:URI, e.g. google=google:s3://bucket/shop/google.xml (a .gz URI publishes gzip)."""
+    from feeds.project import ExportSpec
+
     name, _, rest = text.partition("=")
     format_key, _, uri = rest.partition(":")
     if not name or not format_key or not uri:
@@ -73,11 +82,17 @@ def _rules_of(path: Path | None) -> dict[str, Any]:
 
 @lru_cache(maxsize=4)
 def _engine(url: str) -> Engine:
+    from accounts.db import make_engine
+
     return make_engine(url)  # one pool per database for every run of this process
 
 
 def deps_from_settings(settings: Settings) -> RunDeps:
     """The run dependencies this process's settings describe."""
+    from accounts.mail import make_mailer
+    from feeds.fetch import FetchPolicy
+    from flows.deps import RunDeps
+
     return RunDeps(
         engine=_engine(settings.effective_database_url),
         data_dir=settings.data_dir.resolve(),
@@ -101,10 +116,14 @@ def project_add(
     by: By,
     export: Annotated[list[str], typer.Option(help="NAME=FORMAT:URI; repeat for several exports.")],
     rules: Annotated[Path | None, typer.Option(help="Rules JSON file.")] = None,
-    cron: Annotated[str, typer.Option(help="When it runs by itself.")] = ScheduleSpec().cron,
-    timezone: Annotated[str, typer.Option(help="Time zone of the cron.")] = ScheduleSpec().timezone,
+    cron: Annotated[str, typer.Option(help="When it runs by itself.")] = DEFAULT_CRON,
+    timezone: Annotated[str, typer.Option(help="Time zone of the cron.")] = DEFAULT_TIMEZONE,
 ) -> None:
     """Create a project of SHOP that fetches --source, applies --rules and publishes every --export."""
+    import accounts
+    from accounts.published import ensure_links
+    from feeds.project import ProjectSpec, ScheduleSpec
+
     exports = [parse_export(item) for item in export]
     with _database() as (session, _):
         spec = ProjectSpec(
@@ -118,17 +137,20 @@ def project_add(
 @project_app.command("list")
 def project_list(shop: int, by: By, as_json: AsJson = False) -> None:
     """The shop's projects with their schedule and latest run."""
+    import accounts
+    from accounts.runs import list_runs
+
     with _database() as (session, _):
         actor = accounts.get_user(session, by)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for project in accounts.list_projects(session, actor, shop):
             spec = accounts.get_current_spec(session, actor, project.id)
-            last = next(iter(list_runs(session, actor, project.id, limit=1)), None)
+            newest = next(iter(list_runs(session, actor, project.id, limit=1)), None)
             rows.append(
                 {
                     "id": project.id, "name": project.name, "source": spec.source,
                     "schedule": spec.schedule.cron, "timezone": spec.schedule.timezone, "paused": spec.schedule.paused,
-                    "exports": [e.name for e in spec.exports], "last_run": _run_dict(last) if last else None,
+                    "exports": [e.name for e in spec.exports], "last_run": _run_dict(newest) if newest else None,
                 }
             )
     if as_json:
@@ -141,6 +163,8 @@ def project_list(shop: int, by: By, as_json: AsJson = False) -> None:
 
 
 def _set_paused(project: int, by: str, paused: bool) -> None:
+    import accounts
+
     with _database() as (session, _):
         actor = accounts.get_user(session, by)
         spec = accounts.get_current_spec(session, actor, project)
@@ -169,6 +193,10 @@ def project_run(
     wait: Annotated[bool, typer.Option("--wait", help="Run here and now, and wait for the result.")] = False,
 ) -> None:
     """Run a project now: with --wait in this process, else through the running scheduler (`feedhub serve`)."""
+    import accounts
+    from accounts.projects import access_project
+    from accounts.roles import Action
+
     with _database() as (session, settings):
         access_project(session, accounts.get_user(session, by), project, Action.RUN_FEEDS)
     if wait:
@@ -184,6 +212,7 @@ def project_run(
 
 
 def _run_here(settings: Settings, project: int):  # type: ignore[no-untyped-def]
+    import accounts
     from flows.runner import run_project_inline
 
     with user_errors(accounts.AccountsError):
@@ -216,6 +245,8 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
 @project_app.command("confirm")
 def project_confirm(run: int, by: By) -> None:
     """Publish a held run's outputs anyway (owner or writer)."""
+    import accounts
+    from feedhub.settings import get_settings
     from flows.confirm import confirm_held_run
 
     settings = get_settings()
@@ -229,17 +260,17 @@ def project_confirm(run: int, by: By) -> None:
 @project_app.command("links")
 def project_links(project: int, by: By, as_json: AsJson = False) -> None:
     """The public URL of every export."""
-    with _database() as (session, settings):
-        links = list_links(session, accounts.get_user(session, by), project)
-        spec = accounts.get_current_spec(session, accounts.get_user(session, by), project)
-    from feedhub.web import export_file_name
+    import accounts
+    from accounts.published import list_links
 
-    names = {e.name: export_file_name(e) for e in spec.exports}
-    rows = [
-        {"export": link.export_name, "url": f"{settings.base_url.rstrip('/')}/f/{link.token}/{names[link.export_name]}",
-         "basic_auth": link.auth_user is not None}
-        for link in links if link.export_name in names
-    ]
+    with _database() as (session, settings):
+        actor = accounts.get_user(session, by)
+        links = list_links(session, actor, project)
+        urls = _served_urls(settings, accounts.get_current_spec(session, actor, project), links)
+        rows = [
+            {"export": link.export_name, "url": urls[link.export_name], "basic_auth": link.auth_user is not None}
+            for link in links if link.export_name in urls
+        ]
     if as_json:
         return _print_json(rows)
     for row in rows:
@@ -249,6 +280,9 @@ def project_links(project: int, by: By, as_json: AsJson = False) -> None:
 @project_app.command("downloads")
 def project_downloads(project: int, export: str, by: By, as_json: AsJson = False) -> None:
     """Who fetched an export, newest first: when did Google last fetch my feed?"""
+    import accounts
+    from accounts.published import list_downloads
+
     with _database() as (session, _):
         log = list_downloads(session, accounts.get_user(session, by), project, export)
     if as_json:
@@ -257,21 +291,90 @@ def project_downloads(project: int, export: str, by: By, as_json: AsJson = False
         typer.echo(f"{d.at:%Y-%m-%d %H:%M:%S}  {d.status}  {d.bytes:>12,} B  {d.ip}  {d.user_agent}")
 
 
-def runs(project: int, by: By, as_json: AsJson = False) -> None:
-    """A project's runs, newest first (readers may list them)."""
+@project_app.command("rotate-token")
+def project_rotate_token(project: int, export: str, by: By) -> None:
+    """Give EXPORT a new secret URL and print it; the old URL stops working at once (owner or writer)."""
+    import accounts
+    from accounts.published import rotate_token
+
+    with _database() as (session, settings):
+        actor = accounts.get_user(session, by)
+        link = rotate_token(session, actor, project, export)
+        url = _served_urls(settings, accounts.get_current_spec(session, actor, project), [link]).get(export)
+    typer.echo(f"{export}: {url}" if url else f"{export}: new token set (the export is no longer in the project)")
+
+
+@project_app.command("basic-auth")
+def project_basic_auth(
+    project: int,
+    export: str,
+    by: By,
+    user: Annotated[str | None, typer.Option("--user", help="User name the channel must send.")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    clear: Annotated[bool, typer.Option("--clear", help="Serve the export without basic auth again.")] = False,
+) -> None:
+    """Require HTTP basic auth for EXPORT as --user (password prompted), or --clear it (owner or writer)."""
+    import accounts
+    from accounts.published import set_basic_auth
+
+    if clear == (user is not None) or (clear and password_stdin):
+        raise fail("give --user NAME (password prompted, or --password-stdin), or --clear alone")
+    password = None if clear else _read_password(from_stdin=password_stdin)
     with _database() as (session, _):
-        rows = [_run_dict(r) for r in list_runs(session, accounts.get_user(session, by), project)]
+        set_basic_auth(session, accounts.get_user(session, by), project, export, user=user, password=password)
+    typer.echo(f"{export}: basic auth required for user {user}" if user else f"{export}: basic auth removed")
+
+
+def _read_password(*, from_stdin: bool) -> str:
+    """The first line of stdin, or a hidden prompt typed twice; never argv, which any user sees in `ps`."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _served_urls(settings: Settings, spec: ProjectSpec, links: list[ExportLink]) -> dict[str, str]:
+    """The public URL of each link whose export is still in the spec, by export name."""
+    from feedhub.web import export_file_name  # the web app (FastAPI) loads only for the commands that print URLs
+
+    names = {e.name: export_file_name(e) for e in spec.exports}
+    base = settings.base_url.rstrip("/")
+    return {link.export_name: f"{base}/f/{link.token}/{names[link.export_name]}" for link in links
+            if link.export_name in names}
+
+
+def runs(
+    by: By,
+    project: Annotated[int | None, typer.Argument(help="The project whose runs to list.")] = None,
+    shop: Annotated[int | None, typer.Option("--shop", help="List the runs of every project of this shop.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Runs newest first, of PROJECT or with --shop of every project of a shop (readers may list them)."""
+    import accounts
+    from accounts.runs import list_runs, list_shop_runs
+
+    if (project is None) == (shop is None):
+        raise fail("give a PROJECT, or --shop SHOP for the runs of every project of a shop")
+    with _database() as (session, _):
+        actor = accounts.get_user(session, by)
+        if project is not None:
+            found = list_runs(session, actor, project)
+        else:
+            assert shop is not None  # one of the two, checked above
+            found = list_shop_runs(session, actor, shop)
+        rows = [_run_dict(r) for r in found]
     if as_json:
         return _print_json(rows)
     for r in rows:
+        where = f"project {r['project_id']:<5}  " if shop is not None else ""
         counts = f"{r['products_in']:>8} in  {r['products_out']:>8} out"
-        line = f"{r['id']:>6}  {r['started_at']}  {r['status']:<9}  {counts}"
+        line = f"{r['id']:>6}  {where}{r['started_at']}  {r['status']:<9}  {counts}"
         typer.echo(line + (f"  {r['error']}" if r["error"] else ""))
 
 
 def _run_dict(run: ProjectRun) -> dict[str, Any]:
     return {
-        "id": run.id, "status": run.status.value, "trigger": run.trigger, "revision": run.revision,
+        "id": run.id, "project_id": run.project_id, "status": run.status.value, "trigger": run.trigger,
+        "revision": run.revision,
         "started_at": run.started_at.isoformat(timespec="seconds"), "seconds": run.seconds, "stages": run.stages,
         "bytes_in": run.bytes_in, "bytes_out": run.bytes_out, "products_in": run.products_in,
         "products_out": run.products_out, "warnings": run.warnings, "error": run.error, "report": run.report,
@@ -285,6 +388,8 @@ def serve(
     pool: Annotated[str | None, typer.Option(help="Run flows on this work pool's workers (PREFECT_API_URL).")] = None,
 ) -> None:
     """The web app and the scheduler of every project's runs, until Ctrl-C."""
+    from feedhub.settings import get_settings
+
     settings = get_settings()
     with _database():
         pass  # migrate before anything starts

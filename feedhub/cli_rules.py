@@ -1,9 +1,12 @@
-"""Rule and query commands: `query`, `trace`, `preview`, all driving feeds.transforms (one engine)."""
+"""Rule and query commands: `query`, `trace`, `preview`, all driving feeds.transforms (one engine).
+
+The engine is imported when a command runs, so `feedhub --help` and the other commands start without it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,15 +14,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from feedhub.cli_common import fail, user_errors
-from feedhub.settings import get_settings
 from feeds.formats import FORMATS
-from feeds.model import product_id
-from feeds.parsers import open_feed
-from feeds.transforms import Query, RuleSet
-from feeds.transforms.failure import ProductFailure
-from feeds.transforms.groups import prepare_groups
-from feeds.transforms.preview import PreviewReport, preview
-from feeds.transforms.trace import ProductTrace, trace_product
+
+if TYPE_CHECKING:
+    from feeds.transforms import Query, RuleSet
+    from feeds.transforms.preview import PreviewReport
+    from feeds.transforms.trace import ProductTrace
 
 FromOption = Annotated[str | None, typer.Option("--from", help=f"Source format: {', '.join(FORMATS)}")]
 RulesOption = Annotated[Path, typer.Option("--rules", help="Rules JSON file.")]
@@ -32,6 +32,10 @@ def query(
     from_format: FromOption = None,
 ) -> None:
     """List the ids of the products an MQL query selects (or count them)."""
+    from feeds.model import product_id
+    from feeds.parsers import open_feed
+    from feeds.transforms import Query
+
     with user_errors():
         selection = Query.parse(mql)
         matched = 0
@@ -46,6 +50,9 @@ def query(
 
 
 def _matches(selection: Query, product: object) -> bool:
+    from feeds.model import product_id
+    from feeds.transforms.failure import ProductFailure
+
     try:
         return selection.matches(product)  # type: ignore[arg-type]
     except ProductFailure as exc:
@@ -55,6 +62,10 @@ def _matches(selection: Query, product: object) -> bool:
 
 def _rules(path: Path, source: Path, from_format: str | None) -> RuleSet:
     """A rules file, validated, with its item-group aggregates computed over `source` when it uses them."""
+    from feedhub.settings import get_settings
+    from feeds.transforms import RuleSet
+    from feeds.transforms.groups import prepare_groups
+
     ruleset = RuleSet.from_file(path, allow_private_urls=get_settings().allow_private_sources)
     prepare_groups(ruleset, source, from_format)
     return ruleset
@@ -67,6 +78,10 @@ def trace(
     from_format: FromOption = None,
 ) -> None:
     """Show, rule by rule, which values each chosen product got (before -> after) and why it is hidden."""
+    from feeds.model import product_id
+    from feeds.parsers import open_feed
+    from feeds.transforms.trace import trace_product
+
     wanted = set(ids)
     traces: dict[str, ProductTrace] = {}
     with user_errors():
@@ -118,6 +133,9 @@ def preview_command(
     from_format: FromOption = None,
 ) -> None:
     """Apply draft rules to a whole feed without publishing; per element, how many products change."""
+    from feeds.parsers import open_feed
+    from feeds.transforms.preview import preview
+
     with user_errors():
         draft = _rules(rules, source, from_format)
         current = _rules(against, source, from_format) if against is not None else None

@@ -1,21 +1,31 @@
-"""`feedhub project ...`, `feedhub runs` and the demo project, through the real command line."""
+"""`feedhub project ...`, `feedhub runs` and the demo project, through the real command line.
+
+Served URLs are checked against the real web app (uvicorn on a loopback port) over the same database.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from email import message_from_bytes
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
+from click.testing import Result
 from typer.testing import CliRunner
 
+import accounts.published
 import accounts.users
 from feedhub.cli import app
 from feedhub.cli_projects import parse_export
 from feedhub.demo_project import run_demo_project
 from feedhub.settings import get_settings
+from feedhub.web import create_app
+from tests.feedhub.test_web import _running
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_feeds" / "heureka_cz_params_delivery.xml"
 
@@ -24,15 +34,24 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_feeds" / "heureka_cz_para
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FEEDHUB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("FEEDHUB_DATABASE_URL", raising=False)
-    monkeypatch.setattr(accounts.users, "PASSWORD_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASHER", cheap)
+    monkeypatch.setattr(accounts.published, "AUTH_HASHER", cheap)
     return tmp_path / "data"
 
 
-def feedhub(*args: str, ok: bool = True) -> str:
-    result = CliRunner().invoke(app, list(args))
+def feedhub(*args: str, ok: bool = True, stdin: str | None = None) -> str:
+    result = CliRunner().invoke(app, list(args), input=stdin)
     if ok:
         assert result.exit_code == 0, result.output
     return result.output
+
+
+def refused(*args: str, stdin: str | None = None) -> Result:
+    """A command that must fail as a user error: exit status 2 and one clear line."""
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    assert result.exit_code == 2, result.output
+    return result
 
 
 @pytest.fixture
@@ -56,6 +75,25 @@ def project(tmp_path: Path, data_dir: Path) -> int:
     )
     assert "project 1" in out
     return 1
+
+
+PUBLISHED = b"<?xml version='1.0' encoding='utf-8'?><SHOP><SHOPITEM><ITEM_ID>1</ITEM_ID></SHOPITEM></SHOP>"
+
+
+@pytest.fixture
+def web(project: int, tmp_path: Path) -> Iterator[httpx.Client]:
+    """The web app over the project's database, its Heureka export published (as a run would leave it)."""
+    published = tmp_path / "out" / "heureka.xml"
+    published.parent.mkdir(exist_ok=True)
+    published.write_bytes(PUBLISHED)
+    with _running(create_app(get_settings())) as base_url, httpx.Client(base_url=base_url) as client:
+        yield client
+
+
+def served_path(export: str = "heureka") -> str:
+    """The path of the export's public URL, as `project links` prints it."""
+    links = json.loads(feedhub("project", "links", "1", "--by", "owner@example.com", "--json"))
+    return next(urlsplit(link["url"]).path for link in links if link["export"] == export)
 
 
 class TestProjectCommands:
@@ -86,6 +124,98 @@ class TestProjectCommands:
         monkeypatch.delenv("PREFECT_API_URL", raising=False)
         result = CliRunner().invoke(app, ["project", "run", "1", "--by", "owner@example.com"])
         assert result.exit_code == 2 and "feedhub serve" in result.output
+
+
+class TestRotateToken:
+    def test_new_url_is_served_and_the_old_one_answers_404(self, web: httpx.Client) -> None:
+        old = served_path()
+        assert web.get(old).content == PUBLISHED
+        out = feedhub("project", "rotate-token", "1", "heureka", "--by", "owner@example.com")
+        new = urlsplit(out.split(": ", 1)[1].strip()).path
+        assert new != old and new.endswith("/heureka.xml") and new == served_path()
+        assert web.get(old).status_code == 404
+        assert web.get(new).content == PUBLISHED
+
+    def test_reader_cannot_rotate(self, project: int) -> None:
+        before = served_path()
+        result = refused("project", "rotate-token", "1", "heureka", "--by", "reader@example.com")
+        assert "no project 1, or you may not access it" in result.output
+        assert served_path() == before
+
+    def test_unknown_export_is_named(self, project: int) -> None:
+        result = refused("project", "rotate-token", "1", "nope", "--by", "owner@example.com")
+        assert "project 1 has no export 'nope'" in result.output
+
+
+class TestBasicAuth:
+    def test_password_from_stdin_protects_the_feed_until_cleared(self, web: httpx.Client) -> None:
+        path = served_path()
+        out = feedhub("project", "basic-auth", "1", "heureka", "--user", "google", "--password-stdin",
+                      "--by", "owner@example.com", stdin="s3cret\n")
+        assert "basic auth required for user google" in out
+        assert web.get(path).status_code == 401
+        assert web.get(path, auth=("google", "wrong")).status_code == 401
+        assert web.get(path, auth=("google", "s3cret")).content == PUBLISHED
+        assert "(basic auth)" in feedhub("project", "links", "1", "--by", "owner@example.com")
+        feedhub("project", "basic-auth", "1", "heureka", "--clear", "--by", "owner@example.com")
+        assert web.get(path).content == PUBLISHED
+
+    def test_password_is_prompted_hidden_and_twice(self, web: httpx.Client) -> None:
+        out = feedhub("project", "basic-auth", "1", "heureka", "--user", "google", "--by", "owner@example.com",
+                      stdin="typed-pw\ntyped-pw\n")
+        assert "Password" in out and "typed-pw" not in out  # hidden: the prompt does not echo it
+        assert web.get(served_path(), auth=("google", "typed-pw")).content == PUBLISHED
+
+    def test_password_is_never_taken_from_the_command_line(self, project: int) -> None:
+        # argv is visible to every user of the machine (`ps`), so there is no --password option.
+        result = refused("project", "basic-auth", "1", "heureka", "--user", "google", "--password", "s3cret",
+                         "--by", "owner@example.com")
+        assert "No such option: --password" in result.output
+
+    def test_reader_cannot_set_or_clear_it(self, project: int) -> None:
+        for args in (["--user", "google", "--password-stdin"], ["--clear"]):
+            result = refused("project", "basic-auth", "1", "heureka", *args, "--by", "reader@example.com",
+                             stdin="s3cret\n")
+            assert "no project 1, or you may not access it" in result.output
+
+    @pytest.mark.parametrize(
+        ("args", "stdin", "message"),
+        [
+            ([], None, "give --user NAME"),
+            (["--user", "google", "--clear"], None, "give --user NAME"),
+            (["--clear", "--password-stdin"], "s3cret\n", "give --user NAME"),
+            (["--user", "google", "--password-stdin"], "\n", "non-empty password"),
+            (["--user", "a:b", "--password-stdin"], "s3cret\n", "without ':'"),  # ':' ends the user in the header
+        ],
+    )
+    def test_bad_arguments_are_one_clear_error(
+        self, project: int, args: list[str], stdin: str | None, message: str
+    ) -> None:
+        result = refused("project", "basic-auth", "1", "heureka", *args, "--by", "owner@example.com", stdin=stdin)
+        assert message in result.output
+
+
+class TestShopRuns:
+    def test_reader_lists_the_runs_of_every_project_of_the_shop(self, project: int, tmp_path: Path) -> None:
+        feedhub("project", "add", "1", "second", "--source", str(SAMPLE), "--by", "owner@example.com",
+                "--export", f"heureka=heureka:{(tmp_path / 'out2' / 'heureka.xml').as_uri()}")
+        for number in ("1", "2"):
+            feedhub("project", "run", number, "--wait", "--by", "owner@example.com")
+        runs = json.loads(feedhub("runs", "--shop", "1", "--by", "reader@example.com", "--json"))
+        assert [(r["project_id"], r["status"]) for r in runs] == [(2, "succeeded"), (1, "succeeded")]
+        lines = feedhub("runs", "--shop", "1", "--by", "reader@example.com").splitlines()
+        assert ["project 2" in lines[0], "project 1" in lines[1]] == [True, True]
+
+    def test_outsider_and_unknown_shop_get_the_same_error(self, project: int) -> None:
+        feedhub("user", "add", "stranger@example.com", "--password", "correct horse battery")
+        outsider = refused("runs", "--shop", "1", "--by", "stranger@example.com")
+        unknown = refused("runs", "--shop", "9", "--by", "owner@example.com")
+        assert "no shop 1, or you may not view it" in outsider.output
+        assert "no shop 9, or you may not view it" in unknown.output
+
+    def test_needs_a_project_or_a_shop_not_both(self, project: int) -> None:
+        for args in ([], ["1", "--shop", "1"]):
+            assert "give a PROJECT, or --shop SHOP" in refused("runs", *args, "--by", "owner@example.com").output
 
 
 def test_export_option_is_name_format_uri() -> None:
