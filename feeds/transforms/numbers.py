@@ -21,6 +21,8 @@ _PLAIN = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
 
 def parse_number(text: str) -> Decimal | None:
     """The first number in `text`, or None when there is none."""
+    if text.isascii() and text.isdigit():  # most prices and rates: 0-9 only
+        return Decimal(text)
     if _PLAIN.fullmatch(text):  # most feed values: skip the separator analysis
         return Decimal(text)
     match = _NUMBER.search(text)
@@ -52,10 +54,13 @@ def format_number(
     value: Decimal, *, places: int, decimal_separator: str = ".", thousands_separator: str = ""
 ) -> str:
     """Fixed number of decimal places, chosen separators; `-0` prints as `0`."""
-    quantum = Decimal(1).scaleb(-places)
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
     fixed = value.quantize(quantum, rounding=ROUND_HALF_UP) if places >= 0 else value
     if fixed == 0:
         fixed = abs(fixed)
+    if not thousands_separator:  # the same digits as below, without splitting and joining them
+        text = f"{fixed:f}"
+        return text if decimal_separator == "." else text.replace(".", decimal_separator)
     sign, digits = ("-", f"{-fixed:f}") if fixed < 0 else ("", f"{fixed:f}")
     whole, _, fraction = digits.partition(".")
     if thousands_separator:
@@ -64,6 +69,9 @@ def format_number(
             whole, groups = whole[:-3], [whole[-3:], *groups]
         whole = thousands_separator.join([whole, *groups])
     return sign + whole + (decimal_separator + fraction if fraction else "")
+
+
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(12)}
 
 
 def places_of(step: Decimal) -> int:

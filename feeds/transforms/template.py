@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from feeds.model import Element
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.groups import GroupAggregates, parse_call
+from feeds.transforms.plain import first, plain_name
 from feeds.transforms.safe_regex import SafePattern, compile_pattern
 
 _PLACEHOLDER = re.compile(r"%%|%([^%\s][^%]*?)%")
@@ -33,6 +34,11 @@ class Variable:
     path: ElementPath
     pattern: SafePattern | None = None
     group: int | str = 1
+    _first: Getter = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        name = plain_name(self.path)
+        object.__setattr__(self, "_first", self.path.first if name is None else lambda e: first(e, name))
 
     @classmethod
     def from_spec(cls, name: str, spec: str | dict[str, Any]) -> Variable:
@@ -53,7 +59,7 @@ class Variable:
 
     def read(self, element: Element) -> str:
         """The variable's value for one product ("" when the regex does not match)."""
-        value = self.path.first(element).strip()
+        value = self._first(element).strip()
         if self.pattern is None:
             return value
         match = self.pattern.search(value)
@@ -66,6 +72,18 @@ class Template:
 
     text: str
     parts: tuple[str | Getter, ...]
+    render: Getter = field(init=False, repr=False)  # chosen once: a constant, one getter, or the general join
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "render", _renderer(self.parts))
+
+    @property
+    def constant(self) -> str | None:
+        """The value when the template has no placeholder (the same for every product), else None."""
+        if not self.parts:
+            return ""
+        only = self.parts[0]
+        return only if len(self.parts) == 1 and isinstance(only, str) else None
 
     @classmethod
     def parse(cls, text: str, variables: dict[str, Variable], groups: GroupAggregates | None = None) -> Template:
@@ -84,9 +102,23 @@ class Template:
         merged = _merge_literals(parts)
         return cls(text, tuple(merged))
 
-    def render(self, element: Element) -> str:
-        """The value for one product."""
-        return "".join(part if isinstance(part, str) else part(element) for part in self.parts)
+
+
+def _renderer(parts: tuple[str | Getter, ...]) -> Getter:
+    """`render` without a per-product generator in the common shapes (constant, one placeholder)."""
+    if not parts:
+        return lambda element: ""
+    if len(parts) == 1:
+        only = parts[0]
+        if isinstance(only, str):
+            return lambda element: only
+        return only
+    getters = [(part, None) if isinstance(part, str) else ("", part) for part in parts]
+
+    def render(element: Element) -> str:
+        return "".join([text if read is None else read(element) for text, read in getters])
+
+    return render
 
 
 def getter(name: str, variables: dict[str, Variable], groups: GroupAggregates | None = None) -> Getter:
@@ -100,7 +132,17 @@ def getter(name: str, variables: dict[str, Variable], groups: GroupAggregates | 
             raise ValueError(f"%{name}% reads an item group: group functions work only in rules")
         return groups.text(*call)
     path = parse_path(name.strip())
-    return lambda element: path.first(element).strip()  # CDATA padding is not part of the value
+    plain = plain_name(path)
+    if plain is None:
+        return lambda element: path.first(element).strip()  # CDATA padding is not part of the value
+
+    def read_plain(element: Element) -> str:
+        for child in element.children:
+            if child.name == plain:
+                return child.text.strip()
+        return ""
+
+    return read_plain
 
 
 def _merge_literals(parts: list[str | Getter]) -> list[str | Getter]:

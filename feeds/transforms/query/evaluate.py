@@ -30,6 +30,7 @@ from feeds.model import Element
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.groups import GroupAggregates
 from feeds.transforms.numbers import parse_number
+from feeds.transforms.plain import plain_name
 from feeds.transforms.query.ast import (
     Aggregate,
     And,
@@ -46,7 +47,7 @@ from feeds.transforms.query.ast import (
     Not,
     Or,
 )
-from feeds.transforms.safe_regex import PatternError, compile_pattern
+from feeds.transforms.safe_regex import PatternError, SafePattern, compile_pattern
 
 Predicate = Callable[[Element, int], bool]
 Number = Callable[[Element], Decimal | None]
@@ -110,11 +111,15 @@ def _compare(node: Compare, text: str) -> Predicate:
     if node.op in _NEGATIVE:
         positive = _compare(Compare(node.path, _NEGATIVE[node.op], node.value), text)
         return lambda element, position: not positive(element, position)
-    read = _reader(parse_path(node.path))
+    path = parse_path(node.path)
+    read = _reader(path)
     assert not isinstance(node.value, Aggregate)  # compile_node sends those to _group_compare
     if isinstance(node.value, FieldRef):
         return _compare_fields(node.op, read, parse_path(node.value.path))
     literal = node.value.text
+    name = plain_name(path)
+    if name is not None:
+        return _plain_compare(node.op, name, literal, text)
     if node.op in _NUMERIC:
         return _numeric(node.op, read, _number_literal(literal, text))
     if node.op == "~":
@@ -123,6 +128,64 @@ def _compare(node: Compare, text: str) -> Predicate:
     if node.op == "CONTAINS":
         return lambda element, position: any(wanted in _norm(v) for v in read(element, position))
     return lambda element, position: any(_norm(v) == wanted for v in read(element, position))
+
+
+def _plain_compare(op: str, name: str, literal: str, text: str) -> Predicate:
+    """`NAME op literal` on a plain path: the same answers as the general form, in one pass over the children.
+
+    A missing element reads as one empty value: the answer then is the comparison with "".
+    """
+    if op in _NUMERIC:
+        compare, right = _NUMERIC[op], _number_literal(literal, text)
+
+        def numeric(element: Element, position: int) -> bool:
+            for child in element.children:
+                if child.name == name:
+                    number = parse_number(child.text)
+                    if number is not None and compare(number, right):
+                        return True
+            return False  # "" holds no number
+
+        return numeric
+    if op == "~":
+        pattern = _pattern(literal, text)
+
+        def search(element: Element, position: int) -> bool:
+            found = False
+            for child in element.children:
+                if child.name == name:
+                    if pattern.search(child.text) is not None:
+                        return True
+                    found = True
+            return not found and pattern.search("") is not None
+
+        return search
+    wanted = _norm(literal)
+    if op == "CONTAINS":
+        if_missing = wanted in ""
+
+        def contains(element: Element, position: int) -> bool:
+            found = False
+            for child in element.children:
+                if child.name == name:
+                    if wanted in child.text.strip().casefold():
+                        return True
+                    found = True
+            return not found and if_missing
+
+        return contains
+    if_missing = wanted == ""
+
+    def equals(element: Element, position: int) -> bool:
+        found = False
+        for child in element.children:
+            if child.name == name:
+                if child.text.strip().casefold() == wanted:
+                    return True
+                found = True
+        return not found and if_missing
+
+    return equals
 
 
 def _number_literal(literal: str, text: str) -> Decimal:
@@ -147,14 +210,18 @@ def _numeric(op: str, read: Callable[[Element, int], list[str]], right: Decimal)
 
 
 def _regex(read: Callable[[Element, int], list[str]], source: str, text: str) -> Predicate:
+    pattern = _pattern(source, text)
+    return lambda element, position: any(pattern.search(v) is not None for v in read(element, position))
+
+
+def _pattern(source: str, text: str) -> SafePattern:
     try:
-        pattern = compile_pattern(source)
+        return compile_pattern(source)
     except PatternError as exc:
         position = max(text.find(source), 0) + 1
         raise QuerySyntaxError(
             text, position=position, expected=f"a valid regular expression ({exc})", found=source
         ) from exc
-    return lambda element, position: any(pattern.search(v) is not None for v in read(element, position))
 
 
 def _compare_fields(op: str, read: Callable[[Element, int], list[str]], other: ElementPath) -> Predicate:

@@ -19,6 +19,7 @@ from feeds.model import Product, product_id
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.failure import ProductFailure
 from feeds.transforms.groups import GroupAggregates
+from feeds.transforms.plain import Slot
 from feeds.transforms.query import Query
 from feeds.transforms.safe_regex import PatternError, SafePattern, compile_pattern
 from feeds.transforms.template import Template, Variable
@@ -69,6 +70,10 @@ class RuleRun:
         """Count one product this rule changed."""
         self.stats.changed += 1
 
+    def changed_many(self, count: int) -> None:
+        """Count several changed products at once (per-product loops count locally: one call per chunk)."""
+        self.stats.changed += count
+
     def failed(self, product: Product, reason: str) -> None:
         """Record a per-product error (the rule must not have written a partial value)."""
         self.stats.errors += 1
@@ -92,12 +97,14 @@ class PerProductRule:
     def apply(self, products: list[Product], run: RuleRun) -> None:
         """Apply to each product; a ProductFailure becomes that product's error."""
         apply_one = self.apply_one
+        changed = 0
         for product in products:
             try:
                 if apply_one(product):
-                    run.changed(product)
+                    changed += 1
             except ProductFailure as exc:
                 run.failed(product, exc.reason)
+        run.changed_many(changed)
 
     def apply_one(self, product: Product) -> bool:
         """Change one product; True if anything changed."""
@@ -107,20 +114,37 @@ class PerProductRule:
 def checked(value: str) -> str:
     """Refuse a value above the per-value size limit, so no rule can blow up an export."""
     if len(value) > MAX_VALUE_CHARS:
-        raise ProductFailure(
-            f"the new value has {len(value)} characters, more than the limit of {MAX_VALUE_CHARS}"
-        )
+        raise too_long(value)
     return value
 
 
-def write(path: ElementPath, product: Product, value: str) -> bool:
+def too_long(value: str) -> ProductFailure:
+    """The error for a value above the size limit."""
+    return ProductFailure(f"the new value has {len(value)} characters, more than the limit of {MAX_VALUE_CHARS}")
+
+
+def write(path: ElementPath | Slot, product: Product, value: str) -> bool:
     """Set a value through a path, within the size limit."""
-    return path.set(product, checked(value))
+    if len(value) > MAX_VALUE_CHARS:
+        raise too_long(value)
+    return path.set(product, value)
 
 
-def rewrite_each(path: ElementPath, product: Product, change: Callable[[str], str]) -> bool:
-    """Rewrite every value of the path, each within the size limit."""
-    return path.transform(product, lambda value: checked(change(value)))
+def rewrite_each(path: ElementPath | Slot, product: Product, change: Callable[[str], str]) -> bool:
+    """Rewrite every value of the path, each within the size limit (checked even when unchanged)."""
+    name = path.name if isinstance(path, Slot) else None
+    if name is None:
+        return path.transform(product, lambda value: checked(change(value)))
+    changed = False
+    for child in product.children:  # plain path: ElementPath.transform without the walk and the lambda
+        if child.name == name:
+            new = change(child.text)
+            if len(new) > MAX_VALUE_CHARS:
+                raise too_long(new)
+            if new != child.text:
+                child.text = new
+                changed = True
+    return changed
 
 
 class SpecProblems(Exception):
@@ -193,6 +217,10 @@ class SpecReader:
         except QuerySyntaxError as exc:
             self.problem(key, str(exc))
             return parse_path("_")
+
+    def slot(self, key: str, default: Any = _MISSING) -> Slot:
+        """An element path field, parsed now, with the plain-path fast path chosen now."""
+        return Slot(self.path(key, default))
 
     def template(self, key: str, default: Any = _MISSING) -> Template:
         """A value with `%ELEMENT%` / `%variable%` placeholders."""

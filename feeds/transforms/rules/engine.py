@@ -165,10 +165,14 @@ class RuleSet:
             return products, []
         selected: list[Product] = []
         others: list[Product] = []
-        queries = bound.queries
+        predicates = [q.predicate for q in bound.queries]
+        only = predicates[0] if len(predicates) == 1 else None
         for product in products:
             try:
-                chosen = any(q.matches(product) for q in queries)
+                if only is not None:
+                    chosen = only(product, 0)  # Query.matches, without the call and the generator
+                else:
+                    chosen = any(predicate(product, 0) for predicate in predicates)
             except ProductFailure as exc:
                 run.failed(product, f"query: {exc.reason}")
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feeds.model import Product
-from feeds.paths import ElementPath
+from feeds.transforms.plain import Slot
 from feeds.transforms.query import Query
 from feeds.transforms.rules.base import PerProductRule, SpecReader, write
 from feeds.transforms.safe_regex import SafePattern, compile_pattern
@@ -66,15 +66,15 @@ class LookupRule(PerProductRule):
     Unmatched products get `default` when one is given, else keep their value.
     """
 
-    search: ElementPath
-    element: ElementPath
+    search: Slot
+    element: Slot
     table: LookupTable
     default: Template | None
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> LookupRule:
-        element = r.path("element")
-        search = r.path("search_element", element.text)
+        element = r.slot("element")
+        search = r.slot("search_element", element.path.text)
         mode = r.choice("mode", MATCH_MODES, "contains")
         case_sensitive = r.boolean("case_sensitive", False)
         table = LookupTable.from_rows(
@@ -92,12 +92,12 @@ class LookupRule(PerProductRule):
 class CategoryRule(PerProductRule):
     """`categories`: rows of "category contains X" -> new category; first matching row wins."""
 
-    element: ElementPath
+    element: Slot
     table: LookupTable
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> CategoryRule:
-        element = r.path("element", "CATEGORYTEXT")
+        element = r.slot("element", "CATEGORYTEXT")
         mode = r.choice("mode", MATCH_MODES, "contains")
         table = LookupTable.from_rows(
             r, match_key="contains", value_key="category", mode=mode, case_sensitive=False
@@ -113,12 +113,12 @@ class CategoryRule(PerProductRule):
 class QueryTableRule(PerProductRule):
     """`batch_rewriting`: rows of query -> value for one element; rows run in order, the last match wins."""
 
-    element: ElementPath
+    element: Slot
     rows: tuple[tuple[Query, Template], ...]
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> QueryTableRule:
-        element = r.path("element")
+        element = r.slot("element")
         rows = tuple((row.query("query"), row.template("value", "")) for row in r.rows("rows"))
         return cls(element, rows)
 

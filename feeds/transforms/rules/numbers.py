@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from feeds.errors import QuerySyntaxError
 from feeds.model import Product
-from feeds.paths import ElementPath
 from feeds.transforms.calc import Formula
 from feeds.transforms.failure import ProductFailure
 from feeds.transforms.numbers import format_number, number_span, parse_number, places_of, round_to
+from feeds.transforms.plain import Slot
 from feeds.transforms.rules.base import PerProductRule, SpecReader, rewrite_each, write
 
 ROUNDING = ("half", "up", "down", "none")
@@ -25,6 +25,10 @@ class NumberFormat:
     step: Decimal = Decimal("0.01")
     decimal_separator: str = "."
     thousands_separator: str = ""
+    places: int = field(init=False, repr=False, compare=False)  # what the step implies, worked out once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "places", places_of(self.step))
 
     @classmethod
     def from_spec(cls, r: SpecReader, *, step: str = "0.01") -> NumberFormat:
@@ -42,7 +46,7 @@ class NumberFormat:
     def format(self, value: Decimal) -> str:
         """Round, then write with the chosen separators (`none` keeps every decimal place)."""
         rounded = round_to(value, self.step, self.rounding)
-        places = places_of(self.step) if self.rounding != "none" else max(0, _places(value))
+        places = self.places if self.rounding != "none" else max(0, _places(value))
         return format_number(
             rounded,
             places=places,
@@ -60,13 +64,13 @@ def _places(value: Decimal) -> int:
 class CalcRule(PerProductRule):
     """`calc`: target = formula over element values, rounded and formatted; errors leave the old value."""
 
-    element: ElementPath
+    element: Slot
     formula: Formula
     number_format: NumberFormat
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> CalcRule:
-        element = r.path("element")
+        element = r.slot("element")
         text = r.text("formula")
         try:
             formula = Formula.parse(text, r.ctx.variables, r.ctx.groups)
@@ -83,12 +87,12 @@ class CalcRule(PerProductRule):
 class RoundRule(PerProductRule):
     """`rounding`: round the number inside each value in place (`433.456 CZK` -> `433.46 CZK`)."""
 
-    element: ElementPath
+    element: Slot
     number_format: NumberFormat
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> RoundRule:
-        return cls(r.path("element"), NumberFormat.from_spec(r, step="1"))
+        return cls(r.slot("element"), NumberFormat.from_spec(r, step="1"))
 
     def apply_one(self, product: Product) -> bool:
         return rewrite_each(self.element, product, self._round)
@@ -117,25 +121,25 @@ class BiddingRule(PerProductRule):
     Mode `fixed` bids minimum + amount; mode `percent` bids amount % of the price without VAT.
     """
 
-    element: ElementPath
+    element: Slot
     mode: str
     amount: Decimal
     minimum: Decimal
     maximum: Decimal
-    price: ElementPath
-    vat: ElementPath
+    price: Slot
+    vat: Slot
     number_format: NumberFormat
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> BiddingRule:
         channel = r.choice("channel", tuple(CPC_LIMITS))
         low, high = CPC_LIMITS[channel]
-        element = r.path("element", "HEUREKA_CPC" if channel == "heureka" else "MAX_CPC")
+        element = r.slot("element", "HEUREKA_CPC" if channel == "heureka" else "MAX_CPC")
         mode, amount = r.choice("mode", ("fixed", "percent")), r.decimal("amount")
         minimum, maximum = r.decimal("minimum", str(low)), r.decimal("maximum", str(high))
         if minimum > maximum:
             r.problem("minimum", f"must not be above maximum ({maximum})")
-        price, vat = r.path("price_element", "PRICE_VAT"), r.path("vat_element", "VAT")
+        price, vat = r.slot("price_element", "PRICE_VAT"), r.slot("vat_element", "VAT")
         fmt = NumberFormat.from_spec(r)
         return cls(element, mode, amount, minimum, maximum, price, vat, fmt)
 
@@ -147,7 +151,7 @@ class BiddingRule(PerProductRule):
     def _percent(self, product: Product) -> Decimal:
         price = parse_number(self.price.first(product))
         if price is None:
-            raise ProductFailure(f"{self.price.text} is not a number")
+            raise ProductFailure(f"{self.price.path.text} is not a number")
         rate = parse_number(self.vat.first(product)) or Decimal(0)
         rate = rate * 100 if rate < 1 else rate  # `0,21` and `21%` both mean 21 %
         return price / (1 + rate / 100) * self.amount / 100

@@ -28,21 +28,36 @@ class KeyedGroup:
     def find(self, product: Element, key: str) -> Element | None:
         """The first group whose key matches (trimmed, case-insensitive)."""
         wanted = key.strip().casefold()
+        name, key_name = self.group, self.key
         for child in product.children:
-            if child.name == self.group and child.get(self.key).strip().casefold() == wanted:
-                return child
+            if child.name == name:
+                for field in child.children:  # child.get(key_name), inline
+                    if field.name == key_name:
+                        if field.text.strip().casefold() == wanted:
+                            return child
+                        break
+                else:
+                    if wanted == "":
+                        return child
         return None
 
     def set(self, product: Element, key: str, child_name: str, value: str) -> bool:
         """Set one child of the keyed group, creating the group (after its namesakes) when missing."""
+        return self.set_many(product, key, ((child_name, value),))
+
+    def set_many(self, product: Element, key: str, values: tuple[tuple[str, str], ...]) -> bool:
+        """`set` for several children of one group, in order, finding (or creating) the group once."""
         group = self.find(product, key)
         if group is None:
             group = insert_child(product, Element(self.group, children=[Element(self.key, key)]))
-        current = group.find(child_name)
-        if current is not None and current.text == value:
-            return False
-        group.set(child_name, checked(value))
-        return True
+        changed = False
+        for child_name, value in values:
+            current = group.find(child_name)
+            if current is not None and current.text == value:
+                continue
+            group.set(child_name, checked(value))
+            changed = True
+        return changed
 
 
 @dataclass(frozen=True)
@@ -106,10 +121,10 @@ class RemoveParamsRule(PerProductRule):
         )
 
     def apply_one(self, product: Product) -> bool:
-        kept = [child for child in product.children if not self._doomed(child)]
-        if len(kept) == len(product.children):
+        group, doomed = self.group, self._doomed
+        if not any(child.name == group and doomed(child) for child in product.children):
             return False
-        product.children = kept
+        product.children = [child for child in product.children if not doomed(child)]
         return True
 
     def _doomed(self, child: Element) -> bool:
@@ -147,11 +162,12 @@ class ShippingRule(PerProductRule):
     def apply_one(self, product: Product) -> bool:
         writes = []
         for carrier, price, cod in self.rows:  # render first: a failure leaves nothing half-done
-            writes.append((carrier, self.price_element, checked(price.render(product))))
+            rendered = [(self.price_element, checked(price.render(product)))]
             if cod is not None:
-                writes.append((carrier, self.cod_element, checked(cod.render(product))))
+                rendered.append((self.cod_element, checked(cod.render(product))))
+            writes.append((carrier, tuple((element, value) for element, value in rendered if value)))
         changed = False
-        for carrier, element, value in writes:
-            if value:
-                changed = self.groups.set(product, carrier, element, value) or changed
+        for carrier, values in writes:  # the same writes as one `set` each, in the same order
+            if values:
+                changed = self.groups.set_many(product, carrier, values) or changed
         return changed

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import regex
 
 from feeds.model import Product
-from feeds.paths import ElementPath
+from feeds.transforms.plain import Slot
 from feeds.transforms.rules.base import PerProductRule, SpecReader, rewrite_each, write
 from feeds.transforms.safe_regex import SafePattern, compile_pattern
 from feeds.transforms.template import Template
@@ -20,12 +20,12 @@ from feeds.transforms.template import Template
 class RewriteRule(PerProductRule):
     """`rewriting`: set elements to values with variables; rows run in order, an empty value clears."""
 
-    rows: tuple[tuple[ElementPath, Template], ...]
+    rows: tuple[tuple[Slot, Template], ...]
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> RewriteRule:
         rows = r.rows("rows", shorthand=("element", "value"))
-        return cls(tuple((row.path("element"), row.template("value", "")) for row in rows))
+        return cls(tuple((row.slot("element"), row.template("value", "")) for row in rows))
 
     def apply_one(self, product: Product) -> bool:
         changed = False
@@ -38,13 +38,14 @@ class RewriteRule(PerProductRule):
 class FindReplaceRule(PerProductRule):
     """`replacing`: replace every occurrence, plain text or a regex with `\\1` back-references."""
 
-    element: ElementPath
+    element: Slot
     pattern: SafePattern
     replacement: str
+    literal: tuple[str, str] | None = None  # (find, replace) of a case-sensitive plain-text rule: str.replace
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> FindReplaceRule:
-        element = r.path("element")
+        element = r.slot("element")
         find = r.text("find")
         replacement = r.text("replace", "")
         use_regex = r.boolean("regex", False)
@@ -55,11 +56,15 @@ class FindReplaceRule(PerProductRule):
             pattern = r.pattern("find", ignore_case=ignore_case)
             _check_groups(r, pattern, replacement)
         else:
+            literal = (find, replacement) if not ignore_case and find else None
             pattern = compile_pattern(regex.escape(find), ignore_case=ignore_case)
-            replacement = replacement.replace("\\", "\\\\")
+            return cls(element, pattern, replacement.replace("\\", "\\\\"), literal)
         return cls(element, pattern, replacement)
 
     def apply_one(self, product: Product) -> bool:
+        if self.literal is not None:  # plain text, case-sensitive: what the escaped pattern does, without regex
+            find, replace = self.literal
+            return rewrite_each(self.element, product, lambda value: value.replace(find, replace))
         pattern, replacement = self.pattern, self.replacement
         return rewrite_each(self.element, product, lambda value: pattern.sub(replacement, value))
 
@@ -92,11 +97,11 @@ def strip_html(value: str) -> str:
 class StripHtmlRule(PerProductRule):
     """`tagstripping`: remove HTML markup, keep the words apart."""
 
-    element: ElementPath
+    element: Slot
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> StripHtmlRule:
-        return cls(r.path("element"))
+        return cls(r.slot("element"))
 
     def apply_one(self, product: Product) -> bool:
         return rewrite_each(self.element, product, strip_html)
@@ -121,21 +126,35 @@ _NOT_DECOMPOSABLE = str.maketrans(
 )
 
 
+class _CombiningMarks(dict[int, int | None]):
+    """A str.translate table that drops combining marks, filled one character at a time as text needs it."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_COMBINING_MARKS = _CombiningMarks()
+
+
 def remove_diacritics(value: str) -> str:
     """`Žluťoučký kůň` -> `Zlutoucky kun`; letters without a decomposition use a small table."""
+    if value.isascii():  # nothing to decompose, nothing to drop
+        return value
     decomposed = unicodedata.normalize("NFKD", value.translate(_NOT_DECOMPOSABLE))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return decomposed.translate(_COMBINING_MARKS)
 
 
 @dataclass(frozen=True)
 class RemoveDiacriticsRule(PerProductRule):
     """`remove_diacritics`: transliterate accented letters to ASCII."""
 
-    element: ElementPath
+    element: Slot
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> RemoveDiacriticsRule:
-        return cls(r.path("element"))
+        return cls(r.slot("element"))
 
     def apply_one(self, product: Product) -> bool:
         return rewrite_each(self.element, product, remove_diacritics)
@@ -162,12 +181,12 @@ def change_case(value: str, mode: str) -> str:
 class LetterCaseRule(PerProductRule):
     """`casechanging`: change capitalisation."""
 
-    element: ElementPath
+    element: Slot
     mode: str
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> LetterCaseRule:
-        return cls(r.path("element"), r.choice("mode", CASE_MODES))
+        return cls(r.slot("element"), r.choice("mode", CASE_MODES))
 
     def apply_one(self, product: Product) -> bool:
         mode = self.mode
@@ -190,14 +209,14 @@ def truncate(value: str, length: int, *, words: bool, suffix: str) -> str:
 class TruncateRule(PerProductRule):
     """`truncating`: shorten to a maximum length in characters, cutting at a character or a word boundary."""
 
-    element: ElementPath
+    element: Slot
     length: int
     words: bool = False
     suffix: str = ""
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> TruncateRule:
-        element, length = r.path("element"), r.integer("length", minimum=1)
+        element, length = r.slot("element"), r.integer("length", minimum=1)
         words = r.choice("mode", ("characters", "words"), "characters") == "words"
         suffix = r.text("suffix", "")
         if length >= 1 and len(suffix) >= length:

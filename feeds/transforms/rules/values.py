@@ -5,18 +5,24 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
-from feeds.model import Product
+from feeds.model import Element, Product
 from feeds.paths import ElementPath
+from feeds.transforms.plain import Slot
 from feeds.transforms.rules.base import PerProductRule, SpecReader, checked, rewrite_each
 from feeds.transforms.rules.text import remove_diacritics
 from feeds.transforms.safe_regex import SafePattern
 from feeds.transforms.template import Template
 
 
-def replace_values(path: ElementPath, product: Product, values: list[str]) -> bool:
+def replace_values(path: ElementPath | Slot, product: Product, values: list[str]) -> bool:
     """Make the element hold exactly these values (one occurrence each); True if that changed it."""
+    name = path.name if isinstance(path, Slot) else None
+    if name is not None:
+        return _replace_plain(name, product, values)
+    if isinstance(path, Slot):
+        path = path.path
     current = path.values(product)
     if current == values:
         return False
@@ -29,16 +35,34 @@ def replace_values(path: ElementPath, product: Product, values: list[str]) -> bo
     return True
 
 
+def _replace_plain(name: str, product: Product, values: list[str]) -> bool:
+    """replace_values for a plain path, step for step (a refused value stops it at the same point)."""
+    current = [child.text for child in product.children if child.name == name]
+    if current == values:
+        return False
+    if len(current) == len(values):
+        replacements = iter([checked(v) for v in values])
+        for child in product.children:
+            if child.name == name:
+                child.text = next(replacements)
+        return True
+    if current:
+        product.children = [child for child in product.children if child.name != name]
+    for value in values:  # ElementPath.add puts each after its namesakes, which are now at the end
+        product.children.append(Element(name, checked(value)))
+    return True
+
+
 @dataclass(frozen=True)
 class BulkCopyRule(PerProductRule):
     """`batch_copy_values`: rows of source -> target, run in order; every value is copied, none clears."""
 
-    rows: tuple[tuple[ElementPath, ElementPath], ...]
+    rows: tuple[tuple[Slot, Slot], ...]
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> BulkCopyRule:
         rows = r.rows("rows", shorthand=("from", "to"))
-        return cls(tuple((row.path("from"), row.path("to")) for row in rows))
+        return cls(tuple((row.slot("from"), row.slot("to")) for row in rows))
 
     def apply_one(self, product: Product) -> bool:
         changed = False
@@ -83,20 +107,36 @@ def add_utm(url: str, params: list[tuple[str, str]]) -> str:
 class UtmRule(PerProductRule):
     """`utm`: append utm_source, utm_medium, ... (values may use variables) to the product URL."""
 
-    element: ElementPath
+    element: Slot
     params: tuple[tuple[str, Template], ...]
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> UtmRule:
-        element = r.path("element", "URL")
+        element = r.slot("element", "URL")
         params = tuple((f"utm_{name}", r.template(name)) for name in UTM_FIELDS if name in r.spec)
         if not any(name == "utm_source" for name, _ in params):
             r.problem("source", "is required")
         return cls(element, params)
 
     def apply_one(self, product: Product) -> bool:
-        params = [(name, value.render(product)) for name, value in self.params]
-        return rewrite_each(self.element, product, lambda url: add_utm(url, [(k, v) for k, v in params if v]))
+        params = [(name, value) for name, template in self.params if (value := template.render(product))]
+        query = "&".join([_quoted(k) + "=" + _quoted(v) for k, v in params])  # what urlencode(params) gives
+
+        def change(url: str) -> str:
+            if "utm_" not in url and "#" not in url and url.strip():  # add_utm's usual case, encoded once
+                url = url.strip()
+                return url + ("&" if "?" in url else "?") + query if params else url
+            return add_utm(url, params)
+
+        return rewrite_each(self.element, product, change)
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quoted(text: str) -> str:
+    """quote_plus as urlencode calls it, skipping the work for the common all-safe text (ids, words)."""
+    return text if _URL_SAFE.fullmatch(text) else quote_plus(text, safe="")
 
 
 MAX_GROUP_ID_CHARS = 36  # Heureka's limit; Google allows 50

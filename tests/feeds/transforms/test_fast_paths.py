@@ -1,0 +1,193 @@
+"""The fast paths (plain element paths, unbudgeted regex calls, plain-text replace) give the general paths' results.
+
+Each comparison runs the same rules twice over the same products: once as compiled, once with every
+fast path switched off, and asserts equal products, counters and errors.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import regex
+
+from feeds.model import Element, Product
+from feeds.parsers import open_feed
+from feeds.paths import parse_path
+from feeds.transforms import RuleSet, safe_regex, template
+from feeds.transforms import plain as plain_module
+from feeds.transforms.failure import ProductFailure
+from feeds.transforms.plain import Slot
+from feeds.transforms.query import Query, evaluate
+from feeds.transforms.rules import text
+from feeds.transforms.rules.text import remove_diacritics
+from tests.feeds.transforms.factory import content, item
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_rules import QUERIES, TYPICAL_RULES, VARIABLES  # noqa: E402
+
+EXTRA_RULES: list[dict[str, Any]] = [
+    {"type": "replacing", "element": "IMGURL_ALTERNATIVE", "find": "https:", "replace": "http:"},
+    {"type": "replacing", "element": "PRODUCTNAME", "find": "CM", "replace": "cm", "case_sensitive": False},
+    {"type": "rewriting", "element": "IMGURL_ALTERNATIVE", "value": "%IMGURL%"},
+    {"type": "rewriting", "element": "EAN", "value": ""},
+    {"type": "batch_copy_values", "rows": [{"from": "IMGURL_ALTERNATIVE", "to": "EXTRA_IMG"}]},
+    {"type": "batch_copy_values", "rows": [{"from": "MISSING", "to": "ITEM_ID_COPY"}]},
+    {"type": "rewriting", "element": "title", "value": "%title% | %g:brand%", "query": 'g:brand ~ "^[A-Z]"'},
+    {"type": "hiding", "query": 'PRODUCTNAME CONTAINS "xyz" OR PRICE_VAT >= 99999 OR MISSING = ""'},
+]
+FEEDS = ["heureka_cz_params_delivery.xml", "heureka_sk_eur.xml", "google_rss.xml", "mergado.xml", "shop_export.csv"]
+
+
+def _products(name: str) -> list[Product]:
+    return [p for chunk in open_feed(ROOT / "sample_feeds" / name).chunks() for p in chunk]
+
+
+def _run(products: list[Product], rules: list[dict[str, Any]]) -> tuple[Any, ...]:
+    ruleset = RuleSet.from_spec(rules, queries=QUERIES, variables=VARIABLES)
+    kept = ruleset.apply(products)
+    stats = [(s.selected, s.changed, s.errors) for s in ruleset.stats]
+    return [content(p) for p in kept], stats, [str(e) for e in ruleset.errors]
+
+
+def _general_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch every fast path off: no plain paths, a time budget on every regex call, no str.replace."""
+    for module in (plain_module, template, evaluate):
+        monkeypatch.setattr(module, "plain_name", lambda path: None)
+    monkeypatch.setattr(safe_regex, "_safe_length", lambda source: -1)
+    original = text.FindReplaceRule.from_spec.__func__  # type: ignore[attr-defined]
+
+    def without_literal(cls: type, r: Any) -> Any:
+        rule = original(cls, r)
+        object.__setattr__(rule, "literal", None)
+        return rule
+
+    monkeypatch.setattr(text.FindReplaceRule, "from_spec", classmethod(without_literal))
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_rules_give_the_same_products_with_and_without_fast_paths(feed, monkeypatch):
+    rules = TYPICAL_RULES + EXTRA_RULES
+    fast = _run(_products(feed), rules)
+    _general_only(monkeypatch)
+    assert _run(_products(feed), rules) == fast
+
+
+def test_the_benchmark_feed_shape_gives_the_same_products(monkeypatch):
+    """Generated Heureka products (as bench/make_feed.py writes them), when the feed is there."""
+    path = ROOT / "bench" / "data" / "heureka_10000.xml"
+    if not path.exists():
+        pytest.skip("no generated feed: python bench/make_feed.py 10000 bench/data/heureka_10000.xml")
+    products = next(iter(open_feed(path).chunks()))[:500]
+    fast = _run([p.copy() for p in products], TYPICAL_RULES)
+    _general_only(monkeypatch)
+    assert _run([p.copy() for p in products], TYPICAL_RULES) == fast
+
+
+def _product() -> Product:
+    return item(A="1", B=["x", "y"], C="", PARAM=[{"PARAM_NAME": "Barva", "VAL": "red"}])
+
+
+@pytest.mark.parametrize("name", ["A", "B", "C", "MISSING", "PARAM"])
+@pytest.mark.parametrize("value", ["", "1", "new"])
+def test_slot_writes_like_element_path(name, value):
+    fast, general = _product(), _product()
+    slot = Slot(parse_path(name))
+    assert slot.name == name
+    assert slot.first(fast) == parse_path(name).first(general)
+    assert slot.values(fast) == parse_path(name).values(general)
+    assert slot.set(fast, value) == parse_path(name).set(general, value)
+    assert content(fast) == content(general)
+    change = lambda old: old + value  # noqa: E731
+    assert slot.transform(fast, change) == parse_path(name).transform(general, change)
+    assert content(fast) == content(general)
+
+
+def test_a_filtered_or_nested_path_is_not_plain():
+    for path in ('PARAM { PARAM_NAME = "Barva" } | VAL', "DELIVERY|DELIVERY_PRICE", "IMAGE|@description", "@id"):
+        assert Slot(parse_path(path)).name is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'B = "Y"',
+        'B != "y"',
+        'MISSING = ""',
+        'MISSING CONTAINS ""',
+        'B CONTAINS "x"',
+        "A > 0",
+        "A < 1",
+        "MISSING < 1",
+        'B ~ "^y$"',
+        'MISSING ~ "^$"',
+        'C !~ "."',
+    ],
+)
+def test_plain_query_forms_answer_like_the_general_ones(query, monkeypatch):
+    fast = Query.parse(query).matches(_product())
+    monkeypatch.setattr(evaluate, "plain_name", lambda path: None)
+    assert Query.parse(query).matches(_product()) is fast
+
+
+def test_remove_diacritics_drops_exactly_the_combining_marks():
+    import unicodedata
+
+    sample = "".join(chr(code) for code in range(0x20, 0x3400)) + "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ǅ ﬁ Łódź"
+    decomposed = unicodedata.normalize("NFKD", sample.translate(text._NOT_DECOMPOSABLE))
+    assert remove_diacritics(sample) == "".join(c for c in decomposed if not unicodedata.combining(c))
+    assert remove_diacritics("plain ascii") == "plain ascii"
+
+
+class TestUnbudgetedRegex:
+    @pytest.mark.parametrize(
+        "pattern",
+        ["(a|aa)+$", "(a+)+$", "(\\w+\\s?)*$", "(a)\\1", "a(?=b)", "\\p{L}+", "a{e<=1}", "(?x)a b", "[[:alpha:]]+"],
+    )
+    def test_patterns_whose_backtracking_is_not_bounded_always_get_the_budget(self, pattern):
+        assert safe_regex.compile_pattern(pattern).safe_length == -1
+
+    @pytest.mark.parametrize("pattern", ["cm$", "\\s*\\|\\s*skladem$", "(\\d+(?:,\\d+)? ?(?:cm|l))", "(?i)foo|bar"])
+    def test_simple_patterns_skip_the_clock_on_short_texts(self, pattern):
+        assert safe_regex.compile_pattern(pattern).safe_length >= 60
+
+    @pytest.mark.parametrize("pattern", ["(?:ab)+x", "a*a*a*b", "(\\d+){1,3}x", "\\s*\\|\\s*skladem$"])
+    def test_the_worst_case_of_an_unbudgeted_call_is_far_below_the_budget(self, pattern):
+        compiled = safe_regex.compile_pattern(pattern)
+        unit = "ab" if "ab" in pattern else " " if "\\s" in pattern else "1" if "\\d" in pattern else "a"
+        worst = (unit * compiled.safe_length)[: compiled.safe_length]
+        start = time.process_time()
+        compiled.sub("", worst)
+        assert time.process_time() - start < safe_regex.REGEX_TIMEOUT_S
+
+    def test_a_long_text_is_matched_under_the_budget(self):
+        calls: list[Any] = []
+
+        class Spy:
+            def search(self, text: str, **kwargs: Any) -> Any:
+                calls.append(kwargs)
+                return None
+
+        compiled = safe_regex.SafePattern("a*a*a*b", Spy(), safe_length=safe_regex._safe_length("a*a*a*b"))
+        compiled.search("a" * (compiled.safe_length + 1))
+        compiled.search("a" * compiled.safe_length)
+        assert calls == [{"timeout": safe_regex.REGEX_TIMEOUT_S}, {}]
+
+    def test_a_catastrophic_pattern_still_fails_the_product(self):
+        with pytest.raises(ProductFailure, match="took longer than"):
+            safe_regex.compile_pattern("(a|aa)+$").search("a" * 40 + "!")
+        assert regex.compile("(a|aa)+$")  # the engine itself accepts it: only the budget stops it
+
+
+def test_plain_text_replace_with_odd_characters_matches_the_regex_form():
+    for find, replace in [("\\", "\\\\"), ("a.b", "\\1"), ("$", "\\g<0>"), ("ß", "ss")]:
+        spec = {"type": "replacing", "element": "N", "find": find, "replace": replace}
+        product = item(N=f"x{find}y{find}")
+        RuleSet.from_spec([spec]).apply([product])
+        expected = regex.sub(regex.escape(find), replace.replace("\\", "\\\\"), f"x{find}y{find}")
+        assert product.get("N") == expected
+    assert Element("N").text == ""
