@@ -22,7 +22,6 @@ import typer
 
 from feedhub.cli_accounts import _database, _print_json
 from feedhub.cli_common import fail, user_errors
-from feeds.errors import ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -67,7 +66,7 @@ def parse_export(text: str) -> ExportSpec:
 
 
 def _rules_of(path: Path | None) -> dict[str, Any]:
-    """Rules and saved queries from a rules file, validated whole before anything is saved."""
+    """Rules, saved queries, variables and the group key from a rules file, validated whole before anything is saved."""
     if path is None:
         return {}
     from feeds.transforms import RuleSet
@@ -75,9 +74,8 @@ def _rules_of(path: Path | None) -> dict[str, Any]:
     RuleSet.from_file(path)  # every problem at once, as one ConfigError
     data = json.loads(path.read_text(encoding="utf-8"))
     data = {"rules": data} if isinstance(data, list) else data
-    if data.get("variables"):
-        raise ConfigError(["project rules files cannot define variables yet; inline them in the rules"])
-    return {"rules": data.get("rules", []), "queries": data.get("queries", {})}
+    keys = ("rules", "queries", "variables", "group_by")
+    return {key: data[key] for key in keys if key in data}
 
 
 @lru_cache(maxsize=4)

@@ -53,6 +53,8 @@ class ProjectSpec(BaseModel):
     source: str
     source_format: str | None = None
     queries: dict[str, str] = Field(default_factory=dict)  # name -> MQL text
+    variables: dict[str, Any] = Field(default_factory=dict)  # name -> element path or {element, regex, group}
+    group_by: str | None = None  # element path of the item-group key for GROUP_* aggregates
     rules: list[dict[str, Any]] = Field(default_factory=list)  # validated by feeds.transforms
     exports: list[ExportSpec] = Field(default_factory=list)
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)

@@ -197,8 +197,13 @@ def process_step(run: ActiveRun, deps: RunDeps) -> None:
 
     assert run.fetched is not None, "fetch_step runs first"
     with run.stage("process"):
+        spec = run.spec
         rules = RuleSet.from_spec(
-            run.spec.rules, run.spec.queries, allow_private_urls=deps.fetch_policy.allow_private
+            spec.rules,
+            spec.queries,
+            spec.variables,
+            group_by=spec.group_by,
+            allow_private_urls=deps.fetch_policy.allow_private,
         )
         targets = [_target(run.workspace / "out", export) for export in run.spec.exports]
         report = process(run.fetched.path, targets, source_format=run.spec.source_format, rules=rules)

@@ -218,6 +218,30 @@ class TestShopRuns:
             assert "give a PROJECT, or --shop SHOP" in refused("runs", *args, "--by", "owner@example.com").output
 
 
+def test_project_rules_keep_their_variables_and_group_key(data_dir: Path, tmp_path: Path) -> None:
+    feedhub("user", "add", "owner@example.com", "--password", "correct horse battery")
+    feedhub("shop", "add", "Kitchen", "--owner", "owner@example.com")
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        json.dumps(
+            {
+                "variables": {"brand": "MANUFACTURER"},
+                "group_by": "MANUFACTURER",
+                "rules": [{"type": "rewriting", "element": "PRODUCT", "value": "%brand% (%GROUP_COUNT%)"}],
+            }
+        )
+    )
+    out = tmp_path / "out" / "heureka.xml"
+    feedhub(
+        "project", "add", "1", "kitchen", "--source", str(SAMPLE), "--rules", str(rules),
+        "--export", f"heureka=heureka:{out.as_uri()}", "--by", "owner@example.com",
+    )  # fmt: skip
+    assert "succeeded" in feedhub("project", "run", "1", "--wait", "--by", "owner@example.com")
+    published = out.read_text(encoding="utf-8")
+    assert published.count("<PRODUCT>Hrnek (4)</PRODUCT>") == 4
+    assert published.count("<PRODUCT>Železná kuchyně (3)</PRODUCT>") == 3
+
+
 def test_export_option_is_name_format_uri() -> None:
     spec = parse_export("google=google:s3://bucket/shop/google.xml.gz")
     assert (spec.name, spec.format, spec.uri, spec.gzip) == ("google", "google", "s3://bucket/shop/google.xml.gz", True)
