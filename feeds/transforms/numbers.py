@@ -17,6 +17,7 @@ ROUNDING_MODES = {"half": ROUND_HALF_UP, "up": ROUND_CEILING, "down": ROUND_FLOO
 
 
 _PLAIN = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
+_DECIMAL_COMMA = re.compile(r"\s*-?\d+,\d{1,3}\s*")  # `12424,50`: what the separator analysis makes of it
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -25,6 +26,13 @@ def parse_number(text: str) -> Decimal | None:
         return Decimal(text)
     if _PLAIN.fullmatch(text):  # most feed values: skip the separator analysis
         return Decimal(text)
+    if _DECIMAL_COMMA.fullmatch(text):
+        return Decimal(text.replace(",", "."))
+    return separated_number(text)
+
+
+def separated_number(text: str) -> Decimal | None:
+    """parse_number without its shortcuts: find the number, then tell decimal from thousands separators."""
     match = _NUMBER.search(text)
     if match is None:
         return None

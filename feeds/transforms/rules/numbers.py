@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from functools import cached_property
+from decimal import Decimal, InvalidOperation
 
 from feeds.errors import QuerySyntaxError
 from feeds.model import Product
 from feeds.transforms.calc import Formula
 from feeds.transforms.failure import ProductFailure
-from feeds.transforms.numbers import format_number, number_span, parse_number, places_of, round_to
+from feeds.transforms.numbers import (
+    ROUNDING_MODES,
+    format_number,
+    number_span,
+    parse_number,
+    places_of,
+    round_to,
+)
 from feeds.transforms.plain import Slot
 from feeds.transforms.rules.base import PerProductRule, SpecReader, rewrite_each, write
 
 ROUNDING = ("half", "up", "down", "none")
+REMEMBERED_VALUES = 10_000
 SEPARATORS = ("", " ", "\u00a0", ".", ",")
 
 
@@ -26,9 +35,14 @@ class NumberFormat:
     decimal_separator: str = "."
     thousands_separator: str = ""
     places: int = field(init=False, repr=False, compare=False)  # what the step implies, worked out once
+    quantum: Decimal | None = field(init=False, repr=False, compare=False)  # a step of 1, 0.1, 0.01...
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "places", places_of(self.step))
+        normal = self.step.normalize().as_tuple()
+        decimal_step = normal.digits == (1,) and isinstance(normal.exponent, int) and normal.exponent <= 0
+        exact = decimal_step and self.rounding != "none" and not self.thousands_separator
+        object.__setattr__(self, "quantum", self.step.normalize() if exact else None)
 
     @classmethod
     def from_spec(cls, r: SpecReader, *, step: str = "0.01") -> NumberFormat:
@@ -45,6 +59,20 @@ class NumberFormat:
 
     def format(self, value: Decimal) -> str:
         """Round, then write with the chosen separators (`none` keeps every decimal place)."""
+        if self.quantum is not None:
+            # Rounding to a multiple of 10^-k is quantizing to k places, which format_number then keeps:
+            # one quantize gives the same digits. Beyond the context's precision, the general way says so.
+            try:
+                fixed = value.quantize(self.quantum, rounding=ROUNDING_MODES[self.rounding])
+            except InvalidOperation:
+                return self._format(value)
+            if fixed == 0:
+                fixed = abs(fixed)
+            text = f"{fixed:f}"
+            return text if self.decimal_separator == "." else text.replace(".", self.decimal_separator)
+        return self._format(value)
+
+    def _format(self, value: Decimal) -> str:
         rounded = round_to(value, self.step, self.rounding)
         places = self.places if self.rounding != "none" else max(0, _places(value))
         return format_number(
@@ -95,7 +123,22 @@ class RoundRule(PerProductRule):
         return cls(r.slot("element"), NumberFormat.from_spec(r, step="1"))
 
     def apply_one(self, product: Product) -> bool:
-        return rewrite_each(self.element, product, self._round)
+        return rewrite_each(self.element, product, self._remembered)
+
+    @cached_property
+    def _results(self) -> dict[str, str]:
+        """value -> rounded value: CPC bids and the like repeat across a feed, and the answer depends on nothing else."""
+        return {}
+
+    def _remembered(self, value: str) -> str:
+        results = self._results
+        rounded = results.get(value)
+        if rounded is None:
+            rounded = self._round(value)
+            if len(results) >= REMEMBERED_VALUES:
+                results.clear()
+            results[value] = rounded
+        return rounded
 
     def _round(self, value: str) -> str:
         if not value.strip():

@@ -122,7 +122,10 @@ class RemoveParamsRule(PerProductRule):
 
     def apply_one(self, product: Product) -> bool:
         group, doomed = self.group, self._doomed
-        if not any(child.name == group and doomed(child) for child in product.children):
+        for child in product.children:  # most products lose nothing: look before building a new list
+            if child.name == group and doomed(child):
+                break
+        else:
             return False
         product.children = [child for child in product.children if not doomed(child)]
         return True
@@ -132,7 +135,11 @@ class RemoveParamsRule(PerProductRule):
             return False
         if self.names is not None and child.get(self.name_element).strip().casefold() not in self.names:
             return False
-        return child.get(self.value_element).strip().casefold() in self.values
+        value_element = self.value_element
+        for field in child.children:  # child.get(value_element), inline
+            if field.name == value_element:
+                return field.text.strip().casefold() in self.values
+        return "" in self.values
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 from feeds.model import Element, Product
@@ -118,9 +119,16 @@ class UtmRule(PerProductRule):
             r.problem("source", "is required")
         return cls(element, params)
 
+    @cached_property
+    def _quoted(self) -> dict[str, str]:
+        """The names and constant values, URL-encoded once."""
+        texts = [name for name, _ in self.params] + [t.constant for _, t in self.params if t.constant]
+        return {text: _quoted(text) for text in texts if text}
+
     def apply_one(self, product: Product) -> bool:
         params = [(name, value) for name, template in self.params if (value := template.render(product))]
-        query = "&".join([_quoted(k) + "=" + _quoted(v) for k, v in params])  # what urlencode(params) gives
+        quoted = self._quoted
+        query = "&".join([quoted[k] + "=" + (quoted.get(v) or _quoted(v)) for k, v in params])  # = urlencode(params)
 
         def change(url: str) -> str:
             if "utm_" not in url and "#" not in url and url.strip():  # add_utm's usual case, encoded once
