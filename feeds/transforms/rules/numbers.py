@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from feeds.errors import QuerySyntaxError
 from feeds.model import Product
@@ -127,7 +127,7 @@ class RoundRule(PerProductRule):
 
     @cached_property
     def _results(self) -> dict[str, str]:
-        """value -> rounded value: CPC bids and the like repeat across a feed, and the answer depends on nothing else."""
+        """value -> rounded value: CPC bids and such repeat across a feed, and the answer depends on nothing else."""
         return {}
 
     def _remembered(self, value: str) -> str:
