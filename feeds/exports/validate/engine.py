@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from feeds.exports.validate.checks import Check
-from feeds.exports.validate.quick import Leaf, Level, Values, counted, value_passes
+from feeds.exports.validate.quick import Leaf, Level, Values, counted, value_test
 from feeds.exports.validate.seen import SeenKeys
 from feeds.model import Element, Product
 
@@ -41,7 +41,12 @@ class GroupRule:
     max_count: int | None = None
 
 
-CrossCheck = Callable[[dict[str, list[str]]], list[str]]
+@dataclass(frozen=True)
+class CrossCheck:
+    """A check across elements (availability needs availability_date); `reads` names the elements it looks at."""
+
+    reads: tuple[str, ...]
+    check: Callable[[Values], list[str]]
 
 
 @dataclass(frozen=True)
@@ -153,11 +158,9 @@ def quick_level(fields: tuple[FieldRule, ...]) -> Level:
     """The field rules of one level as the quick pass's table (bit i stands for required rule i)."""
     leaves = tuple(
         Leaf(
-            rule.label,
             1 << index if rule.required else 0,
-            -1 if rule.max_len is None else rule.max_len,
+            value_test(rule.label, -1 if rule.max_len is None else rule.max_len, rule.checks),
             -1 if rule.max_count is None else rule.max_count,
-            rule.checks,
         )
         for index, rule in enumerate(fields)
     )
@@ -178,9 +181,10 @@ class Validator:
         self._fields = tuple(compile_rule(rule) for rule in rules.fields)
         self._groups = tuple(_CompiledGroup(group) for group in rules.groups)
         self._level = quick_level(rules.fields)
-        self._quick_groups = {group.name: (quick_level(group.fields), group) for group in rules.groups}
-        self._collect = None if rules.cross else frozenset(self._id_names)  # None: every value, for cross checks
-        levels = [self._level, *(level for level, _ in self._quick_groups.values())]
+        self._quick_groups = {group.name: quick_level(group.fields) for group in rules.groups}
+        self._counted_groups = tuple(g for g in rules.groups if g.required or g.max_count is not None)
+        self._collect = frozenset(self._id_names).union(*(cross.reads for cross in rules.cross))
+        levels = [self._level, *self._quick_groups.values()]
         self._quick = len(self._quick_groups) == len(rules.groups) and all(level.usable for level in levels)
 
     def __call__(self, product: Product) -> list[str]:
@@ -192,39 +196,56 @@ class Validator:
         return self._exact(product)
 
     def _scan(self, children: list[Element]) -> Values | None:
-        """The quick pass over a product: None on any doubt, else the values cross checks and ids need."""
+        """The quick pass over a product: None on any doubt, else the values cross checks and ids need.
+
+        The hot loop of validation, once per element of every product: written inline. Elements that
+        no rule names and no cross check reads are passed over without touching their text.
+        """
         leaves, groups, collect = self._level.leaves, self._quick_groups, self._collect
         values: Values = {}
-        seen, group_counts = 0, dict.fromkeys(groups, 0)
-        counts: dict[str, int] = {}
+        seen = 0
+        counts: dict[str, int] | None = None
         for child in children:
             name = child.name
             if child.children:
                 group = groups.get(name)
                 if group is not None:
-                    if not group[0].passes(child.children):
+                    if not group.passes(child.children):
                         return None
-                    group_counts[name] += 1
+                    if self._counted_groups:
+                        counts = {} if counts is None else counts
+                        counts[name] = counts.get(name, 0) + 1
+                continue
+            leaf = leaves.get(name)
+            if leaf is None and name not in collect:
                 continue
             value = child.text.strip()
             if not value and child.attrs:
                 value = child.attrs.get("href", "").strip()
             if not value:
                 continue
-            leaf = leaves.get(name)
             if leaf is not None:
-                if not value_passes(leaf, value) or not counted(leaf, name, counts):
+                bit, test, max_count = leaf
+                if test is not None and not test(value):
                     return None
-                seen |= leaf.bit
-            if collect is None or name in collect:
-                values.setdefault(name, []).append(value)
+                if max_count >= 0:
+                    counts = {} if counts is None else counts
+                    if not counted(max_count, name, counts):
+                        return None
+                seen |= bit
+            if name in collect:
+                found = values.get(name)
+                if found is None:
+                    values[name] = [value]
+                else:
+                    found.append(value)
         required = self._level.required
-        return values if seen & required == required and self._groups_pass(group_counts) else None
+        return values if seen & required == required and self._groups_pass(counts or {}) else None
 
     def _groups_pass(self, counts: dict[str, int]) -> bool:
         """Every required group present, none over its max_count."""
-        for name, (_, group) in self._quick_groups.items():
-            count = counts[name]
+        for group in self._counted_groups:
+            count = counts.get(group.name, 0)
             if (group.required and not count) or (group.max_count is not None and count > group.max_count):
                 return False
         return True
@@ -232,7 +253,7 @@ class Validator:
     def _cross_and_id_pass(self, values: Values) -> bool:
         """No cross check objects and the id is new (then it is remembered); else the exact pass decides."""
         for cross in self.rules.cross:
-            if cross(values):
+            if cross.check(values):
                 return False
         for name in self._id_names:
             if name in values:
@@ -248,7 +269,7 @@ class Validator:
         for group in self._groups:
             group.check(nested.get(group.name, []), problems)
         for cross in self.rules.cross:
-            problems.extend(cross(values))
+            problems.extend(cross.check(values))
         self._check_duplicate(values, problems)
         return problems
 

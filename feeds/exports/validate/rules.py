@@ -106,16 +106,18 @@ def _availability_date_needed(prefix: str) -> CrossCheck:
             return [f"availability {availability} without availability_date"]
         return []
 
-    return check
+    return CrossCheck((prefix + "availability", prefix + "availability_date"), check)
 
 
 def _brand_or_identifier(prefix: str) -> CrossCheck:
+    names = tuple(prefix + name for name in ("brand", "gtin", "mpn"))
+
     def check(values: dict[str, list[str]]) -> list[str]:
-        if any(values.get(prefix + name) for name in ("brand", "gtin", "mpn")):
+        if any(values.get(name) for name in names):
             return []
         return ["missing brand (or gtin or mpn)"]
 
-    return check
+    return CrossCheck(names, check)
 
 
 def google_rules(*, prefix: str = "g:", meta: bool = False, flat: bool = False) -> FormatRules:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from feeds.exports.validate import make_validator
+from feeds.exports.validate import Validator, make_validator
 from feeds.model import Product
-from tests.feeds.exports.test_convert import Spec, item
+from tests.feeds.exports.test_convert import Spec, element, item, pairs
 
 HEUREKA_OK: tuple[Spec, ...] = (
     ("ITEM_ID", "A-1"),
@@ -163,3 +165,32 @@ def test_validation_never_changes_the_product() -> None:
     before = product.copy()
     make_validator("heureka")(product)
     assert product == before
+
+
+MUTATIONS: tuple[str, ...] = (
+    "", "  ", "abc", "12", "1 299", "899,50", "10.50", "499.00 CZK", "499", "https://s.cz/a", "www.s.cz", "x" * 301,
+    "8590000000008", "8590000000009", "2026-02-01", "01-03-2026", "in stock", "preorder", "new", "bazar", "PPL",
+    "A-1", "a/b", "21%", "Heureka.cz | ", "0", "1", "²", "no", "CZ",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("target", ["heureka", "zbozi", "google", "google-atom", "meta", "meta-csv", "mergado"])
+def test_quick_pass_never_passes_what_the_exact_pass_rejects(target: str) -> None:
+    """Random edits of valid items: the validator (quick pass first) reports exactly what the exact pass does."""
+    rng = random.Random(target)
+    bases = {"heureka": heureka(), "zbozi": heureka(("DESCRIPTION", "d")), "mergado": item("ITEM", ("ITEM_ID", "m"))}
+    base = bases.get(target, google(("g:condition", "new"), ("g:brand", "B")))
+    names = sorted({c.name for c in base.children} | {"EAN", "g:gtin", "VAT", "IMGURL_ALTERNATIVE", "PARAM", "x"})
+    for _ in range(300):
+        product = base.copy()
+        for _ in range(rng.randrange(1, 4)):
+            name, text = rng.choice(names), rng.choice(MUTATIONS)
+            if rng.random() < 0.3:
+                product.children = [c for c in product.children if c.name != name]
+            elif name in ("PARAM", "DELIVERY", "g:shipping"):
+                product.children.append(element((name, [(rng.choice(("PARAM_NAME", "VAL", "g:price")), text)])))
+            else:
+                product.children.append(element((name, text)))
+        quick, exact = make_validator(target), make_validator(target)
+        assert isinstance(quick, Validator) and isinstance(exact, Validator)
+        assert quick(product) == exact._exact(product), pairs(product)
