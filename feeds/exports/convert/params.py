@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 VARIANT_ATTRS = ("color", "size", "material", "pattern", "gender", "age_group", "size_type", "size_system")
 
 PARAM_ALIASES: dict[str, str] = {
@@ -66,8 +68,12 @@ _LOCAL_NAMES: dict[str, dict[str, str]] = {
 _GENDER_LOCAL = {"male": "muž", "female": "žena", "unisex": "unisex"}
 
 
+@functools.lru_cache(maxsize=4096)
 def param_attr(name: str) -> str:
-    """The Google attribute a PARAM_NAME stands for, or ""."""
+    """The Google attribute a PARAM_NAME stands for, or "".
+
+    Cached: a feed repeats the same few parameter names on every product; the bound keeps memory flat.
+    """
     return PARAM_ALIASES.get(name.strip().casefold(), "")
 
 
