@@ -100,6 +100,7 @@ def deps_from_settings(settings: Settings) -> RunDeps:
             deadline_s=settings.fetch_deadline_s,
             max_bytes=settings.max_feed_bytes,
             allow_private=settings.allow_private_sources,
+            allow_local=settings.allow_local_sources,
         ),
         base_url=settings.base_url,
         s3_endpoint_url=settings.s3_endpoint_url,

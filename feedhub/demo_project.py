@@ -18,7 +18,7 @@ from accounts.models import Project, Shop
 from accounts.published import ensure_links
 from feedhub.cli_projects import deps_from_settings
 from feedhub.settings import Settings
-from feeds.project import ExportSpec, ProjectSpec
+from feeds.project import ExportSpec, ProjectSpec, ScheduleSpec
 from flows.runner import run_project_inline
 
 DEMO_EMAIL = "demo@feedhub.local"
@@ -36,6 +36,7 @@ def _demo_spec(settings: Settings) -> ProjectSpec:
     return ProjectSpec(
         source=str(SAMPLE_FEED),
         rules=DEMO_RULES,
+        schedule=ScheduleSpec(paused=True),  # its source is a local file, which scheduled runs read only if allowed
         exports=[
             ExportSpec(name="heureka", format="heureka", uri=(out / "heureka.xml").as_uri()),
             ExportSpec(name="google", format="google", uri=(out / "google.xml").as_uri(), currency="CZK"),
@@ -71,6 +72,8 @@ def run_demo_project(settings: Settings) -> dict[str, Any]:
     """Create the demo project if needed and run it once (the flow's steps, in this process, no Prefect
     server needed); returns the run summary, the demo login and where the exports are."""
     project_id = ensure_demo_project(settings)
-    summary = run_project_inline(project_id, deps_from_settings(settings), trigger="demo")
+    deps = deps_from_settings(settings)
+    own_files = dataclasses.replace(deps.fetch_policy, allow_local=True)  # the operator's own sample feed
+    summary = run_project_inline(project_id, dataclasses.replace(deps, fetch_policy=own_files), trigger="demo")
     exports = str(settings.exports_dir / "demo")
     return {"project_id": project_id, "login": DEMO_EMAIL, **dataclasses.asdict(summary), "exports": exports}

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     base_url: str = "http://localhost:8000"  # for links in emails and published-feed URLs
     s3_endpoint_url: str | None = None  # AWS_* variables give region and credentials
     allow_private_sources: bool = False  # SSRF guard: private and loopback addresses refused unless on
+    allow_local_sources: bool = False  # project sources given as server paths; on only where users may read its files
     fetch_timeout_s: float = 30.0
     fetch_deadline_s: float = 600.0
     max_feed_bytes: int = Field(default=4 * 1024**3)  # cap on decompressed bytes of one source

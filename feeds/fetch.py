@@ -54,6 +54,7 @@ class FetchPolicy:
     deadline_s: float = 600.0  # the whole fetch, redirects included
     max_bytes: int = MAX_FEED_BYTES  # decompressed
     allow_private: bool = False  # loopback, private, link-local, ... addresses
+    allow_local: bool = True  # local paths: the CLI user's own files; off for project runs unless the operator allows
     max_redirects: int = 5
 
 
@@ -93,6 +94,12 @@ def fetch_source(
         raise SourceError(
             f"unsupported source {source!r}: only http://, https:// and local paths are fetched",
             hint="for a local file give its path without file://",
+        )
+    if not policy.allow_local:
+        raise SourceError(
+            f"the source {source!r} is a path on the server, and this server reads project sources only over "
+            "http(s)",
+            hint="publish the feed at an http(s) URL; on a single-user install set FEEDHUB_ALLOW_LOCAL_SOURCES=true",
         )
     return fetch_local(Path(source), workspace, max_bytes=policy.max_bytes)
 

@@ -34,6 +34,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_feeds" / "heureka_cz_para
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FEEDHUB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("FEEDHUB_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FEEDHUB_ALLOW_LOCAL_SOURCES", "true")  # the projects here read sample_feeds/ directly
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     monkeypatch.setattr(accounts.users, "PASSWORD_HASHER", cheap)
     monkeypatch.setattr(accounts.published, "AUTH_HASHER", cheap)
@@ -108,6 +109,15 @@ class TestProjectCommands:
         assert listed[0]["last_run"]["status"] == "succeeded"
         links = feedhub("project", "links", "1", "--by", "owner@example.com")
         assert "/f/" in links and "google.xml.gz" in links
+
+    def test_a_server_path_source_is_refused_unless_the_operator_allows_it(
+        self, project: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("FEEDHUB_ALLOW_LOCAL_SOURCES", "false")
+        result = CliRunner().invoke(app, ["project", "run", "1", "--wait", "--by", "owner@example.com"])
+        assert result.exit_code == 1
+        assert "is a path on the server" in result.output and "FEEDHUB_ALLOW_LOCAL_SOURCES" in result.output
+        assert not (tmp_path / "out" / "heureka.xml").exists()
 
     def test_reader_cannot_run_pause_or_confirm(self, project: int) -> None:
         for command in (["project", "run", "1", "--wait"], ["project", "pause", "1"], ["project", "confirm", "1"]):

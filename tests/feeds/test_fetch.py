@@ -73,6 +73,14 @@ class TestLocal:
         assert (got.path, got.sha256, got.size, got.unchanged) == (path, sha(FEED), len(FEED), False)
         assert leftovers(tmp_path / "ws") == []
 
+    def test_a_policy_without_local_files_refuses_paths_and_names_the_setting(self, tmp_path: Path) -> None:
+        path = tmp_path / "shop.xml"
+        path.write_bytes(FEED)
+        with pytest.raises(SourceError, match="is a path on the server") as caught:
+            fetch_source(str(path), tmp_path / "ws", policy=FetchPolicy(allow_local=False))
+        assert "FEEDHUB_ALLOW_LOCAL_SOURCES" in (caught.value.hint or "")
+        assert not (tmp_path / "ws").exists() or leftovers(tmp_path / "ws") == []
+
     def test_gzip_is_inflated_into_the_workspace(self, tmp_path: Path) -> None:
         path = tmp_path / "shop.xml.gz"
         path.write_bytes(gzip.compress(FEED))

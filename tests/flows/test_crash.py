@@ -75,7 +75,11 @@ def test_killed_run_leaves_published_exports_whole_and_the_next_run_cleans_up(
 
 
 def _run_and_kill_when(stage: Callable[[Path, Path], bool], project_id: int, deps: RunDeps, published: Path) -> None:
-    env = environ_for_subprocess(FEEDHUB_DATABASE_URL=str(deps.engine.url), FEEDHUB_DATA_DIR=str(deps.data_dir))
+    env = environ_for_subprocess(
+        FEEDHUB_DATABASE_URL=str(deps.engine.url),
+        FEEDHUB_DATA_DIR=str(deps.data_dir),
+        FEEDHUB_ALLOW_LOCAL_SOURCES="true",  # the big feed is a file next to the test
+    )
     command = [
         sys.executable,
         "-m",
