@@ -1,9 +1,12 @@
 """Orchestration cost of a project run: `python bench/bench_flows.py overhead [N]` or `big N_PRODUCTS`.
 
-overhead: a 100-product feed run N times (a) through `feeds.pipeline.process` directly, (b) through
-the run's steps without Prefect (`run_project_inline`: lock, history, publish), (c) through the
-Prefect flow (temporary local server started once, not counted), with Prefect's default flow
-heartbeats and without them. Prints seconds per run of each, and Prefect's share (flow - steps).
+overhead: a 100-product feed run N times (default 100) (a) through `feeds.pipeline.process` directly,
+(b) through the run's steps without Prefect (`run_project_inline`: lock, history, publish), (c) through
+the Prefect flow `run_project` (temporary local server started once, not counted), with Prefect's
+default flow heartbeats and without them, and (d) the same body as an async flow. Prints wall
+and CPU seconds per run of each (CPU of this process: the Prefect server's is not counted), the flow's
+overhead over the pipeline and over the steps, the machine's load average, and what a worker or
+`feedhub serve` pays on top per run: a new Python process importing Feedhub's flow module (best of 3).
 big: a synthetic feed of N products (bench/data/heureka_N.xml, written if missing) through
 `feedhub convert`, the run's steps and the Prefect flow, each in a process of its own, no rules, a
 Google export; wall seconds and peak RSS of each. convert is timed as the whole command (its process
@@ -13,6 +16,7 @@ start included); steps and flow from the call of the run, after the bench's data
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import resource
@@ -21,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -59,51 +64,103 @@ def _touch(feed: Path, i: int) -> None:
         out.write(f"<!-- {i} -->".encode())
 
 
-def overhead(n: int = 20) -> dict[str, float]:
-    """Seconds per run: pipeline alone, steps without Prefect, Prefect flow."""
+def _per_run(n: int, run: Any) -> tuple[float, float]:
+    """Wall and CPU seconds per call of `run(i)`, over n calls."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for i in range(n):
+        run(i)
+    return (time.perf_counter() - wall) / n, (time.process_time() - cpu) / n
+
+
+def _process_start() -> tuple[float, float]:
+    """Wall and CPU seconds of a new Python process importing `feedhub.serve` (best of 3), as each flow
+    run started by a worker or `feedhub serve` does before its flow begins."""
+    best = (float("inf"), float("inf"))
+    for _ in range(3):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import feedhub.serve"], check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        best = min(best, (time.perf_counter() - started, cpu))
+    return best
+
+
+def overhead(n: int = 100) -> dict[str, float]:
+    """Wall (and CPU) seconds per run: pipeline alone, steps without Prefect, Prefect flow."""
     os.environ.update(DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
-        os.environ.update(FEEDHUB_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"))
+        # the bench's feeds are server paths, which project runs read only when allowed
+        os.environ.update(
+            FEEDHUB_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"), FEEDHUB_ALLOW_LOCAL_SOURCES="true"
+        )
         project_id, feed = _setup(data, 100)
         from feedhub.cli_projects import deps_from_settings
         from feedhub.settings import get_settings
         from feeds.pipeline import ExportTarget, process
         from flows.runner import run_project_inline
 
-        started = time.perf_counter()
-        for _ in range(n):
-            process(feed, [ExportTarget("google", "google", data / "direct.xml")])
-        direct = (time.perf_counter() - started) / n
+        direct, direct_cpu = _per_run(n, lambda i: process(feed, [ExportTarget("google", "google", data / "d.xml")]))
         deps = deps_from_settings(get_settings())
-        started = time.perf_counter()
-        for i in range(n):
+
+        def inline_run(i: int) -> None:
             _touch(feed, i)
             assert run_project_inline(project_id, deps).status == "succeeded"
-        inline = (time.perf_counter() - started) / n
+
+        inline, inline_cpu = _per_run(n, inline_run)
+        from prefect import flow
+        from prefect.context import SyncClientContext
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
         from prefect.testing.utilities import prefect_test_harness
 
         from feedhub.serve import run_project
+        from flows.project_flow import run_project_in_flow
 
-        def per_flow_run(first_touch: int) -> float:
-            run_project(project_id)  # warm-up: imports, first API calls
-            started = time.perf_counter()
-            for i in range(n):
-                _touch(feed, first_touch + i)
-                assert run_project(project_id)["status"] == "succeeded"
-            return (time.perf_counter() - started) / n
+        @flow(name="bench-async-run-project", persist_result=False)
+        async def async_run_project(project_id: int) -> dict[str, Any]:
+            """The same body as an async flow: Prefect's async engine does not join the heartbeat thread."""
+            with SyncClientContext.get_or_create():  # one client for the tasks, as a sync flow run has
+                return run_project_in_flow(project_id, deps_from_settings(get_settings()), trigger="schedule")
 
-        with prefect_test_harness(server_startup_timeout=120):
-            flow = per_flow_run(n)
-            # Prefect's heartbeat thread sleeps in 1 s steps and is joined when the flow ends, so with
-            # heartbeats on (Prefect's default) a run lasts at least until the next whole second.
+        runs = iter(range(n, 4 * n + 3))  # every run sees a changed feed
+
+        def flow_run(_: int) -> None:
+            _touch(feed, next(runs))
+            assert run_project(project_id)["status"] == "succeeded"
+
+        def async_flow_run(_: int) -> None:
+            _touch(feed, next(runs))
+            assert asyncio.run(async_run_project(project_id))["status"] == "succeeded"
+
+        with prefect_test_harness(server_startup_timeout=150):
+            flow_run(0)  # warm-up: imports, first API calls
+            async_flow_run(0)
+            flow_s, flow_cpu = _per_run(n, flow_run)
+            async_s, async_cpu = _per_run(n, async_flow_run)
+            # None is only possible from Python: the environment and profiles accept 30 s or more.
             with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-                quiet = per_flow_run(2 * n)
-    return {
-        "pipeline_s": direct, "steps_s": inline, "flow_s": flow, "flow_no_heartbeat_s": quiet,
-        "prefect_overhead_s": flow - inline, "prefect_overhead_no_heartbeat_s": quiet - inline,
+                quiet, quiet_cpu = _per_run(n, flow_run)
+    start, start_cpu = _process_start()
+    figures = {
+        "runs": n,
+        "pipeline_s": direct,
+        "pipeline_cpu_s": direct_cpu,
+        "steps_s": inline,
+        "steps_cpu_s": inline_cpu,
+        "flow_s": flow_s,
+        "flow_cpu_s": flow_cpu,
+        "flow_overhead_vs_pipeline_s": flow_s - direct,
+        "prefect_overhead_s": flow_s - inline,
+        "flow_no_heartbeat_s": quiet,
+        "flow_no_heartbeat_cpu_s": quiet_cpu,
+        "prefect_overhead_no_heartbeat_s": quiet - inline,
+        "async_flow_s": async_s,
+        "async_flow_cpu_s": async_cpu,
+        "worker_process_start_s": start,
+        "worker_process_start_cpu_s": start_cpu,
     }
+    return {key: round(value, 3) for key, value in figures.items()} | {"load_avg": list(os.getloadavg())}
 
 
 BIG_PASSES = ("convert", "steps", "flow")
@@ -120,36 +177,47 @@ def big(n_products: int) -> dict[str, object]:
         data_dir.mkdir(exist_ok=True)
         with open(feed, "wb") as out:
             write_feed(n_products, out)
-    passes = {}
+    passes: dict[str, object] = {"load_avg_before": list(os.getloadavg())}
     for name in BIG_PASSES:
         done = subprocess.run(
             [sys.executable, __file__, "big-pass", name, str(feed)], check=True, capture_output=True, text=True
         )
         passes[name] = json.loads(done.stdout.strip().splitlines()[-1])
-    flow, convert = passes["flow"]["seconds"], passes["convert"]["seconds"]
+    flow, convert = passes["flow"]["seconds"], passes["convert"]["seconds"]  # type: ignore[index]
+    passes["load_avg_after"] = list(os.getloadavg())
     return {"products": n_products, **passes, "flow_vs_convert": round(flow / convert, 3)}
 
 
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return round(usage.ru_utime + usage.ru_stime, 2)
+
+
 def big_pass(name: str, feed: Path) -> dict[str, float]:
-    """One pass of `big`: seconds and this process's peak RSS (convert: its child's)."""
+    """One pass of `big`: seconds and CPU seconds (steps, flow: of the run; convert: of the whole command),
+    this process's CPU seconds (imports included) and peak RSS (convert: its child's)."""
     started = time.perf_counter()
     os.environ.update(DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
-        os.environ.update(FEEDHUB_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"))
+        # the bench's feeds are server paths, which project runs read only when allowed
+        os.environ.update(
+            FEEDHUB_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"), FEEDHUB_ALLOW_LOCAL_SOURCES="true"
+        )
         if name == "convert":
             out = str(data / "g.xml")
             command = [sys.executable, "-m", "feedhub", "convert", str(feed), "--to", "google", "-o", out]
             subprocess.run(command, check=True, capture_output=True)
             rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            return {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mib": round(rss)}
+            seconds = round(time.perf_counter() - started, 2)
+            return {"seconds": seconds, "cpu_s": _cpu(resource.RUSAGE_CHILDREN), "peak_rss_mib": round(rss)}
         project_id, _ = _setup(data, 0, feed=feed)
         if name == "steps":
             from feedhub.cli_projects import deps_from_settings
             from feedhub.settings import get_settings
             from flows.runner import run_project_inline
 
-            started = time.perf_counter()  # the database set-up is the bench's, not the run's
+            started, cpu = time.perf_counter(), time.process_time()  # the database set-up is the bench's
             assert run_project_inline(project_id, deps_from_settings(get_settings())).status == "succeeded"
         else:
             from prefect.testing.utilities import prefect_test_harness
@@ -157,11 +225,12 @@ def big_pass(name: str, feed: Path) -> dict[str, float]:
             from feedhub.serve import run_project
 
             with prefect_test_harness(server_startup_timeout=150):
-                started = time.perf_counter()  # the temporary Prefect server's start is not the run's
+                started, cpu = time.perf_counter(), time.process_time()  # not the temporary server's start
                 assert run_project(project_id)["status"] == "succeeded"
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": round(seconds, 2), "peak_rss_mib": round(rss)}
+    whole = _cpu(resource.RUSAGE_SELF)
+    return {"seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "process_cpu_s": whole, "peak_rss_mib": round(rss)}
 
 
 if __name__ == "__main__":
@@ -169,5 +238,5 @@ if __name__ == "__main__":
     if mode == "big-pass":
         print(json.dumps(big_pass(sys.argv[2], Path(sys.argv[3]))))
     else:
-        arg = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+        arg = int(sys.argv[2]) if len(sys.argv) > 2 else 100
         print(json.dumps(overhead(arg) if mode == "overhead" else big(arg), indent=2))
