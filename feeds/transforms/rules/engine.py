@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from feeds.transforms.template import Variable
 
 COMMON_FIELDS = ("type", "name", "enabled", "query", "queries", "else", "id", "comment")
 MAX_STORED_ERRORS = 1000
+BATCH = 256  # products per slice in RuleSet.apply (64, 256 and 1000 measured alike, all ahead of whole chunks)
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +72,8 @@ class RuleSet:
         self.errors: list[ProductError] = []
         self.error_count = 0
         self.hidden_count = 0
+        self.cpu_seconds: list[float] | None = None  # per rule, in self.rules order, when a caller sets zeros
+        self._position = {id(r): i for i, r in enumerate(self.rules)}
 
     @classmethod
     def from_file(cls, path: Path, *, allow_private_urls: bool = False) -> RuleSet:
@@ -137,20 +141,63 @@ class RuleSet:
         self.groups.collect(before.apply(chunk) for chunk in chunks)
 
     def apply(self, chunk: list[Product]) -> list[Product]:
-        """Apply every rule to the chunk in place; return the products not hidden."""
+        """Apply every rule to the chunk in place; return the products not hidden.
+
+        The rules run over slices of BATCH products, all rules on one slice before the next: a product's
+        elements are then still in the CPU cache for the next rule (measured: a pass of every rule over
+        a whole chunk of 2000 products re-reads each product from memory, 3x slower per element lookup).
+        A product sees the rules in the same order either way, and per-product errors are recorded in
+        the order a whole-chunk pass gives (rule by rule, products in order).
+        """
         if self.uses_groups and not self.groups.ready:
             raise GroupsNotPrepared("the rules read item-group aggregates: call prepare_groups() before apply()")
         hidden: dict[int, int] = {}
-        for bound in self.rules:
-            live = [p for p in chunk if id(p) not in hidden] if hidden else chunk
-            self.run_rule(bound, live, hidden)
+        if len(chunk) <= BATCH:
+            for bound in self.rules:
+                live = [p for p in chunk if id(p) not in hidden] if hidden else chunk
+                self.run_rule(bound, live, hidden)
+        else:
+            errors: list[list[ProductError]] = [[] for _ in self.rules]
+            for start in range(0, len(chunk), BATCH):
+                part = chunk[start : start + BATCH]
+                for bound, found in zip(self.rules, errors, strict=True):
+                    live = [p for p in part if id(p) not in hidden] if hidden else part
+                    self._run(bound, live, hidden, found.append)
+            for found in errors:
+                for error in found:
+                    self._record(error)
         self.hidden_count += len(hidden)
         return [p for p in chunk if id(p) not in hidden] if hidden else chunk
 
     def run_rule(self, bound: BoundRule, products: list[Product], hidden: dict[int, int]) -> None:
         """One rule over some products (trace and preview call this too: there is one engine)."""
+        self._run(bound, products, hidden, self._record)
+
+    def _run(
+        self,
+        bound: BoundRule,
+        products: list[Product],
+        hidden: dict[int, int],
+        record: Callable[[ProductError], None],
+    ) -> None:
+        if self.cpu_seconds is not None:  # bench/bench_rules.py: CPU time per rule, queries included
+            start = time.process_time()
+            try:
+                self._run_one(bound, products, hidden, record)
+            finally:
+                self.cpu_seconds[self._position[id(bound)]] += time.process_time() - start
+            return
+        self._run_one(bound, products, hidden, record)
+
+    def _run_one(
+        self,
+        bound: BoundRule,
+        products: list[Product],
+        hidden: dict[int, int],
+        record: Callable[[ProductError], None],
+    ) -> None:
         stats = self._stats_by_rule[id(bound)]
-        run = RuleRun(stats, self._record, hidden)
+        run = RuleRun(stats, record, hidden)
         selected, others = self._select(bound, products, run)
         stats.selected += len(selected)
         if selected:

@@ -122,10 +122,20 @@ class RemoveParamsRule(PerProductRule):
 
     def apply_one(self, product: Product) -> bool:
         group, doomed = self.group, self._doomed
-        for child in product.children:  # most products lose nothing: look before building a new list
-            if child.name == group and doomed(child):
-                break
-        else:
+        if self.names is None:  # the usual rule: look at each group's value only, inline
+            value_element, values = self.value_element, self.values
+            for child in product.children:
+                if child.name == group:
+                    text = ""
+                    for field in child.children:  # child.get(value_element)
+                        if field.name == value_element:
+                            text = field.text
+                            break
+                    if text.strip().casefold() in values:
+                        break
+            else:
+                return False
+        elif not any(child.name == group and doomed(child) for child in product.children):
             return False
         product.children = [child for child in product.children if not doomed(child)]
         return True
