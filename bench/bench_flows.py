@@ -93,7 +93,8 @@ def overhead(n: int = 100) -> dict[str, float]:
         data = Path(folder)
         # the bench's feeds are server paths, which project runs read only when allowed
         os.environ.update(
-            FEEDHUB_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"), FEEDHUB_ALLOW_LOCAL_SOURCES="true"
+            FEEDHUB_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"), FEEDHUB_ALLOW_LOCAL_SOURCES="true",
+            FEEDHUB_EXPORTS_DIR=str(data),
         )
         project_id, feed = _setup(data, 100)
         from feedhub.cli_projects import deps_from_settings
@@ -202,7 +203,8 @@ def big_pass(name: str, feed: Path) -> dict[str, float]:
         data = Path(folder)
         # the bench's feeds are server paths, which project runs read only when allowed
         os.environ.update(
-            FEEDHUB_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"), FEEDHUB_ALLOW_LOCAL_SOURCES="true"
+            FEEDHUB_DATA_DIR=str(data), PREFECT_HOME=str(data / "prefect"), FEEDHUB_ALLOW_LOCAL_SOURCES="true",
+            FEEDHUB_EXPORTS_DIR=str(data),
         )
         if name == "convert":
             out = str(data / "g.xml")

@@ -104,6 +104,7 @@ def deps_from_settings(settings: Settings) -> RunDeps:
         ),
         base_url=settings.base_url,
         s3_endpoint_url=settings.s3_endpoint_url,
+        file_exports_dir=settings.exports_dir.resolve(),
     )
 
 
@@ -122,9 +123,12 @@ def project_add(
     import accounts
     from accounts.published import ensure_links
     from feeds.project import ProjectSpec, ScheduleSpec
+    from feeds.storage import storage_for
 
     exports = [parse_export(item) for item in export]
-    with _database() as (session, _):
+    with _database() as (session, settings):
+        for item in exports:  # refused now rather than at the first run
+            storage_for(item.uri, file_root=settings.exports_dir.resolve())
         spec = ProjectSpec(
             source=source, exports=exports, schedule=ScheduleSpec(cron=cron, timezone=timezone), **_rules_of(rules)
         )

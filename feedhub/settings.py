@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     base_url: str = "http://localhost:8000"  # for links in emails and published-feed URLs
     s3_endpoint_url: str | None = None  # AWS_* variables give region and credentials
     allow_private_sources: bool = False  # SSRF guard: private and loopback addresses refused unless on
+    exports_folder: Path | None = Field(default=None, alias="FEEDHUB_EXPORTS_DIR")  # default: data folder/exports
     allow_local_sources: bool = False  # project sources given as server paths; on only where users may read its files
     fetch_timeout_s: float = 30.0
     fetch_deadline_s: float = 600.0
@@ -38,8 +39,8 @@ class Settings(BaseSettings):
 
     @property
     def exports_dir(self) -> Path:
-        """Default local publish folder."""
-        return self.data_dir / "exports"
+        """The local publish folder: project runs publish file:// exports only inside it."""
+        return self.exports_folder or self.data_dir / "exports"
 
 
 def get_settings() -> Settings:

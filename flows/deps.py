@@ -44,6 +44,7 @@ class RunDeps:
     base_url: str = "http://localhost:8000"
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+    file_exports_dir: Path | None = None  # file:// exports must lie inside it; None: anywhere (tests, library use)
     history_days: int = RUN_HISTORY_DAYS
 
     @cached_property

@@ -276,4 +276,6 @@ def publish_outputs(deps: RunDeps, spec: ProjectSpec, outputs: dict[str, Path]) 
 
 
 def _storage(deps: RunDeps, export: ExportSpec) -> Storage:
-    return storage_for(export.uri, s3_endpoint_url=deps.s3_endpoint_url, s3_region=deps.s3_region)
+    return storage_for(
+        export.uri, s3_endpoint_url=deps.s3_endpoint_url, s3_region=deps.s3_region, file_root=deps.file_exports_dir
+    )

@@ -8,6 +8,7 @@ The guarantees every storage gives are in `feeds.storage.base`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from feeds.errors import ExportError
@@ -21,14 +22,17 @@ STORAGES: dict[str, type[Storage]] = {
 }
 
 
-def storage_for(uri: str, *, s3_endpoint_url: str | None = None, s3_region: str | None = None) -> Storage:
+def storage_for(
+    uri: str, *, s3_endpoint_url: str | None = None, s3_region: str | None = None, file_root: Path | None = None
+) -> Storage:
     """The storage for a publish URI; a bad URI is an ExportError naming every problem. No I/O."""
     scheme = urlsplit(uri).scheme.lower()
     storage_class = STORAGES.get(scheme)
     if storage_class is None:
         known = ", ".join(f"{name}://" for name in STORAGES)
         raise ExportError(f"unsupported publish target {uri!r}", hint=f"use one of: {known}")
-    return storage_class.from_uri(uri, StorageOptions(s3_endpoint_url=s3_endpoint_url, s3_region=s3_region))
+    options = StorageOptions(s3_endpoint_url=s3_endpoint_url, s3_region=s3_region, file_root=file_root)
+    return storage_class.from_uri(uri, options)
 
 
 __all__ = [

@@ -42,6 +42,7 @@ class StorageOptions:
 
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+    file_root: Path | None = None  # file:// targets must lie inside it (None: anywhere, for the CLI's own use)
 
 
 class Storage(abc.ABC):

@@ -62,7 +62,13 @@ class FileStorage(Storage):
             problems.append("'?' and '#' are not allowed")
         if problems:
             raise ExportError(f"bad publish target {uri!r}: {'; '.join(problems)}")
-        return cls(Path(unquote(parts.path)))
+        path = Path(unquote(parts.path))
+        if options.file_root is not None and not _inside(path, options.file_root):
+            raise ExportError(
+                f"publish target {uri!r} is outside this server's publish folder {str(options.file_root)!r}",
+                hint="publish under that folder (FEEDHUB_EXPORTS_DIR), or to s3://",
+            )
+        return cls(path)
 
     @property
     def previous_path(self) -> Path:
@@ -152,3 +158,8 @@ def _copy_out(src: Path, dest: Path) -> bool:
     except OSError as exc:
         raise ExportError(f"cannot copy {src} to {dest}: {exc}") from exc
     return True
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether `path` stays inside `root` once `..` and symlinks are resolved (the file need not exist yet)."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))

@@ -35,6 +35,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FEEDHUB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("FEEDHUB_DATABASE_URL", raising=False)
     monkeypatch.setenv("FEEDHUB_ALLOW_LOCAL_SOURCES", "true")  # the projects here read sample_feeds/ directly
+    monkeypatch.setenv("FEEDHUB_EXPORTS_DIR", str(tmp_path))  # and publish under tmp_path/out*
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     monkeypatch.setattr(accounts.users, "PASSWORD_HASHER", cheap)
     monkeypatch.setattr(accounts.published, "AUTH_HASHER", cheap)
@@ -118,6 +119,15 @@ class TestProjectCommands:
         assert result.exit_code == 1
         assert "is a path on the server" in result.output and "FEEDHUB_ALLOW_LOCAL_SOURCES" in result.output
         assert not (tmp_path / "out" / "heureka.xml").exists()
+
+    def test_an_export_outside_the_publish_folder_is_refused_when_added(self, project: int) -> None:
+        for uri in ("file:///etc/cron.d/feed", "file:///tmp/../etc/feed.xml"):
+            result = refused(
+                "project", "add", "1", "evil", "--source", str(SAMPLE), "--by", "owner@example.com",
+                "--export", f"heureka=heureka:{uri}",
+            )  # fmt: skip
+            assert "outside this server's publish folder" in result.output
+        assert "evil" not in feedhub("project", "list", "1", "--by", "owner@example.com")
 
     def test_reader_cannot_run_pause_or_confirm(self, project: int) -> None:
         for command in (["project", "run", "1", "--wait"], ["project", "pause", "1"], ["project", "confirm", "1"]):
@@ -260,5 +270,5 @@ def test_export_option_is_name_format_uri() -> None:
 def test_demo_project_runs_once_and_again_unchanged(data_dir: Path) -> None:
     first = run_demo_project(get_settings())
     assert first["status"] == "succeeded" and first["products_out"] > 0
-    assert (data_dir / "exports" / "demo" / "google.xml").is_file()
+    assert (get_settings().exports_dir / "demo" / "google.xml").is_file()  # FEEDHUB_EXPORTS_DIR, set above
     assert run_demo_project(get_settings())["status"] == "unchanged"

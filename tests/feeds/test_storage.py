@@ -200,6 +200,17 @@ class TestStorageFor:
         with pytest.raises(ExportError, match=reason):
             storage_for(uri)
 
+    def test_a_publish_folder_confines_file_targets(self, tmp_path: Path) -> None:
+        root = tmp_path / "exports"
+        (root / "shop").mkdir(parents=True)
+        (root / "shop" / "escape").symlink_to(tmp_path)  # a link out of the folder
+        inside = storage_for((root / "shop" / "new" / "feed.xml").as_uri(), file_root=root)
+        assert isinstance(inside, FileStorage) and inside.path == root / "shop" / "new" / "feed.xml"
+        for outside in (tmp_path / "feed.xml", root / ".." / "feed.xml", root / "shop" / "escape" / "feed.xml"):
+            with pytest.raises(ExportError, match="outside this server's publish folder") as caught:
+                storage_for(outside.as_uri(), file_root=root)
+            assert "FEEDHUB_EXPORTS_DIR" in (caught.value.hint or "")
+
     def test_every_problem_is_reported_at_once(self) -> None:
         with pytest.raises(ExportError) as caught:
             storage_for("s3://B/")

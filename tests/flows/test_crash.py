@@ -79,6 +79,7 @@ def _run_and_kill_when(stage: Callable[[Path, Path], bool], project_id: int, dep
         FEEDHUB_DATABASE_URL=str(deps.engine.url),
         FEEDHUB_DATA_DIR=str(deps.data_dir),
         FEEDHUB_ALLOW_LOCAL_SOURCES="true",  # the big feed is a file next to the test
+        FEEDHUB_EXPORTS_DIR=str(published),
     )
     command = [
         sys.executable,

@@ -48,7 +48,10 @@ def test_concurrent_processes_run_a_project_once_and_record_the_others_as_skippe
         project_id = create_project(session, owner, shop.id, name="race", spec=spec).id
         session.commit()
     env = environ_for_subprocess(
-        FEEDHUB_DATABASE_URL=pg_db_url, FEEDHUB_DATA_DIR=str(tmp_path / "data"), FEEDHUB_ALLOW_PRIVATE_SOURCES="true"
+        FEEDHUB_DATABASE_URL=pg_db_url,
+        FEEDHUB_DATA_DIR=str(tmp_path / "data"),
+        FEEDHUB_ALLOW_PRIVATE_SOURCES="true",
+        FEEDHUB_EXPORTS_DIR=str(tmp_path / "pub"),
     )
     processes = [
         subprocess.Popen([sys.executable, "-c", RUN_ONE, str(project_id)], env=env, stdout=subprocess.PIPE, text=True)

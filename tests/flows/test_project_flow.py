@@ -32,6 +32,7 @@ def flow_env(monkeypatch: pytest.MonkeyPatch, deps: RunDeps) -> None:
     monkeypatch.setenv("FEEDHUB_DATA_DIR", str(deps.data_dir))
     monkeypatch.setenv("FEEDHUB_DATABASE_URL", str(deps.engine.url))
     monkeypatch.setenv("FEEDHUB_ALLOW_PRIVATE_SOURCES", "true")
+    monkeypatch.setenv("FEEDHUB_EXPORTS_DIR", str(deps.data_dir.parent))  # make_project publishes to tmp/published
 
 
 def test_flow_runs_the_slow_steps_as_tasks_and_returns_the_summary(
