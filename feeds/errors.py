@@ -49,6 +49,14 @@ class SourceError(FeedError):
     """The source cannot be read at all."""
 
 
+def local_file_refused(what: str, source: str) -> SourceError:
+    """A path on the server where only URLs are allowed: on a shared server, tenants must not read its files."""
+    return SourceError(
+        f"{what} {source!r} is a path on the server, and this server reads {what}s only over http(s)",
+        hint="publish it at an http(s) URL; on a single-user install set FEEDHUB_ALLOW_LOCAL_SOURCES=true",
+    )
+
+
 class FeedSyntaxError(FeedError):
     """The feed is not well-formed XML/CSV, ends early, or is in the wrong encoding."""
 

@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from feeds.errors import SourceError, TransientFeedError
+from feeds.errors import SourceError, TransientFeedError, local_file_refused
 from feeds.netguard import pin, redact
 from feeds.unpack import GZIP_MAGIC, ZIP_MAGIC, Peekable, gunzip, sha256_file, store_stream, too_big
 
@@ -96,11 +96,7 @@ def fetch_source(
             hint="for a local file give its path without file://",
         )
     if not policy.allow_local:
-        raise SourceError(
-            f"the source {source!r} is a path on the server, and this server reads project sources only over "
-            "http(s)",
-            hint="publish the feed at an http(s) URL; on a single-user install set FEEDHUB_ALLOW_LOCAL_SOURCES=true",
-        )
+        raise local_file_refused("source", source)
     return fetch_local(Path(source), workspace, max_bytes=policy.max_bytes)
 
 

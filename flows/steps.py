@@ -204,6 +204,7 @@ def process_step(run: ActiveRun, deps: RunDeps) -> None:
             spec.variables,
             group_by=spec.group_by,
             allow_private_urls=deps.fetch_policy.allow_private,
+            allow_local_files=deps.fetch_policy.allow_local,
         )
         targets = [_target(run.workspace / "out", export) for export in run.spec.exports]
         report = process(run.fetched.path, targets, source_format=run.spec.source_format, rules=rules)

@@ -164,6 +164,7 @@ class SpecContext:
     base_dir: Path = Path(".")
     allow_private_urls: bool = False
     groups: GroupAggregates = field(default_factory=GroupAggregates)  # what templates and queries aggregate
+    allow_local_files: bool = True  # data files given as paths; project runs follow FEEDHUB_ALLOW_LOCAL_SOURCES
 
     def saved_query(self, name: str) -> Query:
         """A saved query by name; one reading group aggregates counts as a use by the rule referring to it."""

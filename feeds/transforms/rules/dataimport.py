@@ -17,7 +17,7 @@ from pathlib import Path
 
 import regex
 
-from feeds.errors import ConfigError, FeedError, QuerySyntaxError, SourceError
+from feeds.errors import ConfigError, FeedError, QuerySyntaxError, SourceError, local_file_refused
 from feeds.model import Product
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.rules.base import RuleRun, SpecContext, SpecReader, checked
@@ -114,6 +114,8 @@ class DataImportRule:
             return download_text(
                 self.source, allow_private=ctx.allow_private_urls, max_bytes=MAX_DATA_FILE_BYTES
             )
+        if not ctx.allow_local_files:
+            raise local_file_refused("data file", self.source)
         path = Path(self.source)
         path = path if path.is_absolute() else ctx.base_dir / path
         try:

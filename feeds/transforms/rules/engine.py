@@ -109,6 +109,7 @@ class RuleSet:
         group_by: str | None = None,
         base_dir: Path | None = None,
         allow_private_urls: bool = False,
+        allow_local_files: bool = True,
     ) -> RuleSet:
         """Validate everything (raising one ConfigError with every problem), then prepare data files.
 
@@ -119,7 +120,9 @@ class RuleSet:
         groups = GroupAggregates(_group_key(group_by, problems))
         compiled_variables = _variables(variables or {}, problems)
         compiled_queries = _queries(queries or {}, groups, problems)
-        ctx = SpecContext(compiled_variables, compiled_queries, base_dir or Path("."), allow_private_urls, groups)
+        ctx = SpecContext(
+            compiled_variables, compiled_queries, base_dir or Path("."), allow_private_urls, groups, allow_local_files
+        )
         if not isinstance(rules, list):
             problems.append("rules must be a list")
             rules = []

@@ -35,6 +35,15 @@ class TestDataImportRule:
         assert rows == [("A1", "5", "100"), ("b2", "0", "70"), ("C3", "", "60")]
         assert ruleset.stats[0].extra == {"duplicate_keys": ["A1"], "matched": 2, "unmatched": 1}
 
+    def test_a_server_path_is_refused_where_local_files_are_off(self, tmp_path):
+        (tmp_path / "stock.csv").write_text(CSV, encoding="utf-8")
+        with pytest.raises(SourceError, match="is a path on the server") as caught:
+            RuleSet.from_spec(
+                [{"type": "data_import", "source": str(tmp_path / "stock.csv"), "key": "ITEM_ID"}],
+                allow_local_files=False,
+            )
+        assert "FEEDHUB_ALLOW_LOCAL_SOURCES" in (caught.value.hint or "")
+
     def test_empty_cells_clear_when_asked(self, tmp_path):
         (tmp_path / "stock.csv").write_text(CSV, encoding="utf-8")
         _, rows = run({"source": "stock.csv", "key": "ITEM_ID", "empty_clears": True}, base_dir=tmp_path)
