@@ -119,7 +119,10 @@ class XmlFeedParser:
 
         lxml's iterparse builds each item in C; the item is then copied into a `Product` in one
         walk and cleared, with the items before it, so memory stays flat. Measured on a Heureka
-        feed: about half the time of a parser target, which calls Python for every tag and text.
+        feed, old and new code alternating: about the CPU time of the parser target it replaced
+        (1.1-1.35 s vs 1.3 s per 10k products); what costs is one Python object per element either way.
+        It is kept for what it gives besides: each product's source line, and lxml's own
+        tree for the item, which a future lazy product could keep instead of copying.
         """
         if self._external_dtd:
             self._check_entity_references()
