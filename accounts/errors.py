@@ -31,6 +31,7 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     │   └── InvoiceNotFound          no invoice with this number
     ├── ProjectError
     │   ├── ProjectExists            the shop already has a project of this name
+    │   ├── ExportTargetTaken        another project already publishes to this URI
     │   └── RevisionNotFound         the project has no such revision
     └── MailError                    the SMTP server refused or could not be reached (transient)
 """
@@ -260,6 +261,14 @@ class ProjectExists(ProjectError):
         super().__init__(f"shop {shop_id} already has a project named {name!r}")
         self.shop_id = shop_id
         self.name = name
+
+
+class ExportTargetTaken(ProjectError):
+    """Publish targets are unique across all shops: one project must not overwrite another's export."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"another project already publishes to {uri!r}; choose another path or key")
+        self.uri = uri
 
 
 class RevisionNotFound(ProjectError):

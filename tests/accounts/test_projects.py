@@ -114,3 +114,29 @@ def test_revisions_are_audited(session: Session, owner: User, shop: Shop) -> Non
         {"project": "Main", "number": 1, "note": "created"},
         {"project": "Main", "number": 2, "note": "prices"},
     ]
+
+
+def test_a_publish_target_belongs_to_one_project_across_shops(
+    session: Session, owner: User, shop: Shop, make_user: UserFactory, tmp_path
+) -> None:
+    from accounts import create_shop
+    from accounts.errors import ExportTargetTaken
+
+    def spec(*uris: str) -> ProjectSpec:
+        exports = [ExportSpec(name=f"e{i}", format="google", uri=uri) for i, uri in enumerate(uris)]
+        return ProjectSpec(source="https://shop.test/feed.xml", exports=exports)
+
+    mine = (tmp_path / "pub" / "google.xml").as_uri()
+    first = create_project(session, owner, shop.id, name="Main", spec=spec(mine, "s3://feeds/bikes/google.xml"))
+    assert save_revision(session, owner, first.id, spec(mine)) == 2  # its own target stays its own
+    rival = make_user("rival@example.com")
+    other_shop = create_shop(session, rival, name="Rival")
+    same_file_spelled_otherwise = f"file://{tmp_path}/pub/../pub/google.xml"
+    for uri in (mine, same_file_spelled_otherwise, "S3://FEEDS/bikes/google.xml"):
+        if uri.startswith("S3"):  # the S3 target is free again: revision 2 dropped it
+            assert create_project(session, rival, other_shop.id, name="S3", spec=spec(uri)).head == 1
+            continue
+        with pytest.raises(ExportTargetTaken, match="another project already publishes"):
+            create_project(session, rival, other_shop.id, name="Copy", spec=spec(uri))
+    with pytest.raises(ExportTargetTaken):
+        save_revision(session, owner, first.id, spec(mine, "s3://feeds/bikes/google.xml"))  # now the rival's

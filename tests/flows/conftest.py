@@ -187,10 +187,13 @@ ProjectFactory = Callable[..., int]
 
 @pytest.fixture
 def make_project(session: Session, people: dict[str, User], shop: Shop, tmp_path: Path) -> ProjectFactory:
-    """A committed project over `source`, publishing Heureka and Google exports under tmp/published."""
+    """A committed project over `source`, publishing Heureka and Google exports under tmp/published.
+
+    Projects other than "main" publish under tmp/published-NAME: a publish target belongs to one project.
+    """
 
     def make(source: str, *, name: str = "main", exports: list[ExportSpec] | None = None, **spec: object) -> int:
-        published = tmp_path / "published"
+        published = tmp_path / ("published" if name == "main" else f"published-{name}")
         exports = exports or [
             ExportSpec(name="heureka", format="heureka", uri=(published / "heureka.xml").as_uri()),
             ExportSpec(name="google", format="google", uri=(published / "google.xml").as_uri()),
