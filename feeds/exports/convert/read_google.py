@@ -70,6 +70,25 @@ GOOGLE_EXTRA_NAMES = frozenset(
 )
 """Google attributes with no hub field of their own: carried verbatim between Google-vocabulary formats."""
 
+CZECH_ALIASES: dict[str, str] = {
+    name: target
+    for names, target in (
+        (("kód", "kod", "kód produktu", "katalogové číslo"), "id"),
+        (("název", "nazev", "název produktu", "jméno"), "title"),
+        (("popis", "dlouhý popis"), "description"),
+        (("cena", "cena s dph", "cena s daní", "prodejní cena"), "price"),
+        (("akční cena", "cena po slevě"), "sale_price"),
+        (("výrobce", "vyrobce", "značka", "znacka"), "brand"),
+        (("kategorie", "kategorie produktu"), "product_type"),
+        (("obrázek", "obrazek", "hlavní obrázek", "url obrázku"), "image_link"),
+        (("odkaz", "url produktu"), "link"),
+        (("kód skupiny", "skupina"), "item_group_id"),
+        (("skladem ks", "skladem", "sklad", "množství", "počet kusů"), "stock_quantity"),
+    )
+    for name in names
+}
+"""Column names of Czech and Slovak e-shop exports (case-folded); quantities and VAT rates have no alias."""
+
 GENERIC_ALIASES: dict[str, str] = {
     "id": "id",
     "item_id": "id",
@@ -112,7 +131,11 @@ GENERIC_ALIASES: dict[str, str] = {
     "item_group_id": "item_group_id",
     "itemgroup_id": "item_group_id",
     "group_id": "item_group_id",
+    "stock": "stock_quantity",
+    "quantity": "stock_quantity",
+    "qty": "stock_quantity",
     **{attr: attr for attr in VARIANT_ATTRS},
+    **CZECH_ALIASES,
 }
 """Case-folded element names of generic XML/CSV feeds -> the Google name they obviously mean."""
 
@@ -140,6 +163,13 @@ def _sale_price(offer: Offer, element: Element) -> None:
 
 def _availability(offer: Offer, element: Element) -> None:
     offer.availability = normalize_availability(element.text)
+
+
+def _stock_quantity(offer: Offer, element: Element) -> None:
+    """A generic feed's stock count: in stock when positive, unless an availability column said otherwise."""
+    quantity = parse_int(element.text)
+    if quantity is not None and not offer.availability:
+        offer.availability = "in_stock" if quantity > 0 else "out_of_stock"
 
 
 def _handling_time(offer: Offer, element: Element) -> None:
@@ -208,6 +238,7 @@ GOOGLE_TABLE: dict[str, tuple[str, Handler]] = {
     "currency": ("currency", set_text("currency")),
     "availability": ("availability", _availability),
     "availability_date": ("availability", set_date("available_date")),
+    "stock_quantity": ("availability", _stock_quantity),
     "max_handling_time": ("availability", _handling_time),
     "condition": ("condition", _condition),
     "brand": ("brand", set_text("brand")),

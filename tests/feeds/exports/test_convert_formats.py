@@ -187,6 +187,43 @@ class TestGenericSources:
         assert converter.warnings == Counter({"Preis (Brutto) dropped: no google equivalent": 1})
 
 
+    def test_czech_shop_export_columns_are_understood(self) -> None:
+        row = item(
+            "item",
+            ("kód", "00002"),
+            ("Název", "Aviváž Levandule 2 l"),
+            ("popis", "Aviváž s vůní levandule"),
+            ("cena s DPH", "119,00"),
+            ("DPH", "21"),  # a VAT rate: no Google equivalent
+            ("výrobce", "Kapka"),
+            ("kategorie", "Drogerie > Prací prostředky"),
+            ("skladem ks", "7"),
+            ("obrázek", "https://x.cz/img/00002.jpg"),
+            ("URL", "https://x.cz/zbozi/00002"),
+        )
+        converter = make_converter("csv", "google", OPTIONS)
+        out = dict(pairs(converter.convert(row)))
+        assert {k: out[k] for k in ("g:id", "g:title", "g:price", "g:brand", "g:availability", "g:image_link")} == {
+            "g:id": "00002",
+            "g:title": "Aviváž Levandule 2 l",
+            "g:price": "119.00 CZK",
+            "g:brand": "Kapka",
+            "g:availability": "in_stock",
+            "g:image_link": "https://x.cz/img/00002.jpg",
+        }
+        assert out["g:product_type"] == "Drogerie > Prací prostředky"
+        assert converter.warnings == Counter({"DPH dropped: no google equivalent": 1})
+
+    def test_a_stock_count_gives_availability_unless_a_column_states_it(self) -> None:
+        def availability(*cells: tuple[str, str]) -> str:
+            out = dict(pairs(make_converter("csv", "google", OPTIONS).convert(item("item", ("id", "1"), *cells))))
+            return out["g:availability"]
+
+        assert availability(("stock", "0")) == "out_of_stock"
+        assert availability(("qty", "12")) == "in_stock"
+        assert availability(("availability", "preorder"), ("stock", "0")) == "preorder"
+
+
 class TestIdentity:
     def test_same_format_returns_the_product_itself(self) -> None:
         product = shopitem(*BASE_HEUREKA)
