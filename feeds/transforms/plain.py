@@ -2,7 +2,7 @@
 
 ElementPath handles every shape of path; the functions here do exactly what it does for the plain
 shape, without a path walk or intermediate lists (the rules run on every product of big feeds).
-`Slot` picks one or the other once, when a rule is compiled. tests/feeds/transforms/test_plain.py
+`Slot` picks one or the other once, when a rule is compiled. tests/feeds/transforms/test_fast_paths.py
 checks that both give the same result.
 """
 
@@ -19,14 +19,6 @@ def plain_name(path: ElementPath) -> str | None:
     if path.attr is None and path.pseudo is None and len(path.steps) == 1 and path.steps[0].filter is None:
         return path.steps[0].name
     return None
-
-
-def first(product: Element, name: str) -> str:
-    """The first value of child `name`, or ""."""
-    for child in product.children:
-        if child.name == name:
-            return child.text
-    return ""
 
 
 def set_value(product: Element, name: str, value: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from feeds.model import Element
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.groups import GroupAggregates, parse_call
-from feeds.transforms.plain import first, plain_name
+from feeds.transforms.plain import plain_name
 from feeds.transforms.safe_regex import SafePattern, compile_pattern
 
 _PLACEHOLDER = re.compile(r"%%|%([^%\s][^%]*?)%")
@@ -38,7 +38,7 @@ class Variable:
 
     def __post_init__(self) -> None:
         name = plain_name(self.path)
-        object.__setattr__(self, "_first", self.path.first if name is None else lambda e: first(e, name))
+        object.__setattr__(self, "_first", self.path.first if name is None else lambda e: e.get(name))
 
     @classmethod
     def from_spec(cls, name: str, spec: str | dict[str, Any]) -> Variable:
