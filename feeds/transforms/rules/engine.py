@@ -155,20 +155,15 @@ class RuleSet:
         if self.uses_groups and not self.groups.ready:
             raise GroupsNotPrepared("the rules read item-group aggregates: call prepare_groups() before apply()")
         hidden: dict[int, int] = {}
-        if len(chunk) <= BATCH:
-            for bound in self.rules:
-                live = [p for p in chunk if id(p) not in hidden] if hidden else chunk
-                self.run_rule(bound, live, hidden)
-        else:
-            errors: list[list[ProductError]] = [[] for _ in self.rules]
-            for start in range(0, len(chunk), BATCH):
-                part = chunk[start : start + BATCH]
-                for bound, found in zip(self.rules, errors, strict=True):
-                    live = [p for p in part if id(p) not in hidden] if hidden else part
-                    self._run(bound, live, hidden, found.append)
-            for found in errors:
-                for error in found:
-                    self._record(error)
+        errors: list[list[ProductError]] = [[] for _ in self.rules]
+        for start in range(0, len(chunk), BATCH):
+            part = chunk[start : start + BATCH]
+            for bound, found in zip(self.rules, errors, strict=True):
+                live = [p for p in part if id(p) not in hidden] if hidden else part
+                self._run(bound, live, hidden, found.append)
+        for found in errors:
+            for error in found:
+                self._record(error)
         self.hidden_count += len(hidden)
         return [p for p in chunk if id(p) not in hidden] if hidden else chunk
 
@@ -183,30 +178,20 @@ class RuleSet:
         hidden: dict[int, int],
         record: Callable[[ProductError], None],
     ) -> None:
-        if self.cpu_seconds is not None:  # bench/bench_rules.py: CPU time per rule, queries included
-            start = time.process_time()
-            try:
-                self._run_one(bound, products, hidden, record)
-            finally:
-                self.cpu_seconds[self._position[id(bound)]] += time.process_time() - start
-            return
-        self._run_one(bound, products, hidden, record)
-
-    def _run_one(
-        self,
-        bound: BoundRule,
-        products: list[Product],
-        hidden: dict[int, int],
-        record: Callable[[ProductError], None],
-    ) -> None:
+        # bench/bench_rules.py sets cpu_seconds: CPU time per rule, queries included
+        start = time.process_time() if self.cpu_seconds is not None else 0.0
         stats = self._stats_by_rule[id(bound)]
         run = RuleRun(stats, record, hidden)
-        selected, others = self._select(bound, products, run)
-        stats.selected += len(selected)
-        if selected:
-            bound.rule.apply(selected, run)
-        if bound.else_rule is not None and others:
-            bound.else_rule.apply(others, run)
+        try:
+            selected, others = self._select(bound, products, run)
+            stats.selected += len(selected)
+            if selected:
+                bound.rule.apply(selected, run)
+            if bound.else_rule is not None and others:
+                bound.else_rule.apply(others, run)
+        finally:
+            if self.cpu_seconds is not None:
+                self.cpu_seconds[self._position[id(bound)]] += time.process_time() - start
 
     def _select(
         self, bound: BoundRule, products: list[Product], run: RuleRun
