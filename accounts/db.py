@@ -5,12 +5,13 @@ from its settings (accounts never imports feedhub).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -59,6 +60,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """`upgrade` on an engine the caller keeps using (saves a second connection pool)."""
+    from alembic import command  # here, not at the top: a scheduled run's process never migrates (1 s of imports)
+
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
@@ -67,6 +70,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def alembic_config() -> Config:
     """Alembic configuration without an alembic.ini: the scripts live inside the package."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config

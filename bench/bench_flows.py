@@ -73,13 +73,13 @@ def _per_run(n: int, run: Any) -> tuple[float, float]:
 
 
 def _process_start() -> tuple[float, float]:
-    """Wall and CPU seconds of a new Python process importing `feedhub.serve` (best of 3), as each flow
-    run started by a worker or `feedhub serve` does before its flow begins."""
+    """Wall and CPU seconds of a new Python process importing Prefect's engine and `feedhub.flow` (best of 3),
+    as each flow run started by a worker or `feedhub serve` does before its flow begins."""
     best = (float("inf"), float("inf"))
     for _ in range(3):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import feedhub.serve"], check=True)
+        subprocess.run([sys.executable, "-c", "import prefect.engine, prefect.flow_engine, feedhub.flow"], check=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         best = min(best, (time.perf_counter() - started, cpu))
@@ -97,7 +97,7 @@ def overhead(n: int = 100) -> dict[str, float]:
             FEEDHUB_EXPORTS_DIR=str(data),
         )
         project_id, feed = _setup(data, 100)
-        from feedhub.cli_projects import deps_from_settings
+        from feedhub.runtime import deps_from_settings
         from feedhub.settings import get_settings
         from feeds.pipeline import ExportTarget, process
         from flows.runner import run_project_inline
@@ -115,7 +115,7 @@ def overhead(n: int = 100) -> dict[str, float]:
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
         from prefect.testing.utilities import prefect_test_harness
 
-        from feedhub.serve import run_project
+        from feedhub.flow import run_project
         from flows.project_flow import run_project_in_flow
 
         @flow(name="bench-async-run-project", persist_result=False)
@@ -215,7 +215,7 @@ def big_pass(name: str, feed: Path) -> dict[str, float]:
             return {"seconds": seconds, "cpu_s": _cpu(resource.RUSAGE_CHILDREN), "peak_rss_mib": round(rss)}
         project_id, _ = _setup(data, 0, feed=feed)
         if name == "steps":
-            from feedhub.cli_projects import deps_from_settings
+            from feedhub.runtime import deps_from_settings
             from feedhub.settings import get_settings
             from flows.runner import run_project_inline
 
@@ -224,7 +224,7 @@ def big_pass(name: str, feed: Path) -> dict[str, float]:
         else:
             from prefect.testing.utilities import prefect_test_harness
 
-            from feedhub.serve import run_project
+            from feedhub.flow import run_project
 
             with prefect_test_harness(server_startup_timeout=150):
                 started, cpu = time.perf_counter(), time.process_time()  # not the temporary server's start

@@ -5,7 +5,7 @@ The acting user comes from `--by EMAIL` and the access rules of `accounts` apply
 runs but cannot run, pause, confirm, rotate a URL or set its password). The database is migrated
 first, as in the accounts commands. `accounts`, SQLAlchemy and `flows` are imported inside the
 commands, so `feedhub --help` and the feed commands start without them. Prefect is imported only by
-the commands that need it, after its environment is set (`feedhub.serve.prefect_environment`):
+the commands that need it, after its environment is set (`feedhub.runtime.prefect_environment`):
 Prefect reads its settings once, at import.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,15 +21,13 @@ import typer
 
 from feedhub.cli_accounts import _database, _print_json
 from feedhub.cli_common import fail, user_errors
+from feedhub.runtime import deps_from_settings, prefect_environment
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from accounts.published import ExportLink
     from accounts.runs import ProjectRun
     from feedhub.settings import Settings
     from feeds.project import ExportSpec, ProjectSpec
-    from flows.deps import RunDeps
 
 # feeds.project's defaults, copied so that `--help` needs no pydantic (test_cli_startup checks they agree).
 DEFAULT_CRON = "0 */6 * * *"
@@ -76,36 +73,6 @@ def _rules_of(path: Path | None) -> dict[str, Any]:
     data = {"rules": data} if isinstance(data, list) else data
     keys = ("rules", "queries", "variables", "group_by")
     return {key: data[key] for key in keys if key in data}
-
-
-@lru_cache(maxsize=4)
-def _engine(url: str) -> Engine:
-    from accounts.db import make_engine
-
-    return make_engine(url)  # one pool per database for every run of this process
-
-
-def deps_from_settings(settings: Settings) -> RunDeps:
-    """The run dependencies this process's settings describe."""
-    from accounts.mail import make_mailer
-    from feeds.fetch import FetchPolicy
-    from flows.deps import RunDeps
-
-    return RunDeps(
-        engine=_engine(settings.effective_database_url),
-        data_dir=settings.data_dir.resolve(),
-        mailer=make_mailer(smtp_url=settings.smtp_url, outbox_dir=settings.outbox_dir, sender=settings.mail_from),
-        fetch_policy=FetchPolicy(
-            timeout_s=settings.fetch_timeout_s,
-            deadline_s=settings.fetch_deadline_s,
-            max_bytes=settings.max_feed_bytes,
-            allow_private=settings.allow_private_sources,
-            allow_local=settings.allow_local_sources,
-        ),
-        base_url=settings.base_url,
-        s3_endpoint_url=settings.s3_endpoint_url,
-        file_exports_dir=settings.exports_dir.resolve(),
-    )
 
 
 @project_app.command("add")
@@ -234,15 +201,6 @@ def _prefect(settings: Settings, *, need_api: bool = True):  # type: ignore[no-u
     import feedhub.serve
 
     return feedhub.serve
-
-
-def prefect_environment(settings: Settings) -> dict[str, str]:
-    """Prefect's home inside the data folder, and no telemetry; to set before Prefect is imported."""
-    return {
-        "PREFECT_HOME": str((settings.data_dir / "prefect").resolve()),
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
 
 
 @project_app.command("confirm")

@@ -16,7 +16,7 @@ import accounts
 from accounts.db import make_engine, make_session_factory, migrate
 from accounts.models import Project, Shop
 from accounts.published import ensure_links
-from feedhub.cli_projects import deps_from_settings
+from feedhub.runtime import deps_from_settings
 from feedhub.settings import Settings
 from feeds.project import ExportSpec, ProjectSpec, ScheduleSpec
 from flows.runner import run_project_inline

@@ -1,7 +1,7 @@
-"""Wiring runs to Prefect: the run-project flow, its deployment, and `feedhub serve`.
+"""Wiring runs to Prefect: the deployment of the run-project flow (`feedhub.flow`), and `feedhub serve`.
 
 Prefect reads its settings (PREFECT_HOME, telemetry) when it is first imported, so callers set
-`feedhub.cli_projects.prefect_environment(settings)` before importing this module (the CLI does).
+`feedhub.runtime.prefect_environment(settings)` before importing this module (the CLI does).
 
 `feedhub serve` on one machine: a Prefect server (its SQLite database under FEEDHUB_DATA_DIR/prefect)
 in a child process, the web app in a thread, and this process running the scheduled flow runs
@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from prefect import flow
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
-from feedhub.cli_projects import deps_from_settings, prefect_environment
-from feedhub.settings import Settings, get_settings
-from flows.project_flow import FLOW_NAME, run_project_in_flow
+from feedhub.flow import run_project
+from feedhub.runtime import deps_from_settings, prefect_environment
+from feedhub.settings import Settings
+from flows.project_flow import FLOW_NAME
 from flows.schedules import project_schedules, sync_schedules
 
 DEPLOYMENT_NAME = "projects"
@@ -36,18 +36,12 @@ SYNC_INTERVAL_S = 60.0
 PREFECT_START_TIMEOUT_S = 90.0
 
 
-@flow(name=FLOW_NAME, flow_run_name="project-{project_id}", persist_result=False)
-def run_project(project_id: int, trigger: str = "schedule") -> dict[str, Any]:
-    """Run one project: fetch, process, gate, publish, record (see flows.runner)."""
-    return run_project_in_flow(project_id, deps_from_settings(get_settings()), trigger=trigger)
-
-
 def build_deployment(*, work_pool: str | None = None) -> RunnerDeployment:
     """The one deployment of every project; its schedules come from `sync_project_schedules`."""
     return run_project.to_deployment(
         DEPLOYMENT_NAME,
         work_pool_name=work_pool,
-        entrypoint_type=EntrypointType.MODULE_PATH,  # workers import feedhub.serve, wherever they run
+        entrypoint_type=EntrypointType.MODULE_PATH,  # workers import feedhub.flow, wherever they run
         description="One run of a Feedhub project; one schedule per project.",
     )
 

@@ -1,6 +1,6 @@
 """The Prefect side of a run: the sequence of `flows.runner`, with the slow steps as Prefect tasks.
 
-The `@flow` object itself is made by the application shell (`feedhub.serve.run_project`), which
+The `@flow` object itself is made by the application shell (`feedhub.flow.run_project`), which
 knows the settings; the flow body is one call of `run_project_in_flow`.
 
 Only fetch, process and publish are tasks: they do the I/O, take the time and fail in ways worth

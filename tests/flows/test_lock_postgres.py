@@ -21,7 +21,7 @@ from tests.feeds.conftest import LocalServer, respond
 from tests.flows.conftest import environ_for_subprocess, heureka_feed, make_user
 
 RUN_ONE = (
-    "import sys; from feedhub.cli_projects import deps_from_settings; from feedhub.settings import get_settings; "
+    "import sys; from feedhub.runtime import deps_from_settings; from feedhub.settings import get_settings; "
     "from flows.runner import run_project_inline; "
     "print(run_project_inline(int(sys.argv[1]), deps_from_settings(get_settings())).status)"
 )

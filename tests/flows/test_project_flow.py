@@ -41,7 +41,7 @@ def test_flow_runs_the_slow_steps_as_tasks_and_returns_the_summary(
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from feedhub.serve import run_project
+    from feedhub.flow import run_project
     from flows.project_flow import TASK_NAMES
 
     project_id = make_project(http_server.serve("/feed.xml", heureka_feed(20)))
@@ -74,7 +74,7 @@ def test_flow_runs_the_slow_steps_as_tasks_and_returns_the_summary(
 def test_failed_run_completes_the_flow_and_is_recorded_failed(
     prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory
 ) -> None:
-    from feedhub.serve import run_project
+    from feedhub.flow import run_project
 
     project_id = make_project(http_server.serve("/feed.xml", b"<html>down for maintenance</html>"))
     assert run_project(project_id)["status"] == "failed"

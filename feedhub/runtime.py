@@ -1,0 +1,56 @@
+"""What a process that runs projects needs from the settings: the run dependencies and Prefect's environment.
+
+Its own module, apart from the commands, because every scheduled run starts a fresh process that
+imports the flow (`feedhub.flow`): that import should cost the run's own modules only, not the
+command line (Typer) or the deployment machinery.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from feedhub.settings import Settings
+    from flows.deps import RunDeps
+
+
+@lru_cache(maxsize=4)
+def _engine(url: str) -> Engine:
+    from accounts.db import make_engine
+
+    return make_engine(url)  # one pool per database for every run of this process
+
+
+def deps_from_settings(settings: Settings) -> RunDeps:
+    """The run dependencies this process's settings describe."""
+    from accounts.mail import make_mailer
+    from feeds.fetch import FetchPolicy
+    from flows.deps import RunDeps
+
+    return RunDeps(
+        engine=_engine(settings.effective_database_url),
+        data_dir=settings.data_dir.resolve(),
+        mailer=make_mailer(smtp_url=settings.smtp_url, outbox_dir=settings.outbox_dir, sender=settings.mail_from),
+        fetch_policy=FetchPolicy(
+            timeout_s=settings.fetch_timeout_s,
+            deadline_s=settings.fetch_deadline_s,
+            max_bytes=settings.max_feed_bytes,
+            allow_private=settings.allow_private_sources,
+            allow_local=settings.allow_local_sources,
+        ),
+        base_url=settings.base_url,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        file_exports_dir=settings.exports_dir.resolve(),
+    )
+
+
+def prefect_environment(settings: Settings) -> dict[str, str]:
+    """Prefect's home inside the data folder, and no telemetry; to set before Prefect is imported."""
+    return {
+        "PREFECT_HOME": str((settings.data_dir / "prefect").resolve()),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
