@@ -90,12 +90,12 @@ def project_add(
     import accounts
     from accounts.published import ensure_links
     from feeds.project import ProjectSpec, ScheduleSpec
-    from feeds.storage import storage_for
 
     exports = [parse_export(item) for item in export]
     with _database() as (session, settings):
+        deps = deps_from_settings(settings)
         for item in exports:  # refused now rather than at the first run
-            storage_for(item.uri, file_root=settings.exports_dir.resolve())
+            deps.storage(item.uri, shop)
         spec = ProjectSpec(
             source=source, exports=exports, schedule=ScheduleSpec(cron=cron, timezone=timezone), **_rules_of(rules)
         )

@@ -44,6 +44,7 @@ def deps_from_settings(settings: Settings) -> RunDeps:
         base_url=settings.base_url,
         s3_endpoint_url=settings.s3_endpoint_url,
         file_exports_dir=settings.exports_dir.resolve(),
+        s3_prefixes=settings.s3_prefixes,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     allow_private_sources: bool = False  # SSRF guard: private and loopback addresses refused unless on
     exports_folder: Path | None = Field(default=None, alias="FEEDHUB_EXPORTS_DIR")  # default: data folder/exports
     allow_local_sources: bool = False  # project sources given as server paths; on only where users may read its files
+    # where project runs may publish s3:// exports, comma-separated; {shop} is each shop's id. Unset: any bucket
+    s3_publish_prefixes: str | None = None
     fetch_timeout_s: float = 30.0
     fetch_deadline_s: float = 600.0
     max_feed_bytes: int = Field(default=4 * 1024**3)  # cap on decompressed bytes of one source
@@ -36,6 +38,24 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         """Where emails go when no SMTP server is configured."""
         return self.data_dir / "outbox"
+
+    @field_validator("s3_publish_prefixes")
+    @classmethod
+    def _check_s3_prefixes(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from feeds.storage.s3 import S3Storage
+
+        for prefix in value.split(","):
+            S3Storage.check_prefix(prefix.strip().replace("{shop}", "1"))
+        return value
+
+    @property
+    def s3_prefixes(self) -> tuple[str, ...] | None:
+        """FEEDHUB_S3_PUBLISH_PREFIXES as a tuple (with `{shop}` still in it), or None when unset."""
+        if self.s3_publish_prefixes is None:
+            return None
+        return tuple(prefix.strip() for prefix in self.s3_publish_prefixes.split(","))
 
     @property
     def exports_dir(self) -> Path:

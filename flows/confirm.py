@@ -49,7 +49,7 @@ def confirm_held_run(deps: RunDeps, actor: User, run_id: int) -> RunSummary:
                 ).one()
             )
             workspace = Path(run.workspace)
-            published = publish_outputs(deps, spec, output_paths(workspace, spec))
+            published = publish_outputs(deps, spec, output_paths(workspace, spec), shop_id=run.shop_id)
             run.report = {**run.report, "published": published}
             run.bytes_out = sum(item["bytes"] for item in published)
             mark_confirmed(session, run, actor)

@@ -17,6 +17,7 @@ from accounts.db import make_session_factory
 from accounts.mail import Mailer
 from accounts.runs import RUN_HISTORY_DAYS
 from feeds.fetch import FetchPolicy
+from feeds.storage import Storage, storage_for
 
 FETCH_ATTEMPTS = 4
 FETCH_BACKOFF_S = (2.0, 10.0, 30.0)  # waits between attempts, unless the server asks for longer
@@ -45,12 +46,25 @@ class RunDeps:
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
     file_exports_dir: Path | None = None  # file:// exports must lie inside it; None: anywhere (tests, library use)
+    s3_prefixes: tuple[str, ...] | None = None  # s3:// exports must lie under one, `{shop}` is the shop id; None: any
     history_days: int = RUN_HISTORY_DAYS
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         """Sessions on the Feedhub database."""
         return make_session_factory(self.engine)
+
+    def storage(self, uri: str, shop_id: int) -> Storage:
+        """Where a project of `shop_id` publishes `uri`: refused (ExportError) outside this server's publish
+        folder and S3 prefixes, so one shop cannot overwrite another's files or anything else the server may write."""
+        prefixes = self.s3_prefixes
+        return storage_for(
+            uri,
+            s3_endpoint_url=self.s3_endpoint_url,
+            s3_region=self.s3_region,
+            file_root=self.file_exports_dir,
+            s3_prefixes=None if prefixes is None else tuple(p.replace("{shop}", str(shop_id)) for p in prefixes),
+        )
 
     @property
     def runs_dir(self) -> Path:

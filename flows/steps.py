@@ -39,7 +39,6 @@ from feeds.fetch import FetchedSource, fetch_source
 from feeds.formats import get_format
 from feeds.pipeline import ExportTarget, process
 from feeds.project import ExportSpec, ProjectSpec
-from feeds.storage import Storage, storage_for
 from flows.deps import RunDeps
 from flows.gate import hold_reason
 from flows.retry import call_with_retries
@@ -148,7 +147,7 @@ def _clean_after_crash(deps: RunDeps, run: ActiveRun, crashed_ids: list[int]) ->
     """Remove what killed runs left: their workspaces and any half-published temporary objects."""
     for crashed_id in crashed_ids:
         shutil.rmtree(run_workspace(deps, run.project_id, crashed_id), ignore_errors=True)
-    removed = sum(_storage(deps, export).cleanup_leftovers() for export in run.spec.exports if export.uri)
+    removed = sum(deps.storage(e.uri, run.shop_id).cleanup_leftovers() for e in run.spec.exports if e.uri)
     run.outcome.warnings.append(
         f"cleaned up after {len(crashed_ids)} crashed run(s): {removed} leftover publish object(s) removed"
     )
@@ -256,27 +255,23 @@ def gate_step(run: ActiveRun) -> None:
 def publish_step(run: ActiveRun, deps: RunDeps) -> None:
     """Replace every published export atomically with this run's output, then mark the run succeeded."""
     with run.stage("publish"):
-        run.outcome.report["published"] = publish_outputs(deps, run.spec, run.outputs)
+        run.outcome.report["published"] = publish_outputs(deps, run.spec, run.outputs, shop_id=run.shop_id)
     run.outcome.bytes_out = sum(item["bytes"] for item in run.outcome.report["published"])
     run.outcome.status = RunStatus.SUCCEEDED
     with deps.sessions.begin() as session:
         ensure_links(session, session.get_one(Project, run.project_id), [e.name for e in run.spec.exports])
 
 
-def publish_outputs(deps: RunDeps, spec: ProjectSpec, outputs: dict[str, Path]) -> list[dict[str, Any]]:
-    """Publish each export that has a URI; shared with confirming a held run."""
+def publish_outputs(
+    deps: RunDeps, spec: ProjectSpec, outputs: dict[str, Path], *, shop_id: int
+) -> list[dict[str, Any]]:
+    """Publish each export that has a URI; shared with confirming a held run. Every target is checked
+    before the first is replaced, so a refused one leaves all of them as they were."""
+    targets = [(export, deps.storage(export.uri, shop_id)) for export in spec.exports if export.uri]
     published = []
-    for export in spec.exports:
-        if not export.uri:
-            continue
-        storage = _storage(deps, export)
+    for export, storage in targets:
         storage.cleanup_leftovers()
         result = storage.publish(outputs[export.name], gzip=export.gzip)
         published.append({"name": export.name, **asdict(result)})
     return published
 
-
-def _storage(deps: RunDeps, export: ExportSpec) -> Storage:
-    return storage_for(
-        export.uri, s3_endpoint_url=deps.s3_endpoint_url, s3_region=deps.s3_region, file_root=deps.file_exports_dir
-    )

@@ -23,15 +23,23 @@ STORAGES: dict[str, type[Storage]] = {
 
 
 def storage_for(
-    uri: str, *, s3_endpoint_url: str | None = None, s3_region: str | None = None, file_root: Path | None = None
+    uri: str,
+    *,
+    s3_endpoint_url: str | None = None,
+    s3_region: str | None = None,
+    file_root: Path | None = None,
+    s3_prefixes: tuple[str, ...] | None = None,
 ) -> Storage:
-    """The storage for a publish URI; a bad URI is an ExportError naming every problem. No I/O."""
+    """The storage for a publish URI; a bad URI, or one outside `file_root` / `s3_prefixes`, is an
+    ExportError naming every problem. No I/O."""
     scheme = urlsplit(uri).scheme.lower()
     storage_class = STORAGES.get(scheme)
     if storage_class is None:
         known = ", ".join(f"{name}://" for name in STORAGES)
         raise ExportError(f"unsupported publish target {uri!r}", hint=f"use one of: {known}")
-    options = StorageOptions(s3_endpoint_url=s3_endpoint_url, s3_region=s3_region, file_root=file_root)
+    options = StorageOptions(
+        s3_endpoint_url=s3_endpoint_url, s3_region=s3_region, file_root=file_root, s3_prefixes=s3_prefixes
+    )
     return storage_class.from_uri(uri, options)
 
 

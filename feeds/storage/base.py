@@ -43,6 +43,7 @@ class StorageOptions:
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
     file_root: Path | None = None  # file:// targets must lie inside it (None: anywhere, for the CLI's own use)
+    s3_prefixes: tuple[str, ...] | None = None  # s3:// targets must lie under one of them (None: any bucket)
 
 
 class Storage(abc.ABC):

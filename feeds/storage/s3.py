@@ -106,9 +106,27 @@ class S3Storage(Storage):
             problems.append("the key must name an object, e.g. s3://bucket/feeds/google.xml")
         if parts.query or parts.fragment:
             problems.append("'?' and '#' are not allowed")
+        if {".", ".."} & set(key.split("/")):
+            problems.append("'.' and '..' are not allowed as parts of the key")  # some S3 servers resolve them
         if problems:
             raise ExportError(f"bad publish target {uri!r}: {'; '.join(problems)}")
+        if options.s3_prefixes is not None and not any(_under(parts.netloc, key, p) for p in options.s3_prefixes):
+            allowed = ", ".join(options.s3_prefixes) or "none"
+            raise ExportError(
+                f"publish target {uri!r} is outside this server's S3 publish prefixes ({allowed})",
+                hint="publish under one of them (FEEDHUB_S3_PUBLISH_PREFIXES)",
+            )
         return cls(parts.netloc, key, endpoint_url=options.s3_endpoint_url, region=options.s3_region)
+
+    @staticmethod
+    def check_prefix(prefix: str) -> str:
+        """An allowed prefix as written in the settings, `s3://bucket/` or `s3://bucket/some/folder/`; a clear
+        ValueError otherwise. Folders end with `/`, so `s3://feeds/shop-1/` does not admit `shop-10/`."""
+        parts = urlsplit(prefix)
+        path = parts.path.removeprefix("/")
+        if parts.scheme != "s3" or not _BUCKET_NAME.fullmatch(parts.netloc) or (path and not path.endswith("/")):
+            raise ValueError(f"{prefix!r} is not an S3 publish prefix: write s3://bucket/ or s3://bucket/folder/")
+        return prefix
 
     @property
     def previous_key(self) -> str:
@@ -263,3 +281,8 @@ def _payload(local_path: Path, *, gzip: bool) -> Iterator[tuple[Path, int, str]]
         yield packed, size, sha256
     finally:
         packed.unlink(missing_ok=True)
+
+
+def _under(bucket: str, key: str, prefix: str) -> bool:
+    parts = urlsplit(prefix)
+    return parts.netloc == bucket and key.startswith(parts.path.removeprefix("/"))

@@ -129,6 +129,28 @@ class TestProjectCommands:
             assert "outside this server's publish folder" in result.output
         assert "evil" not in feedhub("project", "list", "1", "--by", "owner@example.com")
 
+    def test_an_s3_export_outside_the_shops_prefix_is_refused_when_added(
+        self, project: int, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("FEEDHUB_S3_PUBLISH_PREFIXES", "s3://feeds/shops/{shop}/, s3://shared-public/")
+        for uri in ("s3://feeds/shops/2/google.xml", "s3://company-site/index.html"):
+            result = refused(
+                "project", "add", "1", "evil", "--source", str(SAMPLE), "--by", "owner@example.com",
+                "--export", f"google=google:{uri}",
+            )  # fmt: skip
+            assert "outside this server's S3 publish prefixes" in result.output
+            assert "s3://feeds/shops/1/" in result.output  # the shop's own prefix, spelled out
+        feedhub(
+            "project", "add", "1", "own", "--source", str(SAMPLE), "--by", "owner@example.com",
+            "--export", "google=google:s3://feeds/shops/1/google.xml",
+        )  # fmt: skip
+        assert "own" in feedhub("project", "list", "1", "--by", "owner@example.com")
+
+    def test_a_malformed_s3_prefix_setting_is_named(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("FEEDHUB_S3_PUBLISH_PREFIXES", "s3://feeds/shops/{shop}")  # a folder needs its "/"
+        with pytest.raises(ValueError, match="is not an S3 publish prefix"):
+            get_settings()
+
     def test_reader_cannot_run_pause_or_confirm(self, project: int) -> None:
         for command in (["project", "run", "1", "--wait"], ["project", "pause", "1"], ["project", "confirm", "1"]):
             result = CliRunner().invoke(app, [*command, "--by", "reader@example.com"])

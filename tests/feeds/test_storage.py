@@ -211,6 +211,28 @@ class TestStorageFor:
                 storage_for(outside.as_uri(), file_root=root)
             assert "FEEDHUB_EXPORTS_DIR" in (caught.value.hint or "")
 
+    def test_publish_prefixes_confine_s3_targets(self) -> None:
+        prefixes = ("s3://feeds/shops/1/", "s3://shop-one/")
+        for uri in ("s3://feeds/shops/1/google.xml", "s3://feeds/shops/1/a/b.xml", "s3://shop-one/x.xml"):
+            assert isinstance(storage_for(uri, s3_prefixes=prefixes), S3Storage)
+        for uri in ("s3://feeds/shops/10/google.xml", "s3://feeds/shops/2/google.xml", "s3://feeds/google.xml",
+                    "s3://other/shops/1/google.xml"):  # fmt: skip
+            with pytest.raises(ExportError, match="outside this server's S3 publish prefixes") as caught:
+                storage_for(uri, s3_prefixes=prefixes)
+            assert "FEEDHUB_S3_PUBLISH_PREFIXES" in (caught.value.hint or "")
+        with pytest.raises(ExportError, match=r"prefixes \(none\)"):
+            storage_for("s3://feeds/shops/1/google.xml", s3_prefixes=())
+
+    @pytest.mark.parametrize("uri", ["s3://feeds/shops/1/../2/google.xml", "s3://feeds/shops/1/./google.xml"])
+    def test_dot_segments_in_s3_keys_are_refused(self, uri: str) -> None:
+        with pytest.raises(ExportError, match="'..' are not allowed"):
+            storage_for(uri, s3_prefixes=("s3://feeds/shops/1/",))
+
+    @pytest.mark.parametrize("prefix", ["s3://feeds/shops/1", "https://feeds/shops/1/", "s3://Bad_Bucket/", "feeds/"])
+    def test_a_bad_publish_prefix_is_named(self, prefix: str) -> None:
+        with pytest.raises(ValueError, match="is not an S3 publish prefix"):
+            S3Storage.check_prefix(prefix)
+
     def test_every_problem_is_reported_at_once(self) -> None:
         with pytest.raises(ExportError) as caught:
             storage_for("s3://B/")

@@ -120,6 +120,36 @@ class TestSucceededRun:
         body = s3.get_object(Bucket="flows-run", Key="shop/google.xml.gz")["Body"].read()
         assert body[:2] == b"\x1f\x8b"
 
+    def test_s3_exports_stay_under_the_shops_own_prefix(
+        self,
+        http_server: LocalServer,
+        make_project: ProjectFactory,
+        deps: RunDeps,
+        s3_server: str,
+        shop: Shop,
+        tmp_path: Path,
+    ) -> None:
+        import boto3
+
+        s3 = boto3.client("s3", endpoint_url=s3_server)
+        s3.create_bucket(Bucket="shared", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        other_key = f"shops/{shop.id + 1}/google.xml"
+        s3.put_object(Bucket="shared", Key=other_key, Body=b"another shop's feed")
+        confined = dataclasses.replace(deps, s3_endpoint_url=s3_server, s3_prefixes=("s3://shared/shops/{shop}/",))
+        url = http_server.serve("/feed.xml", heureka_feed(5))
+        own = [ExportSpec(name="google", format="google", uri=f"s3://shared/shops/{shop.id}/google.xml")]
+        assert run_project_inline(make_project(url, name="own", exports=own), confined).status == "succeeded"
+        assert s3.get_object(Bucket="shared", Key=f"shops/{shop.id}/google.xml")["Body"].read().startswith(b"<?xml")
+        theirs = [
+            ExportSpec(name="heureka", format="heureka", uri=(tmp_path / "out" / "heureka.xml").as_uri()),
+            ExportSpec(name="google", format="google", uri=f"s3://shared/{other_key}"),
+        ]
+        summary = run_project_inline(make_project(url, name="theirs", exports=theirs), confined)
+        assert summary.status == "failed"
+        assert f"s3://shared/{other_key}" in summary.error and "S3 publish prefixes" in summary.error
+        assert s3.get_object(Bucket="shared", Key=other_key)["Body"].read() == b"another shop's feed"
+        assert not (tmp_path / "out" / "heureka.xml").exists()  # checked before any export was replaced
+
 
 class TestFailedRun:
     @pytest.fixture
