@@ -18,7 +18,11 @@ from dataclasses import dataclass, field
 
 
 class Element:
-    """One XML element (or CSV cell): name, text, attributes, children, in source order."""
+    """One XML element (or CSV cell): name, text, attributes, children, in source order.
+
+    The XML parser's hot loop (`xmlfeed._ProductReader._children`) fills these four slots itself,
+    without `__init__`: a new slot must be set there too.
+    """
 
     __slots__ = ("name", "text", "attrs", "children")
 

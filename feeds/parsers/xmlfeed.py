@@ -217,25 +217,35 @@ class _ProductReader:
         return element
 
     def _children(self, parent: etree._Element, depth: int) -> tuple[list[Element], bool]:
-        """The children of `parent` as Elements, and whether `parent` has text between them (mixed content)."""
+        """The children of `parent` as Elements, and whether `parent` has text between them (mixed content).
+
+        The hot loop: one pass per element of the feed. Measured per 800k elements (20k Heureka
+        products): `Element(...)` costs 0.07 s more than `object.__new__` and four slot stores
+        (type.__call__ -> __init__ with defaults), and `child.items()` 0.02 s less than `child.attrib`,
+        which builds a proxy object just to be tested.
+        """
         if depth > MAX_NESTING:
             raise FeedSyntaxError(f"a product nests elements more than {MAX_NESTING} levels deep; refused")
         names = self._names
+        new = object.__new__
         out: list[Element] = []
         append = out.append
         mixed = False
-        for child in parent:  # the hot loop: one pass per element of the feed
-            name = names.get(child.tag) or self.name(child)
-            attrs = self._attrs(child) if child.attrib else {}
+        for child in parent:
+            element = new(Element)
+            element.name = names.get(child.tag) or self.name(child)
+            items = child.items()
+            element.attrs = self._attrs(child, items) if items else {}
             if len(child):
                 grandchildren, child_mixed = self._children(child, depth + 1)
                 text = child.text
                 if child_mixed or (text and not text.isspace()):
-                    append(Element(name, self._markup(child, keep_text=True), attrs, []))
+                    element.text, element.children = self._markup(child, keep_text=True), []
                 else:
-                    append(Element(name, "", attrs, grandchildren))
+                    element.text, element.children = "", grandchildren
             else:
-                append(Element(name, child.text or "", attrs, []))
+                element.text, element.children = child.text or "", []
+            append(element)
             if not mixed:
                 tail = child.tail
                 if tail and not tail.isspace():
@@ -257,9 +267,11 @@ class _ProductReader:
                 out.append(escape(child.tail or ""))
         return "".join(out)
 
-    def _attrs(self, elem: etree._Element) -> dict[str, str]:
+    def _attrs(self, elem: etree._Element, items: list[tuple[str, str]] | None = None) -> dict[str, str]:
+        """Attributes of `elem` by user-visible name; `items` when the caller already has `elem.items()`."""
         names = self._names
-        return {(names.get(key) or self._attribute_name(key, elem)): value for key, value in elem.attrib.items()}
+        pairs = elem.items() if items is None else items
+        return {(names.get(key) or self._attribute_name(key, elem)): value for key, value in pairs}
 
     def name(self, elem: etree._Element) -> str:
         """User-visible name of an element (cached per tag)."""
