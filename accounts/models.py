@@ -202,6 +202,20 @@ class Project(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PublishTarget(Base):
+    """A publish URI claimed by the project whose current revision writes to it.
+
+    The primary key makes a target one project's, across all shops, also when two saves race: the
+    second insert waits for the first transaction and then fails (a check-then-insert would let both in).
+    """
+
+    __tablename__ = "publish_targets"
+
+    target_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # of `uri`: any length fits the key
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    uri: Mapped[str] = mapped_column(Text)  # canonical spelling (accounts.targets.canonical_target)
+
+
 class ProjectRevision(Base):
     """One saved ProjectSpec; append-only, so history and rollback are always possible."""
 

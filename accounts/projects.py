@@ -6,11 +6,8 @@ a history and a rollback is just a new revision that copies an old one.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,17 +15,18 @@ from sqlalchemy.orm import Session
 
 from accounts import audit
 from accounts.access import access_shop
-from accounts.errors import ExportTargetTaken, NoShopAccess, ProjectExists, ProjectNotFound, RevisionNotFound
+from accounts.errors import NoShopAccess, ProjectExists, ProjectNotFound, RevisionNotFound
 from accounts.models import Project, ProjectRevision, User
 from accounts.roles import Action
 from accounts.shops import clean_name
+from accounts.targets import check_targets_free, claim_targets
 from feeds.project import ProjectSpec
 
 
 def create_project(session: Session, actor: User, shop_id: int, *, name: str, spec: ProjectSpec) -> Project:
     """A new project whose first revision is `spec` (write)."""
     shop = access_shop(session, actor, shop_id, Action.EDIT_FEEDS).shop
-    _check_targets_free(session, None, spec)  # before the insert: a refused project leaves nothing behind
+    check_targets_free(session, None, spec)  # before the insert: a refused project leaves nothing behind
     project = Project(shop_id=shop.id, name=clean_name("project", name), head=0)
     try:
         with session.begin_nested():  # flushes pending work first, so only the insert can roll back
@@ -110,7 +108,7 @@ def access_project(
 
 
 def _append(session: Session, actor: User, project: Project, spec: ProjectSpec, *, note: str) -> int:
-    _check_targets_free(session, project.id, spec)
+    claim_targets(session, project.id, spec)
     project.head += 1
     session.add(
         ProjectRevision(
@@ -143,29 +141,3 @@ def _revision(session: Session, project: Project, number: int) -> ProjectRevisio
     if revision is None:
         raise RevisionNotFound(project.id, number)
     return revision
-
-
-def _check_targets_free(session: Session, project_id: int | None, spec: ProjectSpec) -> None:
-    """Refuse a publish URI that another project's current revision uses, whichever shop it belongs to."""
-    wanted = {_canonical_target(export.uri): export.uri for export in spec.exports if export.uri}
-    if not wanted:
-        return
-    current = select(ProjectRevision.spec).join(
-        Project, (Project.id == ProjectRevision.project_id) & (Project.head == ProjectRevision.number)
-    )
-    if project_id is not None:
-        current = current.where(Project.id != project_id)
-    for other in session.scalars(current):
-        for export in other.get("exports", []):
-            taken = wanted.get(_canonical_target(export.get("uri") or ""))
-            if taken is not None:
-                raise ExportTargetTaken(taken)
-
-
-def _canonical_target(uri: str) -> str:
-    """One spelling per target: file paths with `..` and symlinks resolved, scheme and host in lower case."""
-    parts = urlsplit(uri)
-    scheme = parts.scheme.lower()
-    if scheme == "file":
-        return Path(os.path.realpath(unquote(parts.path))).as_uri()
-    return f"{scheme}://{parts.netloc.lower()}{parts.path}"

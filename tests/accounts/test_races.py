@@ -34,8 +34,18 @@ from accounts import (
     verify_email,
 )
 from accounts.db import make_engine, make_session_factory, upgrade
-from accounts.errors import AccountsError, InvitationInvalid, TransferInvalid, TransferPending
-from accounts.models import Invoice, Membership, ProjectRevision, Shop, Transfer, TransferStatus, User
+from accounts.errors import AccountsError, ExportTargetTaken, InvitationInvalid, TransferInvalid, TransferPending
+from accounts.models import (
+    Invoice,
+    Membership,
+    Project,
+    ProjectRevision,
+    PublishTarget,
+    Shop,
+    Transfer,
+    TransferStatus,
+    User,
+)
 from feeds.project import ProjectSpec
 from tests.accounts.conftest import BASE_URL, PASSWORD, empty_tables
 
@@ -211,6 +221,23 @@ def test_two_saves_of_one_project_get_consecutive_revisions(factory: sessionmake
             (2, "https://a.test/1.xml"),
             (3, "https://a.test/2.xml"),
         ]
+
+
+def test_two_shops_racing_for_one_publish_target(factory: sessionmaker[Session]) -> None:
+    ids, shop_id = setup(factory, "owner@example.com", "rival@example.com")
+    with factory() as session:
+        rival_shop = create_shop(session, as_user(session, ids["rival@example.com"]), name="Rival").id
+        session.commit()
+    target = ProjectSpec(source="https://a.test/feed.xml", exports=[{"name": "g", "format": "google", "uri": "s3://feeds/g.xml"}])
+
+    def create(email: str, shop: int) -> Op:
+        return lambda s: create_project(s, as_user(s, ids[email]), shop, name="Main", spec=target)
+
+    outcomes = race(factory, create("owner@example.com", shop_id), create("rival@example.com", rival_shop))
+    assert isinstance(outcomes[1], ExportTargetTaken) and outcomes[1].uri == "s3://feeds/g.xml"
+    with factory() as session:
+        assert session.scalars(select(Project.shop_id)).all() == [shop_id]  # the refused project left nothing
+        assert session.scalars(select(PublishTarget.project_id)).all() == [outcomes[0].id]  # type: ignore[attr-defined]
 
 
 def test_concurrent_invoices_never_share_a_number(factory: sessionmaker[Session]) -> None:
