@@ -12,42 +12,13 @@ import functools
 import html
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from feeds.gtin import gtin_check_digit, is_valid_gtin
+from feeds.numbers import parse_decimal
 
 CENT = Decimal("0.01")
-_SPACES = str.maketrans("", "", " \xa0\u202f\u2009\t")
 _CURRENCY_SIGNS = {"KČ": "CZK", "KC": "CZK", "€": "EUR", "$": "USD", "£": "GBP", "EUR": "EUR"}
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    """A number as shops write it (`1 299,90`, `1.240`, `21%`, `0,24`), or None.
-
-    The last `.` or `,` followed by 1-3 digits is the decimal point; any other `.`/`,` groups
-    thousands (FORMATS.md 1.7). `1,234` therefore reads as 1.234, as the spec asks.
-    """
-    if text.isdigit():  # the common cases (`129`, `1299.90`, `12,50`): what the general path would do
-        return _decimal(text)
-    whole, sep, frac = text.partition("." if "." in text else ",")
-    if sep and whole.isdigit() and frac.isdigit() and len(frac) <= 3:
-        return _decimal(f"{whole}.{frac}")
-    s = text.translate(_SPACES).rstrip("%")
-    cut = max(s.rfind("."), s.rfind(","))
-    if cut >= 0:
-        whole, frac = s[:cut].replace(".", "").replace(",", ""), s[cut + 1 :]
-        s = f"{whole or '0'}.{frac}" if 1 <= len(frac) <= 3 and frac.isdigit() else whole + frac
-    digits = s[1:] if s[:1] in "+-" else s
-    if not digits or not digits.replace(".", "", 1).isdigit() or digits.startswith("."):
-        return None
-    return _decimal(s)
-
-
-def _decimal(s: str) -> Decimal | None:
-    try:
-        return Decimal(s)
-    except InvalidOperation:  # digits Decimal does not take, e.g. superscripts (`²`.isdigit() is True)
-        return None
 
 
 def parse_price(text: str) -> tuple[Decimal | None, str]:

@@ -22,9 +22,9 @@ from decimal import Decimal
 
 from feeds.errors import QuerySyntaxError
 from feeds.model import Element
+from feeds.numbers import parse_number
 from feeds.transforms.failure import ProductFailure
 from feeds.transforms.groups import GroupAggregates
-from feeds.transforms.numbers import parse_number
 from feeds.transforms.template import Variable, getter
 
 MAX_FORMULA_CHARS = 500

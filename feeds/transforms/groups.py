@@ -35,9 +35,9 @@ from typing import Protocol, runtime_checkable
 
 from feeds.errors import QuerySyntaxError
 from feeds.model import Element, Product
+from feeds.numbers import parse_number
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.failure import ProductFailure
-from feeds.transforms.numbers import parse_number
 
 COUNT = "GROUP_COUNT"
 AGGREGATES: dict[str, Callable[[Decimal, Decimal], Decimal] | None] = {

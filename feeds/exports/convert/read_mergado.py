@@ -23,13 +23,13 @@ from feeds.exports.convert.reading import (
 )
 from feeds.exports.values import (
     normalize_availability,
-    parse_decimal,
     parse_int,
     parse_vat_rate,
     split_category,
     strip_default_title,
 )
 from feeds.model import Element, Product
+from feeds.numbers import parse_decimal
 
 _ATTRS = {"COLOR": "color", "SIZE": "size", "GENDER": "gender", "MATERIAL": "material"}
 

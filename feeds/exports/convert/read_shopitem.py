@@ -23,7 +23,6 @@ from feeds.exports.convert.reading import (
     text_of,
 )
 from feeds.exports.values import (
-    parse_decimal,
     parse_int,
     parse_iso_date,
     parse_vat_rate,
@@ -31,6 +30,7 @@ from feeds.exports.values import (
     strip_default_title,
 )
 from feeds.model import Element, Product
+from feeds.numbers import parse_decimal
 
 _CONDITIONS = {"new": "new", "bazar": "used"}
 _EXTRA_MESSAGES = {"EXTENDED_WARRANTY": "extended_warranty", "SALES_VOUCHER": "voucher", "GIFT": "free_gift"}

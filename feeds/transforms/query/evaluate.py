@@ -27,9 +27,9 @@ from decimal import Decimal
 from feeds.errors import QuerySyntaxError
 from feeds.gtin import gtin_valid
 from feeds.model import Element
+from feeds.numbers import parse_number
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.groups import GroupAggregates
-from feeds.transforms.numbers import parse_number
 from feeds.transforms.plain import plain_name
 from feeds.transforms.query.ast import (
     Aggregate,

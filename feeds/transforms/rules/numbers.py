@@ -8,16 +8,10 @@ from functools import cached_property
 
 from feeds.errors import QuerySyntaxError
 from feeds.model import Product
+from feeds.numbers import number_span, parse_number
 from feeds.transforms.calc import Formula
 from feeds.transforms.failure import ProductFailure
-from feeds.transforms.numbers import (
-    ROUNDING_MODES,
-    format_number,
-    number_span,
-    parse_number,
-    places_of,
-    round_to,
-)
+from feeds.transforms.numbers import ROUNDING_MODES, format_number, places_of, round_to
 from feeds.transforms.plain import Slot
 from feeds.transforms.rules.base import PerProductRule, SpecReader, rewrite_each, write
 

@@ -11,33 +11,6 @@ from feeds.exports import values
 from feeds.gtin import is_valid_gtin
 
 
-class TestParseDecimal:
-    @pytest.mark.parametrize(
-        ("text", "expected"),
-        [
-            ("1234", Decimal("1234")),
-            ("1234.5", Decimal("1234.5")),
-            ("1234,50", Decimal("1234.50")),
-            ("1 299,90", Decimal("1299.90")),
-            ("1\xa0299,90", Decimal("1299.90")),  # no-break space as thousands separator
-            ("1.240", Decimal("1.240")),  # three decimals: a dot-decimal value (cp1250 sample), not 1240
-            ("1,234.56", Decimal("1234.56")),
-            ("1.234,56", Decimal("1234.56")),
-            ("21%", Decimal("21")),
-            ("0,24", Decimal("0.24")),
-            ("-5", Decimal("-5")),
-            (",5", Decimal("0.5")),
-            ("  85 ", Decimal("85")),
-            ("abc", None),
-            ("", None),
-            ("1e5", None),  # scientific notation is not how shops write prices
-            ("NaN", None),
-        ],
-    )
-    def test_parse(self, text: str, expected: Decimal | None) -> None:
-        assert values.parse_decimal(text) == expected
-
-
 class TestParsePrice:
     @pytest.mark.parametrize(
         ("text", "expected"),

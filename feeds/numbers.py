@@ -1,0 +1,71 @@
+"""Numbers as shops write them, read one way everywhere: rules, queries and conversions agree on a value.
+
+Accepted: `1299`, `1299.90`, `1 299,90` (also with no-break or thin spaces, or `'`), `21%`, `-5`,
+`−5`, `.5`, `1,234.56`, `1.234,56`, `1.234.567`. The last `.` or `,` is the decimal point, so
+`1.240` is one point two four (FORMATS.md 1.7: a dot-decimal value in a real cp1250 feed), unless it
+occurs more than once (`1.234.567`): then it groups thousands, like every other separator.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_NUMBER = re.compile(r"[-+\u2212]?(?:\d|[.,]\d)[\d\s\u00a0\u202f\u2009.,']*")
+_GROUPING = re.compile(r"[\s\u00a0\u202f\u2009']")
+_PLAIN = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
+_DECIMAL_COMMA = re.compile(r"\s*-?\d+,\d+\s*")  # `12424,50`: what the separator analysis makes of it
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """`text` as one number (`1 299,90`, `21%`), or None when it holds anything else (`433 CZK`, `abc`)."""
+    quick = _quick(text)
+    if quick is not None:
+        return quick
+    match = _NUMBER.fullmatch(text.strip().removesuffix("%").rstrip())
+    return _read(match.group()) if match else None
+
+
+def parse_number(text: str) -> Decimal | None:
+    """The first number in `text` (`433.00 CZK`, `cca 12 ks`), or None when there is none."""
+    quick = _quick(text)
+    if quick is not None:
+        return quick
+    match = _NUMBER.search(text)
+    return _read(match.group()) if match else None
+
+
+def number_span(text: str) -> tuple[int, int, Decimal] | None:
+    """Where the first number sits in `text` (start, end) and its value, to rewrite it in place."""
+    match = _NUMBER.search(text)
+    if match is None:
+        return None
+    value = _read(match.group())
+    if value is None:
+        return None
+    end = match.start() + len(match.group().rstrip(" \u00a0\u202f\u2009'.,"))
+    return match.start(), end, value
+
+
+def _quick(text: str) -> Decimal | None:
+    """The common spellings (`129`, `1299.90`, `12,50`) without the separator analysis; None for the rest."""
+    if text.isascii() and text.isdigit():
+        return Decimal(text)
+    if _PLAIN.fullmatch(text):
+        return Decimal(text)
+    if _DECIMAL_COMMA.fullmatch(text):
+        return Decimal(text.replace(",", "."))
+    return None
+
+
+def _read(raw: str) -> Decimal | None:
+    raw = _GROUPING.sub("", raw).rstrip(".,").replace("\u2212", "-")
+    last = max(raw.rfind("."), raw.rfind(","))
+    if last >= 0:
+        decimals = raw[last + 1 :] if raw.count(raw[last]) == 1 else None
+        whole = raw[:last] if decimals is not None else raw
+        raw = whole.replace(".", "").replace(",", "") + ("." + decimals if decimals is not None else "")
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        return None

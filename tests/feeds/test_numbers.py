@@ -1,0 +1,73 @@
+"""Numbers as shops write them, read the same way by rules, queries and conversions (feeds.numbers)."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pytest
+
+from feeds.numbers import number_span, parse_decimal, parse_number
+
+WHOLE_NUMBERS = [
+    ("1234", "1234"),
+    ("1234,50", "1234.50"),
+    ("1 299,90", "1299.90"),
+    ("1\u00a0299,90", "1299.90"),  # no-break space groups thousands
+    ("1\u202f299,90", "1299.90"),  # narrow no-break space
+    ("1'299.50", "1299.50"),  # Swiss grouping
+    ("1.240", "1.240"),  # FORMATS.md 1.7: a dot-decimal value (cp1250 sample), not 1240
+    ("1,234", "1.234"),  # the same rule with a comma
+    ("1,234.56", "1234.56"),
+    ("1.234,56", "1234.56"),
+    ("1.234.567", "1234567"),  # a repeated separator groups thousands
+    ("1,234,567", "1234567"),
+    ("12.5000", "12.5000"),  # four decimals cannot be a thousands group
+    ("21%", "21"),
+    ("21 %", "21"),
+    ("0,24", "0.24"),
+    (",5", "0.5"),
+    (".5", "0.5"),
+    ("-.5", "-0.5"),
+    ("-5", "-5"),
+    ("\u22125", "-5"),  # a typographic minus
+    ("+5", "5"),
+    ("5.", "5"),
+    ("  85 ", "85"),
+    ("0012", "12"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WHOLE_NUMBERS)
+def test_a_number_reads_the_same_whole_and_inside_text(text: str, expected: str) -> None:
+    assert parse_decimal(text) == Decimal(expected)
+    assert parse_number(text) == Decimal(expected)
+    assert parse_number(f"cena: {text} Kč") == Decimal(expected.lstrip("+"))
+
+
+@pytest.mark.parametrize(
+    ("text", "inside"),
+    [("433.00 CZK", "433.00"), ("cca 12 ks", "12"), ("cena: 99,-", "99"), ("1e5", "1"), ("abc", None), ("", None),
+     ("-", None), (".", None), ("NaN", None)],
+)  # fmt: skip
+def test_text_around_a_number_makes_it_no_whole_number(text: str, inside: str | None) -> None:
+    assert parse_decimal(text) is None
+    assert parse_number(text) == (Decimal(inside) if inside is not None else None)
+
+
+def test_whole_numbers_and_numbers_in_text_agree_on_random_spellings() -> None:
+    """What parse_decimal reads, parse_number reads identically: a rule and an export see one value."""
+    rnd = random.Random(7)
+    alphabet = "0123456789.,' -+%\u00a0\u2212"
+    for _ in range(20_000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 9)))
+        whole = parse_decimal(text)
+        if whole is not None:
+            assert parse_number(text) == whole, text
+
+
+def test_number_span_covers_the_number_without_trailing_separators() -> None:
+    text = "cena 1 299,- Kč"
+    start, end, value = number_span(text) or (0, 0, None)
+    assert (text[start:end], value) == ("1 299", Decimal("1299"))
+    assert number_span("no digits") is None
