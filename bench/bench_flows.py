@@ -2,8 +2,8 @@
 
 overhead: a 100-product feed run N times (default 100) (a) through `feeds.pipeline.process` directly,
 (b) through the run's steps without Prefect (`run_project_inline`: lock, history, publish), (c) through
-the Prefect flow `run_project` (temporary local server started once, not counted), with Prefect's
-default flow heartbeats and without them, and (d) the same body as an async flow. Prints wall
+the Prefect flow `feedhub.flow.run_project` (temporary local server started once, not counted), and
+(d) the same body as a sync flow, which waits for Prefect's heartbeat thread (see feedhub.flow). Prints wall
 and CPU seconds per run of each (CPU of this process: the Prefect server's is not counted), the flow's
 overhead over the pipeline and over the steps, the machine's load average, and what a worker or
 `feedhub serve` pays on top per run: a new Python process importing Feedhub's flow module (best of 3).
@@ -111,37 +111,31 @@ def overhead(n: int = 100) -> dict[str, float]:
 
         inline, inline_cpu = _per_run(n, inline_run)
         from prefect import flow
-        from prefect.context import SyncClientContext
-        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
         from prefect.testing.utilities import prefect_test_harness
 
         from feedhub.flow import run_project
         from flows.project_flow import run_project_in_flow
 
-        @flow(name="bench-async-run-project", persist_result=False)
-        async def async_run_project(project_id: int) -> dict[str, Any]:
-            """The same body as an async flow: Prefect's async engine does not join the heartbeat thread."""
-            with SyncClientContext.get_or_create():  # one client for the tasks, as a sync flow run has
-                return run_project_in_flow(project_id, deps_from_settings(get_settings()), trigger="schedule")
+        @flow(name="bench-sync-run-project", persist_result=False)
+        def sync_run_project(project_id: int) -> dict[str, Any]:
+            """The same body as a sync flow, whose engine waits for its heartbeat thread (see feedhub.flow)."""
+            return run_project_in_flow(project_id, deps_from_settings(get_settings()), trigger="schedule")
 
-        runs = iter(range(n, 4 * n + 3))  # every run sees a changed feed
+        runs = iter(range(n, 3 * n + 2))  # every run sees a changed feed
 
         def flow_run(_: int) -> None:
             _touch(feed, next(runs))
-            assert run_project(project_id)["status"] == "succeeded"
+            assert asyncio.run(run_project(project_id))["status"] == "succeeded"
 
-        def async_flow_run(_: int) -> None:
+        def sync_flow_run(_: int) -> None:
             _touch(feed, next(runs))
-            assert asyncio.run(async_run_project(project_id))["status"] == "succeeded"
+            assert sync_run_project(project_id)["status"] == "succeeded"
 
         with prefect_test_harness(server_startup_timeout=150):
             flow_run(0)  # warm-up: imports, first API calls
-            async_flow_run(0)
+            sync_flow_run(0)
             flow_s, flow_cpu = _per_run(n, flow_run)
-            async_s, async_cpu = _per_run(n, async_flow_run)
-            # None is only possible from Python: the environment and profiles accept 30 s or more.
-            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-                quiet, quiet_cpu = _per_run(n, flow_run)
+            sync_s, sync_cpu = _per_run(n, sync_flow_run)
     start, start_cpu = _process_start()
     figures = {
         "runs": n,
@@ -153,11 +147,8 @@ def overhead(n: int = 100) -> dict[str, float]:
         "flow_cpu_s": flow_cpu,
         "flow_overhead_vs_pipeline_s": flow_s - direct,
         "prefect_overhead_s": flow_s - inline,
-        "flow_no_heartbeat_s": quiet,
-        "flow_no_heartbeat_cpu_s": quiet_cpu,
-        "prefect_overhead_no_heartbeat_s": quiet - inline,
-        "async_flow_s": async_s,
-        "async_flow_cpu_s": async_cpu,
+        "sync_flow_s": sync_s,
+        "sync_flow_cpu_s": sync_cpu,
         "worker_process_start_s": start,
         "worker_process_start_cpu_s": start_cpu,
     }
@@ -228,7 +219,7 @@ def big_pass(name: str, feed: Path) -> dict[str, float]:
 
             with prefect_test_harness(server_startup_timeout=150):
                 started, cpu = time.perf_counter(), time.process_time()  # not the temporary server's start
-                assert run_project(project_id)["status"] == "succeeded"
+                assert asyncio.run(run_project(project_id))["status"] == "succeeded"
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     whole = _cpu(resource.RUSAGE_SELF)

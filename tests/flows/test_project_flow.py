@@ -5,6 +5,8 @@ states recorded, schedules synced onto the deployment). Everything else is teste
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,7 +47,7 @@ def test_flow_runs_the_slow_steps_as_tasks_and_returns_the_summary(
     from flows.project_flow import TASK_NAMES
 
     project_id = make_project(http_server.serve("/feed.xml", heureka_feed(20)))
-    state = run_project(project_id, trigger="test", return_state=True)
+    state = asyncio.run(run_project(project_id, trigger="test", return_state=True))
     assert state.is_completed()
     summary = state.result()
     assert summary["status"] == "succeeded" and summary["products_out"] == 20
@@ -77,7 +79,24 @@ def test_failed_run_completes_the_flow_and_is_recorded_failed(
     from feedhub.flow import run_project
 
     project_id = make_project(http_server.serve("/feed.xml", b"<html>down for maintenance</html>"))
-    assert run_project(project_id)["status"] == "failed"
+    assert asyncio.run(run_project(project_id))["status"] == "failed"
+
+
+def test_flow_runs_leave_no_connection_open(
+    prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory
+) -> None:
+    """Each run closes its API clients: many runs in one process (tests, the bench) must not pile up sockets."""
+    from feedhub.flow import run_project
+
+    project_id = make_project(http_server.serve("/feed.xml", heureka_feed(5)))
+    asyncio.run(run_project(project_id))  # the first run's clients (events, logs) live as long as the process
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        for trigger in ("a", "b"):
+            assert asyncio.run(run_project(project_id, trigger=trigger))["status"] in ("succeeded", "unchanged")
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 def test_schedules_follow_the_database(
