@@ -28,12 +28,13 @@ def create_project(session: Session, actor: User, shop_id: int, *, name: str, sp
     shop = access_shop(session, actor, shop_id, Action.EDIT_FEEDS).shop
     check_targets_free(session, None, spec)  # before the insert: a refused project leaves nothing behind
     project = Project(shop_id=shop.id, name=clean_name("project", name), head=0)
-    try:
-        with session.begin_nested():  # flushes pending work first, so only the insert can roll back
-            session.add(project)
-    except IntegrityError as exc:
-        raise ProjectExists(shop.id, project.name) from exc
-    _append(session, actor, project, spec, note="created")
+    with session.begin_nested():  # the project with its first revision, or nothing (a lost target race too)
+        try:
+            with session.begin_nested():  # flushes pending work first, so only the insert can roll back
+                session.add(project)
+        except IntegrityError as exc:
+            raise ProjectExists(shop.id, project.name) from exc
+        _append(session, actor, project, spec, note="created")
     return project
 
 

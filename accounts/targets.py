@@ -21,11 +21,18 @@ from feeds.project import ProjectSpec
 
 
 def canonical_target(uri: str) -> str:
-    """One spelling per target: file paths with `..` and symlinks resolved, scheme and host in lower case."""
-    parts = urlsplit(uri)
-    scheme = parts.scheme.lower()
-    if scheme == "file":
-        return Path(os.path.realpath(unquote(parts.path))).as_uri()
+    """One spelling per target: file paths with `..` and symlinks resolved, scheme and host in lower case.
+
+    A URI too broken to resolve (a NUL in the path, an unbalanced `[`) stays as written: no storage
+    accepts it, so a run refuses it with the reason where it publishes.
+    """
+    try:
+        parts = urlsplit(uri)
+        scheme = parts.scheme.lower()
+        if scheme == "file":
+            return Path(os.path.realpath(unquote(parts.path))).as_uri()
+    except ValueError:
+        return uri
     return f"{scheme}://{parts.netloc.lower()}{parts.path}"
 
 
@@ -50,12 +57,14 @@ def check_targets_free(session: Session, project_id: int | None, spec: ProjectSp
 def claim_targets(session: Session, project_id: int, spec: ProjectSpec) -> None:
     """Make `spec`'s URIs the project's targets, releasing the ones its previous revision had."""
     check_targets_free(session, project_id, spec)  # the usual refusal, naming the URI
-    session.execute(delete(PublishTarget).where(PublishTarget.project_id == project_id))
     wanted = _wanted(spec)
     try:
-        with session.begin_nested():
-            session.add_all(PublishTarget(target_sha256=key, project_id=project_id, uri=canonical_target(uri))
-                            for key, uri in wanted.items())  # fmt: skip
+        with session.begin_nested():  # a refusal keeps the previous claims, whatever the caller does next
+            session.execute(delete(PublishTarget).where(PublishTarget.project_id == project_id))
+            session.flush()
+            for key in sorted(wanted):  # one order for every save: two saves cannot wait on each other
+                session.add(PublishTarget(target_sha256=key, project_id=project_id, uri=canonical_target(wanted[key])))
+                session.flush()
     except IntegrityError as exc:  # a concurrent save claimed one after our check and committed first
         check_targets_free(session, project_id, spec)
         raise ExportTargetTaken(next(iter(wanted.values()))) from exc

@@ -34,6 +34,7 @@ from accounts.runs import (
     record_skipped,
     start_run,
 )
+from feeds.errors import FeedError
 from feeds.exports.convert import ConvertOptions
 from feeds.fetch import FetchedSource, fetch_source
 from feeds.formats import get_format
@@ -147,7 +148,14 @@ def _clean_after_crash(deps: RunDeps, run: ActiveRun, crashed_ids: list[int]) ->
     """Remove what killed runs left: their workspaces and any half-published temporary objects."""
     for crashed_id in crashed_ids:
         shutil.rmtree(run_workspace(deps, run.project_id, crashed_id), ignore_errors=True)
-    removed = sum(deps.storage(e.uri, run.shop_id).cleanup_leftovers() for e in run.spec.exports if e.uri)
+    removed = 0
+    for export in run.spec.exports:
+        if not export.uri:
+            continue
+        try:  # a target refused or unreachable now fails the run where it publishes, with the run recorded
+            removed += deps.storage(export.uri, run.shop_id).cleanup_leftovers()
+        except FeedError as exc:
+            run.outcome.warnings.append(f"could not clean up after a crashed run at {export.uri}: {exc}")
     run.outcome.warnings.append(
         f"cleaned up after {len(crashed_ids)} crashed run(s): {removed} leftover publish object(s) removed"
     )

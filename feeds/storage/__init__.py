@@ -32,7 +32,10 @@ def storage_for(
 ) -> Storage:
     """The storage for a publish URI; a bad URI, or one outside `file_root` / `s3_prefixes`, is an
     ExportError naming every problem. No I/O."""
-    scheme = urlsplit(uri).scheme.lower()
+    try:
+        scheme = urlsplit(uri).scheme.lower()
+    except ValueError as exc:  # e.g. an unbalanced `[` in the host
+        raise ExportError(f"bad publish target {uri!r}: {exc}") from None
     storage_class = STORAGES.get(scheme)
     if storage_class is None:
         known = ", ".join(f"{name}://" for name in STORAGES)

@@ -20,10 +20,22 @@ from gzip import GzipFile
 from pathlib import Path
 from typing import BinaryIO
 
+from feeds.atomic import TEMP_PREFIX
 from feeds.errors import ExportError
 
 COPY_BLOCK_BYTES = 1024 * 1024
 PREVIOUS_SUFFIX = ".previous"
+
+
+def reserved_name_problem(name: str) -> str | None:
+    """Why a target's file or key name is Feedhub's own (a kept previous version, a temporary upload), or None.
+
+    Publishing to such a name would overwrite another export's previous version, and serving it would
+    hand out that version past the other export's password.
+    """
+    if name.endswith(PREVIOUS_SUFFIX) or name.startswith(TEMP_PREFIX):
+        return f"names ending in {PREVIOUS_SUFFIX!r} or starting with {TEMP_PREFIX!r} are Feedhub's own"
+    return None
 
 
 @dataclass(frozen=True)

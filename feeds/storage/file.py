@@ -32,6 +32,7 @@ from feeds.storage.base import (
     Storage,
     StorageOptions,
     require_export_file,
+    reserved_name_problem,
     write_payload,
 )
 
@@ -60,6 +61,11 @@ class FileStorage(Storage):
             problems.append("the URI names a folder, not a file")
         if parts.query or parts.fragment:
             problems.append("'?' and '#' are not allowed")
+        if "\x00" in unquote(parts.path):
+            problems.append("the path contains a NUL character")
+        reserved = reserved_name_problem(Path(unquote(parts.path)).name)
+        if reserved:
+            problems.append(reserved)
         if problems:
             raise ExportError(f"bad publish target {uri!r}: {'; '.join(problems)}")
         path = Path(unquote(parts.path))

@@ -34,6 +34,7 @@ from feeds.storage.base import (
     StorageOptions,
     digest_file,
     require_export_file,
+    reserved_name_problem,
     write_payload,
 )
 
@@ -108,6 +109,9 @@ class S3Storage(Storage):
             problems.append("'?' and '#' are not allowed")
         if {".", ".."} & set(key.split("/")):
             problems.append("'.' and '..' are not allowed as parts of the key")  # some S3 servers resolve them
+        reserved = reserved_name_problem(key.rsplit("/", 1)[-1])
+        if reserved:
+            problems.append(reserved)
         if problems:
             raise ExportError(f"bad publish target {uri!r}: {'; '.join(problems)}")
         if options.s3_prefixes is not None and not any(_under(parts.netloc, key, p) for p in options.s3_prefixes):
@@ -124,7 +128,8 @@ class S3Storage(Storage):
         ValueError otherwise. Folders end with `/`, so `s3://feeds/shop-1/` does not admit `shop-10/`."""
         parts = urlsplit(prefix)
         path = parts.path.removeprefix("/")
-        if parts.scheme != "s3" or not _BUCKET_NAME.fullmatch(parts.netloc) or (path and not path.endswith("/")):
+        odd = parts.query or parts.fragment or {".", ".."} & set(path.split("/"))
+        if parts.scheme != "s3" or not _BUCKET_NAME.fullmatch(parts.netloc) or (path and not path.endswith("/")) or odd:
             raise ValueError(f"{prefix!r} is not an S3 publish prefix: write s3://bucket/ or s3://bucket/folder/")
         return prefix
 

@@ -240,6 +240,51 @@ def test_two_shops_racing_for_one_publish_target(factory: sessionmaker[Session])
         assert session.scalars(select(PublishTarget.project_id)).all() == [outcomes[0].id]  # type: ignore[attr-defined]
 
 
+def test_a_save_that_loses_a_target_race_keeps_its_old_claims_even_if_committed(
+    factory: sessionmaker[Session],
+) -> None:
+    ids, shop_id = setup(factory, "owner@example.com")
+
+    def spec(*uris: str) -> ProjectSpec:
+        exports = [{"name": f"e{i}", "format": "google", "uri": uri} for i, uri in enumerate(uris)]
+        return ProjectSpec(source="https://a.test/feed.xml", exports=exports)  # type: ignore[arg-type]
+
+    with factory() as session:
+        owner = as_user(session, ids["owner@example.com"])
+        loser = create_project(session, owner, shop_id, name="Old", spec=spec("s3://feeds/old.xml"))
+        session.commit()
+
+    def take(s: Session) -> object:
+        return create_project(s, as_user(s, ids["owner@example.com"]), shop_id, name="New", spec=spec("s3://feeds/t.xml"))
+
+    def save_and_commit_anyway(s: Session) -> object:
+        try:
+            return save_revision(s, as_user(s, ids["owner@example.com"]), loser.id, spec("s3://feeds/t.xml"))
+        except ExportTargetTaken as exc:
+            return exc  # no rollback: the caller commits whatever is left
+
+    def create_and_commit_anyway(s: Session) -> object:
+        try:
+            return create_project(s, as_user(s, ids["owner@example.com"]), shop_id, name="Late", spec=spec("s3://feeds/u.xml"))
+        except ExportTargetTaken as exc:
+            return exc
+
+    outcomes = race(factory, take, save_and_commit_anyway)
+    assert isinstance(outcomes[1], ExportTargetTaken)
+    with factory() as session:
+        project = session.get_one(Project, loser.id)
+        claims = session.scalars(select(PublishTarget.uri).where(PublishTarget.project_id == loser.id)).all()
+        assert (project.head, claims) == (1, ["s3://feeds/old.xml"])
+
+    def take_u(s: Session) -> object:
+        return save_revision(s, as_user(s, ids["owner@example.com"]), loser.id, spec("s3://feeds/u.xml"))
+
+    outcomes = race(factory, take_u, create_and_commit_anyway)
+    assert isinstance(outcomes[1], ExportTargetTaken)
+    with factory() as session:
+        assert session.scalars(select(Project.name).order_by(Project.id)).all() == ["Old", "New"]  # no "Late"
+
+
 def test_concurrent_invoices_never_share_a_number(factory: sessionmaker[Session]) -> None:
     shops = 6
     ids, first_shop = setup(factory, "owner@example.com")

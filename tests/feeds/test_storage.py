@@ -223,12 +223,29 @@ class TestStorageFor:
         with pytest.raises(ExportError, match=r"prefixes \(none\)"):
             storage_for("s3://feeds/shops/1/google.xml", s3_prefixes=())
 
+    @pytest.mark.parametrize(
+        ("uri", "reason"),
+        [
+            ("file:///srv/feeds/google.xml.previous", "Feedhub's own"),  # another export's kept version
+            ("file:///srv/feeds/.feedhub-tmp-google.xml", "Feedhub's own"),
+            ("s3://feeds/shops/1/google.xml.previous", "Feedhub's own"),
+            ("file:///srv/feeds/a%00.xml", "NUL character"),
+            ("s3://[feeds/google.xml", "Invalid IPv6 URL"),
+        ],
+    )
+    def test_reserved_and_malformed_targets_are_export_errors(self, uri: str, reason: str) -> None:
+        with pytest.raises(ExportError, match=reason):
+            storage_for(uri)
+
     @pytest.mark.parametrize("uri", ["s3://feeds/shops/1/../2/google.xml", "s3://feeds/shops/1/./google.xml"])
     def test_dot_segments_in_s3_keys_are_refused(self, uri: str) -> None:
         with pytest.raises(ExportError, match="'..' are not allowed"):
             storage_for(uri, s3_prefixes=("s3://feeds/shops/1/",))
 
-    @pytest.mark.parametrize("prefix", ["s3://feeds/shops/1", "https://feeds/shops/1/", "s3://Bad_Bucket/", "feeds/"])
+    @pytest.mark.parametrize(
+        "prefix",
+        ["s3://feeds/shops/1", "https://feeds/shops/1/", "s3://Bad_Bucket/", "feeds/", "s3://feeds/x/?a", "s3://feeds/1/../"],
+    )
     def test_a_bad_publish_prefix_is_named(self, prefix: str) -> None:
         with pytest.raises(ValueError, match="is not an S3 publish prefix"):
             S3Storage.check_prefix(prefix)

@@ -339,3 +339,21 @@ class TestHistory:
         crashed = runs_of(session, project_id)[0]
         assert crashed.status == RunStatus.CRASHED and "killed" in crashed.error
         assert not dead.workspace.exists()  # type: ignore[union-attr]
+
+    def test_a_crash_cleanup_that_cannot_reach_a_target_is_a_warning_and_the_run_is_recorded(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, session: Session
+    ) -> None:
+        """The operator confined S3 exports after a crash: the next run says why it cannot clean up,
+        fails where it publishes, and leaves no run stuck in `running`."""
+        from flows.steps import begin_run
+
+        exports = [ExportSpec(name="google", format="google", uri="s3://elsewhere/google.xml")]
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)), exports=exports)
+        begin_run(deps, project_id, trigger="test", locked=True)  # a run whose process then died
+        confined = dataclasses.replace(deps, s3_prefixes=("s3://feeds/shops/{shop}/",))
+        summary = run_project_inline(project_id, confined)
+        assert summary.status == "failed" and "S3 publish prefixes" in summary.error
+        statuses = [run.status for run in runs_of(session, project_id)]
+        assert statuses == [RunStatus.CRASHED, RunStatus.FAILED]
+        (last,) = [run for run in runs_of(session, project_id) if run.status == RunStatus.FAILED]
+        assert any("could not clean up" in warning for warning in last.warnings)
