@@ -31,8 +31,8 @@ DEMO_RULES: list[dict[str, Any]] = [
 ]
 
 
-def _demo_spec(settings: Settings) -> ProjectSpec:
-    out = (settings.exports_dir / "demo").resolve()
+def _demo_spec(settings: Settings, shop_id: int) -> ProjectSpec:
+    out = (settings.shop_exports_dir(shop_id) / "demo").resolve()
     return ProjectSpec(
         source=str(SAMPLE_FEED),
         rules=DEMO_RULES,
@@ -60,7 +60,7 @@ def ensure_demo_project(settings: Settings) -> int:
             shop = shop or accounts.create_shop(session, user, name=DEMO_SHOP)
             project = session.scalars(select(Project).where(Project.shop_id == shop.id, Project.name == DEMO_PROJECT))
             found = project.first() or accounts.create_project(
-                session, user, shop.id, name=DEMO_PROJECT, spec=_demo_spec(settings)
+                session, user, shop.id, name=DEMO_PROJECT, spec=_demo_spec(settings, shop.id)
             )
             ensure_links(session, found, ["heureka", "google"])
             return found.id
@@ -75,5 +75,7 @@ def run_demo_project(settings: Settings) -> dict[str, Any]:
     deps = deps_from_settings(settings)
     own_files = dataclasses.replace(deps.fetch_policy, allow_local=True)  # the operator's own sample feed
     summary = run_project_inline(project_id, dataclasses.replace(deps, fetch_policy=own_files), trigger="demo")
-    exports = str(settings.exports_dir / "demo")
+    with deps.sessions() as session:
+        shop_id = session.get_one(Project, project_id).shop_id
+    exports = str(settings.shop_exports_dir(shop_id) / "demo")
     return {"project_id": project_id, "login": DEMO_EMAIL, **dataclasses.asdict(summary), "exports": exports}

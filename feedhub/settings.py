@@ -59,8 +59,13 @@ class Settings(BaseSettings):
 
     @property
     def exports_dir(self) -> Path:
-        """The local publish folder: project runs publish file:// exports only inside it."""
+        """The local publish folder: project runs publish file:// exports only inside it. A `{shop}` in it
+        stands for each shop's id (`/srv/feeds/{shop}`): every shop gets a folder of its own."""
         return self.exports_folder or self.data_dir / "exports"
+
+    def shop_exports_dir(self, shop_id: int) -> Path:
+        """The publish folder of one shop (the same for all shops when `exports_dir` has no `{shop}`)."""
+        return Path(str(self.exports_dir).replace("{shop}", str(shop_id)))
 
 
 def get_settings() -> Settings:

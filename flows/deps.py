@@ -45,7 +45,7 @@ class RunDeps:
     base_url: str = "http://localhost:8000"
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
-    file_exports_dir: Path | None = None  # file:// exports must lie inside it; None: anywhere (tests, library use)
+    file_exports_dir: Path | None = None  # file:// exports inside it, `{shop}` is the shop id; None: anywhere
     s3_prefixes: tuple[str, ...] | None = None  # s3:// exports must lie under one, `{shop}` is the shop id; None: any
     history_days: int = RUN_HISTORY_DAYS
 
@@ -57,13 +57,14 @@ class RunDeps:
     def storage(self, uri: str, shop_id: int) -> Storage:
         """Where a project of `shop_id` publishes `uri`: refused (ExportError) outside this server's publish
         folder and S3 prefixes, so one shop cannot overwrite another's files or anything else the server may write."""
-        prefixes = self.s3_prefixes
+        shop = str(shop_id)
+        folder, prefixes = self.file_exports_dir, self.s3_prefixes
         return storage_for(
             uri,
             s3_endpoint_url=self.s3_endpoint_url,
             s3_region=self.s3_region,
-            file_root=self.file_exports_dir,
-            s3_prefixes=None if prefixes is None else tuple(p.replace("{shop}", str(shop_id)) for p in prefixes),
+            file_root=None if folder is None else Path(str(folder).replace("{shop}", shop)),
+            s3_prefixes=None if prefixes is None else tuple(p.replace("{shop}", shop) for p in prefixes),
         )
 
     @property

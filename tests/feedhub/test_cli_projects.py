@@ -146,6 +146,20 @@ class TestProjectCommands:
         )  # fmt: skip
         assert "own" in feedhub("project", "list", "1", "--by", "owner@example.com")
 
+    def test_with_a_shop_folder_a_file_export_must_be_in_its_own_shops_folder(
+        self, project: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("FEEDHUB_EXPORTS_DIR", str(tmp_path / "feeds" / "{shop}"))
+        result = refused(
+            "project", "add", "1", "evil", "--source", str(SAMPLE), "--by", "owner@example.com",
+            "--export", f"heureka=heureka:{(tmp_path / 'feeds' / '2' / 'heureka.xml').as_uri()}",
+        )  # fmt: skip
+        assert f"outside this server's publish folder '{tmp_path}/feeds/1'" in result.output
+        feedhub(
+            "project", "add", "1", "own", "--source", str(SAMPLE), "--by", "owner@example.com",
+            "--export", f"heureka=heureka:{(tmp_path / 'feeds' / '1' / 'heureka.xml').as_uri()}",
+        )  # fmt: skip
+
     def test_a_malformed_s3_prefix_setting_is_named(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("FEEDHUB_S3_PUBLISH_PREFIXES", "s3://feeds/shops/{shop}")  # a folder needs its "/"
         with pytest.raises(ValueError, match="is not an S3 publish prefix"):

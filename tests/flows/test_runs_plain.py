@@ -151,6 +151,18 @@ class TestSucceededRun:
         assert not (tmp_path / "out" / "heureka.xml").exists()  # checked before any export was replaced
 
 
+def test_a_shop_folder_in_the_publish_folder_confines_each_shops_files(deps: RunDeps, tmp_path: Path) -> None:
+    from feeds.errors import ExportError
+    from feeds.storage import FileStorage
+
+    confined = dataclasses.replace(deps, file_exports_dir=tmp_path / "feeds" / "{shop}")
+    own = confined.storage((tmp_path / "feeds" / "7" / "google.xml").as_uri(), 7)
+    assert isinstance(own, FileStorage) and own.path == tmp_path / "feeds" / "7" / "google.xml"
+    for other in ("feeds/8/google.xml", "feeds/7/../8/google.xml", "feeds/77/google.xml", "feeds/google.xml"):
+        with pytest.raises(ExportError, match=f"outside this server's publish folder '{tmp_path}/feeds/7'"):
+            confined.storage((tmp_path / other).as_uri(), 7)
+
+
 class TestFailedRun:
     @pytest.fixture
     def good_first(
