@@ -23,10 +23,11 @@ from starlette.background import BackgroundTask
 from accounts.db import make_engine, make_session_factory
 from accounts.models import Project, ProjectRevision
 from accounts.published import ExportLink, check_basic_auth, log_download, resolve_link
+from feedhub.runtime import deps_from_settings
 from feedhub.settings import Settings
 from feeds.errors import FeedError
 from feeds.project import ExportSpec, ProjectSpec
-from feeds.storage import storage_for
+from feeds.storage import FileStorage
 
 MEDIA_TYPES = {
     ".xml": "application/xml",
@@ -68,7 +69,8 @@ def _serve_feed(
         if link is None:
             return Response("not found", status_code=404)
         export = _export_of(session, link)
-        status, path, cleanup = _locate(settings, export, name, request, link)
+        shop_id = session.get_one(Project, link.project_id).shop_id
+        status, path, cleanup = _locate(settings, export, name, request, link, shop_id)
         size = path.stat().st_size if path is not None else 0
         log_download(
             session, link, ip=request.client.host if request.client else "", status=status, size=size,
@@ -94,19 +96,18 @@ def _export_of(session: Session, link: ExportLink) -> ExportSpec | None:
 
 
 def _locate(
-    settings: Settings, export: ExportSpec | None, name: str, request: Request, link: ExportLink
+    settings: Settings, export: ExportSpec | None, name: str, request: Request, link: ExportLink, shop_id: int
 ) -> tuple[int, Path | None, BackgroundTask | None]:
     if export is None or name != export_file_name(export):
         return 404, None, None
     if not check_basic_auth(link, *_basic_credentials(request)):
         return 401, None, None
-    try:
-        storage = storage_for(export.uri, s3_endpoint_url=settings.s3_endpoint_url)
+    try:  # the shop's own folder and prefixes only, as where runs publish: a spec saved before they were set
+        storage = deps_from_settings(settings).storage(export.uri, shop_id)  # is not served from elsewhere
     except FeedError:
         return 404, None, None
-    if export.uri.startswith("file:"):
-        path = Path(unquote(urlsplit(export.uri).path))
-        return (200, path, None) if path.is_file() else (404, None, None)
+    if isinstance(storage, FileStorage):
+        return (200, storage.path, None) if storage.path.is_file() else (404, None, None)
     folder = tempfile.TemporaryDirectory(prefix="feedhub-serve-")
     path = Path(folder.name) / name
     if not storage.fetch_current(path):

@@ -68,7 +68,7 @@ def site(tmp_path: Path, template_db: Path) -> Iterator[Site]:
     shutil.copyfile(template_db, tmp_path / "feedhub.db")
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'feedhub.db'}")
     engine = make_engine(settings.effective_database_url)
-    published = tmp_path / "published" / "heureka.xml"
+    published = tmp_path / "exports" / "heureka.xml"  # the default publish folder: data folder/exports
     published.parent.mkdir()
     published.write_bytes(FEED)
     with make_session_factory(engine)() as session:
@@ -146,6 +146,24 @@ class TestPublishedFeed:
         site.session.commit()
         site.settings.s3_endpoint_url = s3_server
         assert site.client.get(site.url("google")).content == FEED
+
+    def test_only_the_shops_own_folder_and_prefixes_are_served(self, site: Site, tmp_path: Path) -> None:
+        """A spec saved before the operator confined exports (or by a service that did not check) must
+        not turn the server into a reader of any file or object it can reach."""
+        from accounts import save_revision
+
+        outside = tmp_path / "secrets" / "heureka.xml"
+        outside.parent.mkdir()
+        outside.write_bytes(b"<SHOP>not for you</SHOP>")
+        spec = ProjectSpec(source="x", exports=[ExportSpec(name="heureka", format="heureka", uri=outside.as_uri())])
+        save_revision(site.session, site.owner, site.project_id, spec)
+        site.session.commit()
+        assert site.client.get(site.url()).status_code == 404
+        site.settings.s3_publish_prefixes = "s3://web-serve/shops/{shop}/"
+        spec = ProjectSpec(source="x", exports=[ExportSpec(name="heureka", format="heureka", uri="s3://other/heureka.xml")])
+        save_revision(site.session, site.owner, site.project_id, spec)
+        site.session.commit()
+        assert site.client.get(site.url()).status_code == 404
 
 
 def test_file_name_keeps_the_publish_suffixes() -> None:
