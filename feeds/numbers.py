@@ -43,8 +43,11 @@ def number_span(text: str) -> tuple[int, int, Decimal] | None:
     value = _read(match.group())
     if value is None:
         return None
-    end = match.start() + len(match.group().rstrip(" \u00a0\u202f\u2009'.,"))
-    return match.start(), end, value
+    raw = match.group()
+    end = len(raw)
+    while raw[end - 1].isspace() or raw[end - 1] in "'.,":  # back to the last digit (every match has one)
+        end -= 1
+    return match.start(), match.start() + end, value
 
 
 def _quick(text: str) -> Decimal | None:

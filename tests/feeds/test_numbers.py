@@ -70,4 +70,6 @@ def test_number_span_covers_the_number_without_trailing_separators() -> None:
     text = "cena 1 299,- Kč"
     start, end, value = number_span(text) or (0, 0, None)
     assert (text[start:end], value) == ("1 299", Decimal("1299"))
+    start, end, value = number_span("12\tks") or (0, 0, None)
+    assert (start, end, value) == (0, 2, Decimal("12"))  # the tab after the number stays in the text
     assert number_span("no digits") is None
