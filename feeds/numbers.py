@@ -17,22 +17,27 @@ _PLAIN = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
 _DECIMAL_COMMA = re.compile(r"\s*-?\d+,\d+\s*")  # `12424,50`: what the separator analysis makes of it
 
 
+MAX_MAGNITUDE = 18
+"""Numbers of 10**18 or more are refused (None): no price or count is that big, and rounding one to
+cents would overflow Decimal's 28 digits (a 30-digit PRICE_VAT used to crash a conversion)."""
+
+
 def parse_decimal(text: str) -> Decimal | None:
     """`text` as one number (`1 299,90`, `21%`), or None when it holds anything else (`433 CZK`, `abc`)."""
-    quick = _quick(text)
-    if quick is not None:
-        return quick
-    match = _NUMBER.fullmatch(text.strip().removesuffix("%").rstrip())
-    return _read(match.group()) if match else None
+    value = _quick(text)
+    if value is None:
+        match = _NUMBER.fullmatch(text.strip().removesuffix("%").rstrip())
+        value = _read(match.group()) if match else None
+    return value if value is None or value.adjusted() < MAX_MAGNITUDE else None
 
 
 def parse_number(text: str) -> Decimal | None:
     """The first number in `text` (`433.00 CZK`, `cca 12 ks`), or None when there is none."""
-    quick = _quick(text)
-    if quick is not None:
-        return quick
-    match = _NUMBER.search(text)
-    return _read(match.group()) if match else None
+    value = _quick(text)
+    if value is None:
+        match = _NUMBER.search(text)
+        value = _read(match.group()) if match else None
+    return value if value is None or value.adjusted() < MAX_MAGNITUDE else None
 
 
 def number_span(text: str) -> tuple[int, int, Decimal] | None:
@@ -41,7 +46,7 @@ def number_span(text: str) -> tuple[int, int, Decimal] | None:
     if match is None:
         return None
     value = _read(match.group())
-    if value is None:
+    if value is None or value.adjusted() >= MAX_MAGNITUDE:
         return None
     raw = match.group()
     end = len(raw)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from feeds.numbers import number_span, parse_decimal, parse_number
+from feeds.pipeline import ExportTarget, process
 
 WHOLE_NUMBERS = [
     ("1234", "1234"),
@@ -73,3 +75,24 @@ def test_number_span_covers_the_number_without_trailing_separators() -> None:
     start, end, value = number_span("12\tks") or (0, 0, None)
     assert (start, end, value) == (0, 2, Decimal("12"))  # the tab after the number stays in the text
     assert number_span("no digits") is None
+
+
+def test_absurdly_big_numbers_are_no_numbers() -> None:
+    biggest = "9" * 18
+    assert parse_decimal(biggest) == parse_number(biggest) == Decimal(biggest)
+    for text in ("1" + "0" * 18, "123456789012345678901234567890", "1 000 000 000 000 000 000,50"):
+        assert parse_decimal(text) is None and parse_number(text) is None and number_span(text) is None
+
+
+def test_a_30_digit_price_is_an_invalid_product_not_a_crash(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        "<SHOP><SHOPITEM><ITEM_ID>1</ITEM_ID><PRODUCTNAME>X</PRODUCTNAME><URL>https://a.cz/x</URL>"
+        "<PRICE_VAT>123456789012345678901234567890</PRICE_VAT></SHOPITEM></SHOP>",
+        encoding="utf-8",
+    )
+    targets = [ExportTarget(key, key, tmp_path / f"{key}.xml") for key in ("google", "mergado", "heureka")]
+    report = process(feed, targets)
+    assert [(e.format, e.invalid) for e in report.exports] == [("google", 1), ("mergado", 1), ("heureka", 1)]
+    google, mergado, _ = (e.problems[0] for e in report.exports)  # Heureka keeps the text as it came
+    assert "missing price" in google and "missing PRICE_VAT" in mergado
