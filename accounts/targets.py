@@ -61,7 +61,6 @@ def claim_targets(session: Session, project_id: int, spec: ProjectSpec) -> None:
     try:
         with session.begin_nested():  # a refusal keeps the previous claims, whatever the caller does next
             session.execute(delete(PublishTarget).where(PublishTarget.project_id == project_id))
-            session.flush()
             for key in sorted(wanted):  # one order for every save: two saves cannot wait on each other
                 session.add(PublishTarget(target_sha256=key, project_id=project_id, uri=canonical_target(wanted[key])))
                 session.flush()

@@ -44,10 +44,10 @@ class Settings(BaseSettings):
     def _check_s3_prefixes(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from feeds.storage.s3 import S3Storage
+        from feeds.storage import S3Storage, for_shop
 
         for prefix in value.split(","):
-            S3Storage.check_prefix(prefix.strip().replace("{shop}", "1"))
+            S3Storage.check_prefix(for_shop(prefix.strip(), 1))
         return value
 
     @property
@@ -65,7 +65,9 @@ class Settings(BaseSettings):
 
     def shop_exports_dir(self, shop_id: int) -> Path:
         """The publish folder of one shop (the same for all shops when `exports_dir` has no `{shop}`)."""
-        return Path(str(self.exports_dir).replace("{shop}", str(shop_id)))
+        from feeds.storage import for_shop
+
+        return Path(for_shop(str(self.exports_dir), shop_id))
 
 
 def get_settings() -> Settings:

@@ -17,7 +17,7 @@ from accounts.db import make_session_factory
 from accounts.mail import Mailer
 from accounts.runs import RUN_HISTORY_DAYS
 from feeds.fetch import FetchPolicy
-from feeds.storage import Storage, storage_for
+from feeds.storage import Storage, for_shop, storage_for
 
 FETCH_ATTEMPTS = 4
 FETCH_BACKOFF_S = (2.0, 10.0, 30.0)  # waits between attempts, unless the server asks for longer
@@ -57,14 +57,13 @@ class RunDeps:
     def storage(self, uri: str, shop_id: int) -> Storage:
         """Where a project of `shop_id` publishes `uri`: refused (ExportError) outside this server's publish
         folder and S3 prefixes, so one shop cannot overwrite another's files or anything else the server may write."""
-        shop = str(shop_id)
         folder, prefixes = self.file_exports_dir, self.s3_prefixes
         return storage_for(
             uri,
             s3_endpoint_url=self.s3_endpoint_url,
             s3_region=self.s3_region,
-            file_root=None if folder is None else Path(str(folder).replace("{shop}", shop)),
-            s3_prefixes=None if prefixes is None else tuple(p.replace("{shop}", shop) for p in prefixes),
+            file_root=None if folder is None else Path(for_shop(str(folder), shop_id)),
+            s3_prefixes=None if prefixes is None else tuple(for_shop(p, shop_id) for p in prefixes),
         )
 
     @property

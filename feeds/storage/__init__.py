@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from feeds.errors import ExportError
-from feeds.storage.base import PublishResult, Storage, StorageOptions
+from feeds.storage.base import PublishResult, Storage, StorageOptions, for_shop
 from feeds.storage.file import FileStorage
 from feeds.storage.s3 import S3Storage
 
@@ -52,6 +52,7 @@ __all__ = [
     "PublishResult",
     "S3Storage",
     "Storage",
+    "for_shop",
     "StorageOptions",
     "storage_for",
 ]

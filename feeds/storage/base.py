@@ -27,6 +27,11 @@ COPY_BLOCK_BYTES = 1024 * 1024
 PREVIOUS_SUFFIX = ".previous"
 
 
+def for_shop(template: str, shop_id: int) -> str:
+    """A publish folder or S3 prefix as configured, with `{shop}` standing for the shop's id filled in."""
+    return template.replace("{shop}", str(shop_id))
+
+
 def reserved_name_problem(name: str) -> str | None:
     """Why a target's file or key name is Feedhub's own (a kept previous version, a temporary upload), or None.
 
