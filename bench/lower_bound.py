@@ -1,0 +1,198 @@
+"""The least a convert in this stack can cost: `python bench/lower_bound.py [FEED | N] [--repeat R]`.
+
+Why: the 3x-of-iterparse target of bench/run.py is missed, and this says whether any design in
+CPython + lxml could meet it. Each pass here is the cheapest code that does a convert's work at
+all, hard-coded for bench/make_feed.py's Heureka shape, and is *not* Feedhub: no rules, no element
+paths, no generic formats, no messages, no duplicate ids, no mixed content, no other feed shapes.
+Feedhub's real passes must cost more than these.
+
+- same-format: read the fields Heureka's rules check straight from lxml's tree, test them, and let
+  lxml serialise the item (no copy into Python objects at all);
+- Google: read every field once into a dict, do the FORMATS.md mapping the Google feed needs (plain
+  text description, prices with currency, availability, GTIN, product_type, shipping,
+  product_detail), and write the item as joined strings, with no validation of the output.
+
+Times are CPU seconds (the machine is shared), the best of R runs, each against the floor of
+bench/run.py measured in the same run. FEED is a Heureka file; a number N generates N products
+(bench/make_feed.py) into a temporary file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+
+from feeds.exports.values import HEUREKA_DELIVERY_IDS, html_to_text, is_http_url, split_category  # noqa: E402
+from feeds.gtin import is_valid_gtin  # noqa: E402
+
+CENT = Decimal("0.01")
+
+
+def floor(feed: Path, out: BinaryIO) -> int:
+    """bench/run.py's floor: iterparse, clear each item and its earlier siblings."""
+    count = 0
+    with open(feed, "rb") as handle:
+        for _, item in etree.iterparse(handle, events=("end",), tag="SHOPITEM"):
+            count += 1
+            _drop(item)
+    return count
+
+
+def same_format(feed: Path, out: BinaryIO) -> int:
+    """Check Heureka's required and checked fields on lxml's tree; lxml writes the item. Returns the invalid count."""
+    invalid = 0
+    with open(feed, "rb") as handle:
+        for _, item in etree.iterparse(handle, events=("end",), tag="SHOPITEM"):
+            ok, seen = True, 0
+            for child in item:
+                tag = child.tag
+                if tag == "DELIVERY":
+                    ok = ok and child.findtext("DELIVERY_ID") in HEUREKA_DELIVERY_IDS
+                    ok = ok and _number(child.findtext("DELIVERY_PRICE") or "")
+                    seen |= 1
+                    continue
+                if tag == "PARAM":
+                    ok = ok and bool(child.findtext("PARAM_NAME")) and bool(child.findtext("VAL"))
+                    continue
+                value = (child.text or "").strip()
+                if tag == "ITEM_ID":
+                    ok, seen = ok and len(value) <= 36 and value.replace("-", "").replace("_", "").isalnum(), seen | 2
+                elif tag == "PRODUCTNAME":
+                    ok, seen = ok and 0 < len(value) <= 200, seen | 4
+                elif tag in ("URL", "IMGURL", "IMGURL_ALTERNATIVE"):
+                    ok, seen = ok and is_http_url(value), seen | (8 if tag == "URL" else 0)
+                elif tag in ("PRICE_VAT", "HEUREKA_CPC"):
+                    ok, seen = ok and _number(value), seen | (16 if tag == "PRICE_VAT" else 0)
+                elif tag == "EAN":
+                    ok = ok and is_valid_gtin(value)
+                elif tag == "CATEGORYTEXT":
+                    ok = ok and bool(split_category(value))
+                elif tag == "DELIVERY_DATE":
+                    ok, seen = ok and (value.isdigit() or len(value) == 10), seen | 32
+            invalid += not ok or seen != 63
+            out.write(etree.tostring(item, encoding="utf-8", with_tail=False))
+            _drop(item)
+    return invalid
+
+
+def google(feed: Path, out: BinaryIO) -> int:
+    """Heureka -> Google item by item, hard-coded; returns the number of items written."""
+    count = 0
+    with open(feed, "rb") as handle:
+        for _, item in etree.iterparse(handle, events=("end",), tag="SHOPITEM"):
+            fields: dict[str, str] = {}
+            params, deliveries, images = [], [], []
+            for child in item:
+                tag = child.tag
+                if tag == "PARAM":
+                    params.append((child.findtext("PARAM_NAME") or "", child.findtext("VAL") or ""))
+                elif tag == "DELIVERY":
+                    deliveries.append((child.findtext("DELIVERY_ID") or "", child.findtext("DELIVERY_PRICE") or "0"))
+                elif tag == "IMGURL_ALTERNATIVE":
+                    images.append(child.text or "")
+                else:
+                    fields[tag] = child.text or ""
+            out.write("".join(_google_item(fields, params, deliveries, images)).encode())
+            count += 1
+            _drop(item)
+    return count
+
+
+def _google_item(
+    fields: dict[str, str], params: list[tuple[str, str]], deliveries: list[tuple[str, str]], images: list[str]
+) -> list[str]:
+    days = fields.get("DELIVERY_DATE", "")
+    parts = [
+        "<item>\n<g:id>", _escape(fields["ITEM_ID"]), "</g:id>\n<g:title>", _escape(fields["PRODUCTNAME"]),
+        "</g:title>\n<g:description>", _escape(html_to_text(fields.get("DESCRIPTION", ""))),
+        "</g:description>\n<g:link>", _escape(fields["URL"]), "</g:link>\n<g:image_link>",
+        _escape(fields.get("IMGURL", "")), "</g:image_link>\n",
+    ]  # fmt: skip
+    for image in images:
+        parts += ["<g:additional_image_link>", _escape(image), "</g:additional_image_link>\n"]
+    availability = "in_stock" if days.isdigit() and int(days) <= 3 else "backorder"
+    parts += ["<g:price>", _price(fields["PRICE_VAT"]), "</g:price>\n<g:availability>", availability,
+              "</g:availability>\n<g:brand>", _escape(fields.get("MANUFACTURER", "")), "</g:brand>\n"]  # fmt: skip
+    ean = fields.get("EAN", "")
+    if is_valid_gtin(ean):
+        parts += ["<g:gtin>", ean, "</g:gtin>\n"]
+    category = " > ".join(split_category(fields.get("CATEGORYTEXT", "")))
+    parts += ["<g:product_type>", _escape(category), "</g:product_type>\n<g:item_group_id>",
+              _escape(fields.get("ITEMGROUP_ID", "")), "</g:item_group_id>\n"]  # fmt: skip
+    for service, price in deliveries:
+        parts += ["<g:shipping><g:country>CZ</g:country><g:service>", _escape(service), "</g:service><g:price>",
+                  _price(price), "</g:price></g:shipping>\n"]  # fmt: skip
+    for name, value in params:
+        parts += ["<g:product_detail><g:attribute_name>", _escape(name), "</g:attribute_name><g:attribute_value>",
+                  _escape(value), "</g:attribute_value></g:product_detail>\n"]  # fmt: skip
+    parts.append("</item>\n")
+    return parts
+
+
+def _number(text: str) -> bool:
+    whole, _, fraction = text.replace(",", ".").partition(".")
+    return whole.isdigit() and (not fraction or fraction.isdigit())
+
+
+def _price(text: str) -> str:
+    return f"{Decimal(text.replace(',', '.')).quantize(CENT, ROUND_HALF_UP)} CZK"
+
+
+def _escape(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _drop(item: etree._Element) -> None:
+    item.clear()
+    parent = item.getparent()
+    while item.getprevious() is not None:
+        del parent[0]
+
+
+def best_cpu(run: Callable[[Path, BinaryIO], int], feed: Path, repeat: int) -> tuple[float, int]:
+    """The least CPU time of `repeat` runs writing to /dev/null, and what the run returned."""
+    times, result = [], 0
+    with open("/dev/null", "wb") as out:
+        for _ in range(repeat):
+            started = time.process_time()
+            result = run(feed, out)
+            times.append(time.process_time() - started)
+    return min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("feed", nargs="?", default="20000", help="a Heureka feed, or a number of products to generate")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        feed = Path(args.feed)
+        if args.feed.isdigit():
+            feed = Path(tmp) / "feed.xml"
+            make_feed = [sys.executable, str(BENCH / "make_feed.py"), args.feed, str(feed)]
+            subprocess.run(make_feed, check=True, stdout=subprocess.DEVNULL)
+        base, count = best_cpu(floor, feed, args.repeat)
+        print(f"{count:,} products; CPU seconds, best of {args.repeat}")
+        print(f"  floor (iterparse + clear)              {base:6.3f} s   1.00x")
+        passes = (("same-format, checks on lxml's tree", same_format), ("Google, no output validation", google))
+        for label, run in passes:
+            seconds, _ = best_cpu(run, feed, args.repeat)
+            print(f"  {label:38} {seconds:6.3f} s   {seconds / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
