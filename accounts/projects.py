@@ -60,6 +60,12 @@ def get_current_spec(session: Session, actor: User, project_id: int) -> ProjectS
     return ProjectSpec.model_validate(_revision(session, project, project.head).spec)
 
 
+def get_revision_spec(session: Session, actor: User, project_id: int, number: int) -> ProjectSpec:
+    """The spec of revision `number` (read)."""
+    project = access_project(session, actor, project_id, Action.VIEW)
+    return ProjectSpec.model_validate(_revision(session, project, number).spec)
+
+
 @dataclass(frozen=True)
 class RevisionView:
     """One entry of a project's history."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from feedhub import cli_accounts, cli_feeds, cli_projects, cli_rules
+from feedhub import cli_accounts, cli_feeds, cli_projects, cli_revisions, cli_rules
 
 HELP = "Feedhub: import, transform and publish product feeds."
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
@@ -20,6 +20,7 @@ app.command()(cli_feeds.demo)
 # Sub-command groups: one line each, in the order users read `feedhub --help`.
 cli_rules.register(app)  # query, trace, preview
 cli_projects.register(app)  # project, runs, serve
+cli_revisions.register(cli_projects.project_app)  # project show, update, history, rollback
 app.add_typer(cli_accounts.user_app, name="user")
 app.add_typer(cli_accounts.shop_app, name="shop")
 app.add_typer(cli_accounts.invite_app, name="invite")

@@ -34,7 +34,9 @@ DEFAULT_CRON = "0 */6 * * *"
 DEFAULT_TIMEZONE = "Europe/Prague"
 
 project_app = typer.Typer(
-    no_args_is_help=True, help="Projects: add, list, run, pause, resume, confirm held runs; their served URLs."
+    no_args_is_help=True,
+    help="Projects: add, edit (show, update, history, rollback), list, run, pause, resume, confirm held runs; "
+    "their served URLs.",
 )
 
 By = Annotated[str, typer.Option("--by", help="Email of the acting user.")]
@@ -62,17 +64,38 @@ def parse_export(text: str) -> ExportSpec:
         raise typer.BadParameter(f"{text!r}: {exc}") from None
 
 
-def _rules_of(path: Path | None) -> dict[str, Any]:
-    """Rules, saved queries, variables and the group key from a rules file, validated whole before anything is saved."""
+def rules_of(path: Path | None) -> dict[str, Any]:
+    """Rules, saved queries, variables and the group key from a rules file, validated whole before anything is saved.
+
+    Data files the rules name relative to the file are saved as absolute paths (runs start elsewhere).
+    """
     if path is None:
         return {}
     from feeds.transforms import RuleSet
+    from feeds.transforms.rules.dataimport import with_absolute_data_files
 
     RuleSet.from_file(path)  # every problem at once, as one ConfigError
     data = json.loads(path.read_text(encoding="utf-8"))
     data = {"rules": data} if isinstance(data, list) else data
     keys = ("rules", "queries", "variables", "group_by")
-    return {key: data[key] for key in keys if key in data}
+    found = {key: data[key] for key in keys if key in data}
+    if "rules" in found:
+        found["rules"] = with_absolute_data_files(found["rules"], path.resolve().parent)
+    return found
+
+
+def source_location(source: str) -> str:
+    """A URL as given; a local path made absolute, since scheduled runs do not start in this folder."""
+    if "://" in source:
+        return source  # fetching refuses other schemes than http(s), with its own message
+    return str(Path(source).expanduser().resolve())
+
+
+def check_exports(settings: Settings, exports: list[ExportSpec], shop_id: int) -> None:
+    """Refuse (ExportError) an export outside the shop's publish folder or S3 prefixes, before anything is saved."""
+    deps = deps_from_settings(settings)
+    for item in exports:
+        deps.storage(item.uri, shop_id)
 
 
 @project_app.command("add")
@@ -93,12 +116,9 @@ def project_add(
 
     exports = [parse_export(item) for item in export]
     with _database() as (session, settings):
-        deps = deps_from_settings(settings)
-        for item in exports:  # refused now rather than at the first run
-            deps.storage(item.uri, shop)
-        spec = ProjectSpec(
-            source=source, exports=exports, schedule=ScheduleSpec(cron=cron, timezone=timezone), **_rules_of(rules)
-        )
+        check_exports(settings, exports, shop)  # refused now rather than at the first run
+        schedule = ScheduleSpec(cron=cron, timezone=timezone)
+        spec = ProjectSpec(source=source_location(source), exports=exports, schedule=schedule, **rules_of(rules))
         project = accounts.create_project(session, accounts.get_user(session, by), shop, name=name, spec=spec)
         ensure_links(session, project, [e.name for e in exports])
     typer.echo(f"project {project.id} {project.name!r} added to shop {shop}")

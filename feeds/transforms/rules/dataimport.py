@@ -14,6 +14,7 @@ import dataclasses
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import regex
 
@@ -73,6 +74,27 @@ class DataTable:
         return self.rows.get(match.group().casefold()) if match else None
 
 
+def with_absolute_data_files(rules: list[dict[str, Any]], base_dir: Path) -> list[dict[str, Any]]:
+    """The rules with every `data_import` file named by a relative path made absolute against `base_dir`.
+
+    Why: a rules file names its data files relative to itself, but a project saves only the rules;
+    its scheduled runs start in another folder, where the relative path finds nothing (or another file).
+    """
+    out = []
+    for rule in rules:
+        source = rule.get("source") if isinstance(rule, dict) and rule.get("type") == "data_import" else None
+        if isinstance(source, str) and source.strip() and not _is_url(source.strip()):
+            path = Path(source.strip()).expanduser()
+            if not path.is_absolute():
+                rule = {**rule, "source": str((base_dir / path).resolve())}
+        out.append(rule)
+    return out
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
 @dataclass(frozen=True)
 class DataImportRule:
     """`data_import`: set elements from a data file matched by key; empty cells keep old values."""
@@ -110,7 +132,7 @@ class DataImportRule:
         return dataclasses.replace(self, table=table)
 
     def _read(self, ctx: SpecContext) -> str:
-        if self.source.startswith(("http://", "https://")):
+        if _is_url(self.source):
             return download_text(
                 self.source, allow_private=ctx.allow_private_urls, max_bytes=MAX_DATA_FILE_BYTES
             )

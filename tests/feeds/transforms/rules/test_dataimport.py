@@ -92,3 +92,24 @@ class TestDataImportRule:
         (tmp_path / "d.csv").write_text("CODE,LABEL\n1,one\n", encoding="utf-8")
         with pytest.raises(ConfigError, match="has no column 'SKU'"):
             run({"source": "d.csv", "key": "ITEM_ID", "key_column": "SKU"}, base_dir=tmp_path)
+
+
+def test_relative_data_files_become_absolute_and_nothing_else_changes(tmp_path):
+    from feeds.transforms.rules.dataimport import with_absolute_data_files
+
+    rules = [
+        {"type": "data_import", "source": " stock.csv ", "key": "ITEM_ID"},
+        {"type": "data_import", "source": "../shared/prices.csv", "key": "ITEM_ID"},
+        {"type": "data_import", "source": "https://example.com/stock.csv", "key": "ITEM_ID"},
+        {"type": "data_import", "source": "/srv/data/stock.csv", "key": "ITEM_ID"},
+        {"type": "rewriting", "element": "source", "value": "stock.csv"},
+        "not a rule",
+    ]
+    out = with_absolute_data_files(rules, tmp_path / "rules")
+    assert [rule["source"] for rule in out[:4]] == [
+        str(tmp_path / "rules" / "stock.csv"),
+        str(tmp_path / "shared" / "prices.csv"),
+        "https://example.com/stock.csv",
+        "/srv/data/stock.csv",
+    ]
+    assert out[4:] == rules[4:] and rules[0]["source"] == " stock.csv "  # the input is not changed in place

@@ -1,0 +1,172 @@
+"""Editing a project: `project show`, `update`, `history` and `rollback`.
+
+Every save is a new revision (accounts.projects), so an edit never overwrites anything: `history`
+lists who changed what and when, and `rollback N` makes an old revision current again, as a new
+one. An edit is checked whole before it is saved, as `project add` checks a new project: the spec,
+the rules (every problem at once) and each export's target. Readers may show and list; saving needs
+write access.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from feedhub.cli_accounts import _database, _print_json
+from feedhub.cli_common import fail
+from feedhub.cli_projects import AsJson, By, check_exports, parse_export, rules_of, source_location
+
+if TYPE_CHECKING:
+    from feeds.project import ProjectSpec
+
+
+def register(project_app: typer.Typer) -> None:
+    """Add show, update, history and rollback to `feedhub project`."""
+    project_app.command("show")(project_show)
+    project_app.command("update")(project_update)
+    project_app.command("history")(project_history)
+    project_app.command("rollback")(project_rollback)
+
+
+def project_show(
+    project: int,
+    by: By,
+    revision: Annotated[int | None, typer.Option(help="An older revision (see `project history`).")] = None,
+) -> None:
+    """Print the project's spec as JSON (source, rules, exports, schedule); edit it and save it with `update --spec`."""
+    import accounts
+
+    with _database() as (session, _):
+        actor = accounts.get_user(session, by)
+        if revision is None:
+            spec = accounts.get_current_spec(session, actor, project)
+        else:
+            spec = accounts.get_revision_spec(session, actor, project, revision)
+    typer.echo(spec.model_dump_json(indent=2))
+
+
+def project_update(
+    project: int,
+    by: By,
+    spec_file: Annotated[
+        Path | None, typer.Option("--spec", help="A whole spec as JSON, e.g. `project show` output, edited.")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="New feed URL (or local path).")] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="Rules JSON file: replaces the rules, queries, variables and group key.")
+    ] = None,
+    export: Annotated[
+        list[str] | None, typer.Option(help="NAME=FORMAT:URI; repeat for several. Replaces every export.")
+    ] = None,
+    cron: Annotated[str | None, typer.Option(help="When it runs by itself.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="Time zone of the cron.")] = None,
+    note: Annotated[str, typer.Option(help="Why, for the history.")] = "",
+) -> None:
+    """Save a new revision: what an option names is replaced, everything else is kept (owner or writer)."""
+    import accounts
+    from accounts.projects import access_project
+    from accounts.published import ensure_links
+    from accounts.roles import Action
+
+    with _database() as (session, settings):
+        actor = accounts.get_user(session, by)
+        row = access_project(session, actor, project, Action.EDIT_FEEDS)
+        current = accounts.get_current_spec(session, actor, project)
+        data = current.model_dump(mode="json") if spec_file is None else _read_spec_file(spec_file)
+        if source is not None:
+            data["source"] = source_location(source)
+        if rules is not None:
+            data.update({"rules": [], "queries": {}, "variables": {}, "group_by": None, **rules_of(rules)})
+        if export:
+            data["exports"] = [parse_export(item).model_dump(mode="json") for item in export]
+        schedule = {"cron": cron, "timezone": timezone}
+        data["schedule"] = {**data.get("schedule", {}), **{k: v for k, v in schedule.items() if v is not None}}
+        base_dir = spec_file.resolve().parent if spec_file else Path.cwd()
+        spec = _checked_spec(data, base_dir=base_dir, check_rules=rules is None)  # --rules: checked as read
+        if spec == current:
+            typer.echo(f"project {project}: nothing changed, no revision saved")
+            return
+        check_exports(settings, spec.exports, row.shop_id)
+        number = accounts.save_revision(session, actor, project, spec, note=note or "updated")
+        ensure_links(session, row, [e.name for e in spec.exports])
+    typer.echo(f"project {project}: revision {number} saved")
+
+
+def project_history(project: int, by: By, as_json: AsJson = False) -> None:
+    """Every revision, newest (current) first: when, by whom, why (readers may list them)."""
+    import accounts
+
+    with _database() as (session, _):
+        revisions = accounts.list_history(session, accounts.get_user(session, by), project)
+        rows = [
+            {
+                "revision": r.number, "created_at": r.created_at.isoformat(timespec="seconds"),
+                "author": r.author_email, "note": r.note, "current": index == 0,
+                "rules": len(r.spec.rules), "exports": [e.name for e in r.spec.exports],
+            }
+            for index, r in enumerate(revisions)
+        ]  # fmt: skip
+    if as_json:
+        return _print_json(rows)
+    for row in rows:
+        mark = "*" if row["current"] else " "
+        typer.echo(
+            f"{mark}{row['revision']:>4}  {row['created_at']}  {row['author']}  {row['note'] or '-'}"
+            f"  ({row['rules']} rules; exports: {', '.join(row['exports']) or 'none'})"
+        )
+
+
+def project_rollback(project: int, revision: int, by: By) -> None:
+    """Make REVISION current again; it is saved as a new revision, so the rollback has its own history entry."""
+    import accounts
+    from accounts.projects import access_project
+    from accounts.published import ensure_links
+    from accounts.roles import Action
+
+    with _database() as (session, settings):
+        actor = accounts.get_user(session, by)
+        row = access_project(session, actor, project, Action.EDIT_FEEDS)
+        old = accounts.get_revision_spec(session, actor, project, revision)
+        check_exports(settings, old.exports, row.shop_id)  # the server's publish folders may have changed since
+        number = accounts.rollback_project(session, actor, project, revision)
+        ensure_links(session, row, [e.name for e in old.exports])
+    typer.echo(f"project {project}: revision {revision} is current again (saved as revision {number})")
+
+
+def _read_spec_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise fail(f"cannot read spec file {str(path)!r}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise fail(f"spec file {str(path)!r} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise fail(f"spec file {str(path)!r} holds {type(data).__name__}, not a project spec object")
+    return data
+
+
+def _checked_spec(data: dict[str, Any], *, base_dir: Path, check_rules: bool) -> ProjectSpec:
+    """The spec, with its rules validated whole; local paths are made absolute (runs start elsewhere)."""
+    from pydantic import ValidationError
+
+    from feeds.errors import ConfigError
+    from feeds.project import ProjectSpec
+    from feeds.transforms import RuleSet
+    from feeds.transforms.rules.dataimport import with_absolute_data_files
+
+    try:
+        spec = ProjectSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors())
+        raise fail(f"invalid project spec: {problems}") from None
+    rules = with_absolute_data_files(spec.rules, base_dir)
+    spec = spec.model_copy(update={"source": source_location(spec.source), "rules": rules})
+    if check_rules:
+        try:
+            RuleSet.from_spec(spec.rules, spec.queries, spec.variables, group_by=spec.group_by, base_dir=base_dir)
+        except ConfigError as exc:
+            raise fail(f"invalid rules: {exc}") from None
+    return spec
