@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -42,71 +42,62 @@ CENT = Decimal("0.01")
 
 def floor(feed: Path, out: BinaryIO) -> int:
     """bench/run.py's floor: iterparse, clear each item and its earlier siblings."""
-    count = 0
-    with open(feed, "rb") as handle:
-        for _, item in etree.iterparse(handle, events=("end",), tag="SHOPITEM"):
-            count += 1
-            _drop(item)
-    return count
+    return sum(1 for _ in _items(feed))
 
 
 def same_format(feed: Path, out: BinaryIO) -> int:
     """Check Heureka's required and checked fields on lxml's tree; lxml writes the item. Returns the invalid count."""
     invalid = 0
-    with open(feed, "rb") as handle:
-        for _, item in etree.iterparse(handle, events=("end",), tag="SHOPITEM"):
-            ok, seen = True, 0
-            for child in item:
-                tag = child.tag
-                if tag == "DELIVERY":
-                    ok = ok and child.findtext("DELIVERY_ID") in HEUREKA_DELIVERY_IDS
-                    ok = ok and _number(child.findtext("DELIVERY_PRICE") or "")
-                    seen |= 1
-                    continue
-                if tag == "PARAM":
-                    ok = ok and bool(child.findtext("PARAM_NAME")) and bool(child.findtext("VAL"))
-                    continue
-                value = (child.text or "").strip()
-                if tag == "ITEM_ID":
-                    ok, seen = ok and len(value) <= 36 and value.replace("-", "").replace("_", "").isalnum(), seen | 2
-                elif tag == "PRODUCTNAME":
-                    ok, seen = ok and 0 < len(value) <= 200, seen | 4
-                elif tag in ("URL", "IMGURL", "IMGURL_ALTERNATIVE"):
-                    ok, seen = ok and is_http_url(value), seen | (8 if tag == "URL" else 0)
-                elif tag in ("PRICE_VAT", "HEUREKA_CPC"):
-                    ok, seen = ok and _number(value), seen | (16 if tag == "PRICE_VAT" else 0)
-                elif tag == "EAN":
-                    ok = ok and is_valid_gtin(value)
-                elif tag == "CATEGORYTEXT":
-                    ok = ok and bool(split_category(value))
-                elif tag == "DELIVERY_DATE":
-                    ok, seen = ok and (value.isdigit() or len(value) == 10), seen | 32
-            invalid += not ok or seen != 63
-            out.write(etree.tostring(item, encoding="utf-8", with_tail=False))
-            _drop(item)
+    for item in _items(feed):
+        ok, seen = True, 0
+        for child in item:
+            tag = child.tag
+            if tag == "DELIVERY":
+                ok = ok and child.findtext("DELIVERY_ID") in HEUREKA_DELIVERY_IDS
+                ok = ok and _number(child.findtext("DELIVERY_PRICE") or "")
+                seen |= 1
+                continue
+            if tag == "PARAM":
+                ok = ok and bool(child.findtext("PARAM_NAME")) and bool(child.findtext("VAL"))
+                continue
+            value = (child.text or "").strip()
+            if tag == "ITEM_ID":
+                ok, seen = ok and len(value) <= 36 and value.replace("-", "").replace("_", "").isalnum(), seen | 2
+            elif tag == "PRODUCTNAME":
+                ok, seen = ok and 0 < len(value) <= 200, seen | 4
+            elif tag in ("URL", "IMGURL", "IMGURL_ALTERNATIVE"):
+                ok, seen = ok and is_http_url(value), seen | (8 if tag == "URL" else 0)
+            elif tag in ("PRICE_VAT", "HEUREKA_CPC"):
+                ok, seen = ok and _number(value), seen | (16 if tag == "PRICE_VAT" else 0)
+            elif tag == "EAN":
+                ok = ok and is_valid_gtin(value)
+            elif tag == "CATEGORYTEXT":
+                ok = ok and bool(split_category(value))
+            elif tag == "DELIVERY_DATE":
+                ok, seen = ok and (value.isdigit() or len(value) == 10), seen | 32
+        invalid += not ok or seen != 63
+        out.write(etree.tostring(item, encoding="utf-8", with_tail=False))
     return invalid
 
 
 def google(feed: Path, out: BinaryIO) -> int:
     """Heureka -> Google item by item, hard-coded; returns the number of items written."""
     count = 0
-    with open(feed, "rb") as handle:
-        for _, item in etree.iterparse(handle, events=("end",), tag="SHOPITEM"):
-            fields: dict[str, str] = {}
-            params, deliveries, images = [], [], []
-            for child in item:
-                tag = child.tag
-                if tag == "PARAM":
-                    params.append((child.findtext("PARAM_NAME") or "", child.findtext("VAL") or ""))
-                elif tag == "DELIVERY":
-                    deliveries.append((child.findtext("DELIVERY_ID") or "", child.findtext("DELIVERY_PRICE") or "0"))
-                elif tag == "IMGURL_ALTERNATIVE":
-                    images.append(child.text or "")
-                else:
-                    fields[tag] = child.text or ""
-            out.write("".join(_google_item(fields, params, deliveries, images)).encode())
-            count += 1
-            _drop(item)
+    for item in _items(feed):
+        fields: dict[str, str] = {}
+        params, deliveries, images = [], [], []
+        for child in item:
+            tag = child.tag
+            if tag == "PARAM":
+                params.append((child.findtext("PARAM_NAME") or "", child.findtext("VAL") or ""))
+            elif tag == "DELIVERY":
+                deliveries.append((child.findtext("DELIVERY_ID") or "", child.findtext("DELIVERY_PRICE") or "0"))
+            elif tag == "IMGURL_ALTERNATIVE":
+                images.append(child.text or "")
+            else:
+                fields[tag] = child.text or ""
+        out.write("".join(_google_item(fields, params, deliveries, images)).encode())
+        count += 1
     return count
 
 
@@ -156,11 +147,15 @@ def _escape(text: str) -> str:
     return text
 
 
-def _drop(item: etree._Element) -> None:
-    item.clear()
-    parent = item.getparent()
-    while item.getprevious() is not None:
-        del parent[0]
+def _items(feed: Path) -> Iterator[etree._Element]:
+    """The feed's items; each is cleared, with the items before it, once the caller is done with it."""
+    with open(feed, "rb") as handle:
+        for _, item in etree.iterparse(handle, events=("end",), tag="SHOPITEM"):
+            yield item
+            item.clear()
+            parent = item.getparent()
+            while item.getprevious() is not None:
+                del parent[0]
 
 
 def best_cpu(run: Callable[[Path, BinaryIO], int], feed: Path, repeat: int) -> tuple[float, int]:
