@@ -41,11 +41,13 @@ from accounts.pricing import BILLING_PERIODS, DEFAULT_PRICE_LIST, PriceList, Pri
 from accounts.projects import (
     RevisionView,
     create_project,
+    edit_project,
     get_current_spec,
     get_revision_spec,
     list_history,
     list_projects,
     rollback_project,
+    rollback_spec,
     save_revision,
 )
 from accounts.roles import PERMISSIONS, Action, Level
@@ -108,6 +110,7 @@ __all__ = [
     "create_shop",
     "delete_shop",
     "describe_shop",
+    "edit_project",
     "get_current_spec",
     "get_revision_spec",
     "get_user",
@@ -138,6 +141,7 @@ __all__ = [
     "restore_shop",
     "revoke_invitation",
     "rollback_project",
+    "rollback_spec",
     "save_revision",
     "send_trial_reminders",
     "shop_may_run",

@@ -6,6 +6,7 @@ a history and a rollback is just a new revision that copies an old one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,12 +47,36 @@ def save_revision(
     return _append(session, actor, project, spec, note=note)
 
 
-def rollback_project(session: Session, actor: User, project_id: int, number: int) -> int:
-    """Make revision `number` current again by appending a copy of it (write)."""
+def edit_project(
+    session: Session, actor: User, project_id: int, edit: Callable[[ProjectSpec], ProjectSpec], *, note: str = ""
+) -> int | None:
+    """Save `edit(current spec)` as the new revision (write); None, saving nothing, when it changes nothing.
+
+    The project is locked before its current spec is read: two edits at once queue, and the second
+    edits what the first saved instead of overwriting it with a change of an older revision.
+    """
     project = access_project(session, actor, project_id, Action.EDIT_FEEDS, lock=True)
-    old = _revision(session, project, number)
-    spec = ProjectSpec.model_validate(old.spec)
-    return _append(session, actor, project, spec, note=f"rollback to revision {number}")
+    current = ProjectSpec.model_validate(_revision(session, project, project.head).spec)
+    spec = edit(current)
+    return None if spec == current else _append(session, actor, project, spec, note=note)
+
+
+def rollback_project(session: Session, actor: User, project_id: int, number: int) -> int:
+    """Make revision `number` current again by appending a copy of it (write); see `rollback_spec`."""
+    project = access_project(session, actor, project_id, Action.EDIT_FEEDS, lock=True)
+    old = ProjectSpec.model_validate(_revision(session, project, number).spec)
+    current = ProjectSpec.model_validate(_revision(session, project, project.head).spec)
+    return _append(session, actor, project, rollback_spec(old, current), note=f"rollback to revision {number}")
+
+
+def rollback_spec(old: ProjectSpec, current: ProjectSpec) -> ProjectSpec:
+    """What a rollback to `old` saves: `old` with the current pause switch.
+
+    A rollback restores the configuration (source, rules, exports, schedule); pausing is what an
+    owner does to stop runs, and a rollback must not silently start a paused project again.
+    """
+    schedule = old.schedule.model_copy(update={"paused": current.schedule.paused})
+    return old.model_copy(update={"schedule": schedule})
 
 
 def get_current_spec(session: Session, actor: User, project_id: int) -> ProjectSpec:

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -34,6 +35,7 @@ from lxml import etree
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
+from feeds.exports.convert.params import gender_to_google, param_attr  # noqa: E402
 from feeds.exports.values import HEUREKA_DELIVERY_IDS, html_to_text, is_http_url, split_category  # noqa: E402
 from feeds.gtin import is_valid_gtin  # noqa: E402
 
@@ -45,9 +47,9 @@ def floor(feed: Path, out: BinaryIO) -> int:
     return sum(1 for _ in _items(feed))
 
 
-def same_format(feed: Path, out: BinaryIO) -> int:
-    """Check Heureka's required and checked fields on lxml's tree; lxml writes the item. Returns the invalid count."""
-    invalid = 0
+def same_format(feed: Path, out: BinaryIO) -> list[str]:
+    """Check Heureka's required and checked fields on lxml's tree; lxml writes the item. Returns the invalid ids."""
+    invalid = []
     for item in _items(feed):
         ok, seen = True, 0
         for child in item:
@@ -58,7 +60,8 @@ def same_format(feed: Path, out: BinaryIO) -> int:
                 seen |= 1
                 continue
             if tag == "PARAM":
-                ok = ok and bool(child.findtext("PARAM_NAME")) and bool(child.findtext("VAL"))
+                name, value = (child.findtext("PARAM_NAME") or "").strip(), (child.findtext("VAL") or "").strip()
+                ok = ok and bool(name) and bool(value)
                 continue
             value = (child.text or "").strip()
             if tag == "ITEM_ID":
@@ -75,7 +78,8 @@ def same_format(feed: Path, out: BinaryIO) -> int:
                 ok = ok and bool(split_category(value))
             elif tag == "DELIVERY_DATE":
                 ok, seen = ok and (value.isdigit() or len(value) == 10), seen | 32
-        invalid += not ok or seen != 63
+        if not ok or seen != 63:
+            invalid.append((item.findtext("ITEM_ID") or "").strip())
         out.write(etree.tostring(item, encoding="utf-8", with_tail=False))
     return invalid
 
@@ -83,28 +87,33 @@ def same_format(feed: Path, out: BinaryIO) -> int:
 def google(feed: Path, out: BinaryIO) -> int:
     """Heureka -> Google item by item, hard-coded; returns the number of items written."""
     count = 0
+    today = date.today()
     for item in _items(feed):
         fields: dict[str, str] = {}
         params, deliveries, images = [], [], []
         for child in item:
             tag = child.tag
             if tag == "PARAM":
-                params.append((child.findtext("PARAM_NAME") or "", child.findtext("VAL") or ""))
+                params.append(((child.findtext("PARAM_NAME") or "").strip(), (child.findtext("VAL") or "").strip()))
             elif tag == "DELIVERY":
                 deliveries.append((child.findtext("DELIVERY_ID") or "", child.findtext("DELIVERY_PRICE") or "0"))
             elif tag == "IMGURL_ALTERNATIVE":
                 images.append(child.text or "")
             else:
                 fields[tag] = child.text or ""
-        out.write("".join(_google_item(fields, params, deliveries, images)).encode())
+        parts = _google_item(fields, images, today)
+        _google_params(params, parts)
+        for service, price in deliveries:
+            parts += ["<g:shipping><g:country>CZ</g:country><g:service>", _escape(service.strip()),
+                      "</g:service><g:price>", _price(price), "</g:price></g:shipping>\n"]  # fmt: skip
+        parts.append("</item>\n")
+        out.write("".join(parts).encode())
         count += 1
     return count
 
 
-def _google_item(
-    fields: dict[str, str], params: list[tuple[str, str]], deliveries: list[tuple[str, str]], images: list[str]
-) -> list[str]:
-    days = fields.get("DELIVERY_DATE", "")
+def _google_item(fields: dict[str, str], images: list[str], today: date) -> list[str]:
+    """Texts, offer terms and identifiers of one item, as FORMATS.md section 3 maps them."""
     parts = [
         "<item>\n<g:id>", _escape(fields["ITEM_ID"]), "</g:id>\n<g:title>", _escape(fields["PRODUCTNAME"]),
         "</g:title>\n<g:description>", _escape(html_to_text(fields.get("DESCRIPTION", ""))),
@@ -113,23 +122,44 @@ def _google_item(
     ]  # fmt: skip
     for image in images:
         parts += ["<g:additional_image_link>", _escape(image), "</g:additional_image_link>\n"]
-    availability = "in_stock" if days.isdigit() and int(days) <= 3 else "backorder"
-    parts += ["<g:price>", _price(fields["PRICE_VAT"]), "</g:price>\n<g:availability>", availability,
-              "</g:availability>\n<g:brand>", _escape(fields.get("MANUFACTURER", "")), "</g:brand>\n"]  # fmt: skip
+    days = fields.get("DELIVERY_DATE", "").strip()
+    if days.isdigit():
+        available = None if int(days) <= 3 else today + timedelta(days=int(days))
+    else:
+        available = date.fromisoformat(days)
+        available = available if available > today else None
+    parts += ["<g:availability>", "backorder" if available else "in_stock", "</g:availability>\n"]
+    if available:
+        parts += ["<g:availability_date>", available.isoformat(), "T00:00+0000</g:availability_date>\n"]
+    elif days.isdigit() and int(days):
+        parts += ["<g:max_handling_time>", days, "</g:max_handling_time>\n"]
+    parts += ["<g:price>", _price(fields["PRICE_VAT"]), "</g:price>\n<g:condition>new</g:condition>\n<g:brand>",
+              _escape(fields.get("MANUFACTURER", "")), "</g:brand>\n"]  # fmt: skip
     ean = fields.get("EAN", "")
     if is_valid_gtin(ean):
         parts += ["<g:gtin>", ean, "</g:gtin>\n"]
     category = " > ".join(split_category(fields.get("CATEGORYTEXT", "")))
-    parts += ["<g:product_type>", _escape(category), "</g:product_type>\n<g:item_group_id>",
-              _escape(fields.get("ITEMGROUP_ID", "")), "</g:item_group_id>\n"]  # fmt: skip
-    for service, price in deliveries:
-        parts += ["<g:shipping><g:country>CZ</g:country><g:service>", _escape(service), "</g:service><g:price>",
-                  _price(price), "</g:price></g:shipping>\n"]  # fmt: skip
-    for name, value in params:
-        parts += ["<g:product_detail><g:attribute_name>", _escape(name), "</g:attribute_name><g:attribute_value>",
-                  _escape(value), "</g:attribute_value></g:product_detail>\n"]  # fmt: skip
-    parts.append("</item>\n")
+    parts += ["<g:product_type>", _escape(category), "</g:product_type>\n"]
+    if "ITEMGROUP_ID" in fields:
+        parts += ["<g:item_group_id>", _escape(fields["ITEMGROUP_ID"]), "</g:item_group_id>\n"]
     return parts
+
+
+def _google_params(params: list[tuple[str, str]], parts: list[str]) -> None:
+    """PARAMs Google has an attribute for (colour, size...) as that attribute, the others as product_detail."""
+    named: dict[str, list[str]] = {}
+    details: dict[str, list[str]] = {}
+    for name, value in params:
+        attr = param_attr(name)
+        key, values = (attr, named) if attr else (name, details)
+        value = gender_to_google(value) if attr == "gender" else value
+        if value not in values.setdefault(key, []):
+            values[key].append(value)
+    for attr, values in named.items():
+        parts += ["<g:", attr, ">", _escape("/".join(values)), "</g:", attr, ">\n"]
+    for name, values in details.items():
+        parts += ["<g:product_detail><g:attribute_name>", _escape(name), "</g:attribute_name><g:attribute_value>",
+                  _escape("/".join(values)), "</g:attribute_value></g:product_detail>\n"]  # fmt: skip
 
 
 def _number(text: str) -> bool:
@@ -158,9 +188,10 @@ def _items(feed: Path) -> Iterator[etree._Element]:
                 del parent[0]
 
 
-def best_cpu(run: Callable[[Path, BinaryIO], int], feed: Path, repeat: int) -> tuple[float, int]:
+def best_cpu(run: Callable[[Path, BinaryIO], object], feed: Path, repeat: int) -> tuple[float, object]:
     """The least CPU time of `repeat` runs writing to /dev/null, and what the run returned."""
-    times, result = [], 0
+    times: list[float] = []
+    result: object = None
     with open("/dev/null", "wb") as out:
         for _ in range(repeat):
             started = time.process_time()
@@ -181,7 +212,7 @@ def main() -> None:
             make_feed = [sys.executable, str(BENCH / "make_feed.py"), args.feed, str(feed)]
             subprocess.run(make_feed, check=True, stdout=subprocess.DEVNULL)
         base, count = best_cpu(floor, feed, args.repeat)
-        print(f"{count:,} products; CPU seconds, best of {args.repeat}")
+        print(f"{count} products; CPU seconds, best of {args.repeat}")
         print(f"  floor (iterparse + clear)              {base:6.3f} s   1.00x")
         passes = (("same-format, checks on lxml's tree", same_format), ("Google, no output validation", google))
         for label, run in passes:

@@ -11,7 +11,6 @@ Prefect reads its settings once, at import.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -65,37 +64,88 @@ def parse_export(text: str) -> ExportSpec:
 
 
 def rules_of(path: Path | None) -> dict[str, Any]:
-    """Rules, saved queries, variables and the group key from a rules file, validated whole before anything is saved.
+    """Rules, saved queries, variables and the group key of a rules file; its data files' paths made absolute.
 
-    Data files the rules name relative to the file are saved as absolute paths (runs start elsewhere).
+    Data files are named relative to the rules file, but scheduled runs start in another folder.
+    The rules are checked with the whole spec (`check_spec`).
     """
     if path is None:
         return {}
-    from feeds.transforms import RuleSet
     from feeds.transforms.rules.dataimport import with_absolute_data_files
+    from feeds.transforms.rules.engine import read_rules_file
 
-    RuleSet.from_file(path)  # every problem at once, as one ConfigError
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data = {"rules": data} if isinstance(data, list) else data
-    keys = ("rules", "queries", "variables", "group_by")
-    found = {key: data[key] for key in keys if key in data}
-    if "rules" in found:
+    found = read_rules_file(path)
+    if isinstance(found.get("rules"), list):
         found["rules"] = with_absolute_data_files(found["rules"], path.resolve().parent)
     return found
 
 
 def source_location(source: str) -> str:
-    """A URL as given; a local path made absolute, since scheduled runs do not start in this folder."""
-    if "://" in source:
-        return source  # fetching refuses other schemes than http(s), with its own message
-    return str(Path(source).expanduser().resolve())
+    """A URL as given (fetching names the schemes it refuses); a local path made absolute, since scheduled
+    runs do not start in this folder."""
+    from feeds.fetch import names_a_url
+
+    source = source.strip()
+    if not source or names_a_url(source):
+        return source
+    try:
+        return str(Path(source).expanduser().resolve())
+    except RuntimeError:  # ~someone with no home on this machine
+        return str(Path(source).resolve())
 
 
-def check_exports(settings: Settings, exports: list[ExportSpec], shop_id: int) -> None:
-    """Refuse (ExportError) an export outside the shop's publish folder or S3 prefixes, before anything is saved."""
+def build_spec(data: dict[str, Any]) -> ProjectSpec:
+    """A ProjectSpec from JSON-like data; what pydantic refuses becomes one line naming each field."""
+    from pydantic import ValidationError
+
+    from feeds.project import ProjectSpec
+
+    try:
+        return ProjectSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors())
+        raise fail(f"invalid project spec: {problems}") from None
+
+
+def check_spec(settings: Settings, spec: ProjectSpec, shop_id: int) -> None:
+    """Refuse, before anything is saved, what a run of `spec` would refuse; one error naming every problem.
+
+    The rules are checked without reading their data files (a save must not depend on another server
+    being up; the run names a data file it cannot read). Export targets: `RunDeps.storage` confines
+    them to the shop's publish folder and S3 prefixes.
+    """
+    from accounts.targets import canonical_target
+    from feeds.errors import ConfigError, local_file_refused
+    from feeds.fetch import names_a_url
+    from feeds.formats import FORMATS
+    from feeds.transforms import RuleSet
+    from feeds.transforms.rules.dataimport import local_data_files
+    from flows.schedules import schedule_problem
+
     deps = deps_from_settings(settings)
-    for item in exports:
-        deps.storage(item.uri, shop_id)
+    problems: list[str] = []
+    if not spec.source:
+        problems.append("the source is empty: give a feed URL")
+    elif not names_a_url(spec.source) and not deps.fetch_policy.allow_local:
+        problems.append(str(local_file_refused("source", spec.source)))
+    if spec.source_format is not None and spec.source_format not in FORMATS:
+        problems.append(f"unknown source format {spec.source_format!r}; known: {', '.join(FORMATS)}")
+    if not deps.fetch_policy.allow_local:
+        problems += [str(local_file_refused("data file", path)) for path in local_data_files(spec.rules)]
+    if problem := schedule_problem(spec.schedule.cron, spec.schedule.timezone):
+        problems.append(f"schedule: {problem}")
+    names = [export.name for export in spec.exports]
+    problems += [f"two exports are named {name!r}" for name in sorted({n for n in names if names.count(n) > 1})]
+    targets = [canonical_target(export.uri) for export in spec.exports]
+    problems += [f"two exports publish to {uri!r}" for uri in sorted({t for t in targets if targets.count(t) > 1})]
+    try:
+        RuleSet.check_spec(spec.rules, spec.queries, spec.variables, group_by=spec.group_by)
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
+    for export in spec.exports:
+        deps.storage(export.uri, shop_id)
 
 
 @project_app.command("add")
@@ -112,15 +162,14 @@ def project_add(
     """Create a project of SHOP that fetches --source, applies --rules and publishes every --export."""
     import accounts
     from accounts.published import ensure_links
-    from feeds.project import ProjectSpec, ScheduleSpec
 
-    exports = [parse_export(item) for item in export]
+    exports = [parse_export(item).model_dump(mode="json") for item in export]
     with _database() as (session, settings):
-        check_exports(settings, exports, shop)  # refused now rather than at the first run
-        schedule = ScheduleSpec(cron=cron, timezone=timezone)
-        spec = ProjectSpec(source=source_location(source), exports=exports, schedule=schedule, **rules_of(rules))
+        data = {"source": source_location(source), "exports": exports, "schedule": {"cron": cron, "timezone": timezone}}
+        spec = build_spec({**data, **rules_of(rules)})
+        check_spec(settings, spec, shop)  # refused now rather than at the first run
         project = accounts.create_project(session, accounts.get_user(session, by), shop, name=name, spec=spec)
-        ensure_links(session, project, [e.name for e in exports])
+        ensure_links(session, project, [e.name for e in spec.exports])
     typer.echo(f"project {project.id} {project.name!r} added to shop {shop}")
 
 

@@ -17,7 +17,7 @@ import typer
 
 from feedhub.cli_accounts import _database, _print_json
 from feedhub.cli_common import fail
-from feedhub.cli_projects import AsJson, By, check_exports, parse_export, rules_of, source_location
+from feedhub.cli_projects import AsJson, By, build_spec, check_spec, parse_export, rules_of, source_location
 
 if TYPE_CHECKING:
     from feeds.project import ProjectSpec
@@ -71,28 +71,38 @@ def project_update(
     from accounts.published import ensure_links
     from accounts.roles import Action
 
+    exports = [parse_export(item).model_dump(mode="json") for item in export or []]
+    given = {key: value for key, value in (("cron", cron), ("timezone", timezone)) if value is not None}
     with _database() as (session, settings):
+        spec_data = None if spec_file is None else _read_spec_file(spec_file)
+        new_rules = {} if rules is None else {"rules": [], "queries": {}, "variables": {}, "group_by": None}
+        new_rules.update(rules_of(rules))
         actor = accounts.get_user(session, by)
         row = access_project(session, actor, project, Action.EDIT_FEEDS)
-        current = accounts.get_current_spec(session, actor, project)
-        data = current.model_dump(mode="json") if spec_file is None else _read_spec_file(spec_file)
-        if source is not None:
-            data["source"] = source_location(source)
-        if rules is not None:
-            data.update({"rules": [], "queries": {}, "variables": {}, "group_by": None, **rules_of(rules)})
-        if export:
-            data["exports"] = [parse_export(item).model_dump(mode="json") for item in export]
-        schedule = {"cron": cron, "timezone": timezone}
-        data["schedule"] = {**data.get("schedule", {}), **{k: v for k, v in schedule.items() if v is not None}}
-        base_dir = spec_file.resolve().parent if spec_file else Path.cwd()
-        spec = _checked_spec(data, base_dir=base_dir, check_rules=rules is None)  # --rules: checked as read
-        if spec == current:
-            typer.echo(f"project {project}: nothing changed, no revision saved")
-            return
-        check_exports(settings, spec.exports, row.shop_id)
-        number = accounts.save_revision(session, actor, project, spec, note=note or "updated")
-        ensure_links(session, row, [e.name for e in spec.exports])
-    typer.echo(f"project {project}: revision {number} saved")
+
+        def edit(current: ProjectSpec) -> ProjectSpec:
+            data = current.model_dump(mode="json") if spec_data is None else dict(spec_data)
+            if source is not None:
+                data["source"] = source
+            data.update(new_rules)
+            if exports:
+                data["exports"] = exports
+            if given:
+                schedule = data.get("schedule")
+                data["schedule"] = {**(schedule if isinstance(schedule, dict) else {}), **given}
+            spec = build_spec(data)
+            spec = spec.model_copy(update={"source": source_location(spec.source)})
+            if spec != current:
+                check_spec(settings, spec, row.shop_id)
+            return spec
+
+        number = accounts.edit_project(session, actor, project, edit, note=note or "updated")
+        if number is not None:
+            ensure_links(session, row, [e.name for e in accounts.get_current_spec(session, actor, project).exports])
+    if number is None:
+        typer.echo(f"project {project}: nothing changed, no revision saved")
+    else:
+        typer.echo(f"project {project}: revision {number} saved")
 
 
 def project_history(project: int, by: By, as_json: AsJson = False) -> None:
@@ -120,7 +130,7 @@ def project_history(project: int, by: By, as_json: AsJson = False) -> None:
 
 
 def project_rollback(project: int, revision: int, by: By) -> None:
-    """Make REVISION current again; it is saved as a new revision, so the rollback has its own history entry."""
+    """Make REVISION's source, rules and exports current again, as a new revision; paused stays as it is."""
     import accounts
     from accounts.projects import access_project
     from accounts.published import ensure_links
@@ -128,15 +138,23 @@ def project_rollback(project: int, revision: int, by: By) -> None:
 
     with _database() as (session, settings):
         actor = accounts.get_user(session, by)
-        row = access_project(session, actor, project, Action.EDIT_FEEDS)
+        row = access_project(session, actor, project, Action.EDIT_FEEDS, lock=True)
+        current = accounts.get_current_spec(session, actor, project)
         old = accounts.get_revision_spec(session, actor, project, revision)
-        check_exports(settings, old.exports, row.shop_id)  # the server's publish folders may have changed since
+        restored = accounts.rollback_spec(old, current)
+        if restored == current:
+            typer.echo(f"project {project}: revision {revision} is what is current; no revision saved")
+            return
+        check_spec(settings, restored, row.shop_id)  # the server's settings and other projects may have changed
         number = accounts.rollback_project(session, actor, project, revision)
-        ensure_links(session, row, [e.name for e in old.exports])
+        ensure_links(session, row, [e.name for e in restored.exports])
     typer.echo(f"project {project}: revision {revision} is current again (saved as revision {number})")
 
 
 def _read_spec_file(path: Path) -> dict[str, Any]:
+    """A spec file's JSON object; data files its rules name relative to it made absolute."""
+    from feeds.transforms.rules.dataimport import with_absolute_data_files
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -145,28 +163,6 @@ def _read_spec_file(path: Path) -> dict[str, Any]:
         raise fail(f"spec file {str(path)!r} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise fail(f"spec file {str(path)!r} holds {type(data).__name__}, not a project spec object")
+    if isinstance(data.get("rules"), list):
+        data["rules"] = with_absolute_data_files(data["rules"], path.resolve().parent)
     return data
-
-
-def _checked_spec(data: dict[str, Any], *, base_dir: Path, check_rules: bool) -> ProjectSpec:
-    """The spec, with its rules validated whole; local paths are made absolute (runs start elsewhere)."""
-    from pydantic import ValidationError
-
-    from feeds.errors import ConfigError
-    from feeds.project import ProjectSpec
-    from feeds.transforms import RuleSet
-    from feeds.transforms.rules.dataimport import with_absolute_data_files
-
-    try:
-        spec = ProjectSpec.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors())
-        raise fail(f"invalid project spec: {problems}") from None
-    rules = with_absolute_data_files(spec.rules, base_dir)
-    spec = spec.model_copy(update={"source": source_location(spec.source), "rules": rules})
-    if check_rules:
-        try:
-            RuleSet.from_spec(spec.rules, spec.queries, spec.variables, group_by=spec.group_by, base_dir=base_dir)
-        except ConfigError as exc:
-            raise fail(f"invalid rules: {exc}") from None
-    return spec

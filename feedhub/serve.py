@@ -54,7 +54,10 @@ def sync_project_schedules(settings: Settings, deployment_id: Any) -> None:
     with deps.sessions() as session:
         wanted = project_schedules(session)
     with get_client(sync_client=True) as client:
-        sync_schedules(client, deployment_id, wanted)
+        result = sync_schedules(client, deployment_id, wanted)
+    for project_id in result.refused:
+        print(f"feedhub serve: project {project_id}'s schedule is invalid; fix it with `feedhub project update`",
+              file=sys.stderr)
 
 
 def trigger_run(project_id: int, *, trigger: str = "manual") -> str:

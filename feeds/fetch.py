@@ -90,7 +90,7 @@ def fetch_source(
     """Fetch a local path or an http(s) URL into `workspace`; other URL schemes are refused."""
     if source.lower().startswith(("http://", "https://")):
         return fetch_http(source, workspace, policy=policy, etag=etag, last_modified=last_modified)
-    if _SCHEME.match(source) and not re.match(r"^[A-Za-z]:[\\/]", source):  # C:\feed.xml is a path
+    if names_a_url(source):
         raise SourceError(
             f"unsupported source {source!r}: only http://, https:// and local paths are fetched",
             hint="for a local file give its path without file://",
@@ -98,6 +98,11 @@ def fetch_source(
     if not policy.allow_local:
         raise local_file_refused("source", source)
     return fetch_local(Path(source), workspace, max_bytes=policy.max_bytes)
+
+
+def names_a_url(source: str) -> bool:
+    """Whether a source names a URL (any scheme) rather than a local path; `C:\\feed.xml` is a path."""
+    return bool(_SCHEME.match(source)) and not re.match(r"^[A-Za-z]:[\\/]", source)
 
 
 def fetch_local(path: Path, workspace: Path, *, max_bytes: int = MAX_FEED_BYTES) -> FetchedSource:

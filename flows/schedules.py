@@ -51,13 +51,30 @@ def project_schedules(session: Session) -> list[ProjectSchedule]:
     return schedules
 
 
+def schedule_problem(cron: str, timezone: str) -> str | None:
+    """Why Prefect would refuse this schedule, or None; checked before a project is saved.
+
+    Prefect's own model decides, so a schedule Feedhub accepts is one the sync can always create.
+    """
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=cron, timezone=timezone)
+    except ValidationError as exc:
+        problems = (f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        return "; ".join(problems)
+    return None
+
+
 @dataclass(frozen=True)
 class SyncResult:
-    """What a sync changed."""
+    """What a sync changed, and the projects whose schedule Prefect refused (their old schedule is kept)."""
 
     created: int = 0
     updated: int = 0
     deleted: int = 0
+    refused: tuple[int, ...] = ()
 
 
 def sync_schedules(client: Any, deployment_id: UUID, wanted: list[ProjectSchedule]) -> SyncResult:
@@ -68,9 +85,14 @@ def sync_schedules(client: Any, deployment_id: UUID, wanted: list[ProjectSchedul
     ours = [s for s in client.read_deployment_schedules(deployment_id) if (s.slug or "").startswith(SLUG_PREFIX)]
     existing = {s.slug: s for s in ours}
     created = updated = 0
+    refused: list[int] = []
     for item in wanted:
-        cron = CronSchedule(cron=item.cron, timezone=item.timezone)
         current = existing.pop(item.slug, None)
+        try:
+            cron = CronSchedule(cron=item.cron, timezone=item.timezone)
+        except ValueError:  # saved before saves were checked: one bad schedule must not stop every other shop's
+            refused.append(item.project_id)
+            continue
         if current is None:
             create = DeploymentScheduleCreate(
                 schedule=cron, active=item.active, parameters={"project_id": item.project_id}, slug=item.slug
@@ -85,7 +107,7 @@ def sync_schedules(client: Any, deployment_id: UUID, wanted: list[ProjectSchedul
             updated += 1
     for gone in existing.values():  # projects deleted since the last sync
         client.delete_deployment_schedule(deployment_id, gone.id)
-    return SyncResult(created, updated, len(existing))
+    return SyncResult(created, updated, len(existing), tuple(refused))
 
 
 def _cron_of(schedule: Any) -> tuple[str, str] | None:

@@ -26,6 +26,7 @@ from accounts import (
     cancel_transfer,
     create_project,
     create_shop,
+    edit_project,
     invite_member,
     issue_invoice,
     register_user,
@@ -221,6 +222,29 @@ def test_two_saves_of_one_project_get_consecutive_revisions(factory: sessionmake
             (2, "https://a.test/1.xml"),
             (3, "https://a.test/2.xml"),
         ]
+
+
+def test_two_edits_at_once_keep_both_changes(factory: sessionmaker[Session]) -> None:
+    """Each edit changes one part of the current spec: the second must edit what the first saved."""
+    ids, shop_id = setup(factory, "owner@example.com")
+    with factory() as session:
+        owner = as_user(session, ids["owner@example.com"])
+        project = create_project(session, owner, shop_id, name="Main", spec=ProjectSpec(source="https://a.test/0.xml"))
+        session.commit()
+
+    def edit(change: Callable[[ProjectSpec], ProjectSpec]) -> Op:
+        return lambda s: edit_project(s, as_user(s, ids["owner@example.com"]), project.id, change)
+
+    def new_source(spec: ProjectSpec) -> ProjectSpec:
+        return spec.model_copy(update={"source": "https://a.test/1.xml"})
+
+    def new_cron(spec: ProjectSpec) -> ProjectSpec:
+        return spec.model_copy(update={"schedule": spec.schedule.model_copy(update={"cron": "15 3 * * *"})})
+
+    assert race(factory, edit(new_source), edit(new_cron)) == (2, 3)
+    with factory() as session:
+        head = session.scalars(select(ProjectRevision.spec).order_by(ProjectRevision.number.desc())).first()
+        assert head is not None and (head["source"], head["schedule"]["cron"]) == ("https://a.test/1.xml", "15 3 * * *")
 
 
 def test_two_shops_racing_for_one_publish_target(factory: sessionmaker[Session]) -> None:

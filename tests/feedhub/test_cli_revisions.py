@@ -11,7 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from feedhub.cli import app
 from tests.feedhub.test_cli_projects import SAMPLE, data_dir, feedhub, project, refused  # noqa: F401
 
 OWNER = ("--by", "owner@example.com")
@@ -59,7 +61,7 @@ class TestUpdate:
         assert "rule 1" in result.output and "hiding" in result.output
         spec_file = write_json(tmp_path / "spec.json", {**show(), "rules": [{"type": "no_such_rule"}]})
         result = refused("project", "update", "1", "--spec", str(spec_file), *OWNER)
-        assert "invalid rules" in result.output and "no_such_rule" in result.output
+        assert "rule 1 (no_such_rule): unknown rule type" in result.output
         assert len(history()) == 1
 
     def test_an_edited_spec_file_is_saved_whole_and_a_new_export_gets_its_link(
@@ -91,6 +93,69 @@ class TestUpdate:
         assert "FEEDHUB_EXPORTS_DIR" in result.output
         assert [e["uri"] for e in show()["exports"]][0].endswith("/out/heureka.xml")
         assert len(history()) == 1
+
+    @pytest.mark.parametrize(
+        ("option", "message"),
+        [
+            (["--cron", "not a cron"], 'schedule: cron: Invalid cron string: "not a cron"'),
+            (["--timezone", "Mars/Olympus"], 'schedule: timezone: Invalid timezone: "Mars/Olympus"'),
+            (["--source", ""], "the source is empty"),
+            (["--export", "a=heureka:{out}/a.xml", "--export", "a=google:{out}/b.xml"], "two exports are named 'a'"),
+            (["--export", "a=heureka:{out}/a.xml", "--export", "b=google:{out}/./a.xml"], "two exports publish to"),
+        ],
+    )
+    def test_what_a_run_or_the_scheduler_would_refuse_is_refused_before_saving(
+        self, option: list[str], message: str, tmp_path: Path
+    ) -> None:
+        out = (tmp_path / "out").as_uri()
+        result = refused("project", "update", "1", *[part.format(out=out) for part in option], *OWNER)
+        assert message in result.output and result.output.count("\n") == 1
+        assert len(history()) == 1
+
+    def test_a_source_format_nobody_knows_and_a_null_schedule_are_named(self, tmp_path: Path) -> None:
+        unknown = write_json(tmp_path / "unknown.json", {**show(), "source_format": "nosuch"})
+        result = refused("project", "update", "1", "--spec", str(unknown), *OWNER)
+        assert "unknown source format 'nosuch'" in result.output
+        null = write_json(tmp_path / "null.json", {**show(), "schedule": None})
+        assert "invalid project spec: schedule" in refused("project", "update", "1", "--spec", str(null), *OWNER).output
+        assert len(history()) == 1
+
+    def test_local_files_are_refused_when_the_server_reads_only_urls(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("FEEDHUB_ALLOW_LOCAL_SOURCES", "false")
+        result = refused("project", "update", "1", "--cron", "0 2 * * *", *OWNER)  # the saved source is local
+        assert "is a path on the server" in result.output and "FEEDHUB_ALLOW_LOCAL_SOURCES" in result.output
+        data_rules = write_json(tmp_path / "r.json", [{"type": "data_import", "source": "s.csv", "key": "ITEM_ID"}])
+        result = refused("project", "update", "1", "--source", "https://example.com/feed.xml",
+                         "--rules", str(data_rules), *OWNER)  # fmt: skip
+        assert f"data file {str(tmp_path / 's.csv')!r} is a path on the server" in result.output
+        assert len(history()) == 1
+
+    def test_a_save_does_not_read_data_files(self, tmp_path: Path) -> None:
+        stock = tmp_path / "stock.csv"
+        stock.write_text("ITEM_ID,STOCK\nHRN24-CER,7\n", encoding="utf-8")
+        rules = write_json(tmp_path / "r.json", [{"type": "data_import", "source": str(stock), "key": "ITEM_ID"}])
+        feedhub("project", "update", "1", "--rules", str(rules), *OWNER)
+        stock.unlink()  # gone for a while: the schedule can still be changed; the run names the file
+        assert "revision 3 saved" in feedhub("project", "update", "1", "--cron", "0 2 * * *", *OWNER)
+        result = CliRunner().invoke(app, ["project", "run", "1", "--wait", *OWNER])
+        assert result.exit_code == 1 and f"cannot read data file {str(stock)!r}" in result.output
+
+    @pytest.mark.parametrize(
+        ("typed", "saved"),
+        [
+            (" https://example.com/feed.xml ", "https://example.com/feed.xml"),
+            ("https:/example.com/feed.xml", "https:/example.com/feed.xml"),  # a typo the run names, not a path
+            ("~nobody-here-at-all/feed.xml", "{cwd}/~nobody-here-at-all/feed.xml"),
+        ],
+    )
+    def test_sources_are_saved_as_urls_or_absolute_paths(
+        self, typed: str, saved: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.chdir(tmp_path)
+        feedhub("project", "update", "1", "--source", typed, *OWNER)
+        assert show()["source"] == saved.format(cwd=tmp_path)
 
     def test_options_replace_only_what_they_name(self) -> None:
         before = show()
@@ -126,6 +191,20 @@ class TestRollback:
         assert show() == first
         assert show("--revision", "2")["rules"] == HIDE_CERAMIC
         assert [(r["revision"], r["note"]) for r in history()][0] == (3, "rollback to revision 1")
+
+    def test_a_paused_project_stays_paused_and_the_current_revision_saves_nothing(self, tmp_path: Path) -> None:
+        feedhub("project", "update", "1", "--rules", str(write_json(tmp_path / "r.json", HIDE_CERAMIC)), *OWNER)
+        feedhub("project", "pause", "1", *OWNER)
+        feedhub("project", "rollback", "1", "1", *OWNER)
+        assert show()["schedule"]["paused"] and show()["rules"] != HIDE_CERAMIC
+        assert "no revision saved" in feedhub("project", "rollback", "1", "4", *OWNER)
+        assert [r["note"] for r in history()] == ["rollback to revision 1", "paused", "updated", "created"]
+
+    def test_a_rollback_is_checked_like_an_update(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        feedhub("project", "update", "1", "--source", "https://example.com/feed.xml", *OWNER)
+        monkeypatch.setenv("FEEDHUB_ALLOW_LOCAL_SOURCES", "false")  # revision 1 reads a local file
+        assert "is a path on the server" in refused("project", "rollback", "1", "1", *OWNER).output
+        assert len(history()) == 2
 
     def test_an_unknown_revision_is_named(self) -> None:
         assert "no revision 9" in refused("project", "rollback", "1", "9", *OWNER).output
@@ -165,3 +244,14 @@ class TestLocalPaths:
         )  # fmt: skip
         spec = json.loads(feedhub("project", "show", "2", *OWNER))
         assert spec["source"] == str(SAMPLE) and os.path.isabs(spec["source"])
+
+
+def test_project_add_refuses_a_schedule_prefect_would_refuse(data_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    feedhub("user", "add", "owner@example.com", "--password", "correct horse battery")
+    feedhub("shop", "add", "Kitchen", "--owner", "owner@example.com")
+    result = refused(
+        "project", "add", "1", "kitchen", "--source", str(SAMPLE), "--timezone", "Mars/Olympus", *OWNER,
+        "--export", f"heureka=heureka:{(tmp_path / 'out' / 'heureka.xml').as_uri()}",
+    )  # fmt: skip
+    assert 'Invalid timezone: "Mars/Olympus"' in result.output
+    assert json.loads(feedhub("project", "list", "1", "--json", *OWNER)) == []

@@ -120,5 +120,11 @@ def test_schedules_follow_the_database(
         result = sync_schedules(client, deployment_id, changed)
         assert (result.updated, result.deleted) == (1, 1)
         (only,) = client.read_deployment_schedules(deployment_id)
+        # saved before saves were checked: Prefect refuses it, the others still sync, the old one stays
+        broken = [ProjectSchedule(first, "not a cron", "UTC", True), ProjectSchedule(second, "0 2 * * *", "UTC", True)]
+        result = sync_schedules(client, deployment_id, broken)
+        assert (result.refused, result.created, result.deleted) == ((first,), 1, 0)
+        kept = {s.slug: s.schedule.cron for s in client.read_deployment_schedules(deployment_id)}
     assert (only.slug, only.schedule.cron) == (f"project-{first}", "0 1 * * *")
     assert only.parameters == {"project_id": first}
+    assert kept == {f"project-{first}": "0 1 * * *", f"project-{second}": "0 2 * * *"}

@@ -19,6 +19,7 @@ from typing import Any
 import regex
 
 from feeds.errors import ConfigError, FeedError, QuerySyntaxError, SourceError, local_file_refused
+from feeds.fetch import names_a_url
 from feeds.model import Product
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.rules.base import RuleRun, SpecContext, SpecReader, checked
@@ -82,17 +83,33 @@ def with_absolute_data_files(rules: list[dict[str, Any]], base_dir: Path) -> lis
     """
     out = []
     for rule in rules:
-        source = rule.get("source") if isinstance(rule, dict) and rule.get("type") == "data_import" else None
-        if isinstance(source, str) and source.strip() and not _is_url(source.strip()):
-            path = Path(source.strip()).expanduser()
-            if not path.is_absolute():
-                rule = {**rule, "source": str((base_dir / path).resolve())}
+        path = _local_file(rule)
+        if path is not None:
+            absolute = str(path if path.is_absolute() else (base_dir / path).resolve())
+            rule = rule if absolute == rule["source"] else {**rule, "source": absolute}
         out.append(rule)
     return out
 
 
+def local_data_files(rules: list[dict[str, Any]]) -> list[str]:
+    """The data files the rules name by a path on this machine (a project run reads them only if allowed)."""
+    return [rule["source"].strip() for rule in rules if _local_file(rule) is not None]
+
+
+def _local_file(rule: Any) -> Path | None:
+    """The path a `data_import` rule names, `~` expanded; None for a URL (any scheme), or no rule of that type."""
+    source = rule.get("source") if isinstance(rule, dict) and rule.get("type") == "data_import" else None
+    if not isinstance(source, str) or not source.strip() or names_a_url(source.strip()):
+        return None
+    try:
+        return Path(source.strip()).expanduser()
+    except RuntimeError:  # ~someone who has no home here: kept as written, and reported when read
+        return Path(source.strip())
+
+
 def _is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
+
 
 
 @dataclass(frozen=True)

@@ -78,18 +78,7 @@ class RuleSet:
     @classmethod
     def from_file(cls, path: Path, *, allow_private_urls: bool = False) -> RuleSet:
         """A JSON file: a list of rules, or {"rules": [...], "queries": {...}, "variables": {...}}."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError([f"cannot read rules file {str(path)!r}: {exc.strerror}"]) from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError([f"rules file {str(path)!r} is not valid JSON: {exc}"]) from exc
-        if isinstance(data, list):
-            data = {"rules": data}
-        if not isinstance(data, dict) or not set(data) <= {"rules", "queries", "variables", "group_by"}:
-            raise ConfigError(
-                ["a rules file holds a list of rules or an object with rules, queries, variables, group_by"]
-            )
+        data = read_rules_file(path)
         return cls.from_spec(
             rules=data.get("rules", []),
             queries=data.get("queries", {}),
@@ -116,20 +105,26 @@ class RuleSet:
         `group_by` is the element path of the item-group key for GROUP_* aggregates (default: the
         product's ITEMGROUP_ID, else g:item_group_id, else item_group_id).
         """
-        problems: list[str] = []
-        groups = GroupAggregates(_group_key(group_by, problems))
-        compiled_variables = _variables(variables or {}, problems)
-        compiled_queries = _queries(queries or {}, groups, problems)
-        ctx = SpecContext(
-            compiled_variables, compiled_queries, base_dir or Path("."), allow_private_urls, groups, allow_local_files
+        base = SpecContext(
+            base_dir=base_dir or Path("."), allow_private_urls=allow_private_urls, allow_local_files=allow_local_files
         )
-        if not isinstance(rules, list):
-            problems.append("rules must be a list")
-            rules = []
-        bound = [b for i, spec in enumerate(rules, 1) if (b := _bind(i, spec, ctx, problems)) is not None]
-        if problems:
-            raise ConfigError(problems)
-        return cls([_prepared(b, ctx) for b in bound], groups)
+        bound, ctx = _bound(rules, queries, variables, group_by, base)
+        return cls([_prepared(b, ctx) for b in bound], ctx.groups)
+
+    @staticmethod
+    def check_spec(
+        rules: list[dict[str, Any]],
+        queries: dict[str, str] | None = None,
+        variables: dict[str, Any] | None = None,
+        *,
+        group_by: str | None = None,
+    ) -> None:
+        """Raise one ConfigError with every problem, as `from_spec` does, without reading any data file.
+
+        What a save checks: it must not depend on a data file's server being up; a run prepares the
+        rules and names a data file it cannot read.
+        """
+        _bound(rules, queries, variables, group_by, SpecContext())
 
     def prepare_groups(self, chunks: Iterable[list[Product]]) -> None:
         """The group pass: run the rules above the first rule reading aggregates, then aggregate per group.
@@ -260,6 +255,40 @@ def _queries(specs: dict[str, str], groups: GroupAggregates, problems: list[str]
         except QuerySyntaxError as exc:
             problems.append(f"query {name!r}: {exc}")
     return compiled
+
+
+def read_rules_file(path: Path) -> dict[str, Any]:
+    """A rules file's JSON as {"rules": [...], "queries": ..., "variables": ..., "group_by": ...} (keys optional)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError([f"cannot read rules file {str(path)!r}: {exc.strerror}"]) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"rules file {str(path)!r} is not valid JSON: {exc}"]) from exc
+    if isinstance(data, list):
+        data = {"rules": data}
+    if not isinstance(data, dict) or not set(data) <= {"rules", "queries", "variables", "group_by"}:
+        raise ConfigError(["a rules file holds a list of rules or an object with rules, queries, variables, group_by"])
+    return data
+
+
+def _bound(
+    rules: Any, queries: dict[str, str] | None, variables: dict[str, Any] | None, group_by: str | None,
+    base: SpecContext,
+) -> tuple[list[BoundRule], SpecContext]:
+    """Every rule validated and bound (ConfigError with every problem), and the context they were bound in."""
+    problems: list[str] = []
+    groups = GroupAggregates(_group_key(group_by, problems))
+    compiled_variables = _variables(variables or {}, problems)
+    compiled_queries = _queries(queries or {}, groups, problems)
+    ctx = dataclasses.replace(base, variables=compiled_variables, queries=compiled_queries, groups=groups)
+    if not isinstance(rules, list):
+        problems.append("rules must be a list")
+        rules = []
+    bound = [b for i, spec in enumerate(rules, 1) if (b := _bind(i, spec, ctx, problems)) is not None]
+    if problems:
+        raise ConfigError(problems)
+    return bound, ctx
 
 
 def _bind(index: int, spec: Any, ctx: SpecContext, problems: list[str]) -> BoundRule | None:

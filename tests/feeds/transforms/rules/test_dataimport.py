@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from feeds.errors import ConfigError, SourceError, TransientFeedError
@@ -95,21 +97,28 @@ class TestDataImportRule:
 
 
 def test_relative_data_files_become_absolute_and_nothing_else_changes(tmp_path):
-    from feeds.transforms.rules.dataimport import with_absolute_data_files
+    from feeds.transforms.rules.dataimport import local_data_files, with_absolute_data_files
 
     rules = [
         {"type": "data_import", "source": " stock.csv ", "key": "ITEM_ID"},
         {"type": "data_import", "source": "../shared/prices.csv", "key": "ITEM_ID"},
         {"type": "data_import", "source": "https://example.com/stock.csv", "key": "ITEM_ID"},
         {"type": "data_import", "source": "/srv/data/stock.csv", "key": "ITEM_ID"},
+        {"type": "data_import", "source": "ftp://example.com/stock.csv", "key": "ITEM_ID"},
+        {"type": "data_import", "source": "~/stock.csv", "key": "ITEM_ID"},
+        {"type": "data_import", "source": "~nobody-here-at-all/stock.csv", "key": "ITEM_ID"},
         {"type": "rewriting", "element": "source", "value": "stock.csv"},
         "not a rule",
     ]
     out = with_absolute_data_files(rules, tmp_path / "rules")
-    assert [rule["source"] for rule in out[:4]] == [
+    assert [rule["source"] for rule in out[:7]] == [
         str(tmp_path / "rules" / "stock.csv"),
         str(tmp_path / "shared" / "prices.csv"),
         "https://example.com/stock.csv",
         "/srv/data/stock.csv",
+        "ftp://example.com/stock.csv",  # not a path: the run names it when it cannot read it
+        str(Path.home() / "stock.csv"),
+        str(tmp_path / "rules" / "~nobody-here-at-all" / "stock.csv"),  # no such user: an ordinary folder name
     ]
-    assert out[4:] == rules[4:] and rules[0]["source"] == " stock.csv "  # the input is not changed in place
+    assert out[7:] == rules[7:] and rules[0]["source"] == " stock.csv "  # the input is not changed in place
+    assert local_data_files(out) == [out[i]["source"] for i in (0, 1, 3, 5, 6)]
