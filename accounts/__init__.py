@@ -39,8 +39,10 @@ from accounts.models import Invoice, Project, Shop, ShopStatus, User
 from accounts.overview import ShopOverview, describe_shop
 from accounts.pricing import BILLING_PERIODS, DEFAULT_PRICE_LIST, PriceList, PriceTier, quote
 from accounts.projects import (
+    DeletedProject,
     RevisionView,
     create_project,
+    delete_project,
     edit_project,
     get_current_spec,
     get_revision_spec,
@@ -108,6 +110,8 @@ __all__ = [
     "change_password",
     "create_project",
     "create_shop",
+    "DeletedProject",
+    "delete_project",
     "delete_shop",
     "describe_shop",
     "edit_project",

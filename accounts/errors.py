@@ -254,6 +254,14 @@ class ProjectError(AccountsError):
     """A project or revision problem."""
 
 
+class ProjectBusy(ProjectError):
+    """A project cannot be deleted while one of its runs holds the run lock."""
+
+    def __init__(self, project_id: int) -> None:
+        super().__init__(f"a run of project {project_id} is in progress; delete the project when it has finished")
+        self.project_id = project_id
+
+
 class ProjectExists(ProjectError):
     """Project names are unique within a shop."""
 

@@ -10,15 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts import audit
 from accounts.access import access_shop
-from accounts.errors import NoShopAccess, ProjectExists, ProjectNotFound, RevisionNotFound
+from accounts.errors import NoShopAccess, ProjectBusy, ProjectExists, ProjectNotFound, RevisionNotFound
 from accounts.models import Project, ProjectRevision, User
 from accounts.roles import Action
+from accounts.run_lock import project_run_lock
 from accounts.shops import clean_name
 from accounts.targets import check_targets_free, claim_targets
 from feeds.project import ProjectSpec
@@ -59,6 +60,38 @@ def edit_project(
     current = ProjectSpec.model_validate(_revision(session, project, project.head).spec)
     spec = edit(current)
     return None if spec == current else _append(session, actor, project, spec, note=note)
+
+
+@dataclass(frozen=True)
+class DeletedProject:
+    """What a deleted project leaves behind: its last spec (its exports stay published) and the
+    workspaces of its held runs, for the caller to remove (files are not the database's to delete)."""
+
+    spec: ProjectSpec
+    workspaces: list[str]
+
+
+def delete_project(session: Session, actor: User, project_id: int) -> DeletedProject:
+    """Delete the project with its revisions, served links, download log, runs and publish-target claims (owner).
+
+    Owner only, as deleting a shop is: unlike every other edit it cannot be rolled back. The files
+    already published stay where they are; their served URLs stop at once, and the targets are free
+    for another project. Refused (ProjectBusy) while a run holds the project's run lock.
+    """
+    from accounts.runs import ProjectRun  # runs build on projects: imported here, not at the top
+
+    project = access_project(session, actor, project_id, Action.DELETE, lock=True)
+    spec = ProjectSpec.model_validate(_revision(session, project, project.head).spec)
+    runs = select(ProjectRun.workspace).where(ProjectRun.project_id == project.id)
+    workspaces = [workspace for workspace in session.scalars(runs) if workspace]
+    bind = session.get_bind()
+    with project_run_lock(bind if isinstance(bind, Engine) else bind.engine, project.id) as free:
+        if not free:
+            raise ProjectBusy(project.id)
+        audit.record(session, shop_id=project.shop_id, actor=actor, action="project.deleted", name=project.name)
+        session.delete(project)  # the database cascades to every row that names the project
+        session.flush()
+    return DeletedProject(spec, workspaces)
 
 
 def rollback_project(session: Session, actor: User, project_id: int, number: int) -> int:

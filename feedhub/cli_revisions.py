@@ -1,15 +1,16 @@
-"""Editing a project: `project show`, `update`, `history` and `rollback`.
+"""Changing a project: `project show`, `update`, `history`, `rollback` and `delete`.
 
 Every save is a new revision (accounts.projects), so an edit never overwrites anything: `history`
 lists who changed what and when, and `rollback N` makes an old revision current again, as a new
 one. An edit is checked whole before it is saved, as `project add` checks a new project: the spec,
 the rules (every problem at once) and each export's target. Readers may show and list; saving needs
-write access.
+write access; deleting, which cannot be undone, is the owner's.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,11 +25,12 @@ if TYPE_CHECKING:
 
 
 def register(project_app: typer.Typer) -> None:
-    """Add show, update, history and rollback to `feedhub project`."""
+    """Add show, update, history, rollback and delete to `feedhub project`."""
     project_app.command("show")(project_show)
     project_app.command("update")(project_update)
     project_app.command("history")(project_history)
     project_app.command("rollback")(project_rollback)
+    project_app.command("delete")(project_delete)
 
 
 def project_show(
@@ -149,6 +151,22 @@ def project_rollback(project: int, revision: int, by: By) -> None:
         number = accounts.rollback_project(session, actor, project, revision)
         ensure_links(session, row, [e.name for e in restored.exports])
     typer.echo(f"project {project}: revision {revision} is current again (saved as revision {number})")
+
+
+def project_delete(
+    project: int, by: By, yes: Annotated[bool, typer.Option("--yes", help="Delete without asking.")] = False
+) -> None:
+    """Delete the project with its history, runs and served URLs (owner); published files stay where they are."""
+    import accounts
+
+    if not yes:
+        typer.confirm(f"Delete project {project}, its history, runs and served URLs? It cannot be undone", abort=True)
+    with _database() as (session, _):
+        deleted = accounts.delete_project(session, accounts.get_user(session, by), project)
+    for workspace in deleted.workspaces:  # held runs' outputs: nobody can confirm them any more
+        shutil.rmtree(workspace, ignore_errors=True)
+    kept = ", ".join(export.uri for export in deleted.spec.exports) or "none"
+    typer.echo(f"project {project} deleted; its served URLs answer 404 now; files already published stay: {kept}")
 
 
 def _read_spec_file(path: Path) -> dict[str, Any]:

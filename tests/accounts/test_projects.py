@@ -140,3 +140,75 @@ def test_a_publish_target_belongs_to_one_project_across_shops(
             create_project(session, rival, other_shop.id, name="Copy", spec=spec(uri))
     with pytest.raises(ExportTargetTaken):
         save_revision(session, owner, first.id, spec(mine, "s3://feeds/bikes/google.xml"))  # now the rival's
+
+
+class TestDelete:
+    def test_the_owner_deletes_a_project_with_everything_that_names_it(
+        self, session: Session, owner: User, shop: Shop, make_user: UserFactory
+    ) -> None:
+        from accounts import create_shop, delete_project
+        from accounts.published import ensure_links, resolve_link
+        from accounts.runs import start_run
+
+        spec = ProjectSpec(
+            source="https://shop.test/feed.xml", exports=[ExportSpec(name="g", format="google", uri="s3://f/g.xml")]
+        )
+        project = create_project(session, owner, shop.id, name="Main", spec=spec)
+        save_revision(session, owner, project.id, spec.model_copy(update={"source": "https://shop.test/2.xml"}))
+        token = ensure_links(session, project, ["g"])["g"].token
+        start_run(session, project, revision=2, spec_sha256="0" * 64, trigger="manual", host="test").workspace = "/w/1"
+        session.flush()
+        deleted = delete_project(session, owner, project.id)
+        assert (deleted.spec.source, deleted.workspaces) == ("https://shop.test/2.xml", ["/w/1"])
+        session.commit()
+        assert list_projects(session, owner, shop.id) == []
+        assert resolve_link(session, token) is None  # the served URL stops at once
+        assert session.scalars(select(ProjectRevision).where(ProjectRevision.project_id == project.id)).all() == []
+        with pytest.raises(ProjectNotFound):
+            get_current_spec(session, owner, project.id)
+        rival = make_user("next@example.com")
+        other = create_shop(session, rival, name="Next")
+        assert create_project(session, rival, other.id, name="Takes over", spec=spec).head == 1  # target free
+        assert [e.action for e in list_audit(session, owner, shop.id)][-1] == "project.deleted"
+
+    def test_only_the_owner_may_delete(self, session: Session, owner: User, shop: Shop, member) -> None:  # type: ignore[no-untyped-def]
+        from accounts import delete_project
+
+        project = create_project(session, owner, shop.id, name="Main", spec=V1)
+        for level in (Level.WRITE, Level.READ):
+            with pytest.raises(ProjectNotFound):
+                delete_project(session, member(f"{level.label}@example.com", level), project.id)
+        assert get_current_spec(session, owner, project.id) == V1
+
+    def test_a_running_project_is_not_deleted(self, session: Session, owner: User, shop: Shop) -> None:
+        from accounts import delete_project
+        from accounts.errors import ProjectBusy
+        from accounts.run_lock import project_run_lock
+
+        project = create_project(session, owner, shop.id, name="Main", spec=V1)
+        session.commit()
+        bind = session.get_bind()
+        with project_run_lock(bind.engine if hasattr(bind, "engine") else bind, project.id) as taken:  # type: ignore[arg-type]
+            assert taken
+            with pytest.raises(ProjectBusy, match="in progress"):
+                delete_project(session, owner, project.id)
+        session.rollback()
+        assert get_current_spec(session, owner, project.id) == V1
+
+
+def test_an_edit_that_changes_nothing_saves_nothing(session: Session, owner: User, shop: Shop) -> None:
+    from accounts import edit_project
+
+    project = create_project(session, owner, shop.id, name="Main", spec=V1)
+    assert edit_project(session, owner, project.id, lambda spec: spec.model_copy()) is None
+    assert edit_project(session, owner, project.id, lambda spec: V3, note="other source") == 2
+    assert [r.note for r in list_history(session, owner, project.id)] == ["other source", "created"]
+
+
+def test_a_rollback_keeps_the_pause_switch(session: Session, owner: User, shop: Shop) -> None:
+    project = create_project(session, owner, shop.id, name="Main", spec=V1)
+    paused = V3.model_copy(update={"schedule": V3.schedule.model_copy(update={"paused": True})})
+    save_revision(session, owner, project.id, paused)
+    rollback_project(session, owner, project.id, 1)
+    current = get_current_spec(session, owner, project.id)
+    assert current.source == V1.source and current.schedule.paused

@@ -10,11 +10,21 @@ import json
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
 from feedhub.cli import app
-from tests.feedhub.test_cli_projects import SAMPLE, data_dir, feedhub, project, refused  # noqa: F401
+from tests.feedhub.test_cli_projects import (  # noqa: F401
+    PUBLISHED,
+    SAMPLE,
+    data_dir,
+    feedhub,
+    project,
+    refused,
+    served_path,
+    web,
+)
 
 OWNER = ("--by", "owner@example.com")
 READER = ("--by", "reader@example.com")
@@ -255,3 +265,24 @@ def test_project_add_refuses_a_schedule_prefect_would_refuse(data_dir: Path, tmp
     )  # fmt: skip
     assert 'Invalid timezone: "Mars/Olympus"' in result.output
     assert json.loads(feedhub("project", "list", "1", "--json", *OWNER)) == []
+
+
+class TestDelete:
+    def test_the_owner_deletes_it_its_url_stops_and_its_published_file_stays(
+        self, web: httpx.Client, tmp_path: Path  # noqa: F811  (the fixture)
+    ) -> None:
+        path = served_path()
+        assert web.get(path).status_code == 200
+        out = feedhub("project", "delete", "1", "--yes", *OWNER)
+        assert "project 1 deleted" in out and (tmp_path / "out" / "heureka.xml").as_uri() in out
+        assert web.get(path).status_code == 404
+        assert (tmp_path / "out" / "heureka.xml").read_bytes() == PUBLISHED
+        assert json.loads(feedhub("project", "list", "1", "--json", *OWNER)) == []
+        assert "no project 1" in refused("project", "history", "1", *OWNER).output
+
+    @pytest.mark.usefixtures("project")
+    def test_it_asks_first_and_only_the_owner_may(self) -> None:
+        result = CliRunner().invoke(app, ["project", "delete", "1", *OWNER], input="n\n")
+        assert result.exit_code == 1 and "Aborted" in result.output
+        assert "no project 1, or you may not access it" in refused("project", "delete", "1", "--yes", *READER).output
+        assert len(history()) == 1
