@@ -51,16 +51,23 @@ def register(app: typer.Typer) -> None:
 
 def parse_export(text: str) -> ExportSpec:
     """NAME=FORMAT:URI, e.g. google=google:s3://bucket/shop/google.xml (a .gz URI publishes gzip)."""
+    from pydantic import ValidationError
+
     from feeds.project import ExportSpec
 
     name, _, rest = text.partition("=")
     format_key, _, uri = rest.partition(":")
     if not name or not format_key or not uri:
-        raise typer.BadParameter(f"{text!r}: use NAME=FORMAT:URI, e.g. heureka=heureka:file:///srv/feeds/heureka.xml")
+        raise fail(f"--export {text!r}: use NAME=FORMAT:URI, e.g. heureka=heureka:file:///srv/feeds/heureka.xml")
     try:
         return ExportSpec(name=name, format=format_key, uri=uri, gzip=uri.endswith(".gz"))
-    except ValueError as exc:
-        raise typer.BadParameter(f"{text!r}: {exc}") from None
+    except ValidationError as exc:
+        raise fail(f"--export {text!r}: {_problems(exc)}") from None
+
+
+def _problems(exc: Any) -> str:
+    """A pydantic ValidationError as one line: each field's path and message."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors())
 
 
 def rules_of(path: Path | None) -> dict[str, Any]:
@@ -80,18 +87,19 @@ def rules_of(path: Path | None) -> dict[str, Any]:
     return found
 
 
-def source_location(source: str) -> str:
-    """A URL as given (fetching names the schemes it refuses); a local path made absolute, since scheduled
-    runs do not start in this folder."""
+def source_location(source: str, base_dir: Path | None = None) -> str:
+    """A URL as given (fetching names the schemes it refuses); a local path made absolute, against
+    `base_dir` (default: this folder), since scheduled runs do not start in this folder."""
     from feeds.fetch import names_a_url
 
     source = source.strip()
-    if not source or names_a_url(source):
-        return source
+    if not source or "\x00" in source or names_a_url(source):
+        return source  # check_spec names what is wrong with it
     try:
-        return str(Path(source).expanduser().resolve())
-    except RuntimeError:  # ~someone with no home on this machine
-        return str(Path(source).resolve())
+        path = Path(source).expanduser()
+    except RuntimeError:  # ~someone with no home on this machine: an ordinary folder name
+        path = Path(source)
+    return str(((base_dir or Path.cwd()) / path).resolve())
 
 
 def build_spec(data: dict[str, Any]) -> ProjectSpec:
@@ -101,51 +109,90 @@ def build_spec(data: dict[str, Any]) -> ProjectSpec:
     from feeds.project import ProjectSpec
 
     try:
-        return ProjectSpec.model_validate(data)
+        spec = ProjectSpec.model_validate(data)
+        spec.model_dump_json()  # a lone surrogate (\udcff) validates, and then no JSON can hold it
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors())
-        raise fail(f"invalid project spec: {problems}") from None
+        raise fail(f"invalid project spec: {_problems(exc)}") from None
+    except ValueError as exc:
+        raise fail(f"invalid project spec: {exc}") from None
+    return spec
 
 
 def check_spec(settings: Settings, spec: ProjectSpec, shop_id: int) -> None:
-    """Refuse, before anything is saved, what a run of `spec` would refuse; one error naming every problem.
+    """Refuse, before anything is saved, what a run of `spec` or the scheduler would refuse: one error
+    naming every problem found.
 
-    The rules are checked without reading their data files (a save must not depend on another server
-    being up; the run names a data file it cannot read). Export targets: `RunDeps.storage` confines
-    them to the shop's publish folder and S3 prefixes.
+    Data files on this machine are read and checked as a run reads them (the operator's own files:
+    cheap, and a missing one fails every run); data files at URLs are not fetched, as a save must
+    not depend on another server being up. Export targets must lie in the shop's publish folder or
+    S3 prefixes (`RunDeps.storage`).
     """
-    from accounts.targets import canonical_target
-    from feeds.errors import ConfigError, local_file_refused
-    from feeds.fetch import names_a_url
+    from feeds.errors import ConfigError, FeedError, local_file_refused
     from feeds.formats import FORMATS
+    from feeds.storage.file import FileStorage
     from feeds.transforms import RuleSet
     from feeds.transforms.rules.dataimport import local_data_files
     from flows.schedules import schedule_problem
 
     deps = deps_from_settings(settings)
-    problems: list[str] = []
-    if not spec.source:
-        problems.append("the source is empty: give a feed URL")
-    elif not names_a_url(spec.source) and not deps.fetch_policy.allow_local:
-        problems.append(str(local_file_refused("source", spec.source)))
+    problems = _source_problems(spec.source, allow_local=deps.fetch_policy.allow_local)
     if spec.source_format is not None and spec.source_format not in FORMATS:
         problems.append(f"unknown source format {spec.source_format!r}; known: {', '.join(FORMATS)}")
-    if not deps.fetch_policy.allow_local:
-        problems += [str(local_file_refused("data file", path)) for path in local_data_files(spec.rules)]
     if problem := schedule_problem(spec.schedule.cron, spec.schedule.timezone):
         problems.append(f"schedule: {problem}")
-    names = [export.name for export in spec.exports]
-    problems += [f"two exports are named {name!r}" for name in sorted({n for n in names if names.count(n) > 1})]
-    targets = [canonical_target(export.uri) for export in spec.exports]
-    problems += [f"two exports publish to {uri!r}" for uri in sorted({t for t in targets if targets.count(t) > 1})]
+    problems += _export_problems(spec.exports)
+    for export in spec.exports:
+        try:
+            storage = deps.storage(export.uri, shop_id) if export.uri else None
+        except FeedError as exc:
+            problems.append(f"export {export.name!r}: {exc}")
+            continue
+        if isinstance(storage, FileStorage) and storage.path.is_dir():
+            problems.append(f"export {export.name!r}: {export.uri!r} is a folder; name a file in it")
+    local_files = local_data_files(spec.rules)
+    if local_files and not deps.fetch_policy.allow_local:
+        problems += [str(local_file_refused("data file", path)) for path in local_files]
     try:
         RuleSet.check_spec(spec.rules, spec.queries, spec.variables, group_by=spec.group_by)
+        if local_files and deps.fetch_policy.allow_local:  # read them as a run would: missing file, key column
+            local_rules = [r for r in spec.rules if local_data_files([r])]
+            RuleSet.from_spec(local_rules, spec.queries, spec.variables, group_by=spec.group_by)
     except ConfigError as exc:
         problems += exc.problems
+    except FeedError as exc:
+        problems.append(str(exc))
     if problems:
         raise ConfigError(problems)
-    for export in spec.exports:
-        deps.storage(export.uri, shop_id)
+
+
+def _source_problems(source: str, *, allow_local: bool) -> list[str]:
+    from feeds.errors import local_file_refused
+    from feeds.fetch import names_a_url
+
+    if not source:
+        return ["the source is empty: give a feed URL"]
+    if "\x00" in source:
+        return ["the source contains a NUL character"]
+    if names_a_url(source):
+        if source.lower().startswith(("http://", "https://")):
+            return []
+        return [f"unsupported source {source!r}: only http://, https:// and local paths are fetched"]
+    return [] if allow_local else [str(local_file_refused("source", source))]
+
+
+def _export_problems(exports: list[ExportSpec]) -> list[str]:
+    """Names and targets used twice, and a gzip flag its URI contradicts."""
+    from accounts.targets import canonical_target
+
+    names = [export.name for export in exports]
+    problems = [f"two exports are named {name!r}" for name in sorted({n for n in names if names.count(n) > 1})]
+    targets = [canonical_target(export.uri) for export in exports if export.uri]  # no URI: served only
+    problems += [f"two exports publish to {uri!r}" for uri in sorted({t for t in targets if targets.count(t) > 1})]
+    for export in exports:
+        if export.uri and export.gzip != export.uri.endswith(".gz"):
+            wanted = "does not end in .gz" if export.gzip else "ends in .gz"
+            problems.append(f"export {export.name!r}: gzip is {str(export.gzip).lower()} but its URI {wanted}")
+    return problems
 
 
 @project_app.command("add")
@@ -204,12 +251,13 @@ def project_list(shop: int, by: By, as_json: AsJson = False) -> None:
 def _set_paused(project: int, by: str, paused: bool) -> None:
     import accounts
 
-    with _database() as (session, _):
-        actor = accounts.get_user(session, by)
-        spec = accounts.get_current_spec(session, actor, project)
-        schedule = spec.schedule.model_copy(update={"paused": paused})
-        note = "paused" if paused else "resumed"
-        accounts.save_revision(session, actor, project, spec.model_copy(update={"schedule": schedule}), note=note)
+    note = "paused" if paused else "resumed"
+
+    def switch(spec: ProjectSpec) -> ProjectSpec:
+        return spec.model_copy(update={"schedule": spec.schedule.model_copy(update={"paused": paused})})
+
+    with _database() as (session, _):  # edit_project locks before reading: a concurrent update is kept
+        accounts.edit_project(session, accounts.get_user(session, by), project, switch, note=note)
     typer.echo(f"project {project} {'paused' if paused else 'resumed'}")
 
 

@@ -82,6 +82,10 @@ def project_update(
         actor = accounts.get_user(session, by)
         row = access_project(session, actor, project, Action.EDIT_FEEDS)
 
+        # a path is relative to where it was written: the command line's folder, or the spec file's
+        base_dir = spec_file.resolve().parent if spec_file is not None and source is None else Path.cwd()
+        saved: list[ProjectSpec] = []
+
         def edit(current: ProjectSpec) -> ProjectSpec:
             data = current.model_dump(mode="json") if spec_data is None else dict(spec_data)
             if source is not None:
@@ -93,14 +97,15 @@ def project_update(
                 schedule = data.get("schedule")
                 data["schedule"] = {**(schedule if isinstance(schedule, dict) else {}), **given}
             spec = build_spec(data)
-            spec = spec.model_copy(update={"source": source_location(spec.source)})
+            spec = spec.model_copy(update={"source": source_location(spec.source, base_dir)})
             if spec != current:
                 check_spec(settings, spec, row.shop_id)
+            saved.append(spec)
             return spec
 
         number = accounts.edit_project(session, actor, project, edit, note=note or "updated")
         if number is not None:
-            ensure_links(session, row, [e.name for e in accounts.get_current_spec(session, actor, project).exports])
+            ensure_links(session, row, [e.name for e in saved[0].exports])
     if number is None:
         typer.echo(f"project {project}: nothing changed, no revision saved")
     else:
@@ -132,7 +137,7 @@ def project_history(project: int, by: By, as_json: AsJson = False) -> None:
 
 
 def project_rollback(project: int, revision: int, by: By) -> None:
-    """Make REVISION's source, rules and exports current again, as a new revision; paused stays as it is."""
+    """Make REVISION current again, as a new revision; only the pause switch stays as it is now."""
     import accounts
     from accounts.projects import access_project
     from accounts.published import ensure_links
@@ -140,17 +145,22 @@ def project_rollback(project: int, revision: int, by: By) -> None:
 
     with _database() as (session, settings):
         actor = accounts.get_user(session, by)
-        row = access_project(session, actor, project, Action.EDIT_FEEDS, lock=True)
-        current = accounts.get_current_spec(session, actor, project)
+        row = access_project(session, actor, project, Action.EDIT_FEEDS)
         old = accounts.get_revision_spec(session, actor, project, revision)
-        restored = accounts.rollback_spec(old, current)
-        if restored == current:
-            typer.echo(f"project {project}: revision {revision} is what is current; no revision saved")
-            return
-        check_spec(settings, restored, row.shop_id)  # the server's settings and other projects may have changed
-        number = accounts.rollback_project(session, actor, project, revision)
-        ensure_links(session, row, [e.name for e in restored.exports])
-    typer.echo(f"project {project}: revision {revision} is current again (saved as revision {number})")
+
+        def restore(current: ProjectSpec) -> ProjectSpec:
+            restored = accounts.rollback_spec(old, current)
+            if restored != current:
+                check_spec(settings, restored, row.shop_id)  # the server's settings and other projects change
+            return restored
+
+        number = accounts.edit_project(session, actor, project, restore, note=f"rollback to revision {revision}")
+        if number is not None:
+            ensure_links(session, row, [e.name for e in old.exports])
+    if number is None:
+        typer.echo(f"project {project}: revision {revision} is what is current; no revision saved")
+    else:
+        typer.echo(f"project {project}: revision {revision} is current again (saved as revision {number})")
 
 
 def project_delete(

@@ -8,8 +8,10 @@ to the database's (create, update, deactivate, delete), so it can run any time, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,19 +54,37 @@ def project_schedules(session: Session) -> list[ProjectSchedule]:
 
 
 def schedule_problem(cron: str, timezone: str) -> str | None:
-    """Why Prefect would refuse this schedule, or None; checked before a project is saved.
-
-    Prefect's own model decides, so a schedule Feedhub accepts is one the sync can always create.
-    """
-    from prefect.client.schemas.schedules import CronSchedule
+    """Why the scheduler would refuse or choke on this schedule, or None; checked before a project is saved."""
     from pydantic import ValidationError
 
     try:
-        CronSchedule(cron=cron, timezone=timezone)
+        _cron_schedule(cron, timezone)
     except ValidationError as exc:
         problems = (f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
         return "; ".join(problems)
+    except ValueError as exc:
+        return str(exc)
     return None
+
+
+def _cron_schedule(cron: str, timezone: str) -> Any:
+    """Prefect's CronSchedule, refused (ValueError) where Prefect's scheduler would fail on it.
+
+    Prefect's own model checks the syntax and the zone; a cron that never fires (`0 0 31 2 *`)
+    passes it, and the scheduler then fails on the whole deployment, every project's runs with it.
+    An empty zone would read as UTC and never match what is stored, so every sync rewrote it.
+    """
+    from prefect._vendor.croniter import CroniterBadDateError, croniter
+    from prefect.client.schemas.schedules import CronSchedule
+
+    if not timezone.strip():
+        raise ValueError("timezone: empty; name one, e.g. Europe/Prague")
+    schedule = CronSchedule(cron=cron, timezone=timezone)
+    try:
+        croniter(cron, datetime.now(ZoneInfo(timezone))).get_next(datetime)
+    except CroniterBadDateError:
+        raise ValueError(f"cron: {cron!r} never fires (no such date)") from None
+    return schedule
 
 
 @dataclass(frozen=True)
@@ -80,7 +100,6 @@ class SyncResult:
 def sync_schedules(client: Any, deployment_id: UUID, wanted: list[ProjectSchedule]) -> SyncResult:
     """Make the deployment's project schedules match `wanted` (a SyncPrefectClient does the calls)."""
     from prefect.client.schemas.actions import DeploymentScheduleCreate
-    from prefect.client.schemas.schedules import CronSchedule
 
     ours = [s for s in client.read_deployment_schedules(deployment_id) if (s.slug or "").startswith(SLUG_PREFIX)]
     existing = {s.slug: s for s in ours}
@@ -89,7 +108,7 @@ def sync_schedules(client: Any, deployment_id: UUID, wanted: list[ProjectSchedul
     for item in wanted:
         current = existing.pop(item.slug, None)
         try:
-            cron = CronSchedule(cron=item.cron, timezone=item.timezone)
+            cron = _cron_schedule(item.cron, item.timezone)
         except ValueError:  # saved before saves were checked: one bad schedule must not stop every other shop's
             refused.append(item.project_id)
             continue

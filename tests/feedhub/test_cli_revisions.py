@@ -109,7 +109,13 @@ class TestUpdate:
         [
             (["--cron", "not a cron"], 'schedule: cron: Invalid cron string: "not a cron"'),
             (["--timezone", "Mars/Olympus"], 'schedule: timezone: Invalid timezone: "Mars/Olympus"'),
+            (["--cron", "0 0 31 2 *"], "never fires"),  # Prefect's scheduler would fail every project's runs
+            (["--timezone", ""], "timezone: empty"),
             (["--source", ""], "the source is empty"),
+            (["--source", "https:/example.com/feed.xml"], "unsupported source 'https:/example.com/feed.xml'"),
+            (["--source", "ftp://example.com/feed.xml"], "unsupported source"),
+            (["--export", "a=heureka:{out}"], "is a folder; name a file in it"),
+            (["--export", "a b=heureka:{out}/a.xml"], "--export 'a b=heureka:"),
             (["--export", "a=heureka:{out}/a.xml", "--export", "a=google:{out}/b.xml"], "two exports are named 'a'"),
             (["--export", "a=heureka:{out}/a.xml", "--export", "b=google:{out}/./a.xml"], "two exports publish to"),
         ],
@@ -117,6 +123,7 @@ class TestUpdate:
     def test_what_a_run_or_the_scheduler_would_refuse_is_refused_before_saving(
         self, option: list[str], message: str, tmp_path: Path
     ) -> None:
+        (tmp_path / "out").mkdir(exist_ok=True)  # the publish folder exists, so a target naming it is a folder
         out = (tmp_path / "out").as_uri()
         result = refused("project", "update", "1", *[part.format(out=out) for part in option], *OWNER)
         assert message in result.output and result.output.count("\n") == 1
@@ -130,6 +137,31 @@ class TestUpdate:
         assert "invalid project spec: schedule" in refused("project", "update", "1", "--spec", str(null), *OWNER).output
         assert len(history()) == 1
 
+    @pytest.mark.parametrize(
+        ("change", "messages"),
+        [
+            ({"exports": [{"name": "a", "format": "heureka", "uri": "{out}/a.xml", "gzip": True}]},
+             ["gzip is true but its URI does not end in .gz"]),
+            ({"source": "feed\u0000.xml"}, ["the source contains a NUL character"]),
+            ({"source": "https://example.com/\udcff"}, ["invalid project spec"]),
+            ({"schedule": {"cron": "nope"}, "exports": [{"name": "a", "format": "heureka", "uri": "file:///etc/a.xml"}]},
+             ["Invalid cron string", "export 'a'", "FEEDHUB_EXPORTS_DIR"]),  # every problem at once
+        ],
+    )
+    def test_a_spec_file_is_checked_whole(self, change: dict, messages: list[str], tmp_path: Path) -> None:
+        out = (tmp_path / "out").as_uri()
+        edited = json.loads(json.dumps({**show(), **change}).replace("{out}", out))
+        result = refused("project", "update", "1", "--spec", str(write_json(tmp_path / "s.json", edited)), *OWNER)
+        assert all(message in result.output for message in messages), result.output
+        assert result.output.count("\n") == 1 and len(history()) == 1
+
+    def test_a_relative_source_in_a_spec_file_is_relative_to_the_file(self, tmp_path: Path) -> None:
+        (tmp_path / "specs").mkdir()
+        (tmp_path / "specs" / "feed.xml").write_bytes(SAMPLE.read_bytes())
+        spec_file = write_json(tmp_path / "specs" / "spec.json", {**show(), "source": "feed.xml"})
+        feedhub("project", "update", "1", "--spec", str(spec_file), *OWNER)
+        assert show()["source"] == str(tmp_path / "specs" / "feed.xml")
+
     def test_local_files_are_refused_when_the_server_reads_only_urls(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -142,21 +174,26 @@ class TestUpdate:
         assert f"data file {str(tmp_path / 's.csv')!r} is a path on the server" in result.output
         assert len(history()) == 1
 
-    def test_a_save_does_not_read_data_files(self, tmp_path: Path) -> None:
-        stock = tmp_path / "stock.csv"
-        stock.write_text("ITEM_ID,STOCK\nHRN24-CER,7\n", encoding="utf-8")
-        rules = write_json(tmp_path / "r.json", [{"type": "data_import", "source": str(stock), "key": "ITEM_ID"}])
-        feedhub("project", "update", "1", "--rules", str(rules), *OWNER)
-        stock.unlink()  # gone for a while: the schedule can still be changed; the run names the file
-        assert "revision 3 saved" in feedhub("project", "update", "1", "--cron", "0 2 * * *", *OWNER)
-        result = CliRunner().invoke(app, ["project", "run", "1", "--wait", *OWNER])
-        assert result.exit_code == 1 and f"cannot read data file {str(stock)!r}" in result.output
+    def test_a_save_reads_local_data_files_but_fetches_no_url(self, tmp_path: Path) -> None:
+        def data_rules(source: str, **extra: str) -> Path:
+            rule = {"type": "data_import", "source": source, "key": "ITEM_ID", **extra}
+            return write_json(tmp_path / "r.json", [rule])
+
+        result = refused("project", "update", "1", "--rules", str(data_rules("stock.csv")), *OWNER)
+        assert f"cannot read data file {str(tmp_path / 'stock.csv')!r}" in result.output
+        (tmp_path / "stock.csv").write_text("ITEM_ID,STOCK\nHRN24-CER,7\n", encoding="utf-8")
+        result = refused("project", "update", "1", "--rules", str(data_rules("stock.csv", key_column="CODE")), *OWNER)
+        assert "has no column 'CODE'" in result.output
+        url = "https://stock.example.invalid/stock.csv"  # no network here: fetching it would fail the save
+        assert "revision 2 saved" in feedhub("project", "update", "1", "--rules", str(data_rules(url)), *OWNER)
+        for scheme in ("ftp://example.com/stock.csv", "file:///srv/stock.csv"):
+            result = refused("project", "update", "1", "--rules", str(data_rules(scheme)), *OWNER)
+            assert "must be a file path or an http(s) URL" in result.output
 
     @pytest.mark.parametrize(
         ("typed", "saved"),
         [
             (" https://example.com/feed.xml ", "https://example.com/feed.xml"),
-            ("https:/example.com/feed.xml", "https:/example.com/feed.xml"),  # a typo the run names, not a path
             ("~nobody-here-at-all/feed.xml", "{cwd}/~nobody-here-at-all/feed.xml"),
         ],
     )

@@ -121,9 +121,13 @@ def test_schedules_follow_the_database(
         assert (result.updated, result.deleted) == (1, 1)
         (only,) = client.read_deployment_schedules(deployment_id)
         # saved before saves were checked: Prefect refuses it, the others still sync, the old one stays
-        broken = [ProjectSchedule(first, "not a cron", "UTC", True), ProjectSchedule(second, "0 2 * * *", "UTC", True)]
+        broken = [
+            ProjectSchedule(first, "not a cron", "UTC", True),
+            ProjectSchedule(second, "0 2 * * *", "UTC", True),
+            ProjectSchedule(999, "0 0 31 2 *", "UTC", True),  # valid syntax, never fires: Prefect's scheduler chokes
+        ]
         result = sync_schedules(client, deployment_id, broken)
-        assert (result.refused, result.created, result.deleted) == ((first,), 1, 0)
+        assert (result.refused, result.created, result.deleted) == ((first, 999), 1, 0)
         kept = {s.slug: s.schedule.cron for s in client.read_deployment_schedules(deployment_id)}
     assert (only.slug, only.schedule.cron) == (f"project-{first}", "0 1 * * *")
     assert only.parameters == {"project_id": first}

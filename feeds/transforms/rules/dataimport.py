@@ -97,19 +97,22 @@ def local_data_files(rules: list[dict[str, Any]]) -> list[str]:
 
 
 def _local_file(rule: Any) -> Path | None:
-    """The path a `data_import` rule names, `~` expanded; None for a URL (any scheme), or no rule of that type."""
+    """The path a `data_import` rule names, `~` expanded; None for a URL (any scheme), or no rule of that type.
+
+    A path with a NUL is None too: no file has such a name, and rule validation refuses it.
+    """
     source = rule.get("source") if isinstance(rule, dict) and rule.get("type") == "data_import" else None
-    if not isinstance(source, str) or not source.strip() or names_a_url(source.strip()):
+    if not isinstance(source, str) or not source.strip() or "\x00" in source or names_a_url(source.strip()):
         return None
     try:
         return Path(source.strip()).expanduser()
-    except RuntimeError:  # ~someone who has no home here: kept as written, and reported when read
+    except RuntimeError:  # ~someone who has no home here: an ordinary folder name, as the run reads it
         return Path(source.strip())
 
 
 def _is_url(source: str) -> bool:
+    """An http(s) URL, which `prepare` downloads; any other scheme is refused when the rule is checked."""
     return source.startswith(("http://", "https://"))
-
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class DataImportRule:
     @classmethod
     def from_spec(cls, r: SpecReader) -> DataImportRule:
         source = r.text("source")
-        if not source.strip():
+        if not source.strip() or "\x00" in source or (names_a_url(source.strip()) and not _is_url(source.strip())):
             r.problem("source", "must be a file path or an http(s) URL")
         key = r.path("key")
         key_column = r.text("key_column", None) or None
