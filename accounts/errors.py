@@ -255,10 +255,10 @@ class ProjectError(AccountsError):
 
 
 class ProjectBusy(ProjectError):
-    """A project cannot be deleted while one of its runs holds the run lock."""
+    """A run of the project holds its run lock: what needs the project to itself waits for it to end."""
 
-    def __init__(self, project_id: int) -> None:
-        super().__init__(f"a run of project {project_id} is in progress; delete the project when it has finished")
+    def __init__(self, project_id: int, *, then: str) -> None:
+        super().__init__(f"a run of project {project_id} is in progress; {then} when it has ended")
         self.project_id = project_id
 
 

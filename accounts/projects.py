@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm import Session
 
 from accounts import audit
@@ -87,19 +87,33 @@ def delete_project(session: Session, actor: User, project_id: int) -> DeletedPro
     bind = session.get_bind()
     with project_run_lock(bind if isinstance(bind, Engine) else bind.engine, project.id) as free:
         if not free:
-            raise ProjectBusy(project.id)
+            raise ProjectBusy(project.id, then="delete the project")
         audit.record(session, shop_id=project.shop_id, actor=actor, action="project.deleted", name=project.name)
         session.delete(project)  # the database cascades to every row that names the project
         session.flush()
     return DeletedProject(spec, workspaces)
 
 
-def rollback_project(session: Session, actor: User, project_id: int, number: int) -> int:
-    """Make revision `number` current again by appending a copy of it (write); see `rollback_spec`."""
-    project = access_project(session, actor, project_id, Action.EDIT_FEEDS, lock=True)
+def rollback_project(
+    session: Session,
+    actor: User,
+    project_id: int,
+    number: int,
+    *,
+    check: Callable[[ProjectSpec], None] | None = None,
+) -> int | None:
+    """Make revision `number` current again by appending a copy of it (write), see `rollback_spec`;
+    None when it is what is current. `check` may refuse the restored spec before it is saved."""
+    project = access_project(session, actor, project_id, Action.EDIT_FEEDS)
     old = ProjectSpec.model_validate(_revision(session, project, number).spec)
-    current = ProjectSpec.model_validate(_revision(session, project, project.head).spec)
-    return _append(session, actor, project, rollback_spec(old, current), note=f"rollback to revision {number}")
+
+    def restore(current: ProjectSpec) -> ProjectSpec:
+        restored = rollback_spec(old, current)
+        if check is not None and restored != current:
+            check(restored)
+        return restored
+
+    return edit_project(session, actor, project_id, restore, note=f"rollback to revision {number}")
 
 
 def rollback_spec(old: ProjectSpec, current: ProjectSpec) -> ProjectSpec:
@@ -168,7 +182,10 @@ def access_project(
     except NoShopAccess as exc:  # a refused project must look like a missing one
         raise ProjectNotFound(project_id) from exc
     if lock:
-        session.refresh(project, with_for_update=True)
+        try:
+            session.refresh(project, with_for_update=True)
+        except InvalidRequestError as exc:  # deleted by a transaction that committed while we waited
+            raise ProjectNotFound(project_id) from exc
     return project
 
 

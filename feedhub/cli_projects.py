@@ -60,7 +60,7 @@ def parse_export(text: str) -> ExportSpec:
     if not name or not format_key or not uri:
         raise fail(f"--export {text!r}: use NAME=FORMAT:URI, e.g. heureka=heureka:file:///srv/feeds/heureka.xml")
     try:
-        return ExportSpec(name=name, format=format_key, uri=uri, gzip=uri.endswith(".gz"))
+        return ExportSpec(name=name, format=format_key, uri=uri, gzip=uri.lower().endswith(".gz"))
     except ValidationError as exc:
         raise fail(f"--export {text!r}: {_problems(exc)}") from None
 
@@ -122,10 +122,10 @@ def check_spec(settings: Settings, spec: ProjectSpec, shop_id: int) -> None:
     """Refuse, before anything is saved, what a run of `spec` or the scheduler would refuse: one error
     naming every problem found.
 
-    Data files on this machine are read and checked as a run reads them (the operator's own files:
-    cheap, and a missing one fails every run); data files at URLs are not fetched, as a save must
-    not depend on another server being up. Export targets must lie in the shop's publish folder or
-    S3 prefixes (`RunDeps.storage`).
+    Local sources and data files must exist (a missing one fails every run); they are looked up, not
+    read, and data at URLs is not fetched: a save runs under the project's lock and must neither
+    wait for another server nor read a large file. Export targets must lie in the shop's publish
+    folder or S3 prefixes (`RunDeps.storage`).
     """
     from feeds.errors import ConfigError, FeedError, local_file_refused
     from feeds.formats import FORMATS
@@ -147,37 +147,37 @@ def check_spec(settings: Settings, spec: ProjectSpec, shop_id: int) -> None:
         except FeedError as exc:
             problems.append(f"export {export.name!r}: {exc}")
             continue
-        if isinstance(storage, FileStorage) and storage.path.is_dir():
-            problems.append(f"export {export.name!r}: {export.uri!r} is a folder; name a file in it")
-    local_files = local_data_files(spec.rules)
-    if local_files and not deps.fetch_policy.allow_local:
-        problems += [str(local_file_refused("data file", path)) for path in local_files]
+        if isinstance(storage, FileStorage):
+            in_the_way = next((parent for parent in storage.path.parents if parent.is_file()), None)
+            if storage.path.is_dir():
+                problems.append(f"export {export.name!r}: {export.uri!r} is a folder; name a file in it")
+            elif in_the_way is not None:
+                problems.append(f"export {export.name!r}: {str(in_the_way)!r} is a file, not a folder")
+    for path in local_data_files(spec.rules):
+        if not deps.fetch_policy.allow_local:
+            problems.append(str(local_file_refused("data file", str(path))))
+        elif not path.is_file():  # looked up, never read: a save must stay quick, whatever the file
+            problems.append(f"data file {str(path)!r}: {'not a regular file' if path.exists() else 'no such file'}")
     try:
         RuleSet.check_spec(spec.rules, spec.queries, spec.variables, group_by=spec.group_by)
-        if local_files and deps.fetch_policy.allow_local:  # read them as a run would: missing file, key column
-            local_rules = [r for r in spec.rules if local_data_files([r])]
-            RuleSet.from_spec(local_rules, spec.queries, spec.variables, group_by=spec.group_by)
     except ConfigError as exc:
         problems += exc.problems
-    except FeedError as exc:
-        problems.append(str(exc))
     if problems:
         raise ConfigError(problems)
 
 
 def _source_problems(source: str, *, allow_local: bool) -> list[str]:
+    """What fetching this source would refuse: an empty one, another scheme, a server path, a missing file."""
     from feeds.errors import local_file_refused
-    from feeds.fetch import names_a_url
+    from feeds.fetch import names_a_url, unsupported_source
 
-    if not source:
-        return ["the source is empty: give a feed URL"]
-    if "\x00" in source:
-        return ["the source contains a NUL character"]
+    if not source or "\x00" in source:
+        return ["the source is empty: give a feed URL" if not source else "the source contains a NUL character"]
     if names_a_url(source):
-        if source.lower().startswith(("http://", "https://")):
-            return []
-        return [f"unsupported source {source!r}: only http://, https:// and local paths are fetched"]
-    return [] if allow_local else [str(local_file_refused("source", source))]
+        return [problem] if (problem := unsupported_source(source)) else []
+    if not allow_local:
+        return [str(local_file_refused("source", source))]
+    return [] if Path(source).is_file() else [f"source {source!r}: no such file"]
 
 
 def _export_problems(exports: list[ExportSpec]) -> list[str]:
@@ -189,7 +189,7 @@ def _export_problems(exports: list[ExportSpec]) -> list[str]:
     targets = [canonical_target(export.uri) for export in exports if export.uri]  # no URI: served only
     problems += [f"two exports publish to {uri!r}" for uri in sorted({t for t in targets if targets.count(t) > 1})]
     for export in exports:
-        if export.uri and export.gzip != export.uri.endswith(".gz"):
+        if export.uri and export.gzip != export.uri.lower().endswith(".gz"):
             wanted = "does not end in .gz" if export.gzip else "ends in .gz"
             problems.append(f"export {export.name!r}: gzip is {str(export.gzip).lower()} but its URI {wanted}")
     return problems

@@ -19,6 +19,7 @@ import typer
 from feedhub.cli_accounts import _database, _print_json
 from feedhub.cli_common import fail
 from feedhub.cli_projects import AsJson, By, build_spec, check_spec, parse_export, rules_of, source_location
+from feedhub.runtime import deps_from_settings
 
 if TYPE_CHECKING:
     from feeds.project import ProjectSpec
@@ -146,17 +147,13 @@ def project_rollback(project: int, revision: int, by: By) -> None:
     with _database() as (session, settings):
         actor = accounts.get_user(session, by)
         row = access_project(session, actor, project, Action.EDIT_FEEDS)
-        old = accounts.get_revision_spec(session, actor, project, revision)
 
-        def restore(current: ProjectSpec) -> ProjectSpec:
-            restored = accounts.rollback_spec(old, current)
-            if restored != current:
-                check_spec(settings, restored, row.shop_id)  # the server's settings and other projects change
-            return restored
+        def check(spec: ProjectSpec) -> None:  # the server's settings and other projects may have changed
+            check_spec(settings, spec, row.shop_id)
 
-        number = accounts.edit_project(session, actor, project, restore, note=f"rollback to revision {revision}")
+        number = accounts.rollback_project(session, actor, project, revision, check=check)
         if number is not None:
-            ensure_links(session, row, [e.name for e in old.exports])
+            ensure_links(session, row, [e.name for e in accounts.get_current_spec(session, actor, project).exports])
     if number is None:
         typer.echo(f"project {project}: revision {revision} is what is current; no revision saved")
     else:
@@ -171,10 +168,11 @@ def project_delete(
 
     if not yes:
         typer.confirm(f"Delete project {project}, its history, runs and served URLs? It cannot be undone", abort=True)
-    with _database() as (session, _):
+    with _database() as (session, settings):
         deleted = accounts.delete_project(session, accounts.get_user(session, by), project)
     for workspace in deleted.workspaces:  # held runs' outputs: nobody can confirm them any more
         shutil.rmtree(workspace, ignore_errors=True)
+    shutil.rmtree(deps_from_settings(settings).runs_dir / f"project-{project}", ignore_errors=True)
     kept = ", ".join(export.uri for export in deleted.spec.exports) or "none"
     typer.echo(f"project {project} deleted; its served URLs answer 404 now; files already published stay: {kept}")
 

@@ -90,14 +90,18 @@ def fetch_source(
     """Fetch a local path or an http(s) URL into `workspace`; other URL schemes are refused."""
     if source.lower().startswith(("http://", "https://")):
         return fetch_http(source, workspace, policy=policy, etag=etag, last_modified=last_modified)
-    if names_a_url(source):
-        raise SourceError(
-            f"unsupported source {source!r}: only http://, https:// and local paths are fetched",
-            hint="for a local file give its path without file://",
-        )
+    if problem := unsupported_source(source):
+        raise SourceError(problem, hint="for a local file give its path without file://")
     if not policy.allow_local:
         raise local_file_refused("source", source)
     return fetch_local(Path(source), workspace, max_bytes=policy.max_bytes)
+
+
+def unsupported_source(source: str) -> str | None:
+    """Why no settings let this source be fetched (a URL of a scheme other than http(s)), or None."""
+    if names_a_url(source) and not source.lower().startswith(("http://", "https://")):
+        return f"unsupported source {source!r}: only http://, https:// and local paths are fetched"
+    return None
 
 
 def names_a_url(source: str) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from accounts.audit import record
-from accounts.errors import AccountsError
+from accounts.errors import ProjectBusy
 from accounts.lifecycle import record_exported_products
 from accounts.models import Project, ProjectRevision, User
 from accounts.published import ensure_links
@@ -24,21 +24,13 @@ from flows.finish import RunSummary
 from flows.steps import output_paths, publish_outputs
 
 
-class ProjectBusy(AccountsError):
-    """A run of the project is in progress; try again when it ends."""
-
-    def __init__(self, project_id: int) -> None:
-        super().__init__(f"project {project_id} is running right now; confirm again when the run has ended")
-        self.project_id = project_id
-
-
 def confirm_held_run(deps: RunDeps, actor: User, run_id: int) -> RunSummary:
     """Publish a held run's outputs (owner or writer); the run becomes succeeded, confirmed by `actor`."""
     with deps.sessions() as session:
         project_id = check_confirmable(session, actor, run_id).project_id
     with project_run_lock(deps.engine, project_id) as locked:
         if not locked:
-            raise ProjectBusy(project_id)
+            raise ProjectBusy(project_id, then="confirm again")
         with deps.sessions.begin() as session:
             run = check_confirmable(session, actor, run_id)  # again, under the lock: still held, still newest
             spec = ProjectSpec.model_validate(

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from accounts.errors import ProjectNotFound
 from accounts.lifecycle import shop_may_run
 from accounts.models import Project, ProjectRevision, Shop
 from accounts.published import ensure_links
@@ -109,7 +110,9 @@ def run_workspace(deps: RunDeps, project_id: int, run_id: int) -> Path:
 def begin_run(deps: RunDeps, project_id: int, *, trigger: str, locked: bool) -> ActiveRun | ProjectRun:
     """Start the run (the caller tried the lock), or record why it is skipped and return that row."""
     with deps.sessions.begin() as session:
-        project = session.get_one(Project, project_id)
+        project = session.get(Project, project_id)
+        if project is None:  # deleted after this run was queued or scheduled: nothing to run, nothing to record
+            raise ProjectNotFound(project_id)
         may_run, why = shop_may_run(session, project.shop_id)
         if not locked or not may_run:
             reason = BUSY_REASON if not locked else f"the shop may not run: {why}"

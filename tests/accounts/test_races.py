@@ -26,6 +26,7 @@ from accounts import (
     cancel_transfer,
     create_project,
     create_shop,
+    delete_project,
     edit_project,
     invite_member,
     issue_invoice,
@@ -35,7 +36,14 @@ from accounts import (
     verify_email,
 )
 from accounts.db import make_engine, make_session_factory, upgrade
-from accounts.errors import AccountsError, ExportTargetTaken, InvitationInvalid, TransferInvalid, TransferPending
+from accounts.errors import (
+    AccountsError,
+    ExportTargetTaken,
+    InvitationInvalid,
+    ProjectNotFound,
+    TransferInvalid,
+    TransferPending,
+)
 from accounts.models import (
     Invoice,
     Membership,
@@ -245,6 +253,23 @@ def test_two_edits_at_once_keep_both_changes(factory: sessionmaker[Session]) -> 
     with factory() as session:
         head = session.scalars(select(ProjectRevision.spec).order_by(ProjectRevision.number.desc())).first()
         assert head is not None and (head["source"], head["schedule"]["cron"]) == ("https://a.test/1.xml", "15 3 * * *")
+
+
+def test_an_edit_waiting_for_a_delete_finds_no_project(factory: sessionmaker[Session]) -> None:
+    ids, shop_id = setup(factory, "owner@example.com")
+    with factory() as session:
+        owner = as_user(session, ids["owner@example.com"])
+        project = create_project(session, owner, shop_id, name="Main", spec=ProjectSpec(source="https://a.test/0.xml"))
+        session.commit()
+
+    def delete(s: Session) -> object:
+        return delete_project(s, as_user(s, ids["owner@example.com"]), project.id)
+
+    def edit(s: Session) -> object:
+        return edit_project(s, as_user(s, ids["owner@example.com"]), project.id, lambda spec: spec)
+
+    _, waited = race(factory, delete, edit)
+    assert isinstance(waited, ProjectNotFound)
 
 
 def test_two_shops_racing_for_one_publish_target(factory: sessionmaker[Session]) -> None:

@@ -112,20 +112,29 @@ class TestUpdate:
             (["--cron", "0 0 31 2 *"], "never fires"),  # Prefect's scheduler would fail every project's runs
             (["--timezone", ""], "timezone: empty"),
             (["--source", ""], "the source is empty"),
+            (["--source", "no-such-feed.xml"], "no-such-feed.xml': no such file"),
+            (["--export", "a=heureka:{out}/a.XML.GZ"], None),  # saved: gzip follows the URI, case or not
             (["--source", "https:/example.com/feed.xml"], "unsupported source 'https:/example.com/feed.xml'"),
             (["--source", "ftp://example.com/feed.xml"], "unsupported source"),
             (["--export", "a=heureka:{out}"], "is a folder; name a file in it"),
+            (["--export", "a=heureka:{out}/blocker/a.xml"], "blocker' is a file, not a folder"),
             (["--export", "a b=heureka:{out}/a.xml"], "--export 'a b=heureka:"),
             (["--export", "a=heureka:{out}/a.xml", "--export", "a=google:{out}/b.xml"], "two exports are named 'a'"),
             (["--export", "a=heureka:{out}/a.xml", "--export", "b=google:{out}/./a.xml"], "two exports publish to"),
         ],
     )
     def test_what_a_run_or_the_scheduler_would_refuse_is_refused_before_saving(
-        self, option: list[str], message: str, tmp_path: Path
+        self, option: list[str], message: str | None, tmp_path: Path
     ) -> None:
         (tmp_path / "out").mkdir(exist_ok=True)  # the publish folder exists, so a target naming it is a folder
+        (tmp_path / "out" / "blocker").write_text("")  # a file where a target wants a folder
         out = (tmp_path / "out").as_uri()
-        result = refused("project", "update", "1", *[part.format(out=out) for part in option], *OWNER)
+        args = [part.format(out=out) for part in option]
+        if message is None:
+            feedhub("project", "update", "1", *args, *OWNER)
+            assert show()["exports"][0]["gzip"] is True
+            return
+        result = refused("project", "update", "1", *args, *OWNER)
         assert message in result.output and result.output.count("\n") == 1
         assert len(history()) == 1
 
@@ -174,16 +183,16 @@ class TestUpdate:
         assert f"data file {str(tmp_path / 's.csv')!r} is a path on the server" in result.output
         assert len(history()) == 1
 
-    def test_a_save_reads_local_data_files_but_fetches_no_url(self, tmp_path: Path) -> None:
-        def data_rules(source: str, **extra: str) -> Path:
-            rule = {"type": "data_import", "source": source, "key": "ITEM_ID", **extra}
-            return write_json(tmp_path / "r.json", [rule])
+    def test_a_save_looks_local_data_files_up_reads_none_and_fetches_no_url(self, tmp_path: Path) -> None:
+        def data_rules(*sources: str) -> Path:
+            rules = [{"type": "data_import", "source": source, "key": "ITEM_ID"} for source in sources]
+            return write_json(tmp_path / "r.json", rules)
 
-        result = refused("project", "update", "1", "--rules", str(data_rules("stock.csv")), *OWNER)
-        assert f"cannot read data file {str(tmp_path / 'stock.csv')!r}" in result.output
-        (tmp_path / "stock.csv").write_text("ITEM_ID,STOCK\nHRN24-CER,7\n", encoding="utf-8")
-        result = refused("project", "update", "1", "--rules", str(data_rules("stock.csv", key_column="CODE")), *OWNER)
-        assert "has no column 'CODE'" in result.output
+        result = refused("project", "update", "1", "--rules", str(data_rules("a.csv", "b.csv")), *OWNER)
+        assert all(f"data file {str(tmp_path / name)!r}: no such file" in result.output for name in ("a.csv", "b.csv"))
+        os.mkfifo(tmp_path / "pipe.csv")  # reading it would block for ever, under the project's lock
+        result = refused("project", "update", "1", "--rules", str(data_rules("pipe.csv")), *OWNER)
+        assert "pipe.csv': not a regular file" in result.output
         url = "https://stock.example.invalid/stock.csv"  # no network here: fetching it would fail the save
         assert "revision 2 saved" in feedhub("project", "update", "1", "--rules", str(data_rules(url)), *OWNER)
         for scheme in ("ftp://example.com/stock.csv", "file:///srv/stock.csv"):
@@ -201,6 +210,9 @@ class TestUpdate:
         self, typed: str, saved: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.chdir(tmp_path)
+        if "{cwd}" in saved:  # a local source must exist
+            Path(saved.format(cwd=tmp_path)).parent.mkdir()
+            Path(saved.format(cwd=tmp_path)).write_bytes(SAMPLE.read_bytes())
         feedhub("project", "update", "1", "--source", typed, *OWNER)
         assert show()["source"] == saved.format(cwd=tmp_path)
 

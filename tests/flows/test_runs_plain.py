@@ -216,6 +216,22 @@ class TestFailedRun:
         assert summary.status == "failed" and "after retries" in summary.error
         assert time.monotonic() - started < 6
 
+    def test_a_run_of_a_deleted_project_is_refused_by_name(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
+    ) -> None:
+        from accounts import delete_project
+        from accounts.errors import ProjectNotFound
+        from accounts.models import Project
+
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)))
+        with deps.sessions.begin() as session:  # a queued run starts after its project was deleted
+            owner = session.get_one(Shop, session.get_one(Project, project_id).shop_id).owner_id
+            delete_project(session, session.get_one(User, owner), project_id)
+        with pytest.raises(ProjectNotFound, match=f"no project {project_id}"):
+            run_project_inline(project_id, deps)
+        with deps.sessions() as session:
+            assert session.scalars(select(ProjectRun)).all() == []
+
     def test_invalid_rules_fail_as_a_settings_problem(
         self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
     ) -> None:

@@ -80,28 +80,45 @@ def with_absolute_data_files(rules: list[dict[str, Any]], base_dir: Path) -> lis
 
     Why: a rules file names its data files relative to itself, but a project saves only the rules;
     its scheduled runs start in another folder, where the relative path finds nothing (or another file).
+    A rule's `else` part may name a file of its own.
     """
     out = []
     for rule in rules:
-        path = _local_file(rule)
-        if path is not None:
-            absolute = str(path if path.is_absolute() else (base_dir / path).resolve())
-            rule = rule if absolute == rule["source"] else {**rule, "source": absolute}
+        if _is_data_import(rule):
+            rule = _absolute_source(rule, base_dir)
+            if isinstance(rule.get("else"), dict):
+                rule = {**rule, "else": _absolute_source(rule["else"], base_dir)}
         out.append(rule)
     return out
 
 
-def local_data_files(rules: list[dict[str, Any]]) -> list[str]:
+def local_data_files(rules: list[dict[str, Any]]) -> list[Path]:
     """The data files the rules name by a path on this machine (a project run reads them only if allowed)."""
-    return [rule["source"].strip() for rule in rules if _local_file(rule) is not None]
+    found = []
+    for rule in rules:
+        if _is_data_import(rule):
+            parts = [rule, rule["else"]] if isinstance(rule.get("else"), dict) else [rule]
+            found += [path for part in parts if (path := _local_file(part.get("source"))) is not None]
+    return found
 
 
-def _local_file(rule: Any) -> Path | None:
-    """The path a `data_import` rule names, `~` expanded; None for a URL (any scheme), or no rule of that type.
+def _is_data_import(rule: Any) -> bool:
+    return isinstance(rule, dict) and rule.get("type") == "data_import"
+
+
+def _absolute_source(part: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    path = _local_file(part.get("source"))
+    if path is None:
+        return part
+    absolute = str(path if path.is_absolute() else (base_dir / path).resolve())
+    return part if absolute == part["source"] else {**part, "source": absolute}
+
+
+def _local_file(source: Any) -> Path | None:
+    """The path a data file source names, `~` expanded; None for a URL (any scheme) or no usable text.
 
     A path with a NUL is None too: no file has such a name, and rule validation refuses it.
     """
-    source = rule.get("source") if isinstance(rule, dict) and rule.get("type") == "data_import" else None
     if not isinstance(source, str) or not source.strip() or "\x00" in source or names_a_url(source.strip()):
         return None
     try:
@@ -112,7 +129,7 @@ def _local_file(rule: Any) -> Path | None:
 
 def _is_url(source: str) -> bool:
     """An http(s) URL, which `prepare` downloads; any other scheme is refused when the rule is checked."""
-    return source.startswith(("http://", "https://"))
+    return source.lower().startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True)
@@ -161,9 +178,13 @@ class DataImportRule:
         path = Path(self.source)
         path = path if path.is_absolute() else ctx.base_dir / path
         try:
-            if path.stat().st_size > MAX_DATA_FILE_BYTES:
+            if path.exists() and not path.is_file():  # a pipe or a device would block or never end
+                raise SourceError(f"data file {str(path)!r} is not a regular file")
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_DATA_FILE_BYTES + 1)
+            if len(data) > MAX_DATA_FILE_BYTES:
                 raise SourceError(f"data file {str(path)!r} is larger than {MAX_DATA_FILE_BYTES} bytes")
-            return path.read_bytes().decode("utf-8-sig")
+            return data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise SourceError(f"data file {str(path)!r} is not UTF-8", hint="save it as UTF-8") from exc
         except OSError as exc:

@@ -121,8 +121,8 @@ class RuleSet:
     ) -> None:
         """Raise one ConfigError with every problem, as `from_spec` does, without reading any data file.
 
-        What a save checks: it must not depend on a data file's server being up; a run prepares the
-        rules and names a data file it cannot read.
+        What a save checks first: it must not depend on a data file's server being up, nor read a
+        large file under a lock; a run prepares the rules and names a data file it cannot read.
         """
         _bound(rules, queries, variables, group_by, SpecContext())
 
@@ -358,12 +358,14 @@ def _else(
 
 
 def _prepared(bound: BoundRule, ctx: SpecContext) -> BoundRule:
-    """Let rules that need I/O (data files) do it, after the whole list validated."""
-    prepare = getattr(bound.rule, "prepare", None)
-    if prepare is None:
-        return bound
+    """Let rules that need I/O (data files) do it, after the whole list validated; an `else` part too."""
     try:
-        rule = prepare(ctx)
+        rule, else_rule = _prepare(bound.rule, ctx), _prepare(bound.else_rule, ctx)
     except ConfigError as exc:
         raise ConfigError([str(RuleError(bound.index, bound.type, p)) for p in exc.problems]) from exc
-    return dataclasses.replace(bound, rule=rule)
+    return dataclasses.replace(bound, rule=rule, else_rule=else_rule)
+
+
+def _prepare(rule: Any, ctx: SpecContext) -> Any:
+    prepare = getattr(rule, "prepare", None)
+    return rule if prepare is None else prepare(ctx)

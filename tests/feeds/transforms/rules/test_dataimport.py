@@ -121,4 +121,28 @@ def test_relative_data_files_become_absolute_and_nothing_else_changes(tmp_path):
         str(tmp_path / "rules" / "~nobody-here-at-all" / "stock.csv"),  # no such user: an ordinary folder name
     ]
     assert out[7:] == rules[7:] and rules[0]["source"] == " stock.csv "  # the input is not changed in place
-    assert local_data_files(out) == [out[i]["source"] for i in (0, 1, 3, 5, 6)]
+    assert local_data_files(out) == [Path(out[i]["source"]) for i in (0, 1, 3, 5, 6)]
+    rule = {"type": "data_import", "source": "a.csv", "key": "ITEM_ID", "query": "x", "else": {"source": "b.csv"}}
+    (absolute,) = with_absolute_data_files([rule], tmp_path)
+    assert (absolute["source"], absolute["else"]["source"]) == (str(tmp_path / "a.csv"), str(tmp_path / "b.csv"))
+    assert local_data_files([absolute]) == [tmp_path / "a.csv", tmp_path / "b.csv"]
+
+
+def test_an_else_part_reads_its_own_data_file(tmp_path):
+    (tmp_path / "cheap.csv").write_text("ITEM_ID,LABEL\nA1,cheap\nb2,cheap\nC3,cheap\n", encoding="utf-8")
+    (tmp_path / "dear.csv").write_text("ITEM_ID,LABEL\nA1,dear\nb2,dear\nC3,dear\n", encoding="utf-8")
+    spec = {"type": "data_import", "source": str(tmp_path / "cheap.csv"), "key": "ITEM_ID",
+            "query": "PRICE_VAT < 75", "else": {"source": str(tmp_path / "dear.csv")}}  # fmt: skip
+    ruleset = RuleSet.from_spec([spec])
+    chunk = products()
+    ruleset.apply(chunk)
+    assert ruleset.errors == [] and [p.get("LABEL") for p in chunk] == ["dear", "cheap", "cheap"]
+
+
+def test_a_data_file_that_is_no_regular_file_is_refused_not_read(tmp_path):
+    import os
+
+    fifo = tmp_path / "stock.csv"
+    os.mkfifo(fifo)  # reading it would block for ever
+    with pytest.raises(SourceError, match="is not a regular file"):
+        RuleSet.from_spec([{"type": "data_import", "source": str(fifo), "key": "ITEM_ID"}])
