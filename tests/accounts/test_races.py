@@ -207,20 +207,21 @@ def test_two_transfers_at_once(factory: sessionmaker[Session]) -> None:
         assert list(pending) == [ids["b@example.com"]]
 
 
-def test_two_saves_of_one_project_get_consecutive_revisions(factory: sessionmaker[Session]) -> None:
+def one_project(factory: sessionmaker[Session]) -> tuple[int, int]:
+    """An owner and a project of theirs, committed; returns (owner id, project id)."""
     ids, shop_id = setup(factory, "owner@example.com")
     with factory() as session:
-        project = create_project(
-            session,
-            as_user(session, ids["owner@example.com"]),
-            shop_id,
-            name="Main",
-            spec=ProjectSpec(source="https://a.test/0.xml"),
-        )
+        owner = as_user(session, ids["owner@example.com"])
+        project = create_project(session, owner, shop_id, name="Main", spec=ProjectSpec(source="https://a.test/0.xml"))
         session.commit()
+        return owner.id, project.id
+
+
+def test_two_saves_of_one_project_get_consecutive_revisions(factory: sessionmaker[Session]) -> None:
+    owner_id, project_id = one_project(factory)
 
     def save(url: str) -> Op:
-        return lambda s: save_revision(s, as_user(s, ids["owner@example.com"]), project.id, ProjectSpec(source=url))
+        return lambda s: save_revision(s, as_user(s, owner_id), project_id, ProjectSpec(source=url))
 
     assert race(factory, save("https://a.test/1.xml"), save("https://a.test/2.xml")) == (2, 3)
     with factory() as session:
@@ -234,14 +235,10 @@ def test_two_saves_of_one_project_get_consecutive_revisions(factory: sessionmake
 
 def test_two_edits_at_once_keep_both_changes(factory: sessionmaker[Session]) -> None:
     """Each edit changes one part of the current spec: the second must edit what the first saved."""
-    ids, shop_id = setup(factory, "owner@example.com")
-    with factory() as session:
-        owner = as_user(session, ids["owner@example.com"])
-        project = create_project(session, owner, shop_id, name="Main", spec=ProjectSpec(source="https://a.test/0.xml"))
-        session.commit()
+    owner_id, project_id = one_project(factory)
 
     def edit(change: Callable[[ProjectSpec], ProjectSpec]) -> Op:
-        return lambda s: edit_project(s, as_user(s, ids["owner@example.com"]), project.id, change)
+        return lambda s: edit_project(s, as_user(s, owner_id), project_id, change)
 
     def new_source(spec: ProjectSpec) -> ProjectSpec:
         return spec.model_copy(update={"source": "https://a.test/1.xml"})
@@ -256,17 +253,13 @@ def test_two_edits_at_once_keep_both_changes(factory: sessionmaker[Session]) -> 
 
 
 def test_an_edit_waiting_for_a_delete_finds_no_project(factory: sessionmaker[Session]) -> None:
-    ids, shop_id = setup(factory, "owner@example.com")
-    with factory() as session:
-        owner = as_user(session, ids["owner@example.com"])
-        project = create_project(session, owner, shop_id, name="Main", spec=ProjectSpec(source="https://a.test/0.xml"))
-        session.commit()
+    owner_id, project_id = one_project(factory)
 
     def delete(s: Session) -> object:
-        return delete_project(s, as_user(s, ids["owner@example.com"]), project.id)
+        return delete_project(s, as_user(s, owner_id), project_id)
 
     def edit(s: Session) -> object:
-        return edit_project(s, as_user(s, ids["owner@example.com"]), project.id, lambda spec: spec)
+        return edit_project(s, as_user(s, owner_id), project_id, lambda spec: spec)
 
     _, waited = race(factory, delete, edit)
     assert isinstance(waited, ProjectNotFound)
