@@ -131,11 +131,12 @@ def check_spec(settings: Settings, spec: ProjectSpec, shop_id: int) -> None:
     from feeds.formats import FORMATS
     from feeds.storage.file import FileStorage
     from feeds.transforms import RuleSet
-    from feeds.transforms.rules.dataimport import local_data_files
+    from feeds.transforms.rules.dataimport import MAX_DATA_FILE_BYTES, local_data_files
     from flows.schedules import schedule_problem
 
     deps = deps_from_settings(settings)
-    problems = _source_problems(spec.source, allow_local=deps.fetch_policy.allow_local)
+    policy = deps.fetch_policy
+    problems = _source_problems(spec.source, allow_local=policy.allow_local, max_bytes=policy.max_bytes)
     if spec.source_format is not None and spec.source_format not in FORMATS:
         problems.append(f"unknown source format {spec.source_format!r}; known: {', '.join(FORMATS)}")
     if problem := schedule_problem(spec.schedule.cron, spec.schedule.timezone):
@@ -148,7 +149,7 @@ def check_spec(settings: Settings, spec: ProjectSpec, shop_id: int) -> None:
             problems.append(f"export {export.name!r}: {exc}")
             continue
         if isinstance(storage, FileStorage):
-            in_the_way = next((parent for parent in storage.path.parents if parent.is_file()), None)
+            in_the_way = next((p for p in storage.path.parents if p.exists() and not p.is_dir()), None)
             if storage.path.is_dir():
                 problems.append(f"export {export.name!r}: {export.uri!r} is a folder; name a file in it")
             elif in_the_way is not None:
@@ -156,8 +157,8 @@ def check_spec(settings: Settings, spec: ProjectSpec, shop_id: int) -> None:
     for path in local_data_files(spec.rules):
         if not deps.fetch_policy.allow_local:
             problems.append(str(local_file_refused("data file", str(path))))
-        elif not path.is_file():  # looked up, never read: a save must stay quick, whatever the file
-            problems.append(f"data file {str(path)!r}: {'not a regular file' if path.exists() else 'no such file'}")
+        elif problem := _file_problem(path, max_bytes=MAX_DATA_FILE_BYTES):
+            problems.append(f"data file {str(path)!r}: {problem}")
     try:
         RuleSet.check_spec(spec.rules, spec.queries, spec.variables, group_by=spec.group_by)
     except ConfigError as exc:
@@ -166,7 +167,7 @@ def check_spec(settings: Settings, spec: ProjectSpec, shop_id: int) -> None:
         raise ConfigError(problems)
 
 
-def _source_problems(source: str, *, allow_local: bool) -> list[str]:
+def _source_problems(source: str, *, allow_local: bool, max_bytes: int) -> list[str]:
     """What fetching this source would refuse: an empty one, another scheme, a server path, a missing file."""
     from feeds.errors import local_file_refused
     from feeds.fetch import names_a_url, unsupported_source
@@ -177,7 +178,19 @@ def _source_problems(source: str, *, allow_local: bool) -> list[str]:
         return [problem] if (problem := unsupported_source(source)) else []
     if not allow_local:
         return [str(local_file_refused("source", source))]
-    return [] if Path(source).is_file() else [f"source {source!r}: no such file"]
+    problem = _file_problem(Path(source), max_bytes=max_bytes)
+    return [f"source {source!r}: {problem}"] if problem else []
+
+
+def _file_problem(path: Path, *, max_bytes: int) -> str | None:
+    """Why a run could not read this local file, found by looking it up: a save never reads it."""
+    if not path.exists():
+        return "no such file"
+    if not path.is_file():  # a folder, a pipe or a device: a read would fail, block or never end
+        return "not a regular file"
+    if path.stat().st_size > max_bytes:
+        return f"larger than {max_bytes:,} bytes"
+    return None
 
 
 def _export_problems(exports: list[ExportSpec]) -> list[str]:

@@ -168,11 +168,13 @@ def project_delete(
 
     if not yes:
         typer.confirm(f"Delete project {project}, its history, runs and served URLs? It cannot be undone", abort=True)
+    from flows.steps import project_workspaces
+
     with _database() as (session, settings):
         deleted = accounts.delete_project(session, accounts.get_user(session, by), project)
     for workspace in deleted.workspaces:  # held runs' outputs: nobody can confirm them any more
         shutil.rmtree(workspace, ignore_errors=True)
-    shutil.rmtree(deps_from_settings(settings).runs_dir / f"project-{project}", ignore_errors=True)
+    shutil.rmtree(project_workspaces(deps_from_settings(settings), project), ignore_errors=True)
     kept = ", ".join(export.uri for export in deleted.spec.exports) or "none"
     typer.echo(f"project {project} deleted; its served URLs answer 404 now; files already published stay: {kept}")
 

@@ -99,9 +99,14 @@ def spec_digest(spec: ProjectSpec) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+def project_workspaces(deps: RunDeps, project_id: int) -> Path:
+    """The folder of one project's run workspaces (removed with the project)."""
+    return deps.runs_dir / f"project-{project_id}"
+
+
 def run_workspace(deps: RunDeps, project_id: int, run_id: int) -> Path:
     """Where one run downloads, writes, and (when held) keeps its outputs."""
-    return deps.runs_dir / f"project-{project_id}" / f"run-{run_id}"
+    return project_workspaces(deps, project_id) / f"run-{run_id}"
 
 
 # ---------------------------------------------------------------------------------------------- begin

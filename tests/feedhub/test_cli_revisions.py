@@ -113,6 +113,8 @@ class TestUpdate:
             (["--timezone", ""], "timezone: empty"),
             (["--source", ""], "the source is empty"),
             (["--source", "no-such-feed.xml"], "no-such-feed.xml': no such file"),
+            (["--source", "."], "not a regular file"),
+            (["--export", "a=heureka:{out}/pipe/a.xml"], "pipe' is a file, not a folder"),
             (["--export", "a=heureka:{out}/a.XML.GZ"], None),  # saved: gzip follows the URI, case or not
             (["--source", "https:/example.com/feed.xml"], "unsupported source 'https:/example.com/feed.xml'"),
             (["--source", "ftp://example.com/feed.xml"], "unsupported source"),
@@ -128,6 +130,7 @@ class TestUpdate:
     ) -> None:
         (tmp_path / "out").mkdir(exist_ok=True)  # the publish folder exists, so a target naming it is a folder
         (tmp_path / "out" / "blocker").write_text("")  # a file where a target wants a folder
+        os.mkfifo(tmp_path / "out" / "pipe")  # no folder either
         out = (tmp_path / "out").as_uri()
         args = [part.format(out=out) for part in option]
         if message is None:
@@ -193,6 +196,10 @@ class TestUpdate:
         os.mkfifo(tmp_path / "pipe.csv")  # reading it would block for ever, under the project's lock
         result = refused("project", "update", "1", "--rules", str(data_rules("pipe.csv")), *OWNER)
         assert "pipe.csv': not a regular file" in result.output
+        with open(tmp_path / "huge.csv", "wb") as huge:
+            huge.truncate(30 * 1024 * 1024)  # sparse: 30 MB the run would refuse, and nothing written
+        result = refused("project", "update", "1", "--rules", str(data_rules("huge.csv")), *OWNER)
+        assert "huge.csv': larger than 26,214,400 bytes" in result.output
         url = "https://stock.example.invalid/stock.csv"  # no network here: fetching it would fail the save
         assert "revision 2 saved" in feedhub("project", "update", "1", "--rules", str(data_rules(url)), *OWNER)
         for scheme in ("ftp://example.com/stock.csv", "file:///srv/stock.csv"):
