@@ -53,7 +53,7 @@ def parse_export(text: str) -> ExportSpec:
     """NAME=FORMAT:URI, e.g. google=google:s3://bucket/shop/google.xml (a .gz URI publishes gzip)."""
     from pydantic import ValidationError
 
-    from feeds.project import ExportSpec
+    from feeds.project import ExportSpec, validation_problems
 
     name, _, rest = text.partition("=")
     format_key, _, uri = rest.partition(":")
@@ -62,12 +62,7 @@ def parse_export(text: str) -> ExportSpec:
     try:
         return ExportSpec(name=name, format=format_key, uri=uri, gzip=uri.lower().endswith(".gz"))
     except ValidationError as exc:
-        raise fail(f"--export {text!r}: {_problems(exc)}") from None
-
-
-def _problems(exc: Any) -> str:
-    """A pydantic ValidationError as one line: each field's path and message."""
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors())
+        raise fail(f"--export {text!r}: {validation_problems(exc)}") from None
 
 
 def rules_of(path: Path | None) -> dict[str, Any]:
@@ -106,13 +101,13 @@ def build_spec(data: dict[str, Any]) -> ProjectSpec:
     """A ProjectSpec from JSON-like data; what pydantic refuses becomes one line naming each field."""
     from pydantic import ValidationError
 
-    from feeds.project import ProjectSpec
+    from feeds.project import ProjectSpec, validation_problems
 
     try:
         spec = ProjectSpec.model_validate(data)
         spec.model_dump_json()  # a lone surrogate (\udcff) validates, and then no JSON can hold it
     except ValidationError as exc:
-        raise fail(f"invalid project spec: {_problems(exc)}") from None
+        raise fail(f"invalid project spec: {validation_problems(exc)}") from None
     except ValueError as exc:
         raise fail(f"invalid project spec: {exc}") from None
     return spec
@@ -155,7 +150,7 @@ def check_spec(settings: Settings, spec: ProjectSpec, shop_id: int) -> None:
             elif in_the_way is not None:
                 problems.append(f"export {export.name!r}: {str(in_the_way)!r} is a file, not a folder")
     for path in local_data_files(spec.rules):
-        if not deps.fetch_policy.allow_local:
+        if not policy.allow_local:
             problems.append(str(local_file_refused("data file", str(path))))
         elif problem := _file_problem(path, max_bytes=MAX_DATA_FILE_BYTES):
             problems.append(f"data file {str(path)!r}: {problem}")

@@ -88,7 +88,7 @@ def fetch_source(
     last_modified: str | None = None,
 ) -> FetchedSource:
     """Fetch a local path or an http(s) URL into `workspace`; other URL schemes are refused."""
-    if source.lower().startswith(("http://", "https://")):
+    if is_http(source):
         return fetch_http(source, workspace, policy=policy, etag=etag, last_modified=last_modified)
     if problem := unsupported_source(source):
         raise SourceError(problem, hint="for a local file give its path without file://")
@@ -99,9 +99,14 @@ def fetch_source(
 
 def unsupported_source(source: str) -> str | None:
     """Why no settings let this source be fetched (a URL of a scheme other than http(s)), or None."""
-    if names_a_url(source) and not source.lower().startswith(("http://", "https://")):
+    if names_a_url(source) and not is_http(source):
         return f"unsupported source {source!r}: only http://, https:// and local paths are fetched"
     return None
+
+
+def is_http(source: str) -> bool:
+    """An http(s) URL (any case of the scheme), which Feedhub downloads."""
+    return source.lower().startswith(("http://", "https://"))
 
 
 def names_a_url(source: str) -> bool:

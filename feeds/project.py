@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from feeds.formats import FORMATS
 
@@ -59,3 +59,12 @@ class ProjectSpec(BaseModel):
     exports: list[ExportSpec] = Field(default_factory=list)
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
     max_drop_ratio: float = Field(default=0.5, ge=0.0, le=1.0)  # quality gate: largest allowed product-count drop
+
+
+def validation_problems(exc: ValidationError) -> str:
+    """A pydantic ValidationError as one line for people: each field's path and message."""
+    problems = (
+        f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors()
+    )
+    return "; ".join(problems)

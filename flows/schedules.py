@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from accounts.lifecycle import shop_may_run
 from accounts.models import Project, ProjectRevision
-from feeds.project import ProjectSpec
+from feeds.project import ProjectSpec, validation_problems
 
 SLUG_PREFIX = "project-"
 
@@ -60,8 +60,7 @@ def schedule_problem(cron: str, timezone: str) -> str | None:
     try:
         _cron_schedule(cron, timezone)
     except ValidationError as exc:
-        problems = (f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
-        return "; ".join(problems)
+        return validation_problems(exc)
     except ValueError as exc:
         return str(exc)
     return None

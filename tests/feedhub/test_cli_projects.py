@@ -98,6 +98,13 @@ def served_path(export: str = "heureka") -> str:
     return next(urlsplit(link["url"]).path for link in links if link["export"] == export)
 
 
+def add_refused(export: str) -> Result:
+    """`project add` of a project "evil" of shop 1 with one export, which must be refused."""
+    return refused(
+        "project", "add", "1", "evil", "--source", str(SAMPLE), "--by", "owner@example.com", "--export", export
+    )
+
+
 class TestProjectCommands:
     def test_run_wait_publishes_and_runs_lists_it(self, project: int, tmp_path: Path) -> None:
         out = feedhub("project", "run", "1", "--wait", "--by", "owner@example.com")
@@ -122,11 +129,7 @@ class TestProjectCommands:
 
     def test_an_export_outside_the_publish_folder_is_refused_when_added(self, project: int) -> None:
         for uri in ("file:///etc/cron.d/feed", "file:///tmp/../etc/feed.xml"):
-            result = refused(
-                "project", "add", "1", "evil", "--source", str(SAMPLE), "--by", "owner@example.com",
-                "--export", f"heureka=heureka:{uri}",
-            )  # fmt: skip
-            assert "outside this server's publish folder" in result.output
+            assert "outside this server's publish folder" in add_refused(f"heureka=heureka:{uri}").output
         assert "evil" not in feedhub("project", "list", "1", "--by", "owner@example.com")
 
     def test_an_s3_export_outside_the_shops_prefix_is_refused_when_added(
@@ -134,10 +137,7 @@ class TestProjectCommands:
     ) -> None:
         monkeypatch.setenv("FEEDHUB_S3_PUBLISH_PREFIXES", "s3://feeds/shops/{shop}/, s3://shared-public/")
         for uri in ("s3://feeds/shops/2/google.xml", "s3://company-site/index.html"):
-            result = refused(
-                "project", "add", "1", "evil", "--source", str(SAMPLE), "--by", "owner@example.com",
-                "--export", f"google=google:{uri}",
-            )  # fmt: skip
+            result = add_refused(f"google=google:{uri}")
             assert "outside this server's S3 publish prefixes" in result.output
             assert "s3://feeds/shops/1/" in result.output  # the shop's own prefix, spelled out
         feedhub(

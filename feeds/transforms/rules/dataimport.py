@@ -19,7 +19,7 @@ from typing import Any
 import regex
 
 from feeds.errors import ConfigError, FeedError, QuerySyntaxError, SourceError, local_file_refused
-from feeds.fetch import names_a_url
+from feeds.fetch import is_http, names_a_url, unsupported_source
 from feeds.model import Product
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.rules.base import RuleRun, SpecContext, SpecReader, checked
@@ -127,11 +127,6 @@ def _local_file(source: Any) -> Path | None:
         return Path(source.strip())
 
 
-def _is_url(source: str) -> bool:
-    """An http(s) URL, which `prepare` downloads; any other scheme is refused when the rule is checked."""
-    return source.lower().startswith(("http://", "https://"))
-
-
 @dataclass(frozen=True)
 class DataImportRule:
     """`data_import`: set elements from a data file matched by key; empty cells keep old values."""
@@ -147,7 +142,7 @@ class DataImportRule:
     @classmethod
     def from_spec(cls, r: SpecReader) -> DataImportRule:
         source = r.text("source")
-        if not source.strip() or "\x00" in source or (names_a_url(source.strip()) and not _is_url(source.strip())):
+        if not source.strip() or "\x00" in source or unsupported_source(source.strip()):
             r.problem("source", "must be a file path or an http(s) URL")
         key = r.path("key")
         key_column = r.text("key_column", None) or None
@@ -169,7 +164,7 @@ class DataImportRule:
         return dataclasses.replace(self, table=table)
 
     def _read(self, ctx: SpecContext) -> str:
-        if _is_url(self.source):
+        if is_http(self.source):
             return download_text(
                 self.source, allow_private=ctx.allow_private_urls, max_bytes=MAX_DATA_FILE_BYTES
             )
