@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -14,12 +15,17 @@ TEMP_PREFIX = ".feedhub-tmp-"
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path next to `target`; on success it replaces `target`, on error it is removed."""
+    """Yield a temporary path next to `target`; on success it replaces `target`, on error it is removed.
+
+    The file gets the mode any new file gets (the umask's; mkstemp's 0600 would hide a feed from a
+    web server), and a replaced file keeps its own mode.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    temp = Path(name)
+    temp = target.with_name(f"{TEMP_PREFIX}{secrets.token_hex(8)}{target.suffix}")
+    open(temp, "xb").close()
     try:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
         yield temp
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())

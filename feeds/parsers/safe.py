@@ -69,6 +69,9 @@ _HINTS = (
     ("Couldn't find end of Start Tag", "a start tag is not closed with '>'; often the feed was cut off"),
     ("Opening and ending tag mismatch", "an element is closed with the wrong name or not closed at all"),
     ("Excessive depth in document", "elements nest hundreds of levels deep (real feeds nest 3-4); Feedhub refuses it"),
+    ("out of allowed range", "the feed contains a control character that XML 1.0 forbids"),
+    ("XML declaration allowed only at the start", "the <?xml ...?> declaration must be the very first thing in the file"
+     " (remove what stands before it; a second one means two files were joined)"),
 )
 
 
@@ -214,6 +217,74 @@ def safe_iterparse(source: BinaryIO | str | Path, **options: Any) -> Iterator[tu
     if unsafe:
         raise ValueError(f"safe_iterparse does not let callers change {sorted(unsafe)}")
     return _guarded(etree.iterparse(source, **{**SAFE_OPTIONS, **options}))
+
+
+def source_codec(head: bytes, override: str | None) -> str:
+    """The Python codec of a feed's text: the override, a byte order mark, the declaration, or UTF-8."""
+    return override or wide_encoding(head) or declared_encoding(head) or "utf-8"
+
+
+def events_before(
+    path: Path, position: tuple[int, int], *, codec: str, **options: Any
+) -> Iterator[tuple[str, Any]]:
+    """The parse events of the text before a syntax error's (line, column), read by Feedhub itself.
+
+    Why: libxml2 2.14 (lxml 6.2) parses in large blocks and raises an error before it hands on the
+    elements it parsed in the same block, so the elements a caller saw may end thousands of products
+    before the fault, or there may be none at all. Feeding the parser only the text before the fault
+    yields every element that ends there, on every libxml2 release. The text is decoded here and fed
+    as UTF-8 because libxml2 counts columns in characters.
+    """
+    line, column = position
+    parser = etree.XMLPullParser(**{**SAFE_OPTIONS, **options, "encoding": "utf-8"})
+    with open(path, encoding=codec, errors="replace", newline="") as text:
+        pieces = _text_before(text, line, max(column - 1, 0))
+        try:
+            for piece in pieces:
+                parser.feed(piece.removeprefix("\ufeff").encode("utf-8"))
+                yield from parser.read_events()
+        except etree.XMLSyntaxError:
+            return  # the fault begins a little before where libxml2 reports it; all before it is read
+
+
+FAULT_APPROACH_CHARS = 4096
+"""The text just before a fault is fed a character at a time: libxml2 reports some faults (a bad
+character reference, a mismatched end tag) a few characters after they begin, and the parser
+raises before handing on the elements of the piece that holds the fault's start."""
+
+
+def _text_before(text: Any, line: int, column: int, block_size: int = 1 << 20) -> Iterator[str]:
+    """`text` up to `column` characters into line `line`, in pieces; the last few one character each."""
+    held = ""
+    for block in _blocks_before(text, line, column, block_size):
+        held += block
+        if len(held) > FAULT_APPROACH_CHARS:
+            yield held[:-FAULT_APPROACH_CHARS]
+            held = held[-FAULT_APPROACH_CHARS:]
+    yield from held
+
+
+def _blocks_before(text: Any, line: int, column: int, block_size: int) -> Iterator[str]:
+    """Blocks of `text` up to `column` characters into line `line` (as libxml2 counts: lines from 1)."""
+    current = 1
+    while block := text.read(block_size):
+        start = 0
+        if current < line:
+            newlines = block.count("\n")
+            if current + newlines < line:
+                current += newlines
+                yield block
+                continue
+            start = -1
+            for _ in range(line - current):
+                start = block.index("\n", start + 1)
+            start += 1
+            current = line
+        take = min(len(block) - start, column)
+        yield block[: start + take]
+        column -= take
+        if column == 0:
+            return
 
 
 def _guarded(events: etree.iterparse) -> Iterator[tuple[str, Any]]:

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -22,9 +23,11 @@ from feeds.parsers.safe import (
     check_prolog,
     declared_encoding,
     encoding_override,
+    events_before,
     has_external_dtd,
     hint_for,
     safe_iterparse,
+    source_codec,
 )
 
 SNIFF_ELEMENTS = 20_000
@@ -41,33 +44,62 @@ class XmlShape:
 
 
 def sniff_shape(path: Path, encoding: str | None = None) -> XmlShape:
-    """Read the first elements and guess the repeating item element (the shallowest one that repeats)."""
-    counts: Counter[tuple[str, ...]] = Counter()
-    has_children: set[tuple[str, ...]] = set()
-    stack: list[str] = []
-    root_name, nsmap = "", {}
+    """Read the first elements and guess the repeating item element (the shallowest one that repeats).
+
+    A fault in the first elements ends the sniff with what came before it; if that is too little
+    to find the items, the fault itself is the answer, with its line and column.
+    """
+    sniff = _Sniff()
     with open(path, "rb") as handle:
         try:
-            events = safe_iterparse(handle, events=("start", "end"), encoding=encoding)
-            for seen, (event, elem) in enumerate(events):
-                if event == "end":
-                    stack.pop()
-                    elem.clear(keep_tail=True)
-                    continue
-                local = etree.QName(elem).localname
-                if not stack:
-                    root_name, nsmap = local, dict(elem.nsmap)
-                else:
-                    has_children.add(tuple(stack[1:]))
-                    counts[tuple(stack[1:]) + (local,)] += 1
-                stack.append(local)
-                if seen > SNIFF_ELEMENTS:
-                    break
-        except etree.XMLSyntaxError:
-            pass  # the real parse reports it, with the line; a sniff needs only the start
-    if not root_name:
-        raise NotAFeedError("the file contains no XML element", hint="is it empty, or not XML at all?")
-    return XmlShape(root_name, nsmap, _item_path(counts, has_children))
+            sniff.read(safe_iterparse(handle, events=("start", "end"), encoding=encoding))
+        except etree.XMLSyntaxError as exc:
+            fault = exc
+        else:
+            return sniff.shape()
+    codec = source_codec(_head(path), encoding)
+    sniff = _Sniff()
+    sniff.read(events_before(path, fault.position, codec=codec, events=("start", "end")))
+    if not sniff.root_name or not sniff.shape().item_path:
+        raise _syntax_error(fault, None) from fault
+    return sniff.shape()
+
+
+class _Sniff:
+    """Counts element paths from the root down, over the first `SNIFF_ELEMENTS` parse events."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, ...]] = Counter()
+        self.has_children: set[tuple[str, ...]] = set()
+        self.root_name = ""
+        self.nsmap: dict[str | None, str] = {}
+
+    def read(self, events: Iterator[tuple[str, Any]]) -> None:
+        stack: list[str] = []
+        for seen, (event, elem) in enumerate(events):
+            if event == "end":
+                stack.pop()
+                elem.clear(keep_tail=True)
+                continue
+            local = etree.QName(elem).localname
+            if not stack:
+                self.root_name, self.nsmap = local, dict(elem.nsmap)
+            else:
+                self.has_children.add(tuple(stack[1:]))
+                self.counts[tuple(stack[1:]) + (local,)] += 1
+            stack.append(local)
+            if seen > SNIFF_ELEMENTS:
+                break
+
+    def shape(self) -> XmlShape:
+        if not self.root_name:
+            raise NotAFeedError("the file contains no XML element", hint="is it empty, or not XML at all?")
+        return XmlShape(self.root_name, self.nsmap, _item_path(self.counts, self.has_children))
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(64 * 1024)
 
 
 def _item_path(counts: Counter[tuple[str, ...]], has_children: set[tuple[str, ...]]) -> tuple[str, ...]:
@@ -101,10 +133,10 @@ class XmlFeedParser:
     def __init__(self, path: Path, fmt: FeedFormat, *, item_path: tuple[str, ...] | None = None) -> None:
         self.path = path
         self.info = FeedInfo(format=fmt.key)
-        with open(path, "rb") as handle:
-            head = handle.read(64 * 1024)
+        head = _head(path)
         check_prolog(head)
         self._encoding = encoding_override(path, self.info.warnings)
+        self._codec = source_codec(head, self._encoding)
         self._external_dtd = has_external_dtd(head)
         declared = declared_encoding(head)
         self.info.encoding = self._encoding or ENCODING_LABELS.get(declared or "", declared) or "utf-8"
@@ -129,7 +161,6 @@ class XmlFeedParser:
         reader = _ProductReader()
         chunk: list[Product] = []
         count = 0
-        last: Product | None = None  # the last product of the chunks already yielded, for messages
         container = None  # the element holding the items (SHOP, channel, feed), once the first item is seen
         with open(self.path, "rb") as handle:
             events = safe_iterparse(handle, events=("end",), tag="{*}" + self._item_path[-1], encoding=self._encoding)
@@ -148,17 +179,32 @@ class XmlFeedParser:
                         del parent[0]
                     if len(chunk) >= size:
                         count += len(chunk)
-                        last = chunk[-1]
                         yield chunk
                         chunk = []
             except etree.XMLSyntaxError as exc:
-                last = chunk[-1] if chunk else last
-                raise _syntax_error(exc, product_id(last) if last is not None else None) from exc
+                raise _syntax_error(exc, self._last_product_before(exc.position)) from exc
         count += len(chunk)
         if count == 0:
             raise NotAFeedError(f"the feed contains no products (no <{self._item_path[-1]}> elements)")
         if chunk:
             yield chunk
+
+    def _last_product_before(self, position: tuple[int, int] | None) -> str | None:
+        """The id of the last complete product before a fault, from Feedhub's own reading of the text."""
+        if not position:
+            return None
+        last = None
+        tag = "{*}" + self._item_path[-1]
+        for _, item in events_before(self.path, position, codec=self._codec, events=("end",), tag=tag):
+            if not self._at_item_path(item):
+                continue
+            parent = item.getparent()
+            while item.getprevious() is not None:  # the products before it, as the main loop drops them
+                del parent[0]
+            last = item
+        if last is None:
+            return None
+        return product_id(_ProductReader().product(last)) or None
 
     def _at_item_path(self, item: etree._Element) -> bool:
         ancestors = [etree.QName(a).localname for a in item.iterancestors()]
@@ -305,7 +351,8 @@ def _is_mixed(elem: etree._Element) -> bool:
 
 
 def _syntax_error(exc: etree.XMLSyntaxError, last_id: str | None) -> FeedSyntaxError:
-    message = str(exc.msg or exc).split(", line ")[0]
+    # libxml2's advice to set XML_PARSE_HUGE is for programmers, and Feedhub refuses such depth on purpose.
+    message = str(exc.msg or exc).split(", line ")[0].split(", use XML_PARSE_HUGE")[0].strip()
     line, column = exc.position if exc.position else (None, None)
     return FeedSyntaxError(
         f"broken XML: {message}", line=line, column=column, item_id=last_id, hint=hint_for(message)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -168,3 +171,149 @@ class TestDemo:
         assert "Demo project" in result.stdout and "run succeeded" in result.stdout
         published = etree.parse(str(tmp_path / "data" / "exports" / "demo" / "heureka.xml")).getroot()
         assert len(published.findall("SHOPITEM")) > 0
+
+
+EARLY_FAULTS = {
+    # name: (the fault inside one product, the part libxml2 stumbles on, words naming the cause)
+    "control-char": (b"<PRODUCTNAME>a\x0bb</PRODUCTNAME>", b"\x0b", ["invalid Char value 11", "control character"]),
+    "nul": (b"<PRODUCTNAME>a\x00b</PRODUCTNAME>", b"\x00", ["0x0", "control character"]),
+    "control-charref": (
+        b"<PRODUCTNAME>a&#x1;b</PRODUCTNAME>", b"&#x1;", ["invalid xmlChar value 1", "character reference"]
+    ),
+    "deep-nesting": (b"<A>" * 300 + b"x" + b"</A>" * 300, b"<A>" * 300, ["Excessive depth", "nest"]),
+    "mismatched-tag": (b"<PRODUCTNAME>Kolo</PRODUCT>", b"</PRODUCT>", ["tag mismatch", "closed with the wrong name"]),
+}
+BAD_PRODUCT_START = b"<SHOPITEM><ITEM_ID>BAD</ITEM_ID>"
+
+
+def feed_with_fault(fault: bytes, products_before: int) -> bytes:
+    """A Heureka feed, one product per line, whose product after `products_before` good ones holds `fault`."""
+    good = b"".join(
+        b"<SHOPITEM><ITEM_ID>A%d</ITEM_ID><PRODUCTNAME>Kolo</PRODUCTNAME></SHOPITEM>\n" % n
+        for n in range(1, products_before + 1)
+    )
+    return (
+        b'<?xml version="1.0" encoding="utf-8"?>\n<SHOP>\n'
+        + good
+        + BAD_PRODUCT_START
+        + fault
+        + b"</SHOPITEM>\n</SHOP>\n"
+    )
+
+
+class TestEarlyFaults:
+    """Faults in the first kilobytes are named for what they are, on every lxml release (libxml2 2.14
+    raises before it hands on the elements it parsed; the sniff then found "no XML element")."""
+
+    @pytest.mark.parametrize("before", [0, 4000], ids=["first-product", "product-4001"])
+    @pytest.mark.parametrize("case", sorted(EARLY_FAULTS))
+    def test_fault_is_named_with_line_column_and_last_good_product(
+        self, runner: CliRunner, tmp_path: Path, case: str, before: int
+    ) -> None:
+        fault, culprit, words = EARLY_FAULTS[case]
+        source = tmp_path / "feed.xml"
+        source.write_bytes(feed_with_fault(fault, before))
+        out = tmp_path / "out.xml"
+        out.write_bytes(b"the last good export")
+        result = runner.invoke(app, ["convert", str(source), "--to", "google", "-o", str(out)])
+        assert result.exit_code == 2
+        error_lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(error_lines) == 1, result.stderr
+        for word in [*words, f"line {before + 3}, column "]:
+            assert word in error_lines[0]
+        column = int(re.search(r"column (\d+)", error_lines[0]).group(1))  # type: ignore[union-attr]
+        culprit_start = len(BAD_PRODUCT_START) + fault.index(culprit) + 1
+        assert culprit_start - 3 <= column <= culprit_start + len(culprit)
+        assert ("after product 'A4000'" in error_lines[0]) == (before == 4000)
+        assert "no XML element" not in error_lines[0]
+        assert out.read_bytes() == b"the last good export"
+
+    @pytest.mark.parametrize("prefix", [b"\xef\xbb\xbf\n", b"\n", b"  "], ids=["bom-newline", "newline", "spaces"])
+    def test_text_before_the_xml_declaration(self, runner: CliRunner, tmp_path: Path, prefix: bytes) -> None:
+        source = tmp_path / "feed.xml"
+        source.write_bytes(prefix + feed_with_fault(b"", 2))
+        result = runner.invoke(app, ["convert", str(source), "-o", str(tmp_path / "out.xml")])
+        assert result.exit_code == 2
+        assert "XML declaration allowed only at the start" in result.stderr
+        assert "must be the very first thing in the file" in result.stderr
+        newlines = prefix.count(b"\n")
+        assert f"line {1 + newlines}, column" in result.stderr
+
+    def test_a_second_declaration_deep_inside_names_joined_files(self, runner: CliRunner, tmp_path: Path) -> None:
+        joined = feed_with_fault(b"", 4000).replace(b"</SHOP>\n", b"") + feed_with_fault(b"", 1)
+        source = tmp_path / "feed.xml"
+        source.write_bytes(joined)
+        result = runner.invoke(app, ["convert", str(source), "-o", str(tmp_path / "out.xml")])
+        assert result.exit_code == 2
+        assert "XML declaration allowed only at the start" in result.stderr
+        assert "line 4004" in result.stderr and "after product 'BAD'" in result.stderr
+
+
+NOT_FEEDS = {
+    # name: (content, what the message says it is)
+    "readme": (b"Feedhub\n=======\n\nAn open-source product-feed manager, self-hosted.\n", "one column"),
+    "sha256sums": (b"9f86d081884c7d65  feedhub-0.1.tar.gz\n60303ae22b998861  feedhub-0.1.whl\n", "one column"),
+    "json": (b'{"products": [{"id": "1", "title": "Kolo"}]}\n', "JSON"),
+    "table-of-no-products": (b"date,visits,orders\n2026-11-01,120,3\n", "names no product column"),
+    "pdf": (b"%PDF-1.7\n1 0 obj\n", "PDF"),
+}
+
+
+class TestNotAFeed:
+    @pytest.mark.parametrize("case", sorted(NOT_FEEDS))
+    def test_text_that_is_no_feed_is_refused(self, runner: CliRunner, tmp_path: Path, case: str) -> None:
+        content, found = NOT_FEEDS[case]
+        source = tmp_path / "input.txt"
+        source.write_bytes(content)
+        out = tmp_path / "out.xml"
+        result = runner.invoke(app, ["convert", str(source), "--to", "google", "-o", str(out)])
+        assert result.exit_code == 2
+        assert "not a product feed" in result.stderr and found in result.stderr
+        assert not out.exists()
+
+    def test_from_csv_forces_a_one_column_file(self, runner: CliRunner, tmp_path: Path) -> None:
+        source = tmp_path / "ids.csv"
+        source.write_bytes(b"sku\nA1\nA2\n")
+        out = tmp_path / "out.csv"
+        result = runner.invoke(app, ["convert", str(source), "--from", "csv", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8").split() == ["sku", "A1", "A2"]
+
+    @pytest.mark.parametrize(
+        "header",
+        [
+            b"id,title,price",
+            "Kód;Název;Cena s DPH".encode(),
+            b"Handle\tTitle\tVariant Price",
+            "názov,cena".encode(),
+        ],
+        ids=["english", "czech", "shopify-tsv", "slovak"],
+    )
+    def test_a_header_naming_a_product_column_is_a_feed(self, runner: CliRunner, tmp_path: Path, header: bytes) -> None:
+        delimiter = b"\t" if b"\t" in header else b";" if b";" in header else b","
+        source = tmp_path / "feed.csv"
+        source.write_bytes(header + b"\n" + delimiter.join(b"x" for _ in header.split(delimiter)) + b"\n")
+        result = runner.invoke(app, ["inspect", str(source), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["products"] == 1
+
+
+class TestOutputMode:
+    def test_a_new_file_follows_the_umask(self, runner: CliRunner, tmp_path: Path) -> None:
+        out = tmp_path / "out.xml"
+        old = os.umask(0o022)
+        try:
+            result = runner.invoke(app, ["convert", str(HEUREKA), "-o", str(out)])
+        finally:
+            os.umask(old)
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+    def test_a_replaced_file_keeps_its_mode(self, runner: CliRunner, tmp_path: Path) -> None:
+        out = tmp_path / "out.xml"
+        out.write_bytes(b"old")
+        out.chmod(0o640)
+        result = runner.invoke(app, ["convert", str(HEUREKA), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+        assert out.read_bytes() != b"old"
