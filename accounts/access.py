@@ -1,7 +1,8 @@
 """The one access check every shop service starts with.
 
 Missing shops, deleted shops and shops the actor may not act on all raise the same `NoShopAccess`,
-so nobody can probe which shops exist.
+so nobody can probe which shops exist. A member whose level is too low gets `LevelTooLow` (a
+`NoShopAccess`), which says so: they see the shop anyway.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounts.errors import NoShopAccess
+from accounts.errors import LevelTooLow, NoShopAccess
 from accounts.models import Membership, Shop, ShopStatus, User
 from accounts.roles import Action, Level, allows
 
@@ -38,9 +39,10 @@ def access_shop(
     if shop is None or (shop.status is ShopStatus.DELETED and action is not Action.RESTORE):
         raise NoShopAccess(shop_id, action.value)
     level = level_in(session, actor, shop)
-    if not allows(level, action):
+    if level is None:
         raise NoShopAccess(shop_id, action.value)
-    assert level is not None  # allows() is False for outsiders
+    if not allows(level, action):
+        raise LevelTooLow(shop_id, action.value, level)
     return ShopAccess(shop, level)
 
 

@@ -1,5 +1,6 @@
-"""Views for the people who run a Feedhub instance (the admin CLI). They skip the access check on
-purpose: the operator already holds the database. Nothing here changes data.
+"""The people who run a Feedhub instance: the admin CLI (the operator already holds the database, so
+its views skip the access check) and administrators, accounts the operator marks with
+`feedhub user admin EMAIL`, who see the same lists through the API.
 """
 
 from __future__ import annotations
@@ -11,9 +12,32 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.access import access_shop
-from accounts.errors import NoShopAccess
+from accounts.errors import AccountsError, NoShopAccess
 from accounts.models import Membership, Shop, ShopStatus, User
 from accounts.roles import Action
+
+
+class NotAdmin(AccountsError):
+    """The action is for the instance's administrators."""
+
+    def __init__(self) -> None:
+        super().__init__("only an administrator of this Feedhub may do this")
+
+
+def require_admin(actor: User) -> User:
+    """The actor, if they administer this instance."""
+    if not actor.is_admin:
+        raise NotAdmin()
+    return actor
+
+
+def set_admin(session: Session, email: str, *, admin: bool = True) -> User:
+    """Make an account an administrator, or no longer one (the operator's command)."""
+    from accounts.users import get_user
+
+    user = get_user(session, email)
+    user.is_admin = admin
+    return user
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""The audit log: who did what to which shop, and when. Services write it; owners read it."""
+"""The audit log: who did what to which shop, and when. Services write it; owners read it.
+
+Account-level entries (logins, password and API-token changes) have no shop; their `actor_id` is the
+account the entry is about, also for a failed login by someone else, so its owner can review them.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from accounts.models import AuditEntry, User
 from accounts.roles import Action
 
 
-def record(session: Session, *, shop_id: int, actor: User | None, action: str, **details: Any) -> None:
+def record(session: Session, *, shop_id: int | None, actor: User | None, action: str, **details: Any) -> None:
     """Append one entry in the caller's transaction, so it commits (or not) with the change."""
     session.add(
         AuditEntry(shop_id=shop_id, actor_id=actor.id if actor else None, action=action, details=details)
@@ -41,3 +45,13 @@ def list_audit(session: Session, actor: User, shop_id: int) -> list[AuditView]:
         .order_by(AuditEntry.id)
     )
     return [AuditView(entry.created_at, email, entry.action, entry.details) for entry, email in rows]
+
+
+def list_account_audit(session: Session, actor: User) -> list[AuditView]:
+    """The actor's account-level entries (no shop), newest first: their own security log."""
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.shop_id.is_(None), AuditEntry.actor_id == actor.id)
+        .order_by(AuditEntry.id.desc())
+    )
+    return [AuditView(entry.created_at, actor.email, entry.action, entry.details) for entry in rows]

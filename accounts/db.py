@@ -4,10 +4,12 @@ from its settings (accounts never imports feedhub).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -59,13 +61,41 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """`upgrade` on an engine the caller keeps using (saves a second connection pool)."""
+    """`upgrade` on an engine the caller keeps using (saves a second connection pool).
+
+    SQLite migrates with foreign keys off, as its recipe for rebuilding a table asks (dropping the
+    old copy of a parent table would otherwise cascade deletes into its children), and checks them
+    before committing instead.
+    """
     from alembic import command  # here, not at the top: a scheduled run's process never migrates (1 s of imports)
 
-    with engine.begin() as connection:
+    with engine.connect() as connection, _sqlite_foreign_keys_off(connection), connection.begin():
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        _check_foreign_keys(connection)
+
+
+@contextlib.contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # The pragma does nothing inside a transaction, so it goes straight to the driver, before BEGIN.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"migrating left rows with dangling foreign keys (table, rowid, parent): {broken[:10]}")
 
 
 def alembic_config() -> Config:

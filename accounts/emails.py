@@ -23,6 +23,11 @@ def verification_link(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/verify/{token}"
 
 
+def password_reset_link(base_url: str, token: str) -> str:
+    """Where a user who forgot their password sets a new one."""
+    return f"{base_url.rstrip('/')}/reset-password/{token}"
+
+
 def invitation_email(
     *, to: str, shop_name: str, inviter: str, level: str, link: str, expires_at: datetime
 ) -> EmailMessage:
@@ -58,3 +63,14 @@ def verification_email(*, to: str, link: str) -> EmailMessage:
     """Confirm the email of a new account."""
     body = f"Confirm your email address for Feedhub:\n{link}\n"
     return compose(to=to, subject="Confirm your email for Feedhub", body=body)
+
+
+def password_reset_email(*, to: str, link: str, expires_at: datetime) -> EmailMessage:
+    """Let the owner of the address set a new password; says what to do if they did not ask."""
+    body = (
+        "Someone (hopefully you) asked to reset the password of your Feedhub account.\n\n"
+        f"Set a new password:\n{link}\n\n"
+        f"The link works once, until {expires_at:%Y-%m-%d %H:%M} UTC. Setting a new password signs out\n"
+        "every browser. If you did not ask, ignore this email: your password stays as it is.\n"
+    )
+    return compose(to=to, subject="Reset your Feedhub password", body=body)

@@ -4,6 +4,7 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
 
     AccountsError                    root
     ├── NoShopAccess                 no such shop, or the actor may not do this (one error: nothing leaks)
+    │   └── LevelTooLow              a member's level is below the action's (level, needed): they see the shop anyway
     ├── ProjectNotFound              no such project, or not visible to the actor
     ├── UserError
     │   ├── InvalidEmail             not an email address
@@ -12,7 +13,10 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     │   ├── InvalidCredentials       wrong email or password
     │   ├── WeakPassword             shorter than MIN_PASSWORD_LENGTH
     │   ├── EmailNotVerified         the action needs a verified email
-    │   └── InvalidToken             an unknown or used email-verification token
+    │   ├── InvalidToken             an unknown, used or expired email-verification or password-reset token
+    │   ├── LoginThrottled           too many failed logins for the email or address (retry_after_s)
+    │   ├── AlreadyVerified          the email is verified: no new verification link
+    │   └── ApiTokenNotFound         no such API token of the actor's (another user's looks the same)
     ├── MembershipError
     │   ├── AlreadyMember            the user already has access to the shop
     │   ├── MemberNotFound           the user has no membership to change or remove
@@ -38,6 +42,8 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
 
 from __future__ import annotations
 
+from accounts.roles import PERMISSIONS, Action, Level
+
 
 class AccountsError(Exception):
     """Root of every error the accounts package raises on purpose."""
@@ -53,9 +59,30 @@ class NoShopAccess(AccountsError):
     """The shop does not exist or the actor lacks the level: the same error, so existence never leaks."""
 
     def __init__(self, shop_id: int, action: str) -> None:
-        super().__init__(f"no shop {shop_id}, or you may not {action.replace('_', ' ')} it")
+        super().__init__(f"no shop {shop_id}, or you may not {Action(action).phrase}")
         self.shop_id = shop_id
         self.action = action
+
+
+class LevelTooLow(NoShopAccess):
+    """The actor is a member, but their level does not allow the action.
+
+    Members see the shop (and its projects) anyway, so saying why leaks nothing; outsiders get the
+    plain `NoShopAccess`. With `project_id` the message names the project the actor tried to act on.
+    """
+
+    def __init__(self, shop_id: int, action: str, level: Level, *, project_id: int | None = None) -> None:
+        needed = PERMISSIONS[Action(action)]
+        if project_id is None:
+            subject, doing = f"shop {shop_id}", Action(action).doing()
+        else:
+            subject, doing = f"project {project_id}", Action(action).doing("it")
+        AccountsError.__init__(self, f"you have {level.label} access to {subject}; {doing} needs {needed.label} access")
+        self.shop_id = shop_id
+        self.action = action
+        self.level = level
+        self.needed = needed
+        self.project_id = project_id
 
 
 class ProjectNotFound(AccountsError):
@@ -118,10 +145,11 @@ class EmailNotVerified(UserError):
 
 
 class InvalidToken(UserError):
-    """An email-verification token nobody issued, or one already used."""
+    """A token from an emailed link (`kind`: verification, password reset) nobody issued, used or expired."""
 
-    def __init__(self) -> None:
-        super().__init__("this verification link is not valid (used or unknown)")
+    def __init__(self, kind: str = "verification") -> None:
+        super().__init__(f"this {kind} link is not valid (used, expired or unknown)")
+        self.kind = kind
 
 
 class MembershipError(AccountsError):
@@ -158,7 +186,9 @@ class LevelNotGrantable(MembershipError):
     """Owner is never granted (only transferred), and nobody grants above their own level."""
 
     def __init__(self, level: str, actor_level: str) -> None:
-        super().__init__(f"a {actor_level} cannot grant {level} access")
+        who = "an owner" if actor_level == "owner" else f"{_a(actor_level)} {actor_level} member"
+        why = "; ownership moves only by transfer" if level == "owner" else ""
+        super().__init__(f"{who} cannot grant {level} access{why}")
         self.level = level
         self.actor_level = actor_level
 
@@ -172,12 +202,17 @@ class InvitationInvalid(AccountsError):
 
 
 class InvitationWrongAccount(InvitationInvalid):
-    """Only the account with the invited, verified email may accept."""
+    """Only the account with the invited, verified email may accept.
+
+    Whoever holds the link sees this, so the address is masked (`b***@agency.cz`): enough for the
+    invitee to recognise which of their accounts to use, not a full address for anyone else.
+    """
 
     def __init__(self, email: str) -> None:
-        AccountsError.__init__(self, f"this invitation was sent to another email; sign in as {email}")
+        masked = mask_email(email)
+        AccountsError.__init__(self, f"this invitation was sent to another email; sign in as {masked}")
         self.reason = "wrong account"
-        self.email = email
+        self.masked_email = masked
 
 
 class TransferError(AccountsError):
@@ -213,7 +248,7 @@ class InvalidName(AccountsError):
     """Names are trimmed, must not be empty and must fit their column."""
 
     def __init__(self, kind: str, name: str, max_length: int) -> None:
-        super().__init__(f"a {kind} name must have 1 to {max_length} characters, not {name!r}")
+        super().__init__(f"{_a(kind)} {kind} name must have 1 to {max_length} characters, not {name!r}")
         self.kind = kind
         self.name = name
         self.max_length = max_length
@@ -297,3 +332,37 @@ class MailError(AccountsError):
         super().__init__(f"could not send email to {recipient}: {reason}")
         self.recipient = recipient
         self.reason = reason
+
+
+class LoginThrottled(UserError):
+    """Too many recent failed logins for this email or client address; the same for unknown emails."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after_s} seconds")
+        self.retry_after_s = retry_after_s
+
+
+class AlreadyVerified(UserError):
+    """The email is already verified, so there is no verification link to send."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"the email {email} is already verified")
+        self.email = email
+
+
+class ApiTokenNotFound(UserError):
+    """The actor has no API token with this id (another user's token looks the same: nothing leaks)."""
+
+    def __init__(self, token_id: int) -> None:
+        super().__init__(f"you have no API token {token_id}")
+        self.token_id = token_id
+
+
+def mask_email(email: str) -> str:
+    """The address as shown to someone who may not know it: first character, `***`, then the domain."""
+    local, at, domain = email.partition("@")
+    return f"{local[:1]}***{at}{domain}" if at else "***"
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -6,7 +6,8 @@ Invariants the schema enforces (not only the code):
 - at most one pending invitation per (shop, email) and one pending transfer per shop (partial
   unique indexes);
 - invoice numbers are unique; one shop is never invoiced twice for a period starting the same day;
-- project revisions are numbered per project without gaps or duplicates.
+- project revisions are numbered per project without gaps or duplicates;
+- an id is never given to a second row, also after the first is deleted (SQLite AUTOINCREMENT).
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ NAMING_CONVENTION = {
 }
 
 
+# SQLite gives a new row the largest id + 1 unless the table says AUTOINCREMENT, so a deleted newest
+# row's id came back: a stale id (a queued run's project) then named another shop's row. Every table
+# with an integer id takes these table arguments; PostgreSQL sequences never reuse a value anyway.
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     """The one declarative base; constraint names are stable so migrations can refer to them."""
 
@@ -67,17 +74,23 @@ class InvitationStatus(enum.Enum):
 
 
 class TransferStatus(enum.Enum):
-    """A transfer ends exactly once: accepted or cancelled."""
+    """A transfer ends exactly once: accepted, cancelled, or expired.
+
+    An unanswered transfer stays pending past `expires_at` (nothing sweeps it); starting the next
+    transfer of the shop marks it expired, as the one-pending-per-shop index needs.
+    """
 
     PENDING = "pending"
     ACCEPTED = "accepted"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"
 
 
 class User(Base):
     """An account: free, may own or access any number of shops."""
 
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # always lower case
@@ -90,12 +103,14 @@ class User(Base):
     company_id: Mapped[str] = mapped_column(String(40), default="")
     vat_id: Mapped[str] = mapped_column(String(40), default="")
     invoice_email: Mapped[str] = mapped_column(String(320), default="")  # empty: the login email
+    is_admin: Mapped[bool] = mapped_column(default=False)  # runs this Feedhub instance (`feedhub user admin`)
 
 
 class Shop(Base):
     """An e-shop; its owner is a required column, so it can never go missing."""
 
     __tablename__ = "shops"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -120,6 +135,7 @@ class Membership(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "user_id"),
         CheckConstraint("level IN ('write', 'read')", name="not_owner"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +161,7 @@ class Invitation(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         CheckConstraint("level IN ('write', 'read')", name="not_owner"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,6 +191,7 @@ class Transfer(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,7 +211,7 @@ class Project(Base):
     """A named feed project of a shop; its content lives in revisions."""
 
     __tablename__ = "projects"
-    __table_args__ = (UniqueConstraint("shop_id", "name"),)
+    __table_args__ = (UniqueConstraint("shop_id", "name"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
@@ -220,7 +238,7 @@ class ProjectRevision(Base):
     """One saved ProjectSpec; append-only, so history and rollback are always possible."""
 
     __tablename__ = "project_revisions"
-    __table_args__ = (UniqueConstraint("project_id", "number"),)
+    __table_args__ = (UniqueConstraint("project_id", "number"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -235,9 +253,10 @@ class AuditEntry(Base):
     """Who did what to which shop, and when; written by services, never edited."""
 
     __tablename__ = "audit_log"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)  # None: account
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system
     action: Mapped[str] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -248,7 +267,7 @@ class Invoice(Base):
     """An issued invoice with a snapshot of the billing profile it was issued to."""
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("shop_id", "period_start"),)
+    __table_args__ = (UniqueConstraint("shop_id", "period_start"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -280,3 +299,68 @@ class InvoiceCounter(Base):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+class LoginSession(Base):
+    """A signed-in browser; only the token's hash is stored, so a leaked table signs nobody in."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # refreshed at most once a minute
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # absolute end, however active the session
+    client_ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(400), default="")
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class LoginAttempt(Base):
+    """One login attempt, kept to throttle guessing; counted from the table, so every process agrees."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)  # as typed (lower case), also for unknown accounts
+    client_ip: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PasswordReset(Base):
+    """An emailed password-reset link: single use and short-lived; only the token's hash is stored."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class ApiToken(Base):
+    """A personal API token: shown once at creation, stored as a hash, revoked rather than deleted."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: until revoked
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # refreshed at most once a minute
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="raise")

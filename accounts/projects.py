@@ -1,7 +1,8 @@
 """Projects of a shop and their append-only revisions.
 
 Every save is a new revision (author, time, number); nothing is edited in place, so each change has
-a history and a rollback is just a new revision that copies an old one.
+a history and a rollback is just a new revision that copies an old one. Every save gives each export
+of the saved spec its served URL (`accounts.published.ensure_links`), whichever door saved it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from accounts import audit
 from accounts.access import access_shop
-from accounts.errors import NoShopAccess, ProjectBusy, ProjectExists, ProjectNotFound, RevisionNotFound
+from accounts.errors import LevelTooLow, NoShopAccess, ProjectBusy, ProjectExists, ProjectNotFound, RevisionNotFound
 from accounts.models import Project, ProjectRevision, User
 from accounts.roles import Action
 from accounts.run_lock import project_run_lock
@@ -173,12 +174,18 @@ def list_projects(session: Session, actor: User, shop_id: int) -> list[Project]:
 def access_project(
     session: Session, actor: User, project_id: int, action: Action, *, lock: bool = False
 ) -> Project:
-    """The project if the actor may `action` its shop; `lock` serializes revision numbering."""
+    """The project if the actor may `action` its shop; `lock` serializes revision numbering.
+
+    Outsiders get ProjectNotFound, as for a missing project; a member whose level is too low gets
+    LevelTooLow naming the project (they can see it anyway).
+    """
     project = session.get(Project, project_id)
     if project is None:
         raise ProjectNotFound(project_id)
     try:
         access_shop(session, actor, project.shop_id, action)
+    except LevelTooLow as exc:
+        raise LevelTooLow(exc.shop_id, exc.action, exc.level, project_id=project_id) from exc
     except NoShopAccess as exc:  # a refused project must look like a missing one
         raise ProjectNotFound(project_id) from exc
     if lock:
@@ -190,6 +197,8 @@ def access_project(
 
 
 def _append(session: Session, actor: User, project: Project, spec: ProjectSpec, *, note: str) -> int:
+    from accounts.published import ensure_links  # served links build on projects: imported here, not at the top
+
     claim_targets(session, project.id, spec)
     project.head += 1
     session.add(
@@ -211,6 +220,7 @@ def _append(session: Session, actor: User, project: Project, spec: ProjectSpec, 
         note=note,
     )
     session.flush()
+    ensure_links(session, project, [export.name for export in spec.exports])
     return project.head
 
 

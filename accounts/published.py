@@ -3,7 +3,8 @@
 The token is the secret of the URL (`/f/<token>/<export>.<ext>`), so it is random (32 bytes) and can
 be rotated; it is stored as is because owners need to read their URL again. Basic-auth passwords are
 stored only as argon2 hashes. `resolve_link` and `log_download` serve the web endpoint (no actor: a
-channel's crawler has no account); everything else starts with the access check.
+channel's crawler has no account); everything else starts with the access check. A deleted shop's
+URLs stop answering at once and come back when it is restored (its links are kept meanwhile).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts import audit
 from accounts.errors import AccountsError
-from accounts.models import Base, Project, User
+from accounts.models import NEVER_REUSE_IDS, Base, Project, Shop, ShopStatus, User
 from accounts.projects import access_project
 from accounts.roles import Action
 from accounts.types import UTCDateTime, utcnow
@@ -33,7 +34,7 @@ class ExportLink(Base):
     """The public URL of one export of a project."""
 
     __tablename__ = "export_links"
-    __table_args__ = (UniqueConstraint("project_id", "export_name"),)
+    __table_args__ = (UniqueConstraint("project_id", "export_name"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -49,7 +50,7 @@ class ExportDownload(Base):
     """One request for a served export: when did Google last fetch my feed?"""
 
     __tablename__ = "export_downloads"
-    __table_args__ = (Index("ix_export_downloads_link_id_id", "link_id", "id"),)
+    __table_args__ = (Index("ix_export_downloads_link_id_id", "link_id", "id"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("export_links.id", ondelete="CASCADE"))
@@ -98,8 +99,14 @@ def ensure_links(session: Session, project: Project, export_names: list[str]) ->
 
 
 def resolve_link(session: Session, token: str) -> ExportLink | None:
-    """The link a URL token names, if any."""
-    return session.scalars(select(ExportLink).where(ExportLink.token == token)).one_or_none()
+    """The link a URL token names, if any and if its shop is not deleted (a suspended shop's feeds stay served)."""
+    query = (
+        select(ExportLink)
+        .join(Project, Project.id == ExportLink.project_id)
+        .join(Shop, Shop.id == Project.shop_id)
+        .where(ExportLink.token == token, Shop.status != ShopStatus.DELETED)
+    )
+    return session.scalars(query).one_or_none()
 
 
 def check_basic_auth(link: ExportLink, user: str | None, password: str | None) -> bool:

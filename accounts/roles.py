@@ -46,6 +46,17 @@ class Action(enum.StrEnum):
     BILLING = "billing"  # invoices, billing period
     VIEW_AUDIT = "view_audit"
 
+    @property
+    def phrase(self) -> str:
+        """The action as messages say it after "you may not": "manage its members"."""
+        verb, _, target = WORDING[self]
+        return f"{verb} {target}"
+
+    def doing(self, target: str | None = None) -> str:
+        """The action as the subject of a sentence, on the shop's part it names or on `target`: "running it"."""
+        _, gerund, own_target = WORDING[self]
+        return f"{gerund} {target or own_target}"
+
 
 PERMISSIONS: dict[Action, Level] = {
     Action.VIEW: Level.READ,
@@ -59,6 +70,22 @@ PERMISSIONS: dict[Action, Level] = {
     Action.TRANSFER: Level.OWNER,
     Action.BILLING: Level.OWNER,
     Action.VIEW_AUDIT: Level.OWNER,
+}
+
+
+# How messages name each action: verb, its -ing form, and what it acts on, seen from the shop.
+WORDING: dict[Action, tuple[str, str, str]] = {
+    Action.VIEW: ("view", "viewing", "it"),
+    Action.EDIT_FEEDS: ("edit", "editing", "its projects"),
+    Action.RUN_FEEDS: ("run", "running", "its projects"),
+    Action.VIEW_MEMBERS: ("see", "seeing", "its members"),
+    Action.MANAGE_MEMBERS: ("manage", "managing", "its members"),
+    Action.RENAME: ("rename", "renaming", "it"),
+    Action.DELETE: ("delete", "deleting", "it"),
+    Action.RESTORE: ("restore", "restoring", "it"),
+    Action.TRANSFER: ("transfer", "transferring", "it"),
+    Action.BILLING: ("manage", "managing", "its billing"),
+    Action.VIEW_AUDIT: ("read", "reading", "its audit log"),
 }
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts.access import access_shop
 from accounts.errors import AccountsError, ProjectNotFound
-from accounts.models import Base, Membership, Project, Shop, User
+from accounts.models import NEVER_REUSE_IDS, Base, Membership, Project, Shop, User
 from accounts.projects import access_project
 from accounts.roles import Action, Level
 from accounts.types import UTCDateTime, enum_column, utcnow
@@ -52,7 +52,7 @@ class ProjectRun(Base):
     """One run of a project: outcome, timings, counts, the full report and a readable error."""
 
     __tablename__ = "project_runs"
-    __table_args__ = (Index("ix_project_runs_project_id_id", "project_id", "id"),)
+    __table_args__ = (Index("ix_project_runs_project_id_id", "project_id", "id"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

@@ -2,8 +2,9 @@
 
 On acceptance ownership (and with it billing) moves to the recipient; projects, history, invitations
 and members stay as they are, and the former owner keeps write access. At most one transfer per
-shop is pending (a partial unique index backs the check). Accept and cancel both lock the shop row
-first and the transfer row second, so concurrent decisions queue and exactly one wins.
+shop is pending (a partial unique index backs the check); one past its expiry no longer counts, and
+starting the next transfer marks it expired. Accept and cancel both lock the shop row first and the
+transfer row second, so concurrent decisions queue and exactly one wins.
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ def start_transfer(
     recipient = get_user(session, to_email)
     if recipient.id == actor.id:
         raise TransferInvalid("you already own this shop")
-    if pending_transfer(session, shop.id) is not None:
-        raise TransferPending(shop.id)
-    token, token_hash = new_token()
     now = now or utcnow()
+    if pending_transfer(session, shop.id, now=now) is not None:
+        raise TransferPending(shop.id)
+    _close_expired(session, shop.id, now)
+    token, token_hash = new_token()
     transfer = Transfer(
         shop_id=shop.id,
         from_user_id=actor.id,
@@ -94,7 +96,7 @@ def accept_transfer_by_id(
 
 
 def cancel_transfer(session: Session, actor: User, shop_id: int) -> Transfer:
-    """Withdraw the pending transfer (owner)."""
+    """Withdraw the pending transfer (owner); an expired one has ended already."""
     shop = access_shop(session, actor, shop_id, Action.TRANSFER, lock=True).shop
     transfer = pending_transfer(session, shop.id, lock=True)
     if transfer is None:
@@ -104,9 +106,12 @@ def cancel_transfer(session: Session, actor: User, shop_id: int) -> Transfer:
     return transfer
 
 
-def pending_transfer(session: Session, shop_id: int, *, lock: bool = False) -> Transfer | None:
-    """The shop's pending transfer, if any (callers have checked access)."""
+def pending_transfer(
+    session: Session, shop_id: int, *, lock: bool = False, now: datetime | None = None
+) -> Transfer | None:
+    """The shop's pending, unexpired transfer, if any (callers have checked access)."""
     query = select(Transfer).where(Transfer.shop_id == shop_id, Transfer.status == TransferStatus.PENDING)
+    query = query.where(Transfer.expires_at > (now or utcnow()))
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
@@ -134,6 +139,19 @@ def list_incoming_transfers(session: Session, actor: User) -> list[IncomingTrans
         .order_by(Transfer.id)
     )
     return [IncomingTransfer(t.id, t.shop_id, name, email, t.expires_at) for t, name, email in rows]
+
+
+def _close_expired(session: Session, shop_id: int, now: datetime) -> None:
+    """Mark the shop's pending transfer expired when its time is up, so the next one may start."""
+    expired = session.scalars(
+        select(Transfer)
+        .where(Transfer.shop_id == shop_id, Transfer.status == TransferStatus.PENDING)
+        .where(Transfer.expires_at <= now)
+        .with_for_update()
+    ).all()
+    for transfer in expired:
+        transfer.status, transfer.decided_at = TransferStatus.EXPIRED, transfer.expires_at
+        audit.record(session, shop_id=shop_id, actor=None, action="transfer.expired", transfer_id=transfer.id)
 
 
 def _accept(session: Session, actor: User, transfer_id: int, shop_id: int, now: datetime) -> Shop:

@@ -1,4 +1,5 @@
-"""What a process that runs projects needs from the settings: the run dependencies and Prefect's environment.
+"""What a process that runs or saves projects needs from the settings: the run dependencies, the limits
+of a saved spec, and Prefect's environment.
 
 Its own module, apart from the commands, because every scheduled run starts a fresh process that
 imports the flow (`feedhub.flow`): that import should cost the run's own modules only, not the
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from accounts.mail import Mailer
+    from accounts.project_checks import SpecLimits
     from feedhub.settings import Settings
     from flows.deps import RunDeps
 
@@ -24,16 +27,18 @@ def _engine(url: str) -> Engine:
     return make_engine(url)  # one pool per database for every run of this process
 
 
-def deps_from_settings(settings: Settings) -> RunDeps:
-    """The run dependencies this process's settings describe."""
+def deps_from_settings(settings: Settings, *, engine: Engine | None = None, mailer: Mailer | None = None) -> RunDeps:
+    """The run dependencies this process's settings describe; the web app passes the engine and mailer it
+    holds (and closes), so runs and requests share one pool."""
     from accounts.mail import make_mailer
     from feeds.fetch import FetchPolicy
     from flows.deps import RunDeps
 
     return RunDeps(
-        engine=_engine(settings.effective_database_url),
+        engine=engine or _engine(settings.effective_database_url),
         data_dir=settings.data_dir.resolve(),
-        mailer=make_mailer(smtp_url=settings.smtp_url, outbox_dir=settings.outbox_dir, sender=settings.mail_from),
+        mailer=mailer or make_mailer(smtp_url=settings.smtp_url, outbox_dir=settings.outbox_dir,
+                                     sender=settings.mail_from),
         fetch_policy=FetchPolicy(
             timeout_s=settings.fetch_timeout_s,
             deadline_s=settings.fetch_deadline_s,
@@ -45,6 +50,21 @@ def deps_from_settings(settings: Settings) -> RunDeps:
         s3_endpoint_url=settings.s3_endpoint_url,
         file_exports_dir=settings.exports_dir.resolve(),
         s3_prefixes=settings.s3_prefixes,
+    )
+
+
+def spec_limits(settings: Settings) -> SpecLimits:
+    """What a saved spec may name on this server: the limits `deps_from_settings` gives its runs, and the
+    scheduler's own check of a schedule. Every door that saves a spec passes them to `check_spec`."""
+    from accounts.project_checks import SpecLimits
+    from flows.schedules import schedule_problem
+
+    return SpecLimits(
+        allow_local=settings.allow_local_sources,
+        max_source_bytes=settings.max_feed_bytes,
+        exports_dir=settings.exports_dir.resolve(),
+        s3_prefixes=settings.s3_prefixes,
+        schedule_problem=schedule_problem,
     )
 
 

@@ -5,6 +5,7 @@ Stored by `accounts` as append-only JSON revisions; executed by `feeds.pipeline`
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -63,8 +64,20 @@ class ProjectSpec(BaseModel):
 
 def validation_problems(exc: ValidationError) -> str:
     """A pydantic ValidationError as one line for people: each field's path and message."""
-    problems = (
-        f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg'].removeprefix('Value error, ')}"
-        for e in exc.errors()
-    )
-    return "; ".join(problems)
+    return "; ".join(validation_problem_list(exc))
+
+
+def validation_problem_list(exc: ValidationError) -> list[str]:
+    """Each field pydantic refused, as its path and message (`exports.0.format: unknown format 'x'`)."""
+    return [f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+
+
+def with_rule_ids(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules, each with an `id` (rules without one get a new one): how the API and pages address
+    "this rule" while other edits move it. The rule engine accepts and ignores the field."""
+    return [rule if rule.get("id") else {**rule, "id": new_rule_id()} for rule in rules]
+
+
+def new_rule_id() -> str:
+    """A short random rule id ("r" and 10 hex digits)."""
+    return "r" + secrets.token_hex(5)

@@ -39,7 +39,8 @@ class ProjectSchedule:
 
 
 def project_schedules(session: Session) -> list[ProjectSchedule]:
-    """Every project's schedule; paused projects and shops that may not run are inactive."""
+    """Every project's schedule; paused projects and shops that may not run (deleted, suspended, trial over)
+    are inactive, so a restored or paid shop's schedules come back as they were."""
     rows = session.execute(
         select(Project.id, Project.shop_id, ProjectRevision.spec)
         .join(ProjectRevision, (ProjectRevision.project_id == Project.id) & (ProjectRevision.number == Project.head))

@@ -16,6 +16,7 @@ from feedhub.cli import app
 
 runner = CliRunner()
 BASE_URL = "https://hub.test"
+PASSWORD = "long enough pw"
 
 
 @pytest.fixture(autouse=True)
@@ -29,14 +30,14 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "data"
 
 
-def ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
+def ok(*args: str, stdin: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=stdin)
     assert result.exit_code == 0, result.output
     return result.output
 
 
-def fails(*args: str) -> str:
-    result = runner.invoke(app, list(args))
+def fails(*args: str, stdin: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=stdin)
     assert result.exit_code == 2, result.output
     return result.output
 
@@ -54,7 +55,7 @@ def outbox_link(data_dir: Path, to: str, kind: str) -> str:
 
 def users(*emails: str) -> None:
     for email in emails:
-        ok("user", "add", email, "--password", "long enough pw")
+        ok("user", "add", email, "--password-stdin", stdin=f"{PASSWORD}\n")
 
 
 def test_fresh_data_folder_user_and_shop(data_dir: Path) -> None:
@@ -70,6 +71,49 @@ def test_fresh_data_folder_user_and_shop(data_dir: Path) -> None:
     assert [(s["shop_id"], s["name"], s["owner_email"], s["status"]) for s in shops] == [
         (1, "Bikes", "owner@example.com", "trial")
     ]
+
+
+class TestUserAddPassword:
+    """The password never goes on the command line, where `ps` shows it to every user of the machine."""
+
+    def signs_in(self, email: str, password: str) -> bool:
+        from accounts.db import make_engine, make_session_factory
+        from feedhub.settings import get_settings
+
+        engine = make_engine(get_settings().effective_database_url)
+        try:
+            with make_session_factory(engine)() as session:
+                accounts.authenticate(session, email, password)
+            return True
+        except accounts.AccountsError:
+            return False
+        finally:
+            engine.dispose()
+
+    def test_stdin_gives_the_first_line_without_its_line_end(self) -> None:
+        ok("user", "add", "ivan@example.com", "--password-stdin", stdin="long enough pw\r\nsecond line\n")
+        assert self.signs_in("ivan@example.com", "long enough pw")
+        assert not self.signs_in("ivan@example.com", "long enough pw\r")
+
+    def test_the_prompt_is_hidden_and_asks_twice(self) -> None:
+        out = ok("user", "add", "ivan@example.com", stdin="typed password\ntyped password\n")
+        assert out.count("Password") == 1 and "Repeat for confirmation" in out
+        assert "typed password" not in out  # hidden: the prompt does not echo it
+        assert self.signs_in("ivan@example.com", "typed password")
+
+    def test_two_different_entries_ask_again(self) -> None:
+        out = ok("user", "add", "ivan@example.com", stdin="typed password\nmistyped\nlong enough pw\nlong enough pw\n")
+        assert "do not match" in out
+        assert self.signs_in("ivan@example.com", "long enough pw")
+
+    def test_there_is_no_password_option(self) -> None:
+        result = runner.invoke(app, ["user", "add", "ivan@example.com", "--password", "long enough pw"])
+        assert result.exit_code == 2 and "No such option: --password" in result.output
+        assert json.loads(ok("user", "list", "--json")) == []
+
+    def test_an_empty_stdin_is_refused_as_too_short(self) -> None:
+        assert "error: " in fails("user", "add", "ivan@example.com", "--password-stdin", stdin="")
+        assert json.loads(ok("user", "list", "--json")) == []
 
 
 def test_invite_accept_and_show(data_dir: Path) -> None:
@@ -135,7 +179,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["shop", "invite", "9", "ivan@example.com", "--by", "owner@example.com"], "no shop 9, or you may not"),
         (["shop", "add", "X", "--owner", "owner@example.com", "--period", "weekly"], "unknown billing period"),
         (["invite", "accept", "bogus", "--by", "ivan@example.com"], "cannot be accepted"),
-        (["user", "add", "owner@example.com", "--password", "long enough pw"], "already exists"),
+        (["user", "add", "owner@example.com", "--password-stdin"], "already exists"),
         (["billing", "invoice", "1", "--period", "11/2026"], "YYYY-MM"),
         (["shop", "invite", "1", "ivan@example.com", "--level", "admin", "--by", "owner@example.com"], "unknown level"),
     ],
@@ -144,7 +188,23 @@ def test_errors_are_one_line_and_exit_2(
     prepared: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
 ) -> None:
     monkeypatch.setenv("FEEDHUB_DATA_DIR", str(prepared))
-    output = fails(*args)
+    output = fails(*args, stdin=f"{PASSWORD}\n")  # read by `user add --password-stdin` only
     assert message in output
     if "Usage" not in output:  # typer's own usage errors come framed; ours are a single line
         assert output.strip().count("\n") == 0 and output.startswith("error: ")
+
+
+def test_user_admin_marks_and_unmarks_an_administrator(data_dir: Path) -> None:
+    from accounts.db import make_engine, make_session_factory
+    from accounts.users import get_user
+
+    users("ops@example.com")
+    assert "ops@example.com is an administrator" in ok("user", "admin", "OPS@example.com")
+    engine = make_engine(f"sqlite:///{data_dir / 'feedhub.db'}")
+    with make_session_factory(engine)() as session:
+        assert get_user(session, "ops@example.com").is_admin
+    assert "is no longer an administrator" in ok("user", "admin", "ops@example.com", "--revoke")
+    with make_session_factory(engine)() as session:
+        assert not get_user(session, "ops@example.com").is_admin
+    engine.dispose()
+    assert "no account with email nobody@example.com" in fails("user", "admin", "nobody@example.com")

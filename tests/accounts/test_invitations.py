@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from accounts.errors import (
     LevelNotGrantable,
     NoShopAccess,
     UserNotFound,
+    mask_email,
 )
 from accounts.models import Invitation, InvitationStatus, Membership
 from accounts.tokens import hash_token
@@ -78,7 +79,7 @@ class TestInvite:
     def test_owner_level_cannot_be_invited(
         self, session: Session, owner: User, shop: Shop, invitee: User, mailer: MemoryMailer
     ) -> None:
-        with pytest.raises(LevelNotGrantable):
+        with pytest.raises(LevelNotGrantable, match="^an owner cannot grant owner access; ownership moves only by"):
             invite(session, owner, shop, mailer, level=Level.OWNER)
 
     @pytest.mark.parametrize("level", [Level.WRITE, Level.READ])
@@ -108,6 +109,23 @@ class TestInvite:
         with pytest.raises(InvitationInvalid):
             accept_invitation(session, invitee, old_token)
         assert accept_invitation(session, invitee, new_token).level is Level.READ
+
+    def test_an_expired_invitation_does_not_block_a_new_one(
+        self, session: Session, owner: User, shop: Shop, invitee: User, mailer: MemoryMailer
+    ) -> None:
+        long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+        expired, old_token = invite_member(
+            session, owner, shop.id, email=invitee.email, level=Level.READ, mailer=mailer, base_url=BASE_URL,
+            now=long_ago,
+        )
+        assert list_my_invitations(session, invitee) == []  # expired: no longer offered
+        fresh, new_token = invite(session, owner, shop, mailer, level=Level.WRITE)
+        assert fresh.expires_at > utcnow() and fresh.level is Level.WRITE
+        with pytest.raises(InvitationInvalid, match="unknown"):
+            accept_invitation(session, invitee, old_token)
+        assert accept_invitation(session, invitee, new_token).level is Level.WRITE
+        pending = select(Invitation).where(Invitation.shop_id == shop.id, Invitation.status == InvitationStatus.PENDING)
+        assert session.scalars(pending).all() == []
 
 
 class TestAccept:
@@ -145,7 +163,9 @@ class TestAccept:
         other = make_user("other@example.com")
         with pytest.raises(InvitationWrongAccount) as wrong:
             accept_invitation(session, other, token)
-        assert wrong.value.email == "ivan@example.com"
+        # whoever holds the link reads this: a hint for the invitee, not the address
+        assert wrong.value.message == "this invitation was sent to another email; sign in as i***@example.com"
+        assert wrong.value.masked_email == "i***@example.com" and not hasattr(wrong.value, "email")
         assert level_in(session, other, shop) is None
 
     def test_needs_a_verified_email(
@@ -212,3 +232,17 @@ def test_pending_lists_for_owner_and_invitee(
         ]
     accept_invitation(session, invitee, token)
     assert list_shop_invitations(session, owner, shop.id) == list_my_invitations(session, invitee) == []
+
+
+class TestMaskEmail:
+    @pytest.mark.parametrize(
+        ("email", "masked"),
+        [
+            ("bara@agency.cz", "b***@agency.cz"),
+            ("b@agency.cz", "b***@agency.cz"),  # a one-letter name shows no more than a long one
+            ("first.last+feeds@mail.example.com", "f***@mail.example.com"),
+            ("no-at-sign", "***"),  # not an address: nothing of it is shown
+        ],
+    )
+    def test_shows_the_first_character_and_the_domain(self, email: str, masked: str) -> None:
+        assert mask_email(email) == masked

@@ -18,7 +18,7 @@ from accounts import (
     save_revision,
 )
 from accounts.audit import list_audit
-from accounts.errors import NoShopAccess, ProjectExists, ProjectNotFound, RevisionNotFound
+from accounts.errors import LevelTooLow, ProjectExists, ProjectNotFound, RevisionNotFound
 from accounts.models import Membership, ProjectRevision
 from feeds.project import ExportSpec, ProjectSpec
 from tests.accounts.conftest import UserFactory
@@ -72,11 +72,12 @@ def test_read_sees_history_but_changes_nothing(session: Session, owner: User, sh
     assert [r.number for r in list_history(session, reader, project.id)] == [2, 1]
     assert get_current_spec(session, reader, project.id) == V2
     assert [p.name for p in list_projects(session, reader, shop.id)] == ["Main"]
-    with pytest.raises(ProjectNotFound):
+    # The reader sees the project, so hiding it helps nobody: they are told what their level lacks.
+    with pytest.raises(LevelTooLow, match=f"^you have read access to project {project.id}; editing it needs write"):
         save_revision(session, reader, project.id, V3)
-    with pytest.raises(ProjectNotFound):
+    with pytest.raises(LevelTooLow):
         rollback_project(session, reader, project.id, 1)
-    with pytest.raises(NoShopAccess):
+    with pytest.raises(LevelTooLow, match=f"^you have read access to shop {shop.id}; editing its projects needs write"):
         create_project(session, reader, shop.id, name="Mine", spec=V1)
     assert get_current_spec(session, owner, project.id) == V2
 
@@ -176,7 +177,8 @@ class TestDelete:
 
         project = create_project(session, owner, shop.id, name="Main", spec=V1)
         for level in (Level.WRITE, Level.READ):
-            with pytest.raises(ProjectNotFound):
+            expected = f"^you have {level.label} access to project {project.id}; deleting it needs owner access$"
+            with pytest.raises(LevelTooLow, match=expected):
                 delete_project(session, member(f"{level.label}@example.com", level), project.id)
         assert get_current_spec(session, owner, project.id) == V1
 
@@ -212,3 +214,22 @@ def test_a_rollback_keeps_the_pause_switch(session: Session, owner: User, shop: 
     rollback_project(session, owner, project.id, 1)
     current = get_current_spec(session, owner, project.id)
     assert current.source == V1.source and current.schedule.paused
+
+
+def test_every_save_gives_each_export_its_served_url(session: Session, owner: User, shop: Shop) -> None:
+    # Done by the save itself, so the command line, the API and the pages cannot forget it.
+    from accounts import edit_project
+    from accounts.published import list_links
+
+    def links() -> dict[str, str]:
+        return {link.export_name: link.token for link in list_links(session, owner, project.id)}
+
+    project = create_project(session, owner, shop.id, name="Main", spec=V2)
+    created = links()
+    assert list(created) == ["google"]
+    with_heureka = V2.exports + [ExportSpec(name="heureka", format="heureka")]
+    edit_project(session, owner, project.id, lambda spec: spec.model_copy(update={"exports": with_heureka}))
+    assert list(links()) == ["google", "heureka"] and links()["google"] == created["google"]  # kept, not renewed
+    save_revision(session, owner, project.id, V1)  # no exports: the links stay, a rollback brings them back
+    rollback_project(session, owner, project.id, 2)
+    assert links() == {**created, "heureka": links()["heureka"]}

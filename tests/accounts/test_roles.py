@@ -65,3 +65,32 @@ def test_level_parse(text: str, level: Level) -> None:
 def test_level_parse_rejects_unknown() -> None:
     with pytest.raises(ValueError, match="unknown level 'admin'"):
         Level.parse("admin")
+
+
+
+# Each action as error messages say it after "you may not", and as a subject; by hand, like EXPECTED.
+EXPECTED_WORDING: dict[Action, tuple[str, str]] = {
+    Action.VIEW: ("view it", "viewing it"),
+    Action.EDIT_FEEDS: ("edit its projects", "editing its projects"),
+    Action.RUN_FEEDS: ("run its projects", "running its projects"),
+    Action.VIEW_MEMBERS: ("see its members", "seeing its members"),
+    Action.MANAGE_MEMBERS: ("manage its members", "managing its members"),
+    Action.RENAME: ("rename it", "renaming it"),
+    Action.DELETE: ("delete it", "deleting it"),
+    Action.RESTORE: ("restore it", "restoring it"),
+    Action.TRANSFER: ("transfer it", "transferring it"),
+    Action.BILLING: ("manage its billing", "managing its billing"),
+    Action.VIEW_AUDIT: ("read its audit log", "reading its audit log"),
+}
+
+
+class TestWording:
+    def test_expected_wording_covers_every_action(self) -> None:
+        assert set(EXPECTED_WORDING) == set(Action)
+
+    @pytest.mark.parametrize("action", list(Action))
+    def test_every_action_has_a_phrase_and_an_ing_form(self, action: Action) -> None:
+        assert (action.phrase, action.doing()) == EXPECTED_WORDING[action]
+
+    def test_the_ing_form_takes_another_target(self) -> None:
+        assert Action.RUN_FEEDS.doing("it") == "running it"

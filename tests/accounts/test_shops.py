@@ -8,11 +8,24 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounts import Level, Shop, ShopStatus, User, create_shop, delete_shop, list_my_shops, rename_shop, restore_shop
+from accounts import (
+    Level,
+    Shop,
+    ShopStatus,
+    User,
+    create_project,
+    create_shop,
+    delete_shop,
+    list_my_shops,
+    rename_shop,
+    restore_shop,
+)
 from accounts.audit import list_audit
 from accounts.errors import InvalidName, NoShopAccess, ShopStateError, UnknownBillingPeriod
 from accounts.models import Membership
+from accounts.published import ensure_links, resolve_link
 from accounts.shops import ShopListing
+from feeds.project import ProjectSpec
 from tests.accounts.conftest import UserFactory
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -70,6 +83,23 @@ class TestDeleteRestore:
     def test_restore_of_live_shop_is_refused(self, session: Session, owner: User, shop: Shop) -> None:
         with pytest.raises(ShopStateError, match="not deleted"):
             restore_shop(session, owner, shop.id)
+
+    def test_deleted_shop_stops_serving_its_feeds_until_restored(
+        self, session: Session, owner: User, shop: Shop
+    ) -> None:
+        project = create_project(session, owner, shop.id, name="Main", spec=ProjectSpec(source="https://a.test/f.xml"))
+        link = ensure_links(session, project, ["heureka"])["heureka"]
+        assert resolve_link(session, link.token) is link
+        delete_shop(session, owner, shop.id)
+        assert resolve_link(session, link.token) is None
+        restore_shop(session, owner, shop.id)
+        assert resolve_link(session, link.token) is link  # the same URL: nobody has to update the channel
+
+    def test_suspended_shop_keeps_serving_its_feeds(self, session: Session, owner: User, shop: Shop) -> None:
+        project = create_project(session, owner, shop.id, name="Main", spec=ProjectSpec(source="https://a.test/f.xml"))
+        link = ensure_links(session, project, ["heureka"])["heureka"]
+        shop.status = ShopStatus.SUSPENDED  # unpaid: scheduled runs stop, published feeds stay
+        assert resolve_link(session, link.token) is link
 
     def test_owner_account_survives_deletion(self, session: Session, owner: User, shop: Shop) -> None:
         delete_shop(session, owner, shop.id)

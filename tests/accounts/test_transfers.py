@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts import (
@@ -23,8 +26,9 @@ from accounts import (
     start_transfer,
 )
 from accounts.access import level_in
+from accounts.audit import list_audit
 from accounts.errors import NoShopAccess, TransferInvalid, TransferPending, UserNotFound
-from accounts.models import Membership, TransferStatus
+from accounts.models import Membership, Transfer, TransferStatus
 from feeds.project import ProjectSpec
 from tests.accounts.conftest import BASE_URL, UserFactory, link_token
 
@@ -109,8 +113,9 @@ def test_someone_else_cannot_accept(
 ) -> None:
     transfer, token = offer(session, owner, shop, mailer)
     thief = make_user("thief@example.com")
-    with pytest.raises(TransferInvalid, match="another account"):
+    with pytest.raises(TransferInvalid, match="another account") as refused:
         accept_transfer(session, thief, token)
+    assert "heir" not in refused.value.message  # the link's holder learns no address
     with pytest.raises(TransferInvalid, match="unknown"):
         accept_transfer_by_id(session, thief, transfer.id)
     assert shop.owner_id == owner.id
@@ -141,3 +146,47 @@ def test_overview_shows_the_pending_transfer(
     overview = describe_shop(session, owner, shop.id)
     assert overview.transfer is not None and overview.transfer.to_email == "heir@example.com"
     assert overview.transfer.expires_at == transfer.expires_at
+
+
+class TestExpiredTransfer:
+    LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+    def offer_long_ago(self, session: Session, owner: User, shop: Shop, mailer: MemoryMailer) -> tuple[Transfer, str]:
+        return start_transfer(
+            session, owner, shop.id, to_email="heir@example.com", mailer=mailer, base_url=BASE_URL, now=self.LONG_AGO
+        )
+
+    def test_a_new_transfer_closes_the_expired_one(
+        self, session: Session, owner: User, shop: Shop, heir: User, make_user: UserFactory, mailer: MemoryMailer
+    ) -> None:
+        expired, old_token = self.offer_long_ago(session, owner, shop, mailer)
+        make_user("other@example.com")
+        fresh, _ = offer(session, owner, shop, mailer, to="other@example.com")
+        assert (expired.status, expired.decided_at) == (TransferStatus.EXPIRED, expired.expires_at)
+        pending = select(Transfer.id).where(Transfer.shop_id == shop.id, Transfer.status == TransferStatus.PENDING)
+        assert session.scalars(pending).all() == [fresh.id]  # the partial unique index still holds
+        with pytest.raises(TransferInvalid, match="already expired"):
+            accept_transfer(session, heir, old_token)
+        actions = [(e.actor_email, e.action) for e in list_audit(session, owner, shop.id)]
+        assert actions[-3:] == [
+            ("owner@example.com", "transfer.started"),
+            (None, "transfer.expired"),
+            ("owner@example.com", "transfer.started"),
+        ]
+
+    def test_the_same_recipient_may_be_offered_the_shop_again(
+        self, session: Session, owner: User, shop: Shop, heir: User, mailer: MemoryMailer
+    ) -> None:
+        self.offer_long_ago(session, owner, shop, mailer)
+        _, token = offer(session, owner, shop, mailer)
+        accept_transfer(session, heir, token)
+        assert shop.owner_id == heir.id
+
+    def test_an_expired_transfer_is_no_longer_pending(
+        self, session: Session, owner: User, shop: Shop, heir: User, mailer: MemoryMailer
+    ) -> None:
+        self.offer_long_ago(session, owner, shop, mailer)
+        assert describe_shop(session, owner, shop.id).transfer is None
+        assert list_incoming_transfers(session, heir) == []
+        with pytest.raises(TransferInvalid, match="no pending transfer"):
+            cancel_transfer(session, owner, shop.id)

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 import accounts.published
 import accounts.users
 from feedhub.cli import app
-from feedhub.cli_projects import parse_export
+from feedhub.cli.projects import parse_export
 from feedhub.demo_project import run_demo_project
 from feedhub.settings import get_settings
 from feedhub.web import create_app
@@ -60,7 +60,7 @@ def refused(*args: str, stdin: str | None = None) -> Result:
 def project(tmp_path: Path, data_dir: Path) -> int:
     """A shop with an owner and a reader, and a project over the Heureka sample publishing to tmp/out."""
     for email in ("owner@example.com", "reader@example.com"):
-        feedhub("user", "add", email, "--password", "correct horse battery")
+        feedhub("user", "add", email, "--password-stdin", stdin="correct horse battery\n")
     feedhub("shop", "add", "Bikes", "--owner", "owner@example.com")
     feedhub("shop", "invite", "1", "reader@example.com", "--level", "read", "--by", "owner@example.com")
     (mail,) = (data_dir / "outbox").glob("*.eml")
@@ -195,7 +195,7 @@ class TestRotateToken:
     def test_reader_cannot_rotate(self, project: int) -> None:
         before = served_path()
         result = refused("project", "rotate-token", "1", "heureka", "--by", "reader@example.com")
-        assert "no project 1, or you may not access it" in result.output
+        assert "you have read access to project 1; editing it needs write access" in result.output
         assert served_path() == before
 
     def test_unknown_export_is_named(self, project: int) -> None:
@@ -232,7 +232,7 @@ class TestBasicAuth:
         for args in (["--user", "google", "--password-stdin"], ["--clear"]):
             result = refused("project", "basic-auth", "1", "heureka", *args, "--by", "reader@example.com",
                              stdin="s3cret\n")
-            assert "no project 1, or you may not access it" in result.output
+            assert "you have read access to project 1; editing it needs write access" in result.output
 
     @pytest.mark.parametrize(
         ("args", "stdin", "message"),
@@ -263,7 +263,7 @@ class TestShopRuns:
         assert ["project 2" in lines[0], "project 1" in lines[1]] == [True, True]
 
     def test_outsider_and_unknown_shop_get_the_same_error(self, project: int) -> None:
-        feedhub("user", "add", "stranger@example.com", "--password", "correct horse battery")
+        feedhub("user", "add", "stranger@example.com", "--password-stdin", stdin="correct horse battery\n")
         outsider = refused("runs", "--shop", "1", "--by", "stranger@example.com")
         unknown = refused("runs", "--shop", "9", "--by", "owner@example.com")
         assert "no shop 1, or you may not view it" in outsider.output
@@ -275,7 +275,7 @@ class TestShopRuns:
 
 
 def test_project_rules_keep_their_variables_and_group_key(data_dir: Path, tmp_path: Path) -> None:
-    feedhub("user", "add", "owner@example.com", "--password", "correct horse battery")
+    feedhub("user", "add", "owner@example.com", "--password-stdin", stdin="correct horse battery\n")
     feedhub("shop", "add", "Kitchen", "--owner", "owner@example.com")
     rules = tmp_path / "rules.json"
     rules.write_text(

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from feedhub import cli_rules
+from feedhub.cli import rules
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <SHOP>
@@ -26,7 +26,7 @@ RULES = [
 @pytest.fixture
 def app():
     app = typer.Typer()
-    cli_rules.register(app)
+    rules.register(app)
     return app
 
 

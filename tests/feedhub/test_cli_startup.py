@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import feeds.project
-from feedhub import cli_projects
+from feedhub.cli import projects
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_feeds" / "heureka_cz_params_delivery.xml"
 DATABASE_AND_SCHEDULER = ("prefect", "sqlalchemy", "alembic", "accounts", "flows", "fastapi")
@@ -69,8 +69,8 @@ def test_project_help_imports_no_database(tmp_path: Path) -> None:
 
 
 def test_schedule_defaults_shown_in_help_are_the_real_ones() -> None:
-    # Copied into cli_projects so that `--help` needs no pydantic; `project add` must still save the real defaults.
-    assert (cli_projects.DEFAULT_CRON, cli_projects.DEFAULT_TIMEZONE) == (
+    # Copied into feedhub.cli.projects so that `--help` needs no pydantic; `project add` must save the real ones.
+    assert (projects.DEFAULT_CRON, projects.DEFAULT_TIMEZONE) == (
         feeds.project.DEFAULT_CRON,
         feeds.project.DEFAULT_TIMEZONE,
     )

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-NOT_FOR_A_RUN = ("typer", "alembic", "fastapi", "uvicorn", "prefect.deployments.runner", "feedhub.cli_projects")
+NOT_FOR_A_RUN = ("typer", "alembic", "fastapi", "uvicorn", "prefect.deployments.runner", "feedhub.cli")
 PROBE = "import json, sys, feedhub.flow; print(json.dumps(sorted(sys.modules)))"
 
 

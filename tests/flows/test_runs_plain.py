@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts import MemoryMailer, Shop, User
-from accounts.errors import NoShopAccess  # noqa: F401 - documents what readers get on other services
+from accounts.errors import LevelTooLow
 from accounts.models import ShopStatus
 from accounts.published import ExportLink
 from accounts.run_lock import project_run_lock
@@ -25,7 +25,7 @@ from flows.confirm import confirm_held_run
 from flows.deps import RetryPolicy, RunDeps
 from flows.runner import run_project_inline
 from tests.feeds.conftest import LocalServer, respond
-from tests.flows.conftest import ProjectFactory, heureka_feed
+from tests.flows.conftest import ProjectFactory, heureka_feed, make_user
 
 HIDE_CHEAP = [{"type": "hiding", "query": "PRICE_VAT < 0"}]
 
@@ -252,8 +252,13 @@ class TestQualityGate:
         held = run_project_inline(project_id, deps)
         assert held.status == "held" and "80%" in held.error
         assert published(tmp_path) == before
-        with pytest.raises(RunNotFound):
+        # the reader lists this run, so hiding it helps nobody: they are told what their level lacks
+        with pytest.raises(LevelTooLow, match=f"^you have read access to project {project_id}; running it needs write"):
             confirm_held_run(deps, people["reader"], held.run_id)
+        stranger = make_user(session, "stranger@example.com")
+        session.commit()  # SQLite: release the write lock the confirmation needs
+        with pytest.raises(RunNotFound):  # an outsider cannot tell the run exists
+            confirm_held_run(deps, stranger, held.run_id)
         confirmed = confirm_held_run(deps, people["writer"], held.run_id)
         assert confirmed.status == "succeeded" and published(tmp_path) != before
         assert runs_of(session, project_id)[-1].confirmed_by_id == people["writer"].id

@@ -1,4 +1,4 @@
-"""Feed commands: `inspect`, `convert`, `demo`.
+"""Feed commands: `feedhub inspect`, `convert`, `demo`.
 
 Each command imports the feed engine when it runs, so `feedhub --help` (and every other command)
 starts without the parsers, exporters and HTTP client.
@@ -18,15 +18,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from feedhub.cli_common import user_errors
-from feeds.formats import FORMATS
+from feedhub.cli.common import AsJson, FromOption, user_errors
 
 if TYPE_CHECKING:
     from feeds.fetch import FetchPolicy
     from feeds.pipeline import ExportTarget, RunReport
     from feeds.transforms import RuleSet
 
-FromOption = Annotated[str | None, typer.Option("--from", help=f"Source format: {', '.join(FORMATS)}")]
 DEMO_TARGETS = ("heureka", "zbozi", "google", "google-atom", "meta", "meta-csv", "mergado")
 EXTENSIONS = {"csv": ".csv", "tsv": ".tsv", "meta-csv": ".csv"}
 
@@ -47,7 +45,7 @@ def _policy() -> FetchPolicy:
 def inspect(
     source: str,
     from_format: FromOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Show a feed's format, encoding, product count and every element path with how many products have it."""
     from feeds.fetch import fetch_source
@@ -198,3 +196,10 @@ def _demo_project(console: Console) -> None:
         f"{summary['products_in']} products in, {summary['products_out']} out, exports in {summary['exports']}"
         + (f"\n  {summary['error']}" if summary["error"] else "")
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add `inspect`, `convert` and `demo` to the main command line."""
+    app.command()(inspect)
+    app.command()(convert)
+    app.command()(demo)

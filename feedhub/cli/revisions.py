@@ -1,10 +1,10 @@
-"""Changing a project: `project show`, `update`, `history`, `rollback` and `delete`.
+"""Changing a project: `feedhub project show`, `update`, `history`, `rollback` and `delete`.
 
 Every save is a new revision (accounts.projects), so an edit never overwrites anything: `history`
 lists who changed what and when, and `rollback N` makes an old revision current again, as a new
 one. An edit is checked whole before it is saved, as `project add` checks a new project: the spec,
-the rules (every problem at once) and each export's target. Readers may show and list; saving needs
-write access; deleting, which cannot be undone, is the owner's.
+the rules (every problem at once) and each export's target (`accounts.project_checks.check_spec`).
+Readers may show and list; saving needs write access; deleting, which cannot be undone, is the owner's.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from feedhub.cli_accounts import _database, _print_json
-from feedhub.cli_common import fail
-from feedhub.cli_projects import AsJson, By, build_spec, check_spec, parse_export, rules_of, source_location
+from feedhub.cli.common import AsJson, By, database, fail, print_json
+from feedhub.cli.projects import build_spec, parse_export, rules_of, source_location
 from feedhub.runtime import deps_from_settings
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def project_show(
     """Print the project's spec as JSON (source, rules, exports, schedule); edit it and save it with `update --spec`."""
     import accounts
 
-    with _database() as (session, _):
+    with database() as (session, _):
         actor = accounts.get_user(session, by)
         if revision is None:
             spec = accounts.get_current_spec(session, actor, project)
@@ -70,23 +69,23 @@ def project_update(
 ) -> None:
     """Save a new revision: what an option names is replaced, everything else is kept (owner or writer)."""
     import accounts
+    from accounts.project_checks import check_spec
     from accounts.projects import access_project
-    from accounts.published import ensure_links
     from accounts.roles import Action
+    from feedhub.runtime import spec_limits
 
     exports = [parse_export(item).model_dump(mode="json") for item in export or []]
     given = {key: value for key, value in (("cron", cron), ("timezone", timezone)) if value is not None}
-    with _database() as (session, settings):
+    with database() as (session, settings):
         spec_data = None if spec_file is None else _read_spec_file(spec_file)
         new_rules = {} if rules is None else {"rules": [], "queries": {}, "variables": {}, "group_by": None}
         new_rules.update(rules_of(rules))
         actor = accounts.get_user(session, by)
         row = access_project(session, actor, project, Action.EDIT_FEEDS)
+        limits = spec_limits(settings)
 
         # a path is relative to where it was written: the command line's folder, or the spec file's
         base_dir = spec_file.resolve().parent if spec_file is not None and source is None else Path.cwd()
-        saved: list[ProjectSpec] = []
-
         def edit(current: ProjectSpec) -> ProjectSpec:
             data = current.model_dump(mode="json") if spec_data is None else dict(spec_data)
             if source is not None:
@@ -100,13 +99,10 @@ def project_update(
             spec = build_spec(data)
             spec = spec.model_copy(update={"source": source_location(spec.source, base_dir)})
             if spec != current:
-                check_spec(settings, spec, row.shop_id)
-            saved.append(spec)
+                check_spec(spec, shop_id=row.shop_id, limits=limits)
             return spec
 
         number = accounts.edit_project(session, actor, project, edit, note=note or "updated")
-        if number is not None:
-            ensure_links(session, row, [e.name for e in saved[0].exports])
     if number is None:
         typer.echo(f"project {project}: nothing changed, no revision saved")
     else:
@@ -117,7 +113,7 @@ def project_history(project: int, by: By, as_json: AsJson = False) -> None:
     """Every revision, newest (current) first: when, by whom, why (readers may list them)."""
     import accounts
 
-    with _database() as (session, _):
+    with database() as (session, _):
         revisions = accounts.list_history(session, accounts.get_user(session, by), project)
         rows = [
             {
@@ -128,7 +124,7 @@ def project_history(project: int, by: By, as_json: AsJson = False) -> None:
             for index, r in enumerate(revisions)
         ]  # fmt: skip
     if as_json:
-        return _print_json(rows)
+        return print_json(rows)
     for row in rows:
         mark = "*" if row["current"] else " "
         typer.echo(
@@ -140,20 +136,20 @@ def project_history(project: int, by: By, as_json: AsJson = False) -> None:
 def project_rollback(project: int, revision: int, by: By) -> None:
     """Make REVISION current again, as a new revision; only the pause switch stays as it is now."""
     import accounts
+    from accounts.project_checks import check_spec
     from accounts.projects import access_project
-    from accounts.published import ensure_links
     from accounts.roles import Action
+    from feedhub.runtime import spec_limits
 
-    with _database() as (session, settings):
+    with database() as (session, settings):
         actor = accounts.get_user(session, by)
         row = access_project(session, actor, project, Action.EDIT_FEEDS)
+        limits = spec_limits(settings)
 
         def check(spec: ProjectSpec) -> None:  # the server's settings and other projects may have changed
-            check_spec(settings, spec, row.shop_id)
+            check_spec(spec, shop_id=row.shop_id, limits=limits)
 
         number = accounts.rollback_project(session, actor, project, revision, check=check)
-        if number is not None:
-            ensure_links(session, row, [e.name for e in accounts.get_current_spec(session, actor, project).exports])
     if number is None:
         typer.echo(f"project {project}: revision {revision} is what is current; no revision saved")
     else:
@@ -170,7 +166,7 @@ def project_delete(
         typer.confirm(f"Delete project {project}, its history, runs and served URLs? It cannot be undone", abort=True)
     from flows.steps import project_workspaces
 
-    with _database() as (session, settings):
+    with database() as (session, settings):
         deleted = accounts.delete_project(session, accounts.get_user(session, by), project)
     for workspace in deleted.workspaces:  # held runs' outputs: nobody can confirm them any more
         shutil.rmtree(workspace, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""The web app: for now the published-feed endpoint and `/healthz`.
+"""The published-feed endpoint.
 
 `/f/<token>/<export>.<ext>` serves the export as last published (file:// from disk, s3:// through
 boto3), behind optional basic auth, and logs every request (time, IP, user agent, status, bytes)
@@ -14,20 +14,18 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import select, text
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.background import BackgroundTask
 
-from accounts.db import make_engine, make_session_factory
 from accounts.models import Project, ProjectRevision
 from accounts.published import ExportLink, check_basic_auth, log_download, resolve_link
-from feedhub.runtime import deps_from_settings
-from feedhub.settings import Settings
 from feeds.errors import FeedError
 from feeds.project import ExportSpec, ProjectSpec
 from feeds.storage import FileStorage
+from flows.deps import RunDeps
 
 MEDIA_TYPES = {
     ".xml": "application/xml",
@@ -37,22 +35,14 @@ MEDIA_TYPES = {
 }
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The ASGI app over the settings' database and storages."""
-    app = FastAPI(title="Feedhub", docs_url=None, redoc_url=None)
-    sessions = make_session_factory(make_engine(settings.effective_database_url))
+router = APIRouter(include_in_schema=False)
 
-    @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        with sessions() as session:
-            session.execute(text("SELECT 1"))
-        return JSONResponse({"status": "ok"})
 
-    @app.get("/f/{token}/{filename}")
-    def published_feed(token: str, filename: str, request: Request) -> Response:
-        return _serve_feed(sessions, settings, request, token, filename)
-
-    return app
+@router.get("/f/{token}/{filename}")
+def published_feed(token: str, filename: str, request: Request) -> Response:
+    """The export as last published, or 404 for an unknown token or file name alike."""
+    context = request.app.state.context
+    return _serve_feed(context.sessions, context.deps, request, token, filename)
 
 
 def export_file_name(export: ExportSpec) -> str:
@@ -62,7 +52,7 @@ def export_file_name(export: ExportSpec) -> str:
 
 
 def _serve_feed(
-    sessions: sessionmaker[Session], settings: Settings, request: Request, token: str, name: str
+    sessions: sessionmaker[Session], deps: RunDeps, request: Request, token: str, name: str
 ) -> Response:
     with sessions.begin() as session:
         link = resolve_link(session, token)
@@ -70,7 +60,7 @@ def _serve_feed(
             return Response("not found", status_code=404)
         export = _export_of(session, link)
         shop_id = session.get_one(Project, link.project_id).shop_id
-        status, path, cleanup = _locate(settings, export, name, request, link, shop_id)
+        status, path, cleanup = _locate(deps, export, name, request, link, shop_id)
         size = path.stat().st_size if path is not None else 0
         log_download(
             session, link, ip=request.client.host if request.client else "", status=status, size=size,
@@ -96,14 +86,14 @@ def _export_of(session: Session, link: ExportLink) -> ExportSpec | None:
 
 
 def _locate(
-    settings: Settings, export: ExportSpec | None, name: str, request: Request, link: ExportLink, shop_id: int
+    deps: RunDeps, export: ExportSpec | None, name: str, request: Request, link: ExportLink, shop_id: int
 ) -> tuple[int, Path | None, BackgroundTask | None]:
     if export is None or name != export_file_name(export):
         return 404, None, None
     if not check_basic_auth(link, *_basic_credentials(request)):
         return 401, None, None
     try:  # the shop's own folder and prefixes only, as where runs publish: a spec saved before they were set
-        storage = deps_from_settings(settings).storage(export.uri, shop_id)  # is not served from elsewhere
+        storage = deps.storage(export.uri, shop_id)  # is not served from elsewhere
     except FeedError:
         return 404, None, None
     if isinstance(storage, FileStorage):

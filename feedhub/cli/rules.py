@@ -1,4 +1,4 @@
-"""Rule and query commands: `query`, `trace`, `preview`, all driving feeds.transforms (one engine).
+"""Rule and query commands: `feedhub query`, `trace`, `preview`, all driving feeds.transforms (one engine).
 
 The engine is imported when a command runs, so `feedhub --help` and the other commands start without it.
 """
@@ -13,15 +13,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from feedhub.cli_common import fail, user_errors
-from feeds.formats import FORMATS
+from feedhub.cli.common import FromOption, fail, user_errors
 
 if TYPE_CHECKING:
     from feeds.transforms import Query, RuleSet
     from feeds.transforms.preview import PreviewReport
     from feeds.transforms.trace import ProductTrace
 
-FromOption = Annotated[str | None, typer.Option("--from", help=f"Source format: {', '.join(FORMATS)}")]
 RulesOption = Annotated[Path, typer.Option("--rules", help="Rules JSON file.")]
 
 

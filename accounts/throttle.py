@@ -1,0 +1,92 @@
+"""Throttling of failed logins, per account (email) and per client address.
+
+After MAX_FAILED_LOGINS failures within FAILURE_WINDOW_MINUTES, the next attempt must wait 1 s after
+the last failure, then 2 s, 4 s ... (doubling with each further failure, capped at MAX_DELAY_S). A
+success ends the account's run of failures; an address's failures only age out of the window, since
+one good password of the attacker's own must not clear their record against everyone else.
+
+Attempts live in `login_attempts`, so every process counts the same rows. Throttled attempts are not
+stored: they check no password, so they must not lengthen the delay either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from accounts.models import LoginAttempt
+
+MAX_FAILED_LOGINS = 5
+FAILURE_WINDOW_MINUTES = 15
+MAX_DELAY_S = 15 * 60
+EMAIL_LENGTH = 320  # the column widths: longer input is cut, not refused, so it still counts
+CLIENT_IP_LENGTH = 64
+_LOCK_EMAIL, _LOCK_CLIENT_IP = 1, 2  # advisory-lock classes, so an email never shares a key with an address
+
+
+def login_key(email: str) -> str:
+    """The account key of an attempt: the email as `authenticate` looks it up, fit to the column."""
+    return email.strip().lower()[:EMAIL_LENGTH]
+
+
+def lock_login_keys(session: Session, *, email: str, client_ip: str) -> None:
+    """Serialize attempts on the same email or address until commit, so parallel guesses count in turn.
+
+    PostgreSQL takes transaction-scoped advisory locks (there is no row to lock for an unknown email),
+    always the email's first, so two attempts never wait on each other crosswise. SQLite needs nothing:
+    its transactions start with BEGIN IMMEDIATE and so already run one at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for lock_class, value in ((_LOCK_EMAIL, email), (_LOCK_CLIENT_IP, client_ip[:CLIENT_IP_LENGTH])):
+        session.execute(select(func.pg_advisory_xact_lock(lock_class, _lock_key(value))))
+
+
+def retry_after_s(session: Session, *, email: str, client_ip: str, now: datetime) -> int:
+    """Seconds until an attempt for this email from this address is allowed; 0: allowed now."""
+    window_start = now - timedelta(minutes=FAILURE_WINDOW_MINUTES)
+    # By id, not time: attempts of one email are serialized, so ids order them even within one clock tick.
+    last_success_id = session.scalar(
+        select(func.max(LoginAttempt.id)).where(LoginAttempt.email == email, LoginAttempt.succeeded)
+    )
+    account = and_(LoginAttempt.email == email, LoginAttempt.id > (last_success_id or 0))
+    return max(
+        _wait_s(session, account, since=window_start, now=now),
+        _wait_s(session, LoginAttempt.client_ip == client_ip[:CLIENT_IP_LENGTH], since=window_start, now=now),
+    )
+
+
+def record_attempt(session: Session, *, email: str, client_ip: str, succeeded: bool, now: datetime) -> None:
+    """Store one checked attempt in the caller's transaction."""
+    session.add(
+        LoginAttempt(email=email, client_ip=client_ip[:CLIENT_IP_LENGTH], succeeded=succeeded, created_at=now)
+    )
+
+
+def delay_s(failures: int) -> int:
+    """How long after the last of `failures` recent failures the next attempt must wait."""
+    if failures < MAX_FAILED_LOGINS:
+        return 0
+    return min(2 ** min(failures - MAX_FAILED_LOGINS, 20), MAX_DELAY_S)  # the inner cap keeps the power small
+
+
+def _wait_s(session: Session, key: ColumnElement[bool], *, since: datetime, now: datetime) -> int:
+    failures, last_failure = session.execute(
+        select(func.count(), func.max(LoginAttempt.created_at)).where(
+            key, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at > since
+        )
+    ).one()
+    delay = delay_s(failures)
+    if not delay:
+        return 0
+    remaining = (last_failure + timedelta(seconds=delay) - now).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+def _lock_key(value: str) -> int:
+    # pg_advisory_xact_lock(int, int): the second key is a signed 32-bit integer.
+    return int.from_bytes(hashlib.sha256(value.encode()).digest()[:4], "big", signed=True)

@@ -1,0 +1,146 @@
+"""Shops and who works on them: `feedhub shop add|list|show|invite|transfer`, `invite accept`, `transfer accept`.
+
+Each command runs in one transaction on the migrated database; the access checks of `accounts` apply
+to the `--by` user as to anyone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from feedhub.cli.common import AsJson, By, MaybeBy, database, mailer, print_json
+
+if TYPE_CHECKING:
+    import accounts
+
+shop_app = typer.Typer(no_args_is_help=True, help="Shops: add, list, show, invite members, transfer.")
+invite_app = typer.Typer(no_args_is_help=True, help="Invitations: accept one by its token.")
+transfer_app = typer.Typer(no_args_is_help=True, help="Shop transfers: accept one by its token.")
+
+
+def _level(text: str) -> accounts.Level:
+    import accounts
+
+    try:
+        return accounts.Level.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@shop_app.command("add")
+def shop_add(
+    name: str,
+    owner: Annotated[str, typer.Option("--owner", help="Email of the owner.")],
+    period: Annotated[str, typer.Option(help="monthly, half-yearly or yearly.")] = "monthly",
+) -> None:
+    """Create a shop owned by --owner, starting its 30-day trial."""
+    import accounts
+
+    with database() as (session, _):
+        shop = accounts.create_shop(session, accounts.get_user(session, owner), name=name, period=period)
+    typer.echo(f"shop {shop.id} {shop.name!r} added, owner {owner.lower()}, trial until {shop.trial_ends_at:%Y-%m-%d}")
+
+
+@shop_app.command("list")
+def shop_list(by: MaybeBy = None, as_json: AsJson = False) -> None:
+    """All shops, or with --by the shops one user owns or accesses, with their level."""
+    import accounts
+    from accounts.admin import list_all_shops
+
+    with database() as (session, _):
+        if by is None:
+            shops: list[Any] = list_all_shops(session)
+        else:
+            shops = accounts.list_my_shops(session, accounts.get_user(session, by))
+    if as_json:
+        return print_json(shops)
+    for s in shops:
+        level = f"{s.level.label:<6} " if by else ""
+        typer.echo(f"{s.shop_id:>5}  {level}{s.status.value:<9}  {s.name}  (owner {s.owner_email})")
+
+
+@shop_app.command("show")
+def shop_show(shop: int, by: MaybeBy = None, as_json: AsJson = False) -> None:
+    """Status, billing period, members, pending invitations and transfer of one shop.
+
+    As --by sees it; without --by, as its owner does.
+    """
+    import accounts
+    from accounts.admin import shop_owner
+
+    with database() as (session, _):
+        actor = accounts.get_user(session, by) if by else shop_owner(session, shop)
+        overview = accounts.describe_shop(session, actor, shop)
+    if as_json:
+        return print_json(overview)
+    period = overview.billing_period + (
+        f" (then {overview.next_billing_period})" if overview.next_billing_period else ""
+    )
+    typer.echo(f"shop {overview.shop_id}: {overview.name}\nstatus: {overview.status.value}\nbilling period: {period}")
+    typer.echo("members:\n" + "\n".join(f"  {m.level.label:<6} {m.email}" for m in overview.members))
+    for inv in overview.invitations:
+        typer.echo(f"invited: {inv.email} ({inv.level.label}) until {inv.expires_at:%Y-%m-%d}")
+    if overview.transfer:
+        typer.echo(f"transfer pending to {overview.transfer.to_email} until {overview.transfer.expires_at:%Y-%m-%d}")
+
+
+@shop_app.command("invite")
+def shop_invite(
+    shop: int,
+    email: str,
+    by: By,
+    level: Annotated[str, typer.Option(help="write or read.")] = "write",
+) -> None:
+    """Email EMAIL (an existing account) an invitation to SHOP."""
+    import accounts
+
+    with database() as (session, settings):
+        invitation, _ = accounts.invite_member(
+            session,
+            accounts.get_user(session, by),
+            shop,
+            email=email,
+            level=_level(level),
+            mailer=mailer(settings),
+            base_url=settings.base_url,
+        )
+    typer.echo(f"invited {invitation.email} to shop {shop} with {invitation.level.label} access; link emailed")
+
+
+@shop_app.command("transfer")
+def shop_transfer(shop: int, email: str, by: By) -> None:
+    """Offer SHOP to EMAIL (an existing account); they accept with `feedhub transfer accept`."""
+    import accounts
+
+    with database() as (session, settings):
+        accounts.start_transfer(
+            session,
+            accounts.get_user(session, by),
+            shop,
+            to_email=email,
+            mailer=mailer(settings),
+            base_url=settings.base_url,
+        )
+    typer.echo(f"transfer of shop {shop} to {email.lower()} offered; link emailed")
+
+
+@invite_app.command("accept")
+def invite_accept(token: str, by: By) -> None:
+    """Accept an invitation as the account it was sent to."""
+    import accounts
+
+    with database() as (session, _):
+        membership = accounts.accept_invitation(session, accounts.get_user(session, by), token)
+    typer.echo(f"{by.lower()} joined shop {membership.shop_id} with {membership.level.label} access")
+
+
+@transfer_app.command("accept")
+def transfer_accept(token: str, by: By) -> None:
+    """Accept a shop transfer as its recipient."""
+    import accounts
+
+    with database() as (session, _):
+        shop = accounts.accept_transfer(session, accounts.get_user(session, by), token)
+    typer.echo(f"{by.lower()} now owns shop {shop.id} {shop.name!r}")

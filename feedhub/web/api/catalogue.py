@@ -1,0 +1,125 @@
+"""A project's catalogue: saved queries with product counts, products before and after the rules
+(filtered by a query, paginated), the trace of one product, and the preview of a draft rule list.
+
+All of them read the project's source as a run would (see `project_feed`), and apply the rules
+through the one engine in feeds.transforms; nothing here is saved.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi import Query as QueryParam
+from pydantic import Field
+
+import accounts
+from feedhub.web.api.schemas import Body
+from feedhub.web.caller import Context, Db, Me
+from feedhub.web.errors import ApiError
+from feedhub.web.paging import DEFAULT_LIMIT, Limit
+from feedhub.web.project_feed import project_chunks, project_feed, project_rules
+from feeds.model import product_id
+from feeds.transforms import Query
+from feeds.transforms.browse import count_queries, product_page
+from feeds.transforms.preview import preview
+from feeds.transforms.trace import trace_product
+
+router = APIRouter(tags=["catalogue"])
+
+
+class DraftRules(Body):
+    rules: list[dict[str, Any]] = Field(max_length=500)
+
+
+@router.get("/projects/{project_id}/queries")
+def queries(project_id: int, user: Me, session: Db, context: Context) -> dict[str, Any]:
+    """The saved queries with how many of the source's products each selects."""
+    spec = accounts.get_current_spec(session, user, project_id)
+    ruleset = project_rules(context.settings, spec, source := project_feed(context.deps, project_id, spec))
+    compiled = {name: Query.parse(text, ruleset.groups) for name, text in spec.queries.items()}
+    products, counts = count_queries(project_chunks(spec, source), compiled)
+    return {
+        "products": products,
+        "items": [{"name": name, "query": spec.queries[name], "products": counts[name]} for name in spec.queries],
+    }
+
+
+@router.get("/projects/{project_id}/products")
+def products(project_id: int, user: Me, session: Db, context: Context, limit: Limit = DEFAULT_LIMIT,
+             cursor: str | None = None, query: str | None = QueryParam(default=None, max_length=2000)
+             ) -> dict[str, Any]:
+    """Products in feed order, input and output values side by side; `query` (MQL) filters on input values."""
+    offset = _offset(cursor)
+    spec = accounts.get_current_spec(session, user, project_id)
+    source = project_feed(context.deps, project_id, spec)
+    ruleset = project_rules(context.settings, spec, source)
+    selection = Query.parse(query, ruleset.groups) if query else None
+    page = product_page(project_chunks(spec, source), ruleset, query=selection, offset=offset, limit=limit)
+    more = offset + len(page.rows) < page.matched
+    return {
+        "items": [
+            {"id": row.product_id, "position": row.position, "line": row.line, "hidden": row.hidden,
+             "input": row.before, "output": row.after}
+            for row in page.rows
+        ],
+        "matched": page.matched, "products": page.products, "query_errors": page.errors,
+        "next_cursor": _cursor(offset + len(page.rows)) if more else None,
+    }
+
+
+@router.get("/projects/{project_id}/products/{product}/trace")
+def trace(project_id: int, product: str, user: Me, session: Db, context: Context) -> dict[str, Any]:
+    """Rule by rule, what the project's rules do to one product (by its id)."""
+    spec = accounts.get_current_spec(session, user, project_id)
+    source = project_feed(context.deps, project_id, spec)
+    ruleset = project_rules(context.settings, spec, source)
+    for chunk in project_chunks(spec, source):
+        found = next((p for p in chunk if product_id(p) == product), None)
+        if found is not None:
+            result = trace_product(ruleset, found)
+            return {
+                "id": result.product_id,
+                "hidden_by": result.hidden_by.rule_index if result.hidden_by else None,
+                "steps": [
+                    {"rule": s.rule_index, "type": s.rule_type, "name": s.rule_name, "query": s.query,
+                     "selected": s.selected, "hidden": s.hidden, "error": s.error,
+                     "changes": [{"element": path, "before": list(b), "after": list(a)} for path, b, a in s.changes]}
+                    for s in result.steps
+                ],
+            }
+    raise ApiError(404, "product_not_found", f"the project's feed has no product with id {product!r}")
+
+
+@router.post("/projects/{project_id}/preview")
+def preview_draft(project_id: int, body: DraftRules, user: Me, session: Db, context: Context) -> dict[str, Any]:
+    """What a draft rule list would change against the current rules, over the whole catalogue (read)."""
+    spec = accounts.get_current_spec(session, user, project_id)
+    source = project_feed(context.deps, project_id, spec)
+    draft = project_rules(context.settings, spec, source, body.rules)
+    current = project_rules(context.settings, spec, source)
+    report = preview(project_chunks(spec, source), draft, current)
+    return {
+        "products": report.products, "changed_products": report.changed_products,
+        "newly_hidden": report.newly_hidden, "newly_shown": report.newly_shown,
+        "newly_hidden_ids": report.newly_hidden_ids, "newly_shown_ids": report.newly_shown_ids,
+        "elements": [
+            {"element": e.path, "products": e.products,
+             "samples": [{"id": i, "before": list(b), "after": list(a)} for i, b, a in e.samples]}
+            for e in sorted(report.elements.values(), key=lambda e: (-e.products, e.path))
+        ],
+    }
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except ValueError as exc:
+        raise ApiError(400, "invalid_cursor", "the cursor is not one this API gave out") from exc

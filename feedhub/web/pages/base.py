@@ -1,0 +1,102 @@
+"""What every page shares: rendering (Jinja2, autoescaped), sign-in redirects, CSRF for anonymous forms,
+and turning a service's refusal into a page that says why.
+
+Forms carry a CSRF token: the session's (checked in `caller`), or before sign-in a random one that
+must match a cookie set with the form (double submit).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from accounts.errors import AccountsError
+from feedhub.web.caller import CSRF_FIELD, Caller
+from feedhub.web.errors import ApiError, status_of
+from feeds.errors import FeedError
+
+templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
+FORM_COOKIE = "feedhub_form"
+
+
+def render(request: Request, template: str, *, caller: Caller | None, status: int = 200, **values: Any) -> Response:
+    """A page; `user` and `csrf_token` are always there for the layout."""
+    values = {"user": caller.user if caller else None, "csrf_token": caller.csrf_token if caller else "", **values}
+    return templates.TemplateResponse(request, template, values, status_code=status)
+
+
+def message(request: Request, caller: Caller | None, title: str, text: str = "", *, error: str = "",
+            status: int = 200, back: str | None = None) -> Response:
+    """A page that only says something (and offers a way back)."""
+    return render(request, "base.html", caller=caller, title=title, text=text, error=error, status=status, back=back)
+
+
+def anonymous_form(request: Request, title: str, action: str, fields: list[dict[str, Any]], button: str, *,
+                   error: str = "", status: int = 200, **values: Any) -> Response:
+    """A form for someone not signed in, with a fresh double-submit CSRF token."""
+    token = secrets.token_urlsafe(24)
+    response = render(request, "form.html", caller=None, title=title, action=action, fields=fields,
+                      button=button, error=error, status=status, csrf_token=token, **values)
+    response.set_cookie(FORM_COOKIE, token, httponly=True, samesite="lax", path="/")
+    return response
+
+
+async def anonymous_form_data(request: Request) -> dict[str, str]:
+    """The posted form, if its CSRF token matches the cookie set with the form."""
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    cookie = request.cookies.get(FORM_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, form.get(CSRF_FIELD, "")):
+        raise AccountsError("the form expired; open it again")
+    return form
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    """A signed-in page's posted form (its CSRF token was checked with the session)."""
+    return {key: str(value) for key, value in (await request.form()).items() if key != CSRF_FIELD}
+
+
+def to_login(path: str) -> RedirectResponse:
+    """Send the browser to sign in, then back to `path`."""
+    return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+
+
+def go(path: str) -> RedirectResponse:
+    """After a change, show the page again (a reload does not post twice)."""
+    return RedirectResponse(path, status_code=303)
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site: an emailed `next` must not send people elsewhere."""
+    return value if value and value.startswith("/") and not value.startswith("//") else "/"
+
+
+def signed_in(request: Request, caller: Caller | None, act: Callable[[Caller], Response], *,
+              back: str | None = None) -> Response:
+    """Run `act` for a signed-in caller (or send them to log in); a refusal becomes a page saying why."""
+    if caller is None:
+        return to_login(request.url.path)
+    try:
+        return act(caller)
+    except AccountsError as exc:
+        return message(request, caller, "Not possible", error=exc.message, status=status_of(exc), back=back)
+    except FeedError as exc:
+        return message(request, caller, "Not possible", error=str(exc), status=422, back=back)
+    except ApiError as exc:
+        return message(request, caller, "Not possible", error=exc.message, status=exc.status, back=back)
+
+
+def may(check: Callable[[], Any]) -> bool:
+    """Whether a service's access check lets this through (to show or hide a control)."""
+    try:
+        check()
+    except AccountsError:
+        return False
+    return True

@@ -1,0 +1,154 @@
+"""My shops (the agency view) and a shop's page: projects, members and invitations, transfer, history,
+delete and restore. Each form posts to the same services as the API; controls a level may not use are
+not shown, and the services refuse them anyway."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from accounts.audit import list_audit
+from accounts.dashboard import list_dashboard
+from accounts.invitations import invite_member, list_my_invitations, resend_invitation, revoke_invitation
+from accounts.members import change_member_level, leave_shop, remove_member
+from accounts.overview import describe_shop
+from accounts.projects import list_projects
+from accounts.roles import Level
+from accounts.shops import create_shop, delete_shop, rename_shop, restore_shop
+from accounts.transfers import cancel_transfer, start_transfer
+from feedhub.web.caller import Caller, Context, Db, MaybeCaller
+from feedhub.web.pages.base import form_data, go, render, signed_in, to_login
+from feedhub.web.shop_name import shop_name_from_feed
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def my_shops(request: Request, caller: MaybeCaller, session: Db, q: str = "") -> Response:
+    """Every shop I can reach, with my level, its status and its projects' last runs; `q` searches names."""
+    if caller is None:
+        return to_login("/")
+    lines = list_dashboard(session, caller.user, search=q.strip())
+    return render(request, "shops.html", caller=caller, title="My shops", lines=lines, q=q,
+                  attention=sum(line.needs_attention for line in lines),
+                  invitations=list_my_invitations(session, caller.user))
+
+
+@router.get("/shops/new", response_class=HTMLResponse)
+def new_shop_form(request: Request, caller: MaybeCaller) -> Response:
+    return signed_in(request, caller, lambda c: render(request, "shop_new.html", caller=c, title="New shop"))
+
+
+@router.post("/shops/new", response_class=HTMLResponse)
+async def new_shop(request: Request, caller: MaybeCaller, session: Db, context: Context) -> Response:
+    form = await form_data(request)
+
+    def act(c: Caller) -> Response:
+        name = form.get("name", "").strip() or shop_name_from_feed(form.get("feed_url", "").strip(),
+                                                                    context.deps.fetch_policy)
+        return go(f"/shops/{create_shop(session, c.user, name=name).id}")
+    return signed_in(request, caller, act, back="/shops/new")
+
+
+@router.get("/shops/{shop_id}", response_class=HTMLResponse)
+def shop_page(shop_id: int, request: Request, caller: MaybeCaller, session: Db) -> Response:
+    """A shop as my level may see it."""
+    def act(c: Caller) -> Response:
+        overview = describe_shop(session, c.user, shop_id)
+        return render(request, "shop.html", caller=c, title=overview.name, shop=overview,
+                      projects=list_projects(session, c.user, shop_id),
+                      can_edit=overview.level >= Level.WRITE, is_owner=overview.level is Level.OWNER)
+    return signed_in(request, caller, act)
+
+
+@router.get("/shops/{shop_id}/history", response_class=HTMLResponse)
+def history_page(shop_id: int, request: Request, caller: MaybeCaller, session: Db) -> Response:
+    """Who did what to the shop, and when (owner)."""
+    def act(c: Caller) -> Response:
+        entries = list(reversed(list_audit(session, c.user, shop_id)))
+        return render(request, "history.html", caller=c, title="History", shop_id=shop_id, entries=entries)
+    return signed_in(request, caller, act, back=f"/shops/{shop_id}")
+
+
+ShopAction = Callable[[Any, Caller, int, dict[str, str], Any], str | None]
+"""(session, caller, shop id, form, context) -> where to go afterwards (None: back to the shop)."""
+
+
+def _invite(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    invite_member(session, c.user, shop_id, email=form.get("email", ""), level=Level.parse(form.get("level", "read")),
+                  mailer=context.mailer, base_url=context.base_url)
+
+
+def _level(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    change_member_level(session, c.user, shop_id, int(form["user_id"]), Level.parse(form.get("level", "read")))
+
+
+def _remove(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    remove_member(session, c.user, shop_id, int(form["user_id"]))
+
+
+def _revoke(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    revoke_invitation(session, c.user, shop_id, int(form["invitation_id"]))
+
+
+def _resend(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    resend_invitation(session, c.user, shop_id, int(form["invitation_id"]), mailer=context.mailer,
+                      base_url=context.base_url)
+
+
+def _leave(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> str:
+    leave_shop(session, c.user, shop_id)
+    return "/"
+
+
+def _transfer(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    start_transfer(session, c.user, shop_id, to_email=form.get("email", ""), mailer=context.mailer,
+                   base_url=context.base_url)
+
+
+def _cancel_transfer(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    cancel_transfer(session, c.user, shop_id)
+
+
+def _rename(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    rename_shop(session, c.user, shop_id, form.get("name", ""))
+
+
+def _delete(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> str:
+    delete_shop(session, c.user, shop_id)
+    return "/"
+
+
+def _restore(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    restore_shop(session, c.user, shop_id)
+
+
+SHOP_ACTIONS: dict[str, ShopAction] = {
+    "invite": _invite,
+    "level": _level,
+    "remove": _remove,
+    "revoke": _revoke,
+    "resend": _resend,
+    "leave": _leave,
+    "transfer": _transfer,
+    "cancel-transfer": _cancel_transfer,
+    "rename": _rename,
+    "delete": _delete,
+    "restore": _restore,
+}
+"""Every form a shop page posts, by the name in its URL (`POST /shops/<id>/<name>`)."""
+
+
+@router.post("/shops/{shop_id}/{action}", response_class=HTMLResponse)
+async def shop_action(shop_id: int, action: str, request: Request, caller: MaybeCaller, session: Db,
+                      context: Context) -> Response:
+    """One of SHOP_ACTIONS, then back to the shop's page (or to my shops, after leaving or deleting)."""
+    handler = SHOP_ACTIONS.get(action)
+    if handler is None:
+        return render(request, "base.html", caller=caller, title="Not found", text="", status=404)
+    form = await form_data(request)
+    return signed_in(request, caller, lambda c: go(handler(session, c, shop_id, form, context)
+                                                   or f"/shops/{shop_id}"), back=f"/shops/{shop_id}")

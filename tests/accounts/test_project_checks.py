@@ -1,0 +1,150 @@
+"""check_spec: what a run of a spec, or the scheduler, would refuse is refused before it is saved, every
+problem at once, with the server's limits given as plain values (no settings, no database)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from accounts.project_checks import SpecLimits, check_spec
+from feeds.errors import ConfigError
+from feeds.project import ProjectSpec
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_feeds" / "heureka_cz_params_delivery.xml"
+FEED_URL = "https://shop.test/feed.xml"
+
+
+def make_spec(**fields: Any) -> ProjectSpec:
+    return ProjectSpec.model_validate({"source": FEED_URL, **fields})
+
+
+def problems(spec: ProjectSpec, limits: SpecLimits, shop_id: int = 1) -> list[str]:
+    """Every problem check_spec names, or [] when it accepts the spec."""
+    try:
+        check_spec(spec, shop_id=shop_id, limits=limits)
+    except ConfigError as exc:
+        return exc.problems
+    return []
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """Shop 1's publish folder, with a file and a pipe where a target would want folders."""
+    folder = tmp_path / "exports" / "1"
+    folder.mkdir(parents=True)
+    (folder / "blocker").write_text("")
+    os.mkfifo(folder / "pipe")
+    return folder
+
+
+@pytest.fixture
+def limits(tmp_path: Path) -> SpecLimits:
+    """A server that reads local files and gives every shop a publish folder of its own."""
+    return SpecLimits(allow_local=True, exports_dir=tmp_path / "exports" / "{shop}")
+
+
+def export(name: str, uri: str, **fields: Any) -> dict[str, Any]:
+    return {"name": name, "format": "heureka", "uri": uri, **fields}
+
+
+def filled(value: Any, out: Path) -> Any:
+    """A table entry with `{out}` (the folder) and `{uri}` (its file:// URI) filled in."""
+    if isinstance(value, str):
+        return value.replace("{uri}", out.as_uri()).replace("{out}", str(out))
+    if isinstance(value, list):
+        return [filled(item, out) for item in value]
+    if isinstance(value, dict):
+        return {key: filled(item, out) for key, item in value.items()}
+    return value
+
+
+class TestCheckSpec:
+    def test_a_spec_a_run_can_carry_out_passes(self, out: Path, limits: SpecLimits) -> None:
+        spec = make_spec(
+            source=str(SAMPLE),
+            exports=[export("h", (out / "h.xml").as_uri()), export("g", (out / "g.xml.gz").as_uri(), gzip=True)],
+            rules=[{"type": "hiding", "query": 'ITEM_ID = "1"'}],
+        )
+        assert problems(spec, limits) == []
+
+    @pytest.mark.parametrize(
+        ("fields", "expected"),
+        [
+            ({"source": ""}, "the source is empty: give a feed URL"),
+            ({"source": "feed\x00.xml"}, "the source contains a NUL character"),
+            ({"source": "ftp://shop.test/feed.xml"}, "unsupported source"),
+            ({"source": "{out}/missing.xml"}, "missing.xml': no such file"),
+            ({"source": "{out}"}, "': not a regular file"),
+            ({"source": "{out}/pipe"}, "pipe': not a regular file"),  # reading it would block the save
+            ({"source_format": "nosuch"}, "unknown source format 'nosuch'; known: "),
+            ({"exports": [export("a", "{uri}/a.xml"), export("a", "{uri}/b.xml")]}, "two exports are named 'a'"),
+            ({"exports": [export("a", "{uri}/a.xml"), export("b", "{uri}/./a.xml")]}, "two exports publish to "),
+            ({"exports": [export("a", "{uri}/a.xml", gzip=True)]}, "gzip is true but its URI does not end in .gz"),
+            ({"exports": [export("a", "{uri}")]}, "is a folder; name a file in it"),
+            ({"exports": [export("a", "{uri}/blocker/a.xml")]}, "blocker' is a file, not a folder"),
+            ({"exports": [export("a", "file:///etc/a.xml")]}, "FEEDHUB_EXPORTS_DIR"),
+            ({"rules": [{"type": "nosuch"}]}, "rule 1 (nosuch): unknown rule type"),
+            ({"rules": [{"type": "data_import", "source": "{out}/stock.csv", "key": "ITEM_ID"}]},
+             "stock.csv': no such file"),
+        ],
+    )  # fmt: skip
+    def test_what_a_run_would_refuse_is_named(
+        self, fields: dict[str, Any], expected: str, out: Path, limits: SpecLimits
+    ) -> None:
+        found = problems(make_spec(**filled(fields, out)), limits)
+        assert len(found) == 1 and expected in found[0], found
+
+    def test_every_problem_is_named_at_once(self, out: Path, limits: SpecLimits) -> None:
+        spec = make_spec(
+            source="",
+            exports=[export("a", "file:///etc/a.xml"), export("b", (out / "b.xml").as_uri(), gzip=True)],
+            rules=[{"type": "nosuch"}],
+        )
+        found = problems(spec, limits)
+        assert found[0] == "the source is empty: give a feed URL"
+        assert found[1] == "export 'b': gzip is true but its URI does not end in .gz"
+        assert found[2].startswith("export 'a': publish target 'file:///etc/a.xml' is outside")
+        assert found[3].startswith("rule 1 (nosuch)")
+        assert len(found) == 4
+
+    def test_local_files_are_refused_unless_the_server_allows_them(self, out: Path) -> None:
+        rules = [{"type": "data_import", "source": str(out / "stock.csv"), "key": "ITEM_ID"}]
+        found = problems(make_spec(source=str(SAMPLE), rules=rules), SpecLimits(allow_local=False))
+        assert [p.split(" is a path")[0] for p in found] == [
+            f"source {str(SAMPLE)!r}",
+            f"data file {str(out / 'stock.csv')!r}",  # looked up only where local files are allowed
+        ]
+        assert all("FEEDHUB_ALLOW_LOCAL_SOURCES" in p for p in found)
+
+    def test_a_source_larger_than_a_run_reads_is_refused_unlooked_at(self, out: Path) -> None:
+        limits = SpecLimits(allow_local=True, max_source_bytes=100)
+        assert problems(make_spec(source=str(SAMPLE)), limits) == [
+            f"source {str(SAMPLE)!r}: larger than 100 bytes"
+        ]
+
+    def test_each_shop_publishes_only_in_its_own_folder(self, out: Path, limits: SpecLimits) -> None:
+        spec = make_spec(exports=[export("a", (out / "a.xml").as_uri())])
+        assert problems(spec, limits, shop_id=1) == []
+        (refused,) = problems(spec, limits, shop_id=2)
+        assert refused.startswith(f"export 'a': publish target {(out / 'a.xml').as_uri()!r} is outside")
+
+    def test_s3_exports_lie_under_the_shops_prefix(self) -> None:
+        limits = SpecLimits(s3_prefixes=("s3://feeds/shop-{shop}/",))
+        assert problems(make_spec(exports=[export("a", "s3://feeds/shop-7/a.xml")]), limits, shop_id=7) == []
+        (refused,) = problems(make_spec(exports=[export("a", "s3://feeds/shop-8/a.xml")]), limits, shop_id=7)
+        assert "outside this server's S3 publish prefixes (s3://feeds/shop-7/)" in refused
+
+    def test_the_schedule_is_checked_by_the_schedulers_own_check(self) -> None:
+        asked: list[tuple[str, str]] = []
+
+        def scheduler(cron: str, timezone: str) -> str | None:
+            asked.append((cron, timezone))
+            return "never fires"
+
+        spec = make_spec(schedule={"cron": "0 0 31 2 *", "timezone": "Europe/Prague"})
+        assert problems(spec, SpecLimits(schedule_problem=scheduler)) == ["schedule: never fires"]
+        assert asked == [("0 0 31 2 *", "Europe/Prague")]
+        assert problems(spec, SpecLimits()) == []  # no scheduler check given: none made

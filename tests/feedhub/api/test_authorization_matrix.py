@@ -1,0 +1,251 @@
+"""Every API route, called by every kind of caller, answers as the access rules say.
+
+The rows are checked against the app's own route table (its OpenAPI paths): a new route without a
+row fails `test_every_route_has_a_row`, so no route ships without its expectations. Each call runs
+in a fresh world, and a refused call must leave the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from accounts.db import make_session_factory
+from accounts.models import Base
+from tests.feedhub.api.conftest import KINDS, PASSWORD, Api, World
+
+OUTSIDE = ("anonymous", "revoked_token", "expired_session")
+LEVELS = ("read", "write", "owner")
+SPEC = {"source": "https://shop.example.com/feed.xml", "exports": []}
+
+
+@dataclass(frozen=True)
+class Row:
+    """What each kind of caller gets from one route, and the body it sends."""
+
+    expect: dict[str, int]
+    body: Callable[[str, World], Any] | Any = None
+
+    def body_for(self, kind: str, world: World) -> Any:
+        return self.body(kind, world) if callable(self.body) else self.body
+
+
+def shop_route(ok: int, *, level: str = "read", body: Any = None, owner: int | None = None) -> Row:
+    """Members at or above `level` get `ok` (the owner `owner` if given), members below 403, outsiders 404."""
+    expect = {kind: ok if LEVELS.index(kind) >= LEVELS.index(level) else 403 for kind in LEVELS}
+    if owner is not None:
+        expect["owner"] = owner
+    return Row({**expect, "outsider": 404, **dict.fromkeys(OUTSIDE, 401)}, body)
+
+
+def account_route(ok: int, *, body: Any = None, **special: int) -> Row:
+    """Any signed-in caller gets `ok` (or its entry in `special`); nobody else gets in."""
+    signed_in = {kind: special.get(kind, ok) for kind in (*LEVELS, "outsider")}
+    return Row({**signed_in, **dict.fromkeys(OUTSIDE, 401)}, body)
+
+
+def public_route(ok: int, *, body: Any = None, **special: int) -> Row:
+    """The same answer for everybody: the route does not depend on who calls."""
+    return Row({kind: special.get(kind, ok) for kind in KINDS}, body)
+
+
+P = "/api/v1"
+ROWS: dict[tuple[str, str], Row] = {
+    ("POST", f"{P}/auth/signup"): public_route(201, body=lambda kind, w: {"email": f"new-{kind}@example.com",
+                                                                          "password": PASSWORD}),
+    ("POST", f"{P}/auth/login"): public_route(200, body={"email": "owner@example.com", "password": PASSWORD}),
+    # a bad bearer token is refused wherever it is sent; an expired cookie is no caller at all
+    ("POST", f"{P}/auth/logout"): public_route(204, revoked_token=401),
+    ("POST", f"{P}/auth/verify"): public_route(400, body={"token": "not-a-token"}),
+    ("POST", f"{P}/auth/verify/resend"): account_route(409),  # every caller here is verified already
+    ("POST", f"{P}/auth/password-reset"): public_route(202, body={"email": "owner@example.com"}),
+    ("POST", f"{P}/auth/password-reset/confirm"): public_route(400, body={"token": "x", "password": "long enough"}),
+    ("GET", f"{P}/me"): account_route(200),
+    ("PUT", f"{P}/me/password"): account_route(200, body={"old_password": PASSWORD, "new_password": "a new secret"}),
+    ("GET", f"{P}/me/tokens"): account_route(200),
+    ("POST", f"{P}/me/tokens"): account_route(201, body={"name": "ci"}),
+    # the owner's token: nobody else may even see that it exists
+    ("DELETE", f"{P}/me/tokens/{{token_id}}"): account_route(404, owner=204),
+    ("GET", f"{P}/me/billing-profile"): account_route(200),
+    ("PUT", f"{P}/me/billing-profile"): account_route(200, body={"name": "Kola s.r.o.", "vat_id": "cz12345678"}),
+    ("GET", f"{P}/me/invitations"): account_route(200),
+    ("GET", f"{P}/me/transfers"): account_route(200),
+    ("GET", f"{P}/me/audit"): account_route(200),
+    ("GET", f"{P}/shops"): account_route(200),
+    ("POST", f"{P}/shops"): account_route(201, body={"name": "Another shop"}),
+    ("GET", f"{P}/shops/{{shop_id}}"): shop_route(200),
+    ("PATCH", f"{P}/shops/{{shop_id}}"): shop_route(200, level="owner", body={"name": "Renamed"}),
+    ("DELETE", f"{P}/shops/{{shop_id}}"): shop_route(200, level="owner"),
+    ("POST", f"{P}/shops/{{shop_id}}/restore"): shop_route(409, level="owner"),  # it is not deleted
+    ("GET", f"{P}/shops/{{shop_id}}/audit"): shop_route(200, level="owner"),
+    ("GET", f"{P}/shops/{{shop_id}}/members"): shop_route(200),
+    ("PATCH", f"{P}/shops/{{shop_id}}/members/{{user_id}}"): shop_route(200, level="owner", body={"level": "read"}),
+    ("DELETE", f"{P}/shops/{{shop_id}}/members/{{user_id}}"): shop_route(204, level="owner"),
+    ("POST", f"{P}/shops/{{shop_id}}/leave"): shop_route(204, owner=409),  # the owner must transfer first
+    ("GET", f"{P}/shops/{{shop_id}}/invitations"): shop_route(200, level="owner"),
+    ("POST", f"{P}/shops/{{shop_id}}/invitations"): shop_route(
+        201, level="owner", body={"email": "outsider@example.com", "level": "read"}
+    ),
+    ("DELETE", f"{P}/shops/{{shop_id}}/invitations/{{invitation_id}}"): shop_route(204, level="owner"),
+    ("POST", f"{P}/shops/{{shop_id}}/invitations/{{invitation_id}}/resend"): shop_route(202, level="owner"),
+    ("POST", f"{P}/invitations/accept"): account_route(400, body={"token": "not-a-token"}),
+    ("POST", f"{P}/shops/{{shop_id}}/transfer"): shop_route(201, level="owner", body={"email": "write@example.com"}),
+    ("DELETE", f"{P}/shops/{{shop_id}}/transfer"): shop_route(400, level="owner"),  # none is pending
+    ("POST", f"{P}/transfers/accept"): account_route(400, body={"token": "not-a-token"}),
+    ("GET", f"{P}/shops/{{shop_id}}/billing"): shop_route(200, level="owner"),
+    ("PUT", f"{P}/shops/{{shop_id}}/billing/period"): shop_route(200, level="owner", body={"period": "yearly"}),
+    ("GET", f"{P}/shops/{{shop_id}}/projects"): shop_route(200),
+    ("POST", f"{P}/shops/{{shop_id}}/projects"): shop_route(201, level="write", body={"name": "New", "spec": SPEC}),
+    ("GET", f"{P}/projects/{{project_id}}"): shop_route(200),
+    ("PUT", f"{P}/projects/{{project_id}}"): shop_route(200, level="write", body={"spec": SPEC}),
+    ("GET", f"{P}/projects/{{project_id}}/revisions"): shop_route(200),
+    ("GET", f"{P}/projects/{{project_id}}/revisions/{{number}}"): shop_route(200),
+    ("POST", f"{P}/projects/{{project_id}}/rollback"): shop_route(200, level="write", body={"revision": 1}),
+    ("DELETE", f"{P}/projects/{{project_id}}"): shop_route(204, level="owner"),
+    ("POST", f"{P}/projects/{{project_id}}/pause"): shop_route(200, level="write"),
+    ("POST", f"{P}/projects/{{project_id}}/resume"): shop_route(200, level="write"),
+    ("GET", f"{P}/projects/{{project_id}}/rules"): shop_route(200),
+    ("POST", f"{P}/projects/{{project_id}}/rules"): shop_route(
+        201, level="write", body={"rule": {"type": "hiding", "query": "AVAILABILITY = \"out of stock\""}}
+    ),
+    ("PUT", f"{P}/projects/{{project_id}}/rules/{{rule_id}}"): shop_route(
+        200, level="write", body={"rule": {"type": "rewriting", "element": "PRODUCTNAME", "value": "x"}}
+    ),
+    ("PATCH", f"{P}/projects/{{project_id}}/rules/{{rule_id}}"): shop_route(200, level="write",
+                                                                           body={"enabled": False}),
+    ("DELETE", f"{P}/projects/{{project_id}}/rules/{{rule_id}}"): shop_route(204, level="write"),
+    ("PUT", f"{P}/projects/{{project_id}}/rules-order"): shop_route(200, level="write", body={"ids": ["r2", "r1"]}),
+    ("GET", f"{P}/projects/{{project_id}}/queries"): shop_route(200),
+    ("GET", f"{P}/projects/{{project_id}}/products"): shop_route(200),
+    ("GET", f"{P}/projects/{{project_id}}/products/{{product}}/trace"): shop_route(200),
+    ("POST", f"{P}/projects/{{project_id}}/preview"): shop_route(200, body={"rules": []}),
+    ("POST", f"{P}/projects/{{project_id}}/runs"): shop_route(202, level="write"),
+    ("GET", f"{P}/projects/{{project_id}}/runs"): shop_route(200),
+    ("GET", f"{P}/runs/{{run_id}}"): shop_route(200),
+    ("POST", f"{P}/runs/{{run_id}}/confirm"): shop_route(409, level="write"),  # the run is not held
+    ("GET", f"{P}/projects/{{project_id}}/links"): shop_route(200),
+    ("POST", f"{P}/projects/{{project_id}}/exports/{{export}}/rotate-token"): shop_route(200, level="write"),
+    ("PUT", f"{P}/projects/{{project_id}}/exports/{{export}}/basic-auth"): shop_route(
+        200, level="write", body={"user": "google", "password": "s3cret"}
+    ),
+    ("GET", f"{P}/projects/{{project_id}}/exports/{{export}}/downloads"): shop_route(200),
+    # nobody in the world is an administrator: see test_an_administrator_sees_every_account_and_shop
+    ("GET", f"{P}/admin/users"): account_route(403),
+    ("GET", f"{P}/admin/shops"): account_route(403),
+}
+
+
+def api_routes(api: Api) -> set[tuple[str, str]]:
+    """(method, path) of every route the app documents under /api/v1."""
+    import httpx
+
+    schema = httpx.get(f"{api.url}/api/openapi.json").json()
+    return {(method.upper(), path) for path, methods in schema["paths"].items() for method in methods}
+
+
+def test_every_route_has_a_row(api: Api) -> None:
+    assert api_routes(api) == set(ROWS)
+
+
+def path_of(template: str, world: World) -> str:
+    values = {
+        "shop_id": world.shop_id, "project_id": world.project_id, "run_id": world.run_id,
+        "invitation_id": world.invitation_id, "user_id": world.users["write"].id, "token_id": world.owner_token_id,
+        "export": "heureka", "number": 1, "rule_id": "r1", "product": "HRN24-CER",
+    }
+    return template.format(**values)
+
+
+def database_rows(api: Api) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (timestamps of sessions seen aside), to prove a refusal changed nothing."""
+    changing = {"login_sessions", "api_tokens", "idempotency_keys"}  # last-seen and last-used times move
+    with make_session_factory(api.engine)() as session:
+        names = set(inspect(session.get_bind()).get_table_names()) - changing
+        return {name: sorted(map(tuple, session.execute(text(f'SELECT * FROM "{name}"'))), key=repr)
+                for name in sorted(names) if name in Base.metadata.tables or name.startswith(("project_", "export_"))}
+
+
+@pytest.mark.parametrize("route", sorted(ROWS), ids=lambda r: f"{r[0]} {r[1].removeprefix(P)}")
+def test_each_kind_of_caller_gets_the_expected_answer(api: Api, world: World, route: tuple[str, str]) -> None:
+    method, template = route
+    row = ROWS[route]
+    path = path_of(template, world)
+    refused = [kind for kind in KINDS if row.expect[kind] in (401, 403, 404)]
+    allowed = [kind for kind in KINDS if kind not in refused]
+    before = database_rows(api)
+    with api.client() as client:
+        for kind in refused:  # all in one world: a refusal must change nothing
+            response = client.request(method, path, json=row.body_for(kind, world), headers=world.as_(kind))
+            assert response.status_code == row.expect[kind], (kind, response.text)
+            assert set(response.json()) == {"code", "message", "problems"}
+    assert database_rows(api) == before, "a refused request changed the database"
+    for kind in allowed[:1]:
+        with api.client() as client:
+            response = client.request(method, path, json=row.body_for(kind, world), headers=world.as_(kind))
+        assert response.status_code == row.expect[kind], (kind, response.text)
+
+
+@pytest.mark.parametrize("route", sorted(r for r in ROWS if ROWS[r].expect["write"] not in (401, 403, 404)
+                                          and ROWS[r].expect["owner"] not in (401, 403, 404)
+                                          and r[0] != "GET" and ROWS[r].expect["write"] == ROWS[r].expect["owner"]),
+                         ids=lambda r: f"{r[0]} {r[1].removeprefix(P)}")
+def test_a_writer_gets_what_the_owner_gets(api: Api, world: World, route: tuple[str, str]) -> None:
+    """The allowed callers after the first, each in a fresh world (writes change what the next one sees)."""
+    method, template = route
+    row = ROWS[route]
+    with api.client() as client:
+        response = client.request(method, path_of(template, world), json=row.body_for("write", world),
+                                  headers=world.as_("write"))
+    assert response.status_code == row.expect["write"], response.text
+
+
+def test_someone_elses_shop_answers_exactly_like_no_shop(api: Api, world: World) -> None:
+    with api.client() as client:
+        theirs = client.get(f"{P}/shops/{world.shop_id}", headers=world.as_("outsider"))
+        missing = client.get(f"{P}/shops/999999", headers=world.as_("outsider"))
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["code"] == missing.json()["code"]
+    assert theirs.json()["message"].replace(str(world.shop_id), "N") == missing.json()["message"].replace("999999", "N")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/shops", {"name": "Mine", "owner_id": 1}),
+        ("POST", "/shops", {"name": "Mine", "status": "active"}),
+        ("PATCH", "/shops/{shop_id}", {"name": "x", "owner_id": 1}),
+        ("PUT", "/shops/{shop_id}/billing/period", {"period": "yearly", "price": "0"}),
+        ("POST", "/shops/{shop_id}/projects", {"name": "p", "spec": SPEC, "shop_id": 1}),
+        ("PUT", "/me/billing-profile", {"name": "x", "verified": True}),
+        ("POST", "/shops/{shop_id}/invitations", {"email": "x@example.com", "level": "owner"}),
+    ],
+)
+def test_a_body_cannot_set_what_its_caller_may_not(
+    api: Api, world: World, method: str, path: str, body: dict[str, Any]
+) -> None:
+    with api.client() as client:
+        response = client.request(method, P + path_of(path, world), json=body, headers=world.as_("owner"))
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+    with make_session_factory(api.engine)() as session:
+        from accounts.models import Shop
+
+        shop = session.scalars(select(Shop).where(Shop.id == world.shop_id)).one()
+        assert (shop.owner_id, shop.status.value, shop.name) == (world.users["owner"].id, "trial", "Kola s.r.o.")
+
+
+def test_an_administrator_sees_every_account_and_shop(api: Api, world: World) -> None:
+    from accounts.admin import set_admin
+
+    with make_session_factory(api.engine)() as session:
+        set_admin(session, "outsider@example.com")
+        session.commit()
+    with api.client() as client:
+        users = client.get(f"{P}/admin/users", headers=world.as_("outsider")).json()["items"]
+        shops = client.get(f"{P}/admin/shops", headers=world.as_("outsider")).json()["items"]
+    assert {u["email"] for u in users} >= {f"{kind}@example.com" for kind in ("owner", "write", "read", "outsider")}
+    assert [(s["id"], s["owner_email"]) for s in shops] == [(world.shop_id, "owner@example.com")]
