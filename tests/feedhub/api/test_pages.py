@@ -1,0 +1,150 @@
+"""The pages for people, as the server renders them: what each level sees, what the server refuses
+whatever the page shows, and the forms' CSRF protection. (tests/e2e drives the same pages in Chromium.)"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from accounts import get_current_spec
+from accounts.db import make_session_factory
+from accounts.members import list_members
+from tests.feedhub.api.conftest import PASSWORD, SAMPLE, Api, World
+
+EDIT_CONTROLS = ("Run now", "Add a rule", "Move up", "Delete</button>", "Pause the schedule")
+
+
+def page(api: Api, world: World, kind: str, path: str) -> httpx.Response:
+    with api.client() as client:
+        return client.get(path, headers=world.as_(kind))
+
+
+def post(api: Api, world: World, kind: str, path: str, data: dict[str, str]) -> httpx.Response:
+    with api.client() as client:
+        return client.post(path, data=data, headers=world.as_(kind))
+
+
+def rules_of(api: Api, world: World) -> list[dict[str, object]]:
+    with make_session_factory(api.engine)() as session:
+        return get_current_spec(session, world.users["owner"], world.project_id).rules
+
+
+class TestMyShops:
+    def test_every_shop_with_my_level_and_its_projects_last_run(self, api: Api, world: World) -> None:
+        shown = page(api, world, "read", "/")
+        assert shown.status_code == 200
+        assert "Kola s.r.o." in shown.text and ">read<" in shown.text
+        assert f'href="/projects/{world.project_id}/runs/{world.run_id}"' in shown.text and "succeeded" in shown.text
+
+    def test_search_filters_by_name(self, api: Api, world: World) -> None:
+        assert "Kola s.r.o." in page(api, world, "owner", "/?q=KOLA").text
+        assert "Kola s.r.o." not in page(api, world, "owner", "/?q=hrnce").text
+
+    def test_an_outsider_sees_none_of_it(self, api: Api, world: World) -> None:
+        assert "Kola s.r.o." not in page(api, world, "outsider", "/").text
+        assert page(api, world, "outsider", f"/shops/{world.shop_id}").status_code == 404
+        assert page(api, world, "outsider", f"/projects/{world.project_id}").status_code == 404
+
+    def test_anonymous_people_are_sent_to_log_in_and_back(self, api: Api, world: World) -> None:
+        with api.client() as client:
+            response = client.get(f"/projects/{world.project_id}")
+        assert response.status_code == 303
+        assert response.headers["location"] == f"/login?next=/projects/{world.project_id}"
+
+
+class TestProjectPage:
+    @pytest.mark.parametrize("kind", ["owner", "write"])
+    def test_writers_get_the_edit_controls(self, api: Api, world: World, kind: str) -> None:
+        shown = page(api, world, kind, f"/projects/{world.project_id}").text
+        assert all(control in shown for control in EDIT_CONTROLS)
+
+    def test_readers_see_everything_and_no_edit_control(self, api: Api, world: World) -> None:
+        shown = page(api, world, "read", f"/projects/{world.project_id}").text
+        assert "rewriting" in shown and "hiding" in shown and "/f/" in shown  # rules and the public URL
+        assert not any(control in shown for control in EDIT_CONTROLS)
+        assert "You have read access" in shown
+
+    def test_the_server_refuses_a_reader_whatever_the_page_shows(self, api: Api, world: World) -> None:
+        before = rules_of(api, world)
+        for action, data in (("delete", {"rule_id": "r1"}), ("disable", {"rule_id": "r1"}), ("run", {})):
+            refused = post(api, world, "read", f"/projects/{world.project_id}/{action}", data)
+            assert refused.status_code == 403 and "needs write access" in refused.text
+        saved = post(api, world, "read", f"/projects/{world.project_id}/rules/save",
+                     {"type": "hiding", "rule": '{"query": "[PRICE_VAT] > 0"}', "rule_id": ""})
+        assert saved.status_code == 403
+        assert rules_of(api, world) == before and api.launched == []
+
+    def test_a_writer_moves_disables_and_deletes_rules(self, api: Api, world: World) -> None:
+        for action, data in (("down", {"rule_id": "r1"}), ("disable", {"rule_id": "r2"})):
+            assert post(api, world, "write", f"/projects/{world.project_id}/{action}", data).status_code == 303
+        assert [(r["id"], r.get("enabled", True)) for r in rules_of(api, world)] == [("r2", False), ("r1", True)]
+        post(api, world, "write", f"/projects/{world.project_id}/delete", {"rule_id": "r2"})
+        assert [r["id"] for r in rules_of(api, world)] == ["r1"]
+
+    def test_run_now_starts_a_run(self, api: Api, world: World) -> None:
+        assert post(api, world, "write", f"/projects/{world.project_id}/run", {}).status_code == 303
+        assert api.launched == [world.project_id]
+
+
+class TestRuleEditor:
+    def test_the_preview_counts_what_the_draft_changes_and_saves_nothing(self, api: Api, world: World) -> None:
+        before = rules_of(api, world)
+        shown = post(api, world, "write", f"/projects/{world.project_id}/rules/preview", {
+            "type": "rewriting", "rule": '{"element": "MANUFACTURER", "value": "ACME"}', "rule_id": ""})
+        products = SAMPLE.read_text(encoding="utf-8").count("<SHOPITEM>")
+        assert f"{products} products change</strong> of {products}" in shown.text
+        assert "MANUFACTURER" in shown.text and "ACME" in shown.text
+        assert rules_of(api, world) == before
+
+    def test_a_bad_rule_is_shown_under_the_field_and_not_saved(self, api: Api, world: World) -> None:
+        before = rules_of(api, world)
+        shown = post(api, world, "write", f"/projects/{world.project_id}/rules/save",
+                     {"type": "hiding", "rule": '{"query": "[PRICE_VAT] >"}', "rule_id": ""})
+        assert shown.status_code == 422
+        assert 'id="rule-problems"' in shown.text and "rule 3 (hiding)" in shown.text
+        assert 'aria-invalid="true"' in shown.text
+        assert rules_of(api, world) == before
+
+    def test_saving_a_rule_in_place_keeps_its_id_and_position(self, api: Api, world: World) -> None:
+        saved = post(api, world, "write", f"/projects/{world.project_id}/rules/save",
+                     {"type": "rewriting", "rule": '{"element": "PRODUCTNAME", "value": "x"}', "rule_id": "r1"})
+        assert saved.status_code == 303
+        assert rules_of(api, world)[0] == {"type": "rewriting", "element": "PRODUCTNAME", "value": "x", "id": "r1"}
+
+    def test_readers_see_the_rule_without_a_form(self, api: Api, world: World) -> None:
+        shown = page(api, world, "read", f"/projects/{world.project_id}/rules/r1").text
+        assert "%MANUFACTURER% %PRODUCTNAME%" in shown and "Save the rule" not in shown
+
+
+class TestShopPage:
+    def test_only_the_owner_gets_member_transfer_and_delete_controls(self, api: Api, world: World) -> None:
+        owner = page(api, world, "owner", f"/shops/{world.shop_id}").text
+        writer = page(api, world, "write", f"/shops/{world.shop_id}").text
+        for control in ("Invite</button>", "Transfer the shop", "Delete the shop", "Access of write@example.com"):
+            assert control in owner and control not in writer
+        assert "New project" in writer and "Leave this shop" in writer
+
+    def test_the_owner_changes_a_level_through_the_form(self, api: Api, world: World) -> None:
+        changed = post(api, world, "owner", f"/shops/{world.shop_id}/level",
+                       {"user_id": str(world.users["write"].id), "level": "read"})
+        assert changed.status_code == 303
+        with make_session_factory(api.engine)() as session:
+            levels = {m.email: m.level.label for m in list_members(session, world.users["owner"], world.shop_id)}
+        assert levels["write@example.com"] == "read"
+
+    def test_a_writer_cannot_delete_the_shop(self, api: Api, world: World) -> None:
+        refused = post(api, world, "write", f"/shops/{world.shop_id}/delete", {})
+        assert refused.status_code == 403 and "deleting it needs owner access" in refused.text
+        assert "Kola s.r.o." in page(api, world, "owner", "/").text
+
+
+class TestFormsNeedTheSessionsCsrfToken:
+    def test_a_cookie_session_post_without_the_token_is_refused(self, api: Api, world: World) -> None:
+        with api.client() as client:
+            logged_in = client.post("/api/v1/auth/login", json={"email": "owner@example.com", "password": PASSWORD})
+            token = logged_in.json()["csrf_token"]
+            refused = client.post(f"/shops/{world.shop_id}/rename", data={"name": "Hijacked"})
+            done = client.post(f"/shops/{world.shop_id}/rename", data={"name": "Kola a.s.", "csrf_token": token})
+        assert refused.status_code == 403 and done.status_code == 303
+        assert "Kola a.s." in page(api, world, "owner", "/").text
+
