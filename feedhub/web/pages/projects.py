@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 import accounts
 from accounts import project_rules
 from accounts.projects import access_project
-from accounts.published import list_links, rotate_token
+from accounts.published import list_downloads, list_links, rotate_token, set_basic_auth
 from accounts.roles import Action
 from accounts.runs import list_runs
 from feedhub.web.api.catalogue import trace
@@ -69,15 +69,38 @@ def project_page(project_id: int, request: Request, caller: MaybeCaller, session
         project = access_project(session, c.user, project_id, Action.VIEW)
         spec = accounts.get_current_spec(session, c.user, project_id)
         links = list_links(session, c.user, project_id)
+        runs = list_runs(session, c.user, project_id, limit=10)
         return render(
             request, "project.html", caller=c, title=project.name, project=project, spec=spec,
-            urls=served_urls(context, spec, links), runs=list_runs(session, c.user, project_id, limit=10),
+            urls=served_urls(context, spec, links), runs=runs, stats=rule_stats(runs, project.head),
             revisions=accounts.list_history(session, c.user, project_id)[:10],
             can_edit=may(lambda: access_project(session, c.user, project_id, Action.EDIT_FEEDS)),
             rule_text=lambda rule: json.dumps({k: v for k, v in rule.items() if k not in ("id", "enabled")},
                                               ensure_ascii=False),
         )
     return signed_in(request, caller, act)
+
+
+def rule_stats(runs: list[Any], head: int) -> dict[int, dict[str, Any]]:
+    """Per rule position (1-based): selected, changed and errors in the newest run of the current revision."""
+    run = next((r for r in runs if r.revision == head and r.report.get("rules")), None)
+    return {} if run is None else {stats["index"]: stats for stats in run.report["rules"]}
+
+
+def validation_view(runs: list[Any], export: str) -> dict[str, Any] | None:
+    """The newest run's problems of one export, grouped by reason: what to fix first, and where."""
+    for run in runs:
+        found = next((e for e in run.report.get("exports", []) if e.get("name") == export), None)
+        if found is not None:
+            by_reason: dict[str, list[str]] = {}
+            for problem in found.get("problems", []):
+                product, _, reasons = problem.partition(": ")
+                for reason in reasons.split("; "):
+                    by_reason.setdefault(reason, []).append(product)
+            groups = sorted(by_reason.items(), key=lambda item: -len(item[1]))
+            return {"run": run, "invalid": found.get("invalid", 0), "products": found.get("products_out", 0),
+                    "groups": groups, "listed": len(found.get("problems", []))}
+    return None
 
 
 def _editor(request: Request, c: Caller, project_id: int, rule: dict[str, Any], *, rule_id: str | None,
@@ -256,3 +279,47 @@ def trace_page(project_id: int, product: str, request: Request, caller: MaybeCal
     return signed_in(request, caller, lambda c: render(
         request, "trace.html", caller=c, title=f"Product {product}", project_id=project_id,
         trace=trace(project_id, product, c.user, session, context)), back=f"/projects/{project_id}/products")
+
+
+@router.get("/projects/{project_id}/exports/{export}", response_class=HTMLResponse)
+def export_page(project_id: int, export: str, request: Request, caller: MaybeCaller, session: Db,
+                context: Context) -> Response:
+    """One export: its public URL, basic auth, who downloaded it, and its invalid products by reason."""
+    def act(c: Caller) -> Response:
+        spec = accounts.get_current_spec(session, c.user, project_id)
+        link = next((link for link in list_links(session, c.user, project_id) if link.export_name == export), None)
+        if link is None or export not in {e.name for e in spec.exports}:
+            return message(request, c, "Not found", error=f"the project has no export {export!r}", status=404)
+        return render(
+            request, "export.html", caller=c, title=f"Export {export}", project_id=project_id, link=link,
+            url=served_urls(context, spec, [link]).get(export, ""), downloads=list_downloads(
+                session, c.user, project_id, export, limit=50),
+            validation=validation_view(list_runs(session, c.user, project_id, limit=10), export),
+            can_edit=may(lambda: access_project(session, c.user, project_id, Action.EDIT_FEEDS)),
+        )
+    return signed_in(request, caller, act, back=f"/projects/{project_id}")
+
+
+@router.post("/projects/{project_id}/exports/{export}/basic-auth", response_class=HTMLResponse)
+async def basic_auth_page(project_id: int, export: str, request: Request, caller: MaybeCaller,
+                          session: Db) -> Response:
+    """Require a user name and password for the export, or (with "clear") serve it openly again."""
+    form = await form_data(request)
+
+    def act(c: Caller) -> Response:
+        clear = "clear" in form
+        set_basic_auth(session, c.user, project_id, export, user=None if clear else form.get("user", ""),
+                       password=None if clear else form.get("password", ""))
+        return go(f"/projects/{project_id}/exports/{export}")
+    return signed_in(request, caller, act, back=f"/projects/{project_id}/exports/{export}")
+
+
+@router.get("/projects/{project_id}/queries", response_class=HTMLResponse)
+def queries_fragment(project_id: int, request: Request, caller: MaybeCaller, session: Db,
+                     context: Context) -> Response:
+    """The saved queries with how many of the feed's products each selects (loaded into the project page)."""
+    from feedhub.web.api.catalogue import queries
+
+    return signed_in(request, caller, lambda c: render(
+        request, "queries.html", caller=c, project_id=project_id,
+        counted=queries(project_id, c.user, session, context)))

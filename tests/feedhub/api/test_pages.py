@@ -148,3 +148,58 @@ class TestFormsNeedTheSessionsCsrfToken:
         assert refused.status_code == 403 and done.status_code == 303
         assert "Kola a.s." in page(api, world, "owner", "/").text
 
+
+
+def add_run(api: Api, world: World, report: dict[str, object]) -> int:
+    """A finished run of the current revision with `report`, as the flow records it."""
+    from accounts.models import Project
+    from accounts.runs import RunOutcome, RunStatus, finish_run, start_run
+
+    with make_session_factory(api.engine)() as session:
+        project = session.get_one(Project, world.project_id)
+        run = start_run(session, project, revision=project.head, spec_sha256="", trigger="test", host="test")
+        finish_run(session, run, RunOutcome(RunStatus.SUCCEEDED, products_in=23, products_out=23, report=report))
+        session.commit()
+        return run.id
+
+
+class TestWhatTheLastRunSaid:
+    REPORT = {
+        "rules": [{"index": 1, "type": "rewriting", "name": "", "selected": 23, "changed": 21, "errors": 0},
+                  {"index": 2, "type": "hiding", "name": "", "selected": 2, "changed": 0, "errors": 3}],
+        "exports": [{"name": "heureka", "invalid": 3, "products_out": 23, "problems": [
+            "A1: missing PRICE_VAT; IMGURL is not an http(s) URL", "A2: missing PRICE_VAT", "A3: missing PRICE_VAT"]}],
+    }
+
+    def test_each_rule_shows_what_it_selected_changed_and_failed(self, api: Api, world: World) -> None:
+        add_run(api, world, self.REPORT)
+        shown = page(api, world, "read", f"/projects/{world.project_id}").text
+        assert "Last run: 23 selected, 21 changed</div>" in shown
+        assert "Last run: 2 selected, 0 changed" in shown and "3 errors" in shown
+
+    def test_the_export_page_groups_invalid_products_by_reason(self, api: Api, world: World) -> None:
+        run_id = add_run(api, world, self.REPORT)
+        shown = page(api, world, "read", f"/projects/{world.project_id}/exports/heureka").text
+        assert f">{run_id}</a>: 3 invalid of 23 products" in shown
+        rows = shown.split("<td>missing PRICE_VAT</td>")[1].split("</tr>")[0]
+        assert "3: A1, A2, A3" in rows
+        assert "<td>IMGURL is not an http(s) URL</td><td>1: A1</td>" in shown
+
+    def test_basic_auth_is_set_and_cleared_from_the_export_page(self, api: Api, world: World) -> None:
+        path = f"/projects/{world.project_id}/exports/heureka"
+        login = {"user": "google", "password": "s3cret!"}
+        assert post(api, world, "write", f"{path}/basic-auth", login).status_code == 303
+        assert "log in as <strong>google</strong>" in page(api, world, "read", path).text
+        assert post(api, world, "read", f"{path}/basic-auth", {"clear": "1"}).status_code == 403
+        assert post(api, world, "write", f"{path}/basic-auth", {"clear": "1"}).status_code == 303
+        assert "Anyone with the URL" in page(api, world, "write", path).text
+
+    def test_saved_queries_show_how_many_products_they_select(self, api: Api, world: World) -> None:
+        from lxml import etree
+
+        expected = sum(
+            1 for item in etree.parse(str(SAMPLE)).getroot().iter("SHOPITEM")
+            if float(item.findtext("PRICE_VAT").replace(",", ".")) > 1000
+        )
+        shown = page(api, world, "read", f"/projects/{world.project_id}/queries").text
+        assert f"[PRICE_VAT] &gt; 1000</span>: {expected} products" in shown
