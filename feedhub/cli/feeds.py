@@ -186,7 +186,7 @@ def demo(
 
 def _demo_project(console: Console) -> None:
     """The product running by itself, in miniature: a demo shop's project run once through the flow's steps."""
-    from feedhub.demo_project import run_demo_project  # needs the database: imported only here
+    from feedhub.demo_project import DEMO_EMAIL, DEMO_PASSWORD, run_demo_project  # needs the database: here only
     from feedhub.settings import get_settings
 
     with user_errors():
@@ -195,6 +195,10 @@ def _demo_project(console: Console) -> None:
         f"\n[bold]Demo project[/] (shop owner {summary['login']}): run {summary['status']}, "
         f"{summary['products_in']} products in, {summary['products_out']} out, exports in {summary['exports']}"
         + (f"\n  {summary['error']}" if summary["error"] else "")
+    )
+    console.print(
+        f"\n[bold]See it in the browser:[/] run [bold].venv/bin/feedhub serve[/] and open http://127.0.0.1:8000 "
+        f"(log in as {DEMO_EMAIL}, password {DEMO_PASSWORD})"
     )
 
 
