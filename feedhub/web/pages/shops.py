@@ -27,12 +27,14 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def my_shops(request: Request, caller: MaybeCaller, session: Db, q: str = "") -> Response:
-    """Every shop I can reach, with my level, its status and its projects' last runs; `q` searches names."""
+def my_shops(request: Request, caller: MaybeCaller, session: Db, q: str = "", attention: bool = False) -> Response:
+    """Every shop I can reach, with my level, its status and its projects' last runs; `q` searches names,
+    `attention` keeps the shops with a failed or held run."""
     if caller is None:
         return to_login("/")
     lines = list_dashboard(session, caller.user, search=q.strip())
-    return render(request, "shops.html", caller=caller, title="My shops", lines=lines, q=q,
+    shown = [line for line in lines if line.needs_attention] if attention else lines
+    return render(request, "shops.html", caller=caller, title="My shops", lines=shown, q=q, only_attention=attention,
                   attention=sum(line.needs_attention for line in lines),
                   invitations=list_my_invitations(session, caller.user))
 
