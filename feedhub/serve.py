@@ -78,17 +78,24 @@ def api_url_file(settings: Settings) -> Path:
     return settings.data_dir / "prefect" / "api-url"
 
 
+def server_log(settings: Settings) -> Path:
+    """Where the local Prefect server's output goes: its HTTP 500s explain runs that crashed."""
+    return settings.data_dir / "prefect" / "server.log"
+
+
 @contextlib.contextmanager
 def local_prefect_server(settings: Settings, *, port: int) -> Iterator[str]:
-    """A Prefect server in a child process (SQLite under the data folder); yields its API URL."""
+    """A Prefect server in a child process (SQLite under the data folder), its output appended to
+    `server_log`; yields its API URL."""
     env = {**os.environ, **prefect_environment(settings)}
     env.pop("PREFECT_API_URL", None)
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(server_log(settings), "ab") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/api"
     try:
-        wait_healthy(url, process)
+        wait_healthy(url, process, log=server_log(settings))
         api_url_file(settings).write_text(url)
         yield url
     finally:
@@ -96,12 +103,13 @@ def local_prefect_server(settings: Settings, *, port: int) -> Iterator[str]:
         stop_process(process)
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
-    """Wait until the Prefect API answers, or fail clearly."""
+def wait_healthy(url: str, process: subprocess.Popen[bytes] | None = None, *, log: Path | None = None) -> None:
+    """Wait until the Prefect API answers, or fail clearly (naming the server's log)."""
     deadline = time.monotonic() + PREFECT_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the Prefect server exited with status {process.returncode}")
+            where = f"; its output is in {log}" if log else ""
+            raise RuntimeError(f"the Prefect server exited with status {process.returncode}{where}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return

@@ -167,6 +167,7 @@ def _prefect_server(home: Path, database_url: str) -> Iterator[str]:
         with local_prefect_server(Settings(data_dir=home), port=_free_port()) as url:
             env.delenv("PREFECT_API_DATABASE_CONNECTION_URL")
             yield url
+    assert (home / "prefect" / "server.log").stat().st_size > 0  # the server's output is kept, not thrown away
 
 
 def _machine_env(feedhub_env: dict[str, str], api_url: str) -> Callable[[Path], dict[str, str]]:
