@@ -31,6 +31,7 @@ CSRF_COOKIE = "feedhub_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SESSION_COOKIE_MAX_AGE_S = 30 * 24 * 3600  # the session's own absolute lifetime decides; this only bounds the cookie
 
 
@@ -73,8 +74,23 @@ def csrf_token_for(session_token: str) -> str:
     return hmac.new(session_token.encode(), b"feedhub-csrf", hashlib.sha256).hexdigest()
 
 
-async def optional_caller(request: Request, session: Db) -> Caller | None:
-    """The caller, or None for an anonymous request; a bad bearer token or a missing CSRF token fails."""
+async def posted_form(request: Request) -> dict[str, str]:
+    """A form post's fields, read once before the (synchronous) code that needs them; {} for other bodies."""
+    content_type = request.headers.get("content-type", "")
+    if request.method in SAFE_METHODS or not content_type.startswith(FORM_TYPES):
+        return {}
+    return {key: str(value) for key, value in (await request.form()).items()}
+
+
+Posted = Annotated[dict[str, str], Depends(posted_form)]
+
+
+def optional_caller(request: Request, session: Db, form: Posted) -> Caller | None:
+    """The caller, or None for an anonymous request; a bad bearer token or a missing CSRF token fails.
+
+    A plain function, so FastAPI runs it in its thread pool: on the event loop, a wait for SQLite's
+    write lock would stop every other request, the one holding the lock included.
+    """
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
         user = resolve_api_token(session, header[7:].strip())
@@ -88,16 +104,10 @@ async def optional_caller(request: Request, session: Db) -> Caller | None:
     if user is None:
         return None
     if request.method not in SAFE_METHODS:
-        await _check_csrf(request, csrf_token_for(token))
+        sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD, "")
+        if not sent or not hmac.compare_digest(sent, csrf_token_for(token)):
+            raise ApiError(403, "csrf_failed", f"missing or wrong CSRF token (send the {CSRF_HEADER} header)")
     return Caller(user, token)
-
-
-async def _check_csrf(request: Request, expected: str) -> None:
-    sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        sent = str((await request.form()).get(CSRF_FIELD, ""))
-    if not sent or not hmac.compare_digest(sent, expected):
-        raise ApiError(403, "csrf_failed", f"missing or wrong CSRF token (send the {CSRF_HEADER} header)")
 
 
 def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accounts.errors import AccountsError
@@ -43,8 +44,7 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         owner, fingerprint = _scope_of(headers, scope), _fingerprint(scope, body)
         try:
-            with self.sessions.begin() as session:
-                stored = claim_key(session, scope=owner, key=key, fingerprint=fingerprint)
+            stored = await run_in_threadpool(self._claim, owner, key, fingerprint)
         except AccountsError as exc:
             status = 409 if exc.transient else 422
             await error_response(status, code_of(exc), exc.message)(scope, receive, send)
@@ -53,13 +53,23 @@ class IdempotencyMiddleware:
             await _replay(stored, send)
             return
         answer = await self._run(scope, body, send)
+        await run_in_threadpool(self._settle, owner, key, answer)
+
+    # The database work runs in the thread pool: on the event loop a wait for SQLite's write lock would
+    # stop every request, the one holding the lock included.
+    def _claim(self, owner: str, key: str, fingerprint: str) -> StoredAnswer | None:
         with self.sessions.begin() as session:
-            if answer is not None and answer.status < 500:
+            return claim_key(session, scope=owner, key=key, fingerprint=fingerprint)
+
+    def _settle(self, owner: str, key: str, answer: StoredAnswer) -> None:
+        """Keep the answer for repeats, or free the key after a server error so a retry can run."""
+        with self.sessions.begin() as session:
+            if answer.status < 500:
                 complete_key(session, scope=owner, key=key, answer=answer)
             else:
                 release_key(session, scope=owner, key=key)
 
-    async def _run(self, scope: Scope, body: bytes, send: Send) -> StoredAnswer | None:
+    async def _run(self, scope: Scope, body: bytes, send: Send) -> StoredAnswer:
         """Run the request with its buffered body; pass the answer on and keep a copy."""
         sent_body = False
         status, content_type, chunks = 500, "", []
