@@ -12,7 +12,7 @@ $(UV):
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-.PHONY: install install-test demo test lint bench lock-check lock-upgrade test-latest
+.PHONY: install install-test demo test lint bench lock-check lock-upgrade test-latest i18n
 
 install: $(UV)
 	$(SYNC)
@@ -46,3 +46,13 @@ lock-upgrade: $(UV)
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# Re-extract every translatable text (babel.cfg), merge it into the Czech and Slovak catalogues, compile
+# them. Then translate what is new or fuzzy in the .po files and run it again: tests/accounts/test_i18n.py
+# fails while a text has no translation or a .mo differs from its .po.
+LOCALE := accounts/locale
+i18n: install-test
+	$(BIN)/pybabel -q extract -F babel.cfg --no-wrap --sort-by-file --project Feedhub \
+		-o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-wrap
+	$(BIN)/pybabel -q compile -d $(LOCALE)

@@ -80,6 +80,7 @@ from accounts.users import (
     change_password,
     get_user,
     register_user,
+    set_language,
     update_billing_profile,
     verify_email,
 )
@@ -174,6 +175,7 @@ __all__ = [
     "rollback_spec",
     "save_revision",
     "send_trial_reminders",
+    "set_language",
     "shop_may_run",
     "sign_up",
     "start_transfer",

@@ -116,9 +116,12 @@ def change_password_and_end_sessions(
     return _start_session(session, actor, client_ip=client_ip, user_agent=user_agent, now=now or utcnow())
 
 
-def sign_up(session: Session, *, email: str, password: str, mailer: Mailer, base_url: str) -> User:
-    """Create an unverified account and mail it the verification link."""
-    user, _ = users.register_user(session, email=email, password=password, mailer=mailer, base_url=base_url)
+def sign_up(
+    session: Session, *, email: str, password: str, mailer: Mailer, base_url: str, language: str | None = None
+) -> User:
+    """Create an unverified account and mail it the verification link (in `language`, which it keeps)."""
+    user, _ = users.register_user(session, email=email, password=password, mailer=mailer, base_url=base_url,
+                                  language=language)
     return user
 
 
@@ -129,7 +132,7 @@ def resend_verification(session: Session, actor: User, *, mailer: Mailer, base_u
     token, token_hash = new_token()
     actor.verify_token_hash = token_hash
     session.add(actor)
-    mailer.send(verification_email(to=actor.email, link=verification_link(base_url, token)))
+    mailer.send(verification_email(to=actor.email, link=verification_link(base_url, token), language=actor.language))
 
 
 def request_password_reset(
@@ -148,7 +151,7 @@ def request_password_reset(
     session.add(PasswordReset(user_id=user.id, token_hash=token_hash, created_at=now, expires_at=expires_at))
     audit.record(session, shop_id=None, actor=user, action="password.reset_requested")
     link = password_reset_link(base_url, token)
-    mailer.send(password_reset_email(to=user.email, link=link, expires_at=expires_at))
+    mailer.send(password_reset_email(to=user.email, link=link, expires_at=expires_at, language=user.language))
 
 
 def reset_password(

@@ -1,10 +1,12 @@
-"""The texts of the emails accounts sends. Links are built from the base URL the caller passes."""
+"""The texts of the emails accounts sends, each in the recipient's language (their account's, English
+when they chose none or have no account). Links are built from the base URL the caller passes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
 
+from accounts.i18n import DEFAULT_LANGUAGE, LEVEL_NAMES, known_language, translations
 from accounts.mail import compose
 
 
@@ -29,48 +31,66 @@ def password_reset_link(base_url: str, token: str) -> str:
 
 
 def invitation_email(
-    *, to: str, shop_name: str, inviter: str, level: str, link: str, expires_at: datetime
+    *, to: str, shop_name: str, inviter: str, level: str, link: str, expires_at: datetime,
+    language: str | None = None,
 ) -> EmailMessage:
     """Invite an existing account to a shop."""
-    body = (
-        f'{inviter} invited you to the shop "{shop_name}" on Feedhub with {level} access.\n\n'
-        f"Accept the invitation:\n{link}\n\n"
-        f"The link works once, only for {to}, until {expires_at:%Y-%m-%d %H:%M} UTC.\n"
-    )
-    return compose(to=to, subject=f"Invitation to {shop_name} on Feedhub", body=body)
+    _ = translations(language).gettext
+    body = _(
+        '{inviter} invited you to the shop "{shop_name}" on Feedhub with {level} access.\n\n'
+        "Accept the invitation:\n{link}\n\n"
+        "The link works once, only for {to}, until {expires_at} UTC.\n"
+    ).format(inviter=inviter, shop_name=shop_name, level=_(LEVEL_NAMES.get(level, level)), link=link, to=to,
+             expires_at=f"{expires_at:%Y-%m-%d %H:%M}")
+    subject = _("Invitation to {shop_name} on Feedhub").format(shop_name=shop_name)
+    return compose(to=to, subject=subject, body=body, language=_language(language))
 
 
-def transfer_email(*, to: str, shop_name: str, owner: str, link: str, expires_at: datetime) -> EmailMessage:
+def transfer_email(
+    *, to: str, shop_name: str, owner: str, link: str, expires_at: datetime, language: str | None = None
+) -> EmailMessage:
     """Offer the ownership of a shop."""
-    body = (
-        f'{owner} wants to transfer the shop "{shop_name}" to you. On acceptance you become its owner\n'
-        f"and its invoices go to your billing profile; projects, history and members stay as they are.\n\n"
-        f"Accept the transfer:\n{link}\n\nThe link works until {expires_at:%Y-%m-%d %H:%M} UTC.\n"
-    )
-    return compose(to=to, subject=f"Transfer of {shop_name} on Feedhub", body=body)
+    _ = translations(language).gettext
+    body = _(
+        '{owner} wants to transfer the shop "{shop_name}" to you. On acceptance you become its owner\n'
+        "and its invoices go to your billing profile; projects, history and members stay as they are.\n\n"
+        "Accept the transfer:\n{link}\n\nThe link works until {expires_at} UTC.\n"
+    ).format(owner=owner, shop_name=shop_name, link=link, expires_at=f"{expires_at:%Y-%m-%d %H:%M}")
+    subject = _("Transfer of {shop_name} on Feedhub").format(shop_name=shop_name)
+    return compose(to=to, subject=subject, body=body, language=_language(language))
 
 
-def trial_reminder_email(*, to: str, shop_name: str, trial_ends_at: datetime, link: str) -> EmailMessage:
+def trial_reminder_email(
+    *, to: str, shop_name: str, trial_ends_at: datetime, link: str, language: str | None = None
+) -> EmailMessage:
     """Warn the owner before the trial ends."""
-    body = (
-        f'The free trial of "{shop_name}" ends on {trial_ends_at:%Y-%m-%d}. After that, scheduled runs\n'
-        f"stop until the first invoice is paid (published feeds stay up).\n\nBilling: {link}\n"
-    )
-    return compose(to=to, subject=f"Your Feedhub trial for {shop_name} ends soon", body=body)
+    _ = translations(language).gettext
+    body = _(
+        'The free trial of "{shop_name}" ends on {trial_ends_at}. After that, scheduled runs\n'
+        "stop until the first invoice is paid (published feeds stay up).\n\nBilling: {link}\n"
+    ).format(shop_name=shop_name, trial_ends_at=f"{trial_ends_at:%Y-%m-%d}", link=link)
+    subject = _("Your Feedhub trial for {shop_name} ends soon").format(shop_name=shop_name)
+    return compose(to=to, subject=subject, body=body, language=_language(language))
 
 
-def verification_email(*, to: str, link: str) -> EmailMessage:
+def verification_email(*, to: str, link: str, language: str | None = None) -> EmailMessage:
     """Confirm the email of a new account."""
-    body = f"Confirm your email address for Feedhub:\n{link}\n"
-    return compose(to=to, subject="Confirm your email for Feedhub", body=body)
+    _ = translations(language).gettext
+    body = _("Confirm your email address for Feedhub:\n{link}\n").format(link=link)
+    return compose(to=to, subject=_("Confirm your email for Feedhub"), body=body, language=_language(language))
 
 
-def password_reset_email(*, to: str, link: str, expires_at: datetime) -> EmailMessage:
+def password_reset_email(*, to: str, link: str, expires_at: datetime, language: str | None = None) -> EmailMessage:
     """Let the owner of the address set a new password; says what to do if they did not ask."""
-    body = (
+    _ = translations(language).gettext
+    body = _(
         "Someone (hopefully you) asked to reset the password of your Feedhub account.\n\n"
-        f"Set a new password:\n{link}\n\n"
-        f"The link works once, until {expires_at:%Y-%m-%d %H:%M} UTC. Setting a new password signs out\n"
+        "Set a new password:\n{link}\n\n"
+        "The link works once, until {expires_at} UTC. Setting a new password signs out\n"
         "every browser. If you did not ask, ignore this email: your password stays as it is.\n"
-    )
-    return compose(to=to, subject="Reset your Feedhub password", body=body)
+    ).format(link=link, expires_at=f"{expires_at:%Y-%m-%d %H:%M}")
+    return compose(to=to, subject=_("Reset your Feedhub password"), body=body, language=_language(language))
+
+
+def _language(language: str | None) -> str:
+    return known_language(language) or DEFAULT_LANGUAGE

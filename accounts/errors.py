@@ -16,6 +16,7 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     │   ├── InvalidToken             an unknown, used or expired email-verification or password-reset token
     │   ├── LoginThrottled           too many failed logins for the email or address (retry_after_s)
     │   ├── AlreadyVerified          the email is verified: no new verification link
+    │   ├── UnknownLanguage          a language Feedhub has no catalogue for (value, known)
     │   └── ApiTokenNotFound         no such API token of the actor's (another user's looks the same)
     ├── MembershipError
     │   ├── AlreadyMember            the user already has access to the shop
@@ -103,6 +104,15 @@ class InvalidEmail(UserError):
     def __init__(self, email: str) -> None:
         super().__init__(f"not an email address: {email!r}")
         self.email = email
+
+
+class UnknownLanguage(UserError):
+    """Not one of the languages Feedhub is translated into."""
+
+    def __init__(self, value: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"unknown language {value!r}; known: {', '.join(known)}")
+        self.value = value
+        self.known = known
 
 
 class EmailTaken(UserError):

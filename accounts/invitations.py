@@ -28,7 +28,7 @@ from accounts.models import Invitation, InvitationStatus, Membership, Shop, Shop
 from accounts.roles import Action, Level, can_grant
 from accounts.tokens import hash_token, new_token
 from accounts.types import utcnow
-from accounts.users import get_user
+from accounts.users import get_user, language_of_address
 
 INVITE_TTL_DAYS = 7
 
@@ -206,6 +206,7 @@ def _issue(
             level=invitation.level.label,
             link=invitation_link(base_url, token),
             expires_at=invitation.expires_at,
+            language=language_of_address(session, invitation.email),
         )
     )
     return token

@@ -30,24 +30,25 @@ def send_trial_reminders(
     """
     now = now or utcnow()
     due = session.execute(
-        select(Shop, User.email)
+        select(Shop, User.email, User.language)
         .join(User, User.id == Shop.owner_id)
         .where(Shop.status == ShopStatus.TRIAL, Shop.trial_reminder_sent_at.is_(None))
         .where(Shop.trial_ends_at > now, Shop.trial_ends_at <= now + timedelta(days=TRIAL_REMINDER_DAYS))
         .order_by(Shop.id)
         .with_for_update(of=Shop, skip_locked=True)
     ).all()
-    for shop, owner_email in due:
+    for shop, owner_email, owner_language in due:
         link = f"{base_url.rstrip('/')}/shops/{shop.id}/billing"
         mailer.send(
             trial_reminder_email(
-                to=owner_email, shop_name=shop.name, trial_ends_at=shop.trial_ends_at, link=link
+                to=owner_email, shop_name=shop.name, trial_ends_at=shop.trial_ends_at, link=link,
+                language=owner_language,
             )
         )
         shop.trial_reminder_sent_at = now
         audit.record(session, shop_id=shop.id, actor=None, action="trial.reminder_sent", to=owner_email)
     session.flush()
-    return [shop.id for shop, _ in due]
+    return [shop.id for shop, *_ in due]
 
 
 def suspend_overdue_shops(session: Session, *, now: datetime | None = None) -> list[int]:

@@ -35,12 +35,14 @@ class Mailer(Protocol):
         """Deliver `message`; From, Date and Message-ID are filled in when missing."""
 
 
-def compose(*, to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message without a sender (the mailer adds it)."""
+def compose(*, to: str, subject: str, body: str, language: str | None = None) -> EmailMessage:
+    """A plain-text message without a sender (the mailer adds it), saying which language it is in."""
     message = EmailMessage()
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    if language:  # after set_content, which replaces every Content-* header
+        message["Content-Language"] = language
     return message
 
 

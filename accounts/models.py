@@ -104,6 +104,7 @@ class User(Base):
     vat_id: Mapped[str] = mapped_column(String(40), default="")
     invoice_email: Mapped[str] = mapped_column(String(320), default="")  # empty: the login email
     is_admin: Mapped[bool] = mapped_column(default=False)  # runs this Feedhub instance (`feedhub user admin`)
+    language: Mapped[str | None] = mapped_column(String(8))  # "en", "cs" or "sk"; None: not chosen (emails in English)
 
 
 class Shop(Base):

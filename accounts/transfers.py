@@ -72,6 +72,7 @@ def start_transfer(
             owner=actor.email,
             link=link,
             expires_at=transfer.expires_at,
+            language=recipient.language,
         )
     )
     return transfer, token

@@ -1,4 +1,4 @@
-"""Accounts: registration, email verification, passwords and the billing profile.
+"""Accounts: registration, email verification, passwords, the language and the billing profile.
 
 Emails are normalised to lower case everywhere, so `Ann@Example.com` and `ann@example.com` are one
 account and one invitation target.
@@ -20,9 +20,11 @@ from accounts.errors import (
     InvalidCredentials,
     InvalidEmail,
     InvalidToken,
+    UnknownLanguage,
     UserNotFound,
     WeakPassword,
 )
+from accounts.i18n import LANGUAGES
 from accounts.mail import Mailer
 from accounts.models import User
 from accounts.tokens import hash_token, new_token
@@ -40,22 +42,33 @@ def normalize_email(email: str) -> str:
 
 
 def register_user(
-    session: Session, *, email: str, password: str, mailer: Mailer | None = None, base_url: str = ""
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    mailer: Mailer | None = None,
+    base_url: str = "",
+    language: str | None = None,
 ) -> tuple[User, str]:
-    """Create an unverified account; returns it and its verification token (mailed if a mailer is given)."""
+    """Create an unverified account; returns it and its verification token (mailed if a mailer is given).
+
+    `language` is the one the sign-up page was shown in: the account's emails, the first included, use it.
+    """
     email = normalize_email(email)
     _check_password(password)
+    language = _checked_language(language) if language is not None else None
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise EmailTaken(email)
     token, token_hash = new_token()
-    user = User(email=email, password_hash=PASSWORD_HASHER.hash(password), verify_token_hash=token_hash)
+    user = User(email=email, password_hash=PASSWORD_HASHER.hash(password), verify_token_hash=token_hash,
+                language=language)
     try:
         with session.begin_nested():  # a concurrent sign-up with the same email loses cleanly
             session.add(user)
     except IntegrityError as exc:
         raise EmailTaken(email) from exc
     if mailer is not None:
-        mailer.send(verification_email(to=email, link=verification_link(base_url, token)))
+        mailer.send(verification_email(to=email, link=verification_link(base_url, token), language=language))
     return user, token
 
 
@@ -126,6 +139,25 @@ def update_billing_profile(session: Session, actor: User, profile: BillingProfil
     actor.invoice_email = normalize_email(profile.invoice_email) if profile.invoice_email.strip() else ""
     session.add(actor)
     return actor
+
+
+def set_language(session: Session, actor: User, language: str) -> User:
+    """Save the language the actor chose for pages and emails (one of LANGUAGES)."""
+    actor.language = _checked_language(language)
+    session.add(actor)
+    session.flush()
+    return actor
+
+
+def language_of_address(session: Session, email: str) -> str | None:
+    """The language chosen by the account with this email; None for no choice or no account."""
+    return session.scalar(select(User.language).where(User.email == email.strip().lower()))
+
+
+def _checked_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise UnknownLanguage(language, LANGUAGES)
+    return language
 
 
 def _check_password(password: str) -> None:

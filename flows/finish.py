@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from accounts.errors import MailError
 from accounts.lifecycle import record_exported_products
 from accounts.runs import ProjectRun, RunStatus, alert_recipients, finish_run, previous_outcome, prune_runs
+from accounts.users import language_of_address
 from feeds.errors import ConfigError, FeedError
 from flows.deps import RunDeps
 from flows.notify import notice_kind, run_notice
@@ -89,6 +90,7 @@ def _notify(deps: RunDeps, session: Session, run: ActiveRun, previous: RunStatus
         message = run_notice(
             kind, to=to, shop_name=run.shop_name, project_name=run.project_name,
             status=run.outcome.status, error=run.outcome.error, link=link,
+            language=language_of_address(session, to),
         )
         try:
             deps.mailer.send(message)

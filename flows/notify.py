@@ -1,11 +1,13 @@
 """Emails about runs: to the owner and the writers when a project starts failing or is held, and once
-when it recovers. A project that fails every hour sends one email, not one per run.
+when it recovers. A project that fails every hour sends one email, not one per run. Each email is in
+its recipient's language.
 """
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 
+from accounts.i18n import DEFAULT_LANGUAGE, known_language, translations
 from accounts.mail import compose
 from accounts.runs import RunStatus
 
@@ -22,24 +24,28 @@ def notice_kind(status: RunStatus, previous: RunStatus | None) -> str | None:
 
 
 def run_notice(
-    kind: str, *, to: str, shop_name: str, project_name: str, status: RunStatus, error: str, link: str
+    kind: str, *, to: str, shop_name: str, project_name: str, status: RunStatus, error: str, link: str,
+    language: str | None = None,
 ) -> EmailMessage:
     """The email for one recipient."""
+    _ = translations(language).gettext
     where = f"{shop_name} / {project_name}"
     if kind == "recovered":
-        subject = f"[Feedhub] {where}: feeds published again"
-        body = f"The latest run of {where} succeeded; the exports are up to date again.\n\nRun: {link}\n"
+        subject = _("[Feedhub] {where}: feeds published again")
+        body = _("The latest run of {where} succeeded; the exports are up to date again.\n\nRun: {link}\n")
     elif status is RunStatus.HELD:
-        subject = f"[Feedhub] {where}: run held, nothing published"
-        body = (
-            f"A run of {where} was held by the quality gate: {error}\n\n"
-            f"The last good exports stay published. If the change is expected, confirm the run to publish it:\n"
-            f"{link}\n"
+        subject = _("[Feedhub] {where}: run held, nothing published")
+        body = _(
+            "A run of {where} was held by the quality gate: {error}\n\n"
+            "The last good exports stay published. If the change is expected, confirm the run to publish it:\n"
+            "{link}\n"
         )
     else:
-        subject = f"[Feedhub] {where}: run failed, nothing published"
-        body = (
-            f"A run of {where} failed: {error}\n\nThe last good exports stay published. "
-            f"You get this email once; the next one comes when the project recovers.\n\nRun: {link}\n"
+        subject = _("[Feedhub] {where}: run failed, nothing published")
+        body = _(
+            "A run of {where} failed: {error}\n\nThe last good exports stay published. "
+            "You get this email once; the next one comes when the project recovers.\n\nRun: {link}\n"
         )
-    return compose(to=to, subject=subject, body=body)
+    values = {"where": where, "error": error, "link": link}
+    return compose(to=to, subject=subject.format(**values), body=body.format(**values),
+                   language=known_language(language) or DEFAULT_LANGUAGE)

@@ -10,9 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from accounts import auth
 from accounts.api_tokens import create_api_token, list_api_tokens, revoke_api_token
 from accounts.errors import AccountsError
-from accounts.users import BillingProfile, update_billing_profile, verify_email
-from feedhub.web.caller import Caller, Context, Db, MaybeCaller, end_session_cookies, start_session
+from accounts.i18n import N_, known_language
+from accounts.users import BillingProfile, set_language, update_billing_profile, verify_email
+from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted, end_session_cookies, start_session
 from feedhub.web.errors import status_of
+from feedhub.web.language import LANGUAGE_COOKIE, page_translations, request_language
 from feedhub.web.pages.base import (
     anonymous_form,
     anonymous_form_data,
@@ -26,31 +28,52 @@ from feedhub.web.pages.base import (
 
 router = APIRouter(include_in_schema=False)
 
-EMAIL = {"name": "email", "label": "Email", "type": "email", "autocomplete": "email"}
-PASSWORD = {"name": "password", "label": "Password", "type": "password", "autocomplete": "current-password"}
-NEW_PASSWORD = {"name": "password", "label": "New password (8 characters or more)", "type": "password",
+# Labels are translated where a form is built, in the request's language.
+EMAIL = {"name": "email", "label": N_("Email"), "type": "email", "autocomplete": "email"}
+PASSWORD = {"name": "password", "label": N_("Password"), "type": "password", "autocomplete": "current-password"}
+NEW_PASSWORD = {"name": "password", "label": N_("New password (8 characters or more)"), "type": "password",
                 "autocomplete": "new-password"}
+
+
+def _fields(request: Request, *fields: dict[str, str]) -> list[dict[str, str]]:
+    _ = page_translations(request, None).gettext
+    return [{**field, "label": _(field["label"])} for field in fields]
+
+
+def _login_form(request: Request, *, next: str, error: str = "", status: int = 200) -> Response:
+    _ = page_translations(request, None).gettext
+    return anonymous_form(request, _("Log in"), "/login", _fields(request, EMAIL, PASSWORD), _("Log in"),
+                          error=error, status=status, next=safe_next(next),
+                          links=[{"href": "/signup", "text": _("No account yet? Sign up")},
+                                 {"href": "/reset-password", "text": _("Forgot your password?")}])
+
+
+def _signup_form(request: Request, *, next: str, error: str = "", status: int = 200) -> Response:
+    _ = page_translations(request, None).gettext
+    return anonymous_form(request, _("Sign up"), "/signup", _fields(request, EMAIL, NEW_PASSWORD),
+                          _("Create my account"), error=error, status=status, next=safe_next(next),
+                          links=[{"href": "/login", "text": _("Have an account? Log in")}])
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> Response:
-    return anonymous_form(request, "Log in", "/login", [EMAIL, PASSWORD], "Log in", next=safe_next(next),
-                          links=[{"href": "/signup", "text": "No account yet? Sign up"},
-                                 {"href": "/reset-password", "text": "Forgot your password?"}])
+    return _login_form(request, next=next)
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, session: Db, context: Context) -> Response:
+def login(request: Request, posted: Posted, session: Db, context: Context) -> Response:
     try:
-        form = await anonymous_form_data(request)
+        form = anonymous_form_data(request, posted)
         user, token = auth.log_in(session, email=form.get("email", ""), password=form.get("password", ""),
                                   client_ip=request.client.host if request.client else "",
                                   user_agent=request.headers.get("user-agent", ""))
     except AccountsError as exc:
         session.commit()  # the failed attempt is recorded: throttling and the audit log count it
-        return anonymous_form(request, "Log in", "/login", [EMAIL, PASSWORD], "Log in", error=exc.message,
-                              status=status_of(exc) if status_of(exc) != 422 else 400,
-                              next=safe_next(request.query_params.get("next")))
+        return _login_form(request, next=safe_next(request.query_params.get("next")), error=exc.message,
+                           status=status_of(exc) if status_of(exc) != 422 else 400)
+    chosen = known_language(request.cookies.get(LANGUAGE_COOKIE))
+    if user.language is None and chosen is not None:
+        set_language(session, user, chosen)  # chosen on this browser before signing in: the emails follow it
     response = RedirectResponse(safe_next(form.get("next")), status_code=303)
     start_session(response, context, token)
     return response
@@ -67,64 +90,72 @@ def logout(caller: MaybeCaller, session: Db) -> Response:
 
 @router.get("/signup", response_class=HTMLResponse)
 def signup_form(request: Request, next: str = "/") -> Response:
-    return anonymous_form(request, "Sign up", "/signup", [EMAIL, NEW_PASSWORD], "Create my account",
-                          next=safe_next(next), links=[{"href": "/login", "text": "Have an account? Log in"}])
+    return _signup_form(request, next=next)
 
 
 @router.post("/signup", response_class=HTMLResponse)
-async def signup(request: Request, session: Db, context: Context) -> Response:
+def signup(request: Request, posted: Posted, session: Db, context: Context) -> Response:
     try:
-        form = await anonymous_form_data(request)
+        form = anonymous_form_data(request, posted)
         user = auth.sign_up(session, email=form.get("email", ""), password=form.get("password", ""),
-                            mailer=context.mailer, base_url=context.base_url)
+                            mailer=context.mailer, base_url=context.base_url,
+                            language=request_language(request, None))  # the account keeps the page's language
     except AccountsError as exc:
-        return anonymous_form(request, "Sign up", "/signup", [EMAIL, NEW_PASSWORD], "Create my account",
-                              error=exc.message, status=status_of(exc))
-    return message(request, None, "Check your email",
-                   f"We sent a link to {user.email}. Open it to confirm your address, then log in.")
+        return _signup_form(request, next="/", error=exc.message, status=status_of(exc))
+    _ = page_translations(request, None).gettext
+    return message(request, None, _("Check your email"),
+                   _("We sent a link to {email}. Open it to confirm your address, then log in.").format(
+                       email=user.email))
 
 
 @router.get("/verify/{token}", response_class=HTMLResponse)
 def verify(token: str, request: Request, caller: MaybeCaller, session: Db) -> Response:
     """The emailed verification link: confirms the address at once."""
+    _ = page_translations(request, caller).gettext
     try:
         user = verify_email(session, token)
     except AccountsError as exc:
-        return message(request, caller, "Email not confirmed", error=f"{exc.message}: the link is unknown or used.",
-                       status=400)
-    return message(request, caller, "Email confirmed", f"{user.email} is confirmed. You can accept invitations now.")
+        return message(request, caller, _("Email not confirmed"),
+                       error=_("{error}: the link is unknown or used.").format(error=exc.message), status=400)
+    return message(request, caller, _("Email confirmed"),
+                   _("{email} is confirmed. You can accept invitations now.").format(email=user.email))
 
 
 @router.get("/reset-password", response_class=HTMLResponse)
 def reset_request_form(request: Request) -> Response:
-    return anonymous_form(request, "Reset your password", "/reset-password", [EMAIL], "Email me a link")
+    _ = page_translations(request, None).gettext
+    return anonymous_form(request, _("Reset your password"), "/reset-password", _fields(request, EMAIL),
+                          _("Email me a link"))
 
 
 @router.post("/reset-password", response_class=HTMLResponse)
-async def reset_request(request: Request, session: Db, context: Context) -> Response:
+def reset_request(request: Request, posted: Posted, session: Db, context: Context) -> Response:
+    _ = page_translations(request, None).gettext
     try:
-        form = await anonymous_form_data(request)
+        form = anonymous_form_data(request, posted)
     except AccountsError as exc:
-        return message(request, None, "Reset your password", error=exc.message, status=400)
+        return message(request, None, _("Reset your password"), error=exc.message, status=400)
     auth.request_password_reset(session, email=form.get("email", ""), mailer=context.mailer,
                                 base_url=context.base_url)
-    return message(request, None, "Check your email", "If an account has this address, a link is on its way.")
+    return message(request, None, _("Check your email"), _("If an account has this address, a link is on its way."))
 
 
 @router.get("/reset-password/{token}", response_class=HTMLResponse)
 def reset_form(token: str, request: Request) -> Response:
-    return anonymous_form(request, "Choose a new password", f"/reset-password/{quote(token)}", [NEW_PASSWORD],
-                          "Save the password")
+    _ = page_translations(request, None).gettext
+    return anonymous_form(request, _("Choose a new password"), f"/reset-password/{quote(token)}",
+                          _fields(request, NEW_PASSWORD), _("Save the password"))
 
 
 @router.post("/reset-password/{token}", response_class=HTMLResponse)
-async def reset(token: str, request: Request, session: Db) -> Response:
+def reset(token: str, request: Request, posted: Posted, session: Db) -> Response:
+    _ = page_translations(request, None).gettext
     try:
-        form = await anonymous_form_data(request)
+        form = anonymous_form_data(request, posted)
         auth.reset_password(session, token=token, new_password=form.get("password", ""))
     except AccountsError as exc:
-        return message(request, None, "Password not changed", error=exc.message, status=400)
-    response = message(request, None, "Password changed", "Log in with your new password.")
+        return message(request, None, _("Password not changed"), error=exc.message, status=400)
+    response = message(request, None, _("Password changed"), _("Log in with your new password."))
     end_session_cookies(response)
     return response
 
@@ -136,20 +167,20 @@ def account_page(request: Request, caller: MaybeCaller, session: Db) -> Response
     """My profile: password, API tokens, billing profile."""
 
     return signed_in(request, caller, lambda c: render(
-        request, "account.html", caller=c, title="My account", tokens=list_api_tokens(session, c.user),
-        profile=BillingProfile.of(c.user), new_token=None))
+        request, "account.html", caller=c, title=page_translations(request, c).gettext("My account"),
+        tokens=list_api_tokens(session, c.user), profile=BillingProfile.of(c.user), new_token=None))
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
-async def create_token_page(request: Request, caller: MaybeCaller, session: Db) -> Response:
+def create_token_page(request: Request, posted: Posted, caller: MaybeCaller, session: Db) -> Response:
     """A new API token, shown on this page once."""
 
-    form = await form_data(request)
+    form = form_data(posted)
 
     def act(c: Caller) -> Response:
         _, token = create_api_token(session, c.user, name=form.get("name", ""))
-        return render(request, "account.html", caller=c, title="My account", tokens=list_api_tokens(session, c.user),
-                      profile=BillingProfile.of(c.user), new_token=token)
+        return render(request, "account.html", caller=c, title=page_translations(request, c).gettext("My account"),
+                      tokens=list_api_tokens(session, c.user), profile=BillingProfile.of(c.user), new_token=token)
     return signed_in(request, caller, act, back="/account")
 
 
@@ -163,10 +194,12 @@ def revoke_token_page(token_id: int, request: Request, caller: MaybeCaller, sess
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-async def change_password_page(request: Request, caller: MaybeCaller, session: Db, context: Context) -> Response:
+def change_password_page(
+    request: Request, posted: Posted, caller: MaybeCaller, session: Db, context: Context
+) -> Response:
     """A new password: every other session of the account ends, this browser gets a new one."""
 
-    form = await form_data(request)
+    form = form_data(posted)
 
     def act(c: Caller) -> Response:
         token = auth.change_password_and_end_sessions(
@@ -178,9 +211,9 @@ async def change_password_page(request: Request, caller: MaybeCaller, session: D
 
 
 @router.post("/account/billing-profile", response_class=HTMLResponse)
-async def billing_profile_page(request: Request, caller: MaybeCaller, session: Db) -> Response:
+def billing_profile_page(request: Request, posted: Posted, caller: MaybeCaller, session: Db) -> Response:
 
-    form = await form_data(request)
+    form = form_data(posted)
     fields = {name: form.get(name, "") for name in ("name", "address", "company_id", "vat_id", "invoice_email")}
     def act(c: Caller) -> Response:
         update_billing_profile(session, c.user, BillingProfile(**fields))

@@ -1,5 +1,5 @@
-"""What every page shares: rendering (Jinja2, autoescaped), sign-in redirects, CSRF for anonymous forms,
-and turning a service's refusal into a page that says why.
+"""What every page shares: rendering (Jinja2, autoescaped, in the request's language), sign-in
+redirects, CSRF for anonymous forms, and turning a service's refusal into a page that says why.
 
 Forms carry a CSRF token: the session's (checked in `caller`), or before sign-in a random one that
 must match a cookie set with the form (double submit).
@@ -19,17 +19,29 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from accounts.errors import AccountsError
+from accounts.i18n import LANGUAGE_NAMES
 from feedhub.web.caller import CSRF_FIELD, Caller
 from feedhub.web.errors import ApiError, status_of
+from feedhub.web.language import TRANSLATIONS_KEY, install_i18n, page_translations, request_language
 from feeds.errors import FeedError
 
 templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
+install_i18n(templates.env)
 FORM_COOKIE = "feedhub_form"
 
 
 def render(request: Request, template: str, *, caller: Caller | None, status: int = 200, **values: Any) -> Response:
-    """A page; `user` and `csrf_token` are always there for the layout."""
-    values = {"user": caller.user if caller else None, "csrf_token": caller.csrf_token if caller else "", **values}
+    """A page in the request's language; `user`, `csrf_token` and the language switcher's values are always
+    there for the layout."""
+    language = request_language(request, caller)
+    here = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    values = {
+        "user": caller.user if caller else None, "csrf_token": caller.csrf_token if caller else "",
+        "lang": language, "languages": LANGUAGE_NAMES,
+        # after switching, show this page again; a page that answers a POST cannot be fetched again
+        "here": here if request.method == "GET" else values.get("back") or "/",
+        TRANSLATIONS_KEY: page_translations(request, caller), **values,
+    }
     return templates.TemplateResponse(request, template, values, status_code=status)
 
 
@@ -49,18 +61,21 @@ def anonymous_form(request: Request, title: str, action: str, fields: list[dict[
     return response
 
 
-async def anonymous_form_data(request: Request) -> dict[str, str]:
-    """The posted form, if its CSRF token matches the cookie set with the form."""
-    form = {key: str(value) for key, value in (await request.form()).items()}
+def anonymous_form_data(request: Request, form: dict[str, str]) -> dict[str, str]:
+    """The posted form (`caller.Posted`), if its CSRF token matches the cookie set with the form."""
     cookie = request.cookies.get(FORM_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, form.get(CSRF_FIELD, "")):
         raise AccountsError("the form expired; open it again")
     return form
 
 
-async def form_data(request: Request) -> dict[str, str]:
-    """A signed-in page's posted form (its CSRF token was checked with the session)."""
-    return {key: str(value) for key, value in (await request.form()).items() if key != CSRF_FIELD}
+def form_data(form: dict[str, str]) -> dict[str, str]:
+    """A signed-in page's posted form (`caller.Posted`) without its CSRF token (checked with the session).
+
+    Page handlers that post are plain functions taking the form read beforehand, so FastAPI runs them in
+    its thread pool: on the event loop a wait for SQLite's write lock would stop every other request.
+    """
+    return {key: value for key, value in form.items() if key != CSRF_FIELD}
 
 
 def to_login(path: str) -> RedirectResponse:
@@ -80,17 +95,21 @@ def safe_next(value: str | None) -> str:
 
 def signed_in(request: Request, caller: Caller | None, act: Callable[[Caller], Response], *,
               back: str | None = None) -> Response:
-    """Run `act` for a signed-in caller (or send them to log in); a refusal becomes a page saying why."""
+    """Run `act` for a signed-in caller (or send them to log in); a refusal becomes a page saying why.
+
+    The refusal's own text stays English: the services' error messages are not translated yet.
+    """
     if caller is None:
         return to_login(request.url.path)
+    _ = page_translations(request, caller).gettext
     try:
         return act(caller)
     except AccountsError as exc:
-        return message(request, caller, "Not possible", error=exc.message, status=status_of(exc), back=back)
+        return message(request, caller, _("Not possible"), error=exc.message, status=status_of(exc), back=back)
     except FeedError as exc:
-        return message(request, caller, "Not possible", error=str(exc), status=422, back=back)
+        return message(request, caller, _("Not possible"), error=str(exc), status=422, back=back)
     except ApiError as exc:
-        return message(request, caller, "Not possible", error=exc.message, status=exc.status, back=back)
+        return message(request, caller, _("Not possible"), error=exc.message, status=exc.status, back=back)
 
 
 def may(check: Callable[[], Any]) -> bool:

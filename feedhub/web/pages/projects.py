@@ -20,8 +20,9 @@ from accounts.runs import list_runs
 from feedhub.web.api.catalogue import trace
 from feedhub.web.api.exports import served_urls
 from feedhub.web.api.projects import check_spec, spec_of
-from feedhub.web.caller import Caller, Context, Db, MaybeCaller
+from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted
 from feedhub.web.context import WebContext
+from feedhub.web.language import page_translations
 from feedhub.web.pages.base import form_data, go, may, message, render, signed_in
 from feedhub.web.project_feed import project_chunks, project_feed
 from feedhub.web.project_feed import project_rules as ready_rules
@@ -41,14 +42,17 @@ CHANNELS = [key for key, fmt in FORMATS.items() if key not in ("xml", "csv", "ts
 def new_project_form(shop_id: int, request: Request, caller: MaybeCaller, session: Db) -> Response:
     def act(c: Caller) -> Response:
         accounts.access_shop(session, c.user, shop_id, Action.EDIT_FEEDS)
-        return render(request, "project_new.html", caller=c, title="New project", shop_id=shop_id, formats=CHANNELS)
+        title = page_translations(request, c).gettext("New project")
+        return render(request, "project_new.html", caller=c, title=title, shop_id=shop_id, formats=CHANNELS)
     return signed_in(request, caller, act, back=f"/shops/{shop_id}")
 
 
 @router.post("/shops/{shop_id}/projects/new", response_class=HTMLResponse)
-async def new_project(shop_id: int, request: Request, caller: MaybeCaller, session: Db, context: Context) -> Response:
+def new_project(
+    shop_id: int, request: Request, posted: Posted, caller: MaybeCaller, session: Db, context: Context
+) -> Response:
     """A project over a feed URL with one export, published in the shop's own folder."""
-    form = await form_data(request)
+    form = form_data(posted)
 
     def act(c: Caller) -> Response:
         accounts.access_shop(session, c.user, shop_id, Action.EDIT_FEEDS)
@@ -105,8 +109,9 @@ def validation_view(runs: list[Any], export: str) -> dict[str, Any] | None:
 
 def _editor(request: Request, c: Caller, project_id: int, rule: dict[str, Any], *, rule_id: str | None,
             can_edit: bool, problems: list[str] | None = None, status: int = 200) -> Response:
+    _ = page_translations(request, c).gettext
     return render(
-        request, "rule.html", caller=c, title="Edit the rule" if rule_id else "Add a rule", project_id=project_id,
+        request, "rule.html", caller=c, title=_("Edit the rule") if rule_id else _("Add a rule"), project_id=project_id,
         rule_id=rule_id, rule_type=rule.get("type", "rewriting"), types=list(RULE_TYPES), can_edit=can_edit,
         text=json.dumps({k: v for k, v in rule.items() if k != "id"}, ensure_ascii=False, indent=2),
         problems=problems or [], status=status,
@@ -147,12 +152,13 @@ def _posted_rule(form: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("/projects/{project_id}/rules/preview", response_class=HTMLResponse)
-async def rule_preview(project_id: int, request: Request, caller: MaybeCaller, session: Db,
+def rule_preview(project_id: int, request: Request, posted: Posted, caller: MaybeCaller, session: Db,
                        context: Context) -> Response:
     """The draft's effect over the whole catalogue against the saved rules (htmx fragment; nothing saved)."""
-    form = await form_data(request)
+    form = form_data(posted)
     if caller is None:
-        return render(request, "preview.html", caller=None, error="sign in again to see the preview", report=None)
+        error = page_translations(request, None).gettext("sign in again to see the preview")
+        return render(request, "preview.html", caller=None, error=error, report=None)
     try:
         spec = accounts.get_current_spec(session, caller.user, project_id)
         rule = {**_posted_rule(form), "id": form.get("rule_id") or "draft"}
@@ -175,10 +181,10 @@ def _preview(context: WebContext, project_id: int, spec: Any, rules: list[dict[s
 
 
 @router.post("/projects/{project_id}/rules/save", response_class=HTMLResponse)
-async def save_rule(project_id: int, request: Request, caller: MaybeCaller, session: Db,
+def save_rule(project_id: int, request: Request, posted: Posted, caller: MaybeCaller, session: Db,
                     context: Context) -> Response:
     """Add or replace the rule; problems are shown under the rule, nothing is saved then."""
-    form = await form_data(request)
+    form = form_data(posted)
     rule_id = form.get("rule_id") or None
 
     def act(c: Caller) -> Response:
@@ -225,12 +231,12 @@ PROJECT_ACTIONS = ("run", "pause", "resume", "enable", "disable", "up", "down", 
 
 
 @router.post("/projects/{project_id}/{action}", response_class=HTMLResponse)
-async def project_action(project_id: int, action: str, request: Request, caller: MaybeCaller, session: Db,
+def project_action(project_id: int, action: str, request: Request, posted: Posted, caller: MaybeCaller, session: Db,
                          context: Context) -> Response:
     """Run now, pause or resume, a rule's switch, move or delete, a new export URL, a rollback."""
     if action not in PROJECT_ACTIONS:
-        return message(request, caller, "Not found", status=404)
-    form = await form_data(request)
+        return message(request, caller, page_translations(request, caller).gettext("Not found"), status=404)
+    form = form_data(posted)
 
     def act(c: Caller) -> Response:
         if action == "run":
@@ -267,7 +273,8 @@ def products_page(project_id: int, request: Request, caller: MaybeCaller, sessio
         offset = (max(page, 1) - 1) * PRODUCTS_PER_PAGE
         found = product_page(project_chunks(spec, source), rules, query=selection, offset=offset,
                              limit=PRODUCTS_PER_PAGE)
-        return render(request, "products.html", caller=c, title="Products", project_id=project_id, query=query,
+        title = page_translations(request, c).gettext("Products")
+        return render(request, "products.html", caller=c, title=title, project_id=project_id, query=query,
                       found=found, page=max(page, 1), pages=max(1, -(-found.matched // PRODUCTS_PER_PAGE)))
     return signed_in(request, caller, act, back=f"/projects/{project_id}")
 
@@ -277,7 +284,8 @@ def trace_page(project_id: int, product: str, request: Request, caller: MaybeCal
                context: Context) -> Response:
     """Rule by rule, what the rules do to one product."""
     return signed_in(request, caller, lambda c: render(
-        request, "trace.html", caller=c, title=f"Product {product}", project_id=project_id,
+        request, "trace.html", caller=c, project_id=project_id,
+        title=page_translations(request, c).gettext("Product {product}").format(product=product),
         trace=trace(project_id, product, c.user, session, context)), back=f"/projects/{project_id}/products")
 
 
@@ -286,12 +294,15 @@ def export_page(project_id: int, export: str, request: Request, caller: MaybeCal
                 context: Context) -> Response:
     """One export: its public URL, basic auth, who downloaded it, and its invalid products by reason."""
     def act(c: Caller) -> Response:
+        _ = page_translations(request, c).gettext
         spec = accounts.get_current_spec(session, c.user, project_id)
         link = next((link for link in list_links(session, c.user, project_id) if link.export_name == export), None)
         if link is None or export not in {e.name for e in spec.exports}:
-            return message(request, c, "Not found", error=f"the project has no export {export!r}", status=404)
+            return message(request, c, _("Not found"), status=404,
+                           error=_("the project has no export {export}").format(export=repr(export)))
         return render(
-            request, "export.html", caller=c, title=f"Export {export}", project_id=project_id, link=link,
+            request, "export.html", caller=c, title=_("Export {export}").format(export=export), project_id=project_id,
+            link=link,
             url=served_urls(context, spec, [link]).get(export, ""), downloads=list_downloads(
                 session, c.user, project_id, export, limit=50),
             validation=validation_view(list_runs(session, c.user, project_id, limit=10), export),
@@ -301,10 +312,10 @@ def export_page(project_id: int, export: str, request: Request, caller: MaybeCal
 
 
 @router.post("/projects/{project_id}/exports/{export}/basic-auth", response_class=HTMLResponse)
-async def basic_auth_page(project_id: int, export: str, request: Request, caller: MaybeCaller,
+def basic_auth_page(project_id: int, export: str, request: Request, posted: Posted, caller: MaybeCaller,
                           session: Db) -> Response:
     """Require a user name and password for the export, or (with "clear") serve it openly again."""
-    form = await form_data(request)
+    form = form_data(posted)
 
     def act(c: Caller) -> Response:
         clear = "clear" in form

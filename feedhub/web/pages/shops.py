@@ -19,7 +19,8 @@ from accounts.projects import list_projects
 from accounts.roles import Level
 from accounts.shops import create_shop, delete_shop, rename_shop, restore_shop
 from accounts.transfers import cancel_transfer, start_transfer
-from feedhub.web.caller import Caller, Context, Db, MaybeCaller
+from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted
+from feedhub.web.language import page_translations
 from feedhub.web.pages.base import form_data, go, render, signed_in, to_login
 from feedhub.web.shop_name import shop_name_from_feed
 
@@ -34,19 +35,21 @@ def my_shops(request: Request, caller: MaybeCaller, session: Db, q: str = "", at
         return to_login("/")
     lines = list_dashboard(session, caller.user, search=q.strip())
     shown = [line for line in lines if line.needs_attention] if attention else lines
-    return render(request, "shops.html", caller=caller, title="My shops", lines=shown, q=q, only_attention=attention,
+    return render(request, "shops.html", caller=caller, title=page_translations(request, caller).gettext("My shops"),
+                  lines=shown, q=q, only_attention=attention,
                   attention=sum(line.needs_attention for line in lines),
                   invitations=list_my_invitations(session, caller.user))
 
 
 @router.get("/shops/new", response_class=HTMLResponse)
 def new_shop_form(request: Request, caller: MaybeCaller) -> Response:
-    return signed_in(request, caller, lambda c: render(request, "shop_new.html", caller=c, title="New shop"))
+    return signed_in(request, caller, lambda c: render(
+        request, "shop_new.html", caller=c, title=page_translations(request, c).gettext("New shop")))
 
 
 @router.post("/shops/new", response_class=HTMLResponse)
-async def new_shop(request: Request, caller: MaybeCaller, session: Db, context: Context) -> Response:
-    form = await form_data(request)
+def new_shop(request: Request, posted: Posted, caller: MaybeCaller, session: Db, context: Context) -> Response:
+    form = form_data(posted)
 
     def act(c: Caller) -> Response:
         name = form.get("name", "").strip() or shop_name_from_feed(form.get("feed_url", "").strip(),
@@ -71,7 +74,8 @@ def history_page(shop_id: int, request: Request, caller: MaybeCaller, session: D
     """Who did what to the shop, and when (owner)."""
     def act(c: Caller) -> Response:
         entries = list(reversed(list_audit(session, c.user, shop_id)))
-        return render(request, "history.html", caller=c, title="History", shop_id=shop_id, entries=entries)
+        return render(request, "history.html", caller=c, title=page_translations(request, c).gettext("History"),
+                      shop_id=shop_id, entries=entries)
     return signed_in(request, caller, act, back=f"/shops/{shop_id}")
 
 
@@ -145,12 +149,13 @@ SHOP_ACTIONS: dict[str, ShopAction] = {
 
 
 @router.post("/shops/{shop_id}/{action}", response_class=HTMLResponse)
-async def shop_action(shop_id: int, action: str, request: Request, caller: MaybeCaller, session: Db,
+def shop_action(shop_id: int, action: str, request: Request, posted: Posted, caller: MaybeCaller, session: Db,
                       context: Context) -> Response:
     """One of SHOP_ACTIONS, then back to the shop's page (or to my shops, after leaving or deleting)."""
     handler = SHOP_ACTIONS.get(action)
     if handler is None:
-        return render(request, "base.html", caller=caller, title="Not found", text="", status=404)
-    form = await form_data(request)
+        title = page_translations(request, caller).gettext("Not found")
+        return render(request, "base.html", caller=caller, title=title, text="", status=404)
+    form = form_data(posted)
     return signed_in(request, caller, lambda c: go(handler(session, c, shop_id, form, context)
                                                    or f"/shops/{shop_id}"), back=f"/shops/{shop_id}")
