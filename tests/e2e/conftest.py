@@ -60,9 +60,13 @@ MAIL_WAIT_S = 10
 PAGE_TIMEOUT_MS = 15_000  # a run or a feed download behind a click may take a few seconds on a busy machine
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, for the whole session."""
+    """Debian's Chromium, headless, for the browser tests of a module.
+
+    Not for the whole session: Playwright's sync API keeps an event loop running in the main thread
+    while it is started, and every later test that calls `asyncio.run()` (Prefect's flows) would fail.
+    """
     if not CHROMIUM.is_file():
         if os.environ.get("CI") == "true":
             pytest.fail(NO_CHROMIUM)
