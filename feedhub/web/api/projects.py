@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -144,3 +145,9 @@ def check_spec(context: WebContext, spec: ProjectSpec, shop_id: int) -> None:
     from feedhub.runtime import spec_limits
 
     check(spec, shop_id=shop_id, limits=spec_limits(context.settings))
+
+
+def spec_check(session: Any, user: Any, project_id: int, context: WebContext) -> Callable[[ProjectSpec], None]:
+    """The save check of a project's shop, after the access check of a write (so outsiders learn nothing)."""
+    shop_id = access_project(session, user, project_id, Action.EDIT_FEEDS).shop_id
+    return lambda spec: check_spec(context, spec, shop_id)

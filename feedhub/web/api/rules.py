@@ -14,12 +14,9 @@ from pydantic import Field
 
 import accounts
 from accounts import project_rules
-from accounts.projects import access_project
-from accounts.roles import Action
-from feedhub.web.api.projects import check_spec
+from feedhub.web.api.projects import spec_check
 from feedhub.web.api.schemas import Body
 from feedhub.web.caller import Context, Db, Me
-from feedhub.web.context import WebContext
 
 router = APIRouter(tags=["rules"])
 
@@ -44,12 +41,6 @@ class RuleOrder(Body):
 def rule_view(position: int, rule: dict[str, Any]) -> dict[str, Any]:
     """One rule with its id, position and switch."""
     return {"id": rule.get("id"), "position": position, "enabled": bool(rule.get("enabled", True)), "rule": rule}
-
-
-def spec_check(session: Any, user: Any, project_id: int, context: WebContext) -> Any:
-    """The save check of a project's shop (the access check of a write first, so outsiders learn nothing)."""
-    shop_id = access_project(session, user, project_id, Action.EDIT_FEEDS).shop_id
-    return lambda spec: check_spec(context, spec, shop_id)
 
 
 @router.get("/projects/{project_id}/rules")

@@ -19,7 +19,7 @@ from accounts.roles import Action
 from accounts.runs import list_runs
 from feedhub.web.api.catalogue import trace
 from feedhub.web.api.exports import served_urls
-from feedhub.web.api.projects import check_spec, spec_of
+from feedhub.web.api.projects import check_spec, spec_check, spec_of
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted
 from feedhub.web.context import WebContext
 from feedhub.web.language import page_translations
@@ -188,10 +188,7 @@ def save_rule(project_id: int, request: Request, posted: Posted, caller: MaybeCa
     rule_id = form.get("rule_id") or None
 
     def act(c: Caller) -> Response:
-        shop_id = access_project(session, c.user, project_id, Action.EDIT_FEEDS).shop_id
-
-        def check(spec: Any) -> None:
-            check_spec(context, spec, shop_id)
+        check = spec_check(session, c.user, project_id, context)
         try:
             rule = _posted_rule(form)
             if rule_id is None:
@@ -251,12 +248,10 @@ def project_action(project_id: int, action: str, request: Request, posted: Poste
         elif action == "rotate":
             rotate_token(session, c.user, project_id, form.get("export", ""))
         elif action == "rollback":
-            shop_id = access_project(session, c.user, project_id, Action.EDIT_FEEDS).shop_id
             accounts.rollback_project(session, c.user, project_id, int(form.get("revision", "0")),
-                                      check=lambda spec: check_spec(context, spec, shop_id))
+                                      check=spec_check(session, c.user, project_id, context))
         else:
-            shop_id = access_project(session, c.user, project_id, Action.EDIT_FEEDS).shop_id
-            _rule_action(action, session, c, project_id, form, lambda spec: check_spec(context, spec, shop_id))
+            _rule_action(action, session, c, project_id, form, spec_check(session, c.user, project_id, context))
         return go(f"/projects/{project_id}")
     return signed_in(request, caller, act, back=f"/projects/{project_id}")
 
