@@ -58,3 +58,4 @@ STATUS_NAMES = {
     "skipped": N_("skipped"),
     "crashed": N_("crashed"),
 }
+PERIOD_NAMES = {"monthly": N_("monthly"), "half-yearly": N_("half-yearly"), "yearly": N_("yearly")}

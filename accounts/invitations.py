@@ -161,6 +161,13 @@ class InvitationView:
     expires_at: datetime
 
 
+def find_invitation(session: Session, token: str) -> InvitationView | None:
+    """The pending invitation an emailed link stands for, to say what accepting it means (None: the link
+    is unknown, replaced, used or expired). Holding the link is what lets one read it."""
+    found = _views(session, Invitation.token_hash == hash_token(token))
+    return found[0] if found else None
+
+
 def list_shop_invitations(session: Session, actor: User, shop_id: int) -> list[InvitationView]:
     """Pending invitations of one shop (owner)."""
     access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -131,11 +131,22 @@ class IncomingTransfer:
 
 def list_incoming_transfers(session: Session, actor: User) -> list[IncomingTransfer]:
     """Pending, unexpired transfers addressed to the actor."""
+    return _incoming(session, Transfer.to_user_id == actor.id)
+
+
+def find_transfer(session: Session, token: str) -> IncomingTransfer | None:
+    """The pending transfer an emailed link stands for, to say what accepting it means (None: unknown,
+    decided or expired). Holding the link is what lets one read it."""
+    found = _incoming(session, Transfer.token_hash == hash_token(token))
+    return found[0] if found else None
+
+
+def _incoming(session: Session, condition: ColumnElement[bool]) -> list[IncomingTransfer]:
     rows = session.execute(
         select(Transfer, Shop.name, User.email)
         .join(Shop, Shop.id == Transfer.shop_id)
         .join(User, User.id == Transfer.from_user_id)
-        .where(Transfer.to_user_id == actor.id, Transfer.status == TransferStatus.PENDING)
+        .where(condition, Transfer.status == TransferStatus.PENDING)
         .where(Transfer.expires_at > utcnow())
         .order_by(Transfer.id)
     )

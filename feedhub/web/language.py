@@ -18,7 +18,7 @@ from fastapi import Request
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from accounts.i18n import DEFAULT_LANGUAGE, LEVEL_NAMES, STATUS_NAMES, known_language, translations
+from accounts.i18n import DEFAULT_LANGUAGE, LEVEL_NAMES, PERIOD_NAMES, STATUS_NAMES, known_language, translations
 from feedhub.web.caller import Caller
 
 LANGUAGE_COOKIE = "feedhub_lang"
@@ -93,6 +93,11 @@ def _status_name(context: Context, value: str) -> str:
     return _of(context).gettext(STATUS_NAMES.get(value, value))
 
 
+@pass_context
+def _period_name(context: Context, value: str) -> str:
+    return _of(context).gettext(PERIOD_NAMES.get(value, value))
+
+
 def _of(context: Context) -> gettext.NullTranslations:
     found = context.get(TRANSLATIONS_KEY)
     return found if isinstance(found, gettext.NullTranslations) else translations(DEFAULT_LANGUAGE)
@@ -100,9 +105,10 @@ def _of(context: Context) -> gettext.NullTranslations:
 
 def install_i18n(env: Environment) -> None:
     """Give `env` the i18n extension with gettext callables that read each render's own translations, and
-    the filters `level_name` and `status_name` that translate an access level's or a status's value."""
+    the filters `level_name`, `status_name` and `period_name` that translate such a value."""
     env.add_extension("jinja2.ext.i18n")
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks may wrap lines without changing the msgid
     env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["level_name"] = _level_name
     env.filters["status_name"] = _status_name
+    env.filters["period_name"] = _period_name

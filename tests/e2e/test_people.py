@@ -148,8 +148,8 @@ def accept_offer(page: Page, link: str, question: str, answer: str, *, name: str
 def a_writer(site: Site, owner: Page, invitee: Page, shop_id: int) -> None:
     """The invitee, invited with write access, accepts."""
     invite(owner, shop_id, INVITEE, "write")
-    accept_offer(invitee, site.link(INVITEE, "invitations"), f"Accept the invitation as {INVITEE}?",
-                 f"You now have write access to shop {shop_id}.")
+    accept_offer(invitee, site.link(INVITEE, "invitations"), f"Accept write access to the shop “{SHOP}” as {INVITEE}?",
+                 f"You now have write access to the shop “{SHOP}”.")
 
 
 def wait_for_run(page: Page, project_id: int) -> str:
@@ -244,8 +244,8 @@ class TestInviting:
         invitee.goto(site.link(INVITEE, "invitations"))
         expect(invitee.get_by_role("heading", name="Log in")).to_be_visible()
         log_in(invitee, INVITEE)
-        accept_offer(invitee, invitee.url, f"Accept the invitation as {INVITEE}?",
-                     f"You now have write access to shop {shop_id}.", name="invitation")
+        accept_offer(invitee, invitee.url, f"Accept write access to the shop “{SHOP}” as {INVITEE}?",
+                     f"You now have write access to the shop “{SHOP}”.", name="invitation")
 
         assert members(invitee, shop_id) == {OWNER: "owner", INVITEE: "write"}
         owner.reload()
@@ -348,9 +348,119 @@ class TestTransferring:
         expect(owner.get_by_text(f"Offered to {INVITEE} until")).to_be_visible()
         assert api(owner, "GET", f"/shops/{shop_id}")["transfer"]["to_email"] == INVITEE
         accept_offer(invitee, site.link(INVITEE, "transfers"),
-                     f"Become the owner of this shop as {INVITEE}? Its invoices will go to your billing profile.",
-                     f"You own the shop '{SHOP}' now.", name="transfer")
+                     f"Become the owner of the shop “{SHOP}”, offered by {OWNER}, as {INVITEE}? Its invoices will go"
+                     " to your billing profile.", f"You own the shop “{SHOP}” now.", name="transfer")
         assert members(invitee, shop_id) == {INVITEE: "owner", OWNER: "write"}
         owner.goto(f"/shops/{shop_id}")
         expect(owner.get_by_text("your access: write")).to_be_visible()
         expect(owner.get_by_role("button", name="Transfer the shop")).to_have_count(0)
+
+
+FOCUSED = """() => {
+    const el = document.activeElement;
+    const label = el.labels && el.labels.length ? el.labels[0].innerText : '';
+    return {name: (el.getAttribute('aria-label') || label || el.innerText || el.value || '').trim(),
+            outline: getComputedStyle(el).outlineStyle};
+}"""
+
+
+def tab_to(page: Page, name: str, *, presses: int = 80) -> None:
+    """Press Tab until the focused control is called `name`; each control passed shows a focus outline."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["name"] == name:
+            assert focused["outline"] != "none", f"{name}: no visible focus"
+            return
+    raise AssertionError(f"Tab never reached {name!r} on {page.url}")
+
+
+WIDER_THAN_THE_WINDOW = """() => [...document.querySelectorAll('main *')]
+    .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1 && !el.closest('.table-wrap'))
+    .map(el => el.tagName + ': ' + (el.innerText || '').slice(0, 60))"""
+
+
+def too_wide(page: Page) -> list[str]:
+    """What sticks out of the window sideways (a wide table may scroll inside its own box)."""
+    return list(page.evaluate(WIDER_THAN_THE_WINDOW))
+
+
+class TestUsableWithoutAMouse:
+    def test_the_owner_logs_in_reorders_rules_changes_billing_and_deletes_by_keyboard(
+        self, site: Site, person: Person, feed_url: str
+    ) -> None:
+        registered(site, OWNER)
+        owner = person()
+        owner.goto("/login")
+        tab_to(owner, "Email")
+        owner.keyboard.type(OWNER)
+        owner.keyboard.press("Tab")
+        owner.keyboard.type(PASSWORD)
+        owner.keyboard.press("Enter")
+        expect(owner.get_by_role("heading", name="My shops")).to_be_visible()
+
+        shop_id = create_shop(owner, feed_url)
+        project_id = create_project(owner, shop_id, feed_url)
+        for rule in ({"type": "hiding", "query": "[PRICE_VAT] > 100000"}, {"type": "replacing", **KASTROL_TO_HRNEC}):
+            api(owner, "POST", f"/projects/{project_id}/rules", rule=rule)
+        owner.goto(f"/projects/{project_id}")
+        expect(owner.get_by_role("button", name="Move up rule 1")).to_have_count(0)
+        expect(owner.get_by_role("button", name="Move down rule 2")).to_have_count(0)
+        tab_to(owner, "Move down rule 1")
+        owner.keyboard.press("Enter")
+        expect(owner.get_by_role("region", name="Rules").get_by_role("listitem").first).to_contain_text("replacing")
+        assert [r["type"] for r in rules(owner, project_id)] == ["replacing", "hiding"]
+
+        owner.goto(f"/shops/{shop_id}")
+        tab_to(owner, "Billing")
+        owner.keyboard.press("Enter")
+        expect(owner.get_by_role("heading", name=f"Billing of {SHOP}")).to_be_visible()
+        check_page(owner, "billing")
+        tab_to(owner, "monthly: 350.90 CZK")  # a radio group is one stop; arrows choose within it
+        owner.keyboard.press("ArrowDown")
+        owner.keyboard.press("ArrowDown")
+        tab_to(owner, "Change the billing period")
+        owner.keyboard.press("Enter")
+        expect(owner.get_by_text("Status: trial; billing period: yearly.")).to_be_visible()
+        expect(owner.get_by_role("radio", name=re.compile("^yearly"))).to_be_checked()
+        assert api(owner, "GET", f"/shops/{shop_id}/billing")["billing_period"] == "yearly"
+
+        owner.goto(f"/shops/{shop_id}")
+        tab_to(owner, "Delete the shop")
+        owner.keyboard.press("Enter")
+        expect(owner.get_by_role("heading", name=f"Delete the shop {SHOP}")).to_be_visible()
+        name = owner.get_by_label(f"Type the shop's name, {SHOP}, to confirm")
+        check_page(owner, "shop-delete")
+        tab_to(owner, f"Type the shop's name, {SHOP}, to confirm")
+        expect(name).to_be_focused()
+        owner.keyboard.type("example")
+        owner.keyboard.press("Enter")
+        expect(owner.get_by_role("alert")).to_have_text("Type the shop's name exactly as it is shown.")
+        expect(name).to_have_attribute("aria-invalid", "true")
+        check_page(owner, "shop-delete-refused")
+        name.fill(SHOP)
+        owner.keyboard.press("Enter")
+        expect(owner.get_by_role("heading", name="My shops")).to_be_visible()
+        expect(owner.get_by_role("row").filter(has_text=SHOP)).to_contain_text("deleted (restorable)")
+
+    def test_pages_fit_a_phone_and_wide_tables_stack(self, site: Site, person: Person, feed_url: str) -> None:
+        registered(site, OWNER)
+        owner = log_in(person(), OWNER)
+        owner.set_viewport_size({"width": 390, "height": 844})
+        project_id = create_project(owner, create_shop(owner, feed_url), feed_url)
+        assert too_wide(owner) == []
+
+        owner.get_by_role("link", name="Add a rule").click()
+        owner.get_by_label("Rule type").select_option("replacing")
+        owner.get_by_label("Rule (JSON)").fill(json.dumps(KASTROL_TO_HRNEC))
+        preview = owner.get_by_role("region", name="Preview")
+        expect(preview).to_contain_text("3 products change")
+        assert too_wide(owner) == []
+        before = preview.locator("td[data-label=Before]").first
+        assert before.evaluate("td => getComputedStyle(td).display") == "block"  # one block per cell
+        assert "Before: " in before.evaluate("td => getComputedStyle(td, '::before').content")
+
+        owner.goto(f"/projects/{project_id}/products")
+        expect(owner.get_by_text("23 of 23 products.")).to_be_visible()
+        assert too_wide(owner) == []
+        check_page(owner, "products")

@@ -13,13 +13,15 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from accounts import pricing
 from accounts.access import access_shop
 from accounts.billing import list_invoices
 from accounts.i18n import LEVEL_NAMES, N_
-from accounts.invitations import accept_invitation
+from accounts.invitations import accept_invitation, find_invitation
+from accounts.models import Shop
 from accounts.roles import Action
 from accounts.runs import RunStatus, access_run, check_confirmable
-from accounts.transfers import accept_transfer
+from accounts.transfers import accept_transfer, find_transfer
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller
 from feedhub.web.language import page_translations
 from feedhub.web.pages.base import may, message, render, signed_in
@@ -27,23 +29,32 @@ from feedhub.web.pages.base import may, message, render, signed_in
 router = APIRouter(include_in_schema=False)
 
 
+Describe = Callable[[Session, str, Callable[[str], str]], dict[str, str] | None]
+"""(session, token, gettext) -> what the offer's question names (shop, level, from), or None if the link
+is dead."""
 Accept = Callable[[Session, Caller, str, Callable[[str], str]], str]
 """(session, caller, token, gettext) -> what happened, in the caller's language."""
 
 
-def _acceptance_pages(kind: str, title: str, question: str, accept: Accept) -> None:
+def _acceptance_pages(kind: str, title: str, question: str, describe: Describe, accept: Accept) -> None:
     """GET and POST `/<kind>/<token>` for an emailed offer: sign in (or up) first, then accept with one click.
 
-    `title` and `question` are msgids (translated per request); `question` may name `{email}`, the
-    signed-in account; `accept` does it and says what happened.
+    `title` and `question` are msgids (translated per request); `question` names `{email}`, the signed-in
+    account, and what `describe` found; `accept` does it and says what happened.
     """
 
-    def page(token: str, request: Request, caller: MaybeCaller) -> Response:
+    def page(token: str, request: Request, caller: MaybeCaller, session: Db) -> Response:
         path = f"/{kind}/{quote(token)}"
         _ = page_translations(request, caller).gettext
-        return signed_in(request, caller, lambda c: render(
-            request, "form.html", caller=c, title=_(title), action=path, fields=[], button=_("Accept"),
-            text=_(question).format(email=c.user.email)))
+
+        def show(c: Caller) -> Response:
+            names = describe(session, token, _)
+            if names is None:
+                return message(request, c, _(title), error=_(
+                    "This link no longer works: it was used, replaced, withdrawn or it expired."), status=404)
+            return render(request, "form.html", caller=c, title=_(title), action=path, fields=[],
+                          button=_("Accept"), text=_(question).format(email=c.user.email, **names))
+        return signed_in(request, caller, show)
 
     def act(token: str, request: Request, caller: MaybeCaller, session: Db) -> Response:
         _ = page_translations(request, caller).gettext
@@ -54,19 +65,32 @@ def _acceptance_pages(kind: str, title: str, question: str, accept: Accept) -> N
     router.post(f"/{kind}/{{token}}", response_class=HTMLResponse, name=f"{kind}_accept")(act)
 
 
+def _invitation(session: Session, token: str, _: Callable[[str], str]) -> dict[str, str] | None:
+    found = find_invitation(session, token)
+    return found and {"shop": found.shop_name, "level": _(LEVEL_NAMES[found.level.label])}
+
+
 def _join(session: Session, caller: Caller, token: str, _: Callable[[str], str]) -> str:
     membership = accept_invitation(session, caller.user, token)
     level = _(LEVEL_NAMES[membership.level.label])
-    return _("You now have {level} access to shop {shop_id}.").format(level=level, shop_id=membership.shop_id)
+    shop = session.get_one(Shop, membership.shop_id)
+    return _("You now have {level} access to the shop “{shop}”.").format(level=level, shop=shop.name)
+
+
+def _transfer(session: Session, token: str, _: Callable[[str], str]) -> dict[str, str] | None:
+    found = find_transfer(session, token)
+    return found and {"shop": found.shop_name, "owner": found.from_email}
 
 
 def _take_over(session: Session, caller: Caller, token: str, _: Callable[[str], str]) -> str:
-    return _("You own the shop {name} now.").format(name=repr(accept_transfer(session, caller.user, token).name))
+    return _("You own the shop “{name}” now.").format(name=accept_transfer(session, caller.user, token).name)
 
 
-_acceptance_pages("invitations", N_("Accept the invitation"), N_("Accept the invitation as {email}?"), _join)
-_acceptance_pages("transfers", N_("Accept the shop"), N_("Become the owner of this shop as {email}? Its invoices"
-                                                        " will go to your billing profile."), _take_over)
+_acceptance_pages("invitations", N_("Accept the invitation"),
+                  N_("Accept {level} access to the shop “{shop}” as {email}?"), _invitation, _join)
+_acceptance_pages("transfers", N_("Accept the shop"),
+                  N_("Become the owner of the shop “{shop}”, offered by {owner}, as {email}? Its invoices will go to"
+                     " your billing profile."), _transfer, _take_over)
 
 
 @router.get("/projects/{project_id}/runs/{run_id}", response_class=HTMLResponse)
@@ -96,10 +120,15 @@ def confirm_page(project_id: int, run_id: int, request: Request, caller: MaybeCa
 
 @router.get("/shops/{shop_id}/billing", response_class=HTMLResponse)
 def billing_page(shop_id: int, request: Request, caller: MaybeCaller, session: Db) -> Response:
-    """The shop's billing period and invoices (owner)."""
+    """The shop's billing period, what each period would cost at today's product count, and the invoices
+    (owner)."""
     def act(c: Caller) -> Response:
         invoices = list_invoices(session, c.user, shop_id)
         shop = access_shop(session, c.user, shop_id, Action.BILLING).shop
         title = page_translations(request, c).gettext("Billing of {shop}").format(shop=shop.name)
-        return render(request, "billing.html", caller=c, title=title, shop=shop, invoices=invoices)
+        prices = pricing.DEFAULT_PRICE_LIST
+        quotes = {name: pricing.quote(prices, name, shop.exported_products, pricing.DEFAULT_VAT_RATE)
+                  for name in pricing.BILLING_PERIODS}
+        return render(request, "billing.html", caller=c, title=title, shop=shop, invoices=invoices, quotes=quotes,
+                      currency=prices.currency)
     return signed_in(request, caller, act)

@@ -5,20 +5,25 @@ not shown, and the services refuse them anyway."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from accounts.access import access_shop
 from accounts.audit import list_audit
+from accounts.billing import change_billing_period
 from accounts.dashboard import list_dashboard
+from accounts.errors import NoShopAccess
 from accounts.invitations import invite_member, list_my_invitations, resend_invitation, revoke_invitation
 from accounts.members import change_member_level, leave_shop, remove_member
 from accounts.overview import describe_shop
 from accounts.projects import list_projects
-from accounts.roles import Level
-from accounts.shops import create_shop, delete_shop, rename_shop, restore_shop
+from accounts.roles import Action, Level
+from accounts.shops import RESTORE_GRACE_DAYS, create_shop, delete_shop, rename_shop, restore_shop
 from accounts.transfers import cancel_transfer, start_transfer
+from accounts.types import utcnow
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted
 from feedhub.web.language import page_translations
 from feedhub.web.pages.base import form_data, go, render, signed_in, to_login
@@ -62,7 +67,12 @@ def new_shop(request: Request, posted: Posted, caller: MaybeCaller, session: Db,
 def shop_page(shop_id: int, request: Request, caller: MaybeCaller, session: Db) -> Response:
     """A shop as my level may see it."""
     def act(c: Caller) -> Response:
-        overview = describe_shop(session, c.user, shop_id)
+        try:
+            overview = describe_shop(session, c.user, shop_id)
+        except NoShopAccess:  # a deleted shop is gone for everyone but its owner, who may restore it
+            shop = access_shop(session, c.user, shop_id, Action.RESTORE).shop
+            until = (shop.deleted_at or utcnow()) + timedelta(days=RESTORE_GRACE_DAYS)
+            return render(request, "shop_deleted.html", caller=c, title=shop.name, shop=shop, until=until.date())
         return render(request, "shop.html", caller=c, title=overview.name, shop=overview,
                       projects=list_projects(session, c.user, shop_id),
                       can_edit=overview.level >= Level.WRITE, is_owner=overview.level is Level.OWNER)
@@ -123,9 +133,9 @@ def _rename(session: Any, c: Caller, shop_id: int, form: dict[str, str], context
     rename_shop(session, c.user, shop_id, form.get("name", ""))
 
 
-def _delete(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> str:
-    delete_shop(session, c.user, shop_id)
-    return "/"
+def _period(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> str:
+    change_billing_period(session, c.user, shop_id, form.get("period", ""))
+    return f"/shops/{shop_id}/billing"
 
 
 def _restore(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
@@ -142,10 +152,38 @@ SHOP_ACTIONS: dict[str, ShopAction] = {
     "transfer": _transfer,
     "cancel-transfer": _cancel_transfer,
     "rename": _rename,
-    "delete": _delete,
     "restore": _restore,
+    "period": _period,
 }
 """Every form a shop page posts, by the name in its URL (`POST /shops/<id>/<name>`)."""
+
+
+@router.get("/shops/{shop_id}/delete", response_class=HTMLResponse)
+def delete_form(shop_id: int, request: Request, caller: MaybeCaller, session: Db) -> Response:
+    """Deleting stops the shop's feeds at once, so the owner confirms by typing its name."""
+    return signed_in(request, caller, lambda c: _delete_page(
+        request, c, access_shop(session, c.user, shop_id, Action.DELETE).shop), back=f"/shops/{shop_id}")
+
+
+@router.post("/shops/{shop_id}/delete", response_class=HTMLResponse)
+def delete(shop_id: int, request: Request, posted: Posted, caller: MaybeCaller, session: Db) -> Response:
+    """Delete the shop if the name typed is its name; otherwise ask again, saying why next to the field."""
+    typed = form_data(posted).get("name", "").strip()
+
+    def act(c: Caller) -> Response:
+        shop = access_shop(session, c.user, shop_id, Action.DELETE).shop
+        if typed != shop.name:
+            error = page_translations(request, c).gettext("Type the shop's name exactly as it is shown.")
+            return _delete_page(request, c, shop, error=error, typed=typed)
+        delete_shop(session, c.user, shop_id)
+        return go("/")
+    return signed_in(request, caller, act, back=f"/shops/{shop_id}")
+
+
+def _delete_page(request: Request, c: Caller, shop: Any, *, error: str = "", typed: str = "") -> Response:
+    title = page_translations(request, c).gettext("Delete the shop {name}").format(name=shop.name)
+    return render(request, "shop_delete.html", caller=c, title=title, shop=shop, field_error=error, typed=typed,
+                  status=422 if error else 200)
 
 
 @router.post("/shops/{shop_id}/{action}", response_class=HTMLResponse)

@@ -285,11 +285,11 @@ class TestInvitationEmail:
         assert (redirects(login), login.url.path) == ([f"/login?next={path}"], "/login")
         offer = browser.log_in(login, "invitee@example.com")
         assert (redirects(offer), offer.url.path) == ([path], path)
-        assert said(offer) == ["Accept the invitation as invitee@example.com?"]
+        assert said(offer) == ["Accept write access to the shop “Kola s.r.o.” as invitee@example.com?"]
         accepted = browser.submit(offer, "Accept")
 
         assert (accepted.status_code, said(accepted)) == (
-            200, [f"You now have write access to shop {world.shop_id}."])
+            200, ["You now have write access to the shop “Kola s.r.o.”."])
         assert members_of(site, world, "owner") == {
             "owner@example.com": "owner", "write@example.com": "write", "read@example.com": "read",
             "invitee@example.com": "write",
@@ -319,11 +319,11 @@ class TestTransferEmail:
         link = site.link(site.only_message("write@example.com"), "transfers")
 
         offer = browser.log_in(browser.open(link), "write@example.com")
-        assert said(offer) == ["Become the owner of this shop as write@example.com? Its invoices will go to your"
-                               " billing profile."]
+        assert said(offer) == ["Become the owner of the shop “Kola s.r.o.”, offered by owner@example.com, as"
+                               " write@example.com? Its invoices will go to your billing profile."]
         accepted = browser.submit(offer, "Accept")
 
-        assert (accepted.status_code, said(accepted)) == (200, ["You own the shop 'Kola s.r.o.' now."])
+        assert (accepted.status_code, said(accepted)) == (200, ["You own the shop “Kola s.r.o.” now."])
         assert members_of(site, world, "write") == {
             "write@example.com": "owner", "owner@example.com": "write", "read@example.com": "read",
         }
@@ -346,8 +346,9 @@ class TestTrialReminderEmail:
 
         billing = browser.log_in(browser.open(link), "owner@example.com")
 
-        assert (billing.status_code, billing.url.path, said(billing)) == (
-            200, f"/shops/{world.shop_id}/billing", ["Status: trial; billing period: monthly.", "No invoices yet."])
+        assert (billing.status_code, billing.url.path) == (200, f"/shops/{world.shop_id}/billing")
+        assert "Status: trial; billing period: monthly." in said(billing) and "No invoices yet." in said(billing)
+        assert "Change the billing period" in buttons(billing)
 
     def test_a_reader_following_the_link_is_refused(self, site: Site, world: World, browser: Browser) -> None:
         link = self.send_reminder(site, world)
@@ -387,7 +388,7 @@ class TestHeldRunEmail:
         page = browser.log_in(browser.open(link), "owner@example.com")
         run_id = int(link.rsplit("/", 1)[1])
         assert page.status_code == 200
-        assert said(page) == [
+        assert said(page)[1:3] == [
             f"Project {link.split('/')[-3]}, revision 1: held, 23 products in, 0 out.",
             "the feed yielded 0 products after rules; the last good exports stay published",
         ]
@@ -406,7 +407,7 @@ class TestHeldRunEmail:
 
         page = browser.log_in(browser.open(link), "read@example.com")
 
-        assert (page.status_code, said(page)[0]) == (200, f"Project {link.split('/')[-3]}, revision 1: held, 23"
+        assert (page.status_code, said(page)[1]) == (200, f"Project {link.split('/')[-3]}, revision 1: held, 23"
                                                           " products in, 0 out.")
         assert buttons(page) == ["Log out"]
 

@@ -3,6 +3,9 @@ whatever the page shows, and the forms' CSRF protection. (tests/e2e drives the s
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import httpx
 import pytest
 
@@ -81,6 +84,12 @@ class TestProjectPage:
         post(api, world, "write", f"/projects/{world.project_id}/delete", {"rule_id": "r2"})
         assert [r["id"] for r in rules_of(api, world)] == ["r1"]
 
+    def test_each_rule_control_names_its_rule_and_the_ends_cannot_move_out(self, api: Api, world: World) -> None:
+        shown = page(api, world, "write", f"/projects/{world.project_id}").text
+        names = set(re.findall(r'aria-label="([^"]*rule \d+)"', shown))
+        assert names == {"Edit rule 1", "Disable rule 1", "Move down rule 1", "Delete rule 1",
+                         "Edit rule 2", "Disable rule 2", "Move up rule 2", "Delete rule 2"}
+
     def test_run_now_starts_a_run(self, api: Api, world: World) -> None:
         assert post(api, world, "write", f"/projects/{world.project_id}/run", {}).status_code == 303
         assert api.launched == [world.project_id]
@@ -133,9 +142,63 @@ class TestShopPage:
         assert levels["write@example.com"] == "read"
 
     def test_a_writer_cannot_delete_the_shop(self, api: Api, world: World) -> None:
-        refused = post(api, world, "write", f"/shops/{world.shop_id}/delete", {})
+        refused = post(api, world, "write", f"/shops/{world.shop_id}/delete", {"name": "Kola s.r.o."})
         assert refused.status_code == 403 and "deleting it needs owner access" in refused.text
+        assert page(api, world, "write", f"/shops/{world.shop_id}/delete").status_code == 403
         assert "Kola s.r.o." in page(api, world, "owner", "/").text
+
+    def test_deleting_asks_for_the_name_and_says_what_is_wrong_next_to_the_field(self, api: Api,
+                                                                                 world: World) -> None:
+        form = page(api, world, "owner", f"/shops/{world.shop_id}/delete")
+        assert form.status_code == 200 and 'for="confirm-name"' in form.text
+        wrong = post(api, world, "owner", f"/shops/{world.shop_id}/delete", {"name": "Kola"})
+        assert wrong.status_code == 422
+        assert 'aria-describedby="confirm-name-error"' in wrong.text
+        assert 'id="confirm-name-error" class="error" role="alert">Type the shop' in wrong.text
+        assert "Kola s.r.o." in page(api, world, "owner", "/").text
+
+        done = post(api, world, "owner", f"/shops/{world.shop_id}/delete", {"name": " Kola s.r.o. "})
+        assert (done.status_code, done.headers["location"]) == (303, "/")
+        shown = page(api, world, "owner", f"/shops/{world.shop_id}").text
+        assert "This shop is deleted" in shown and "Restore the shop" in shown
+        writer = page(api, world, "write", f"/shops/{world.shop_id}")
+        assert writer.status_code == 403 and "Restore the shop" not in writer.text
+
+        assert post(api, world, "owner", f"/shops/{world.shop_id}/restore", {}).status_code == 303
+        assert "Transfer the shop" in page(api, world, "owner", f"/shops/{world.shop_id}").text
+
+
+class TestBillingPage:
+    def test_the_owner_sees_each_period_priced_and_changes_it(self, api: Api, world: World) -> None:
+        path = f"/shops/{world.shop_id}/billing"
+        shown = page(api, world, "owner", path).text
+        monthly = Decimal("290") * Decimal("1.21")  # the smallest tier, VAT 21 % included
+        for period, months, percent_off in (("monthly", 1, 0), ("half-yearly", 6, 10), ("yearly", 12, 20)):
+            total = (monthly * months * (100 - percent_off) / 100).quantize(Decimal("0.01"))
+            off = f" ({percent_off} % off)" if percent_off else ""
+            assert f"{period}: {total} CZK{off}</label>" in shown
+        assert 'value="monthly" checked' in shown
+
+        assert post(api, world, "owner", f"/shops/{world.shop_id}/period", {"period": "yearly"}).status_code == 303
+        shown = page(api, world, "owner", path).text
+        assert 'value="yearly" checked' in shown and "billing period: yearly" in shown  # no invoice yet: at once
+
+    def test_only_the_owner_may_open_or_post_it(self, api: Api, world: World) -> None:
+        assert page(api, world, "write", f"/shops/{world.shop_id}/billing").status_code == 403
+        refused = post(api, world, "write", f"/shops/{world.shop_id}/period", {"period": "yearly"})
+        assert refused.status_code == 403
+        assert 'value="monthly" checked' in page(api, world, "owner", f"/shops/{world.shop_id}/billing").text
+
+    def test_an_unknown_period_is_refused_by_name(self, api: Api, world: World) -> None:
+        refused = post(api, world, "owner", f"/shops/{world.shop_id}/period", {"period": "weekly"})
+        assert refused.status_code in (400, 422) and "weekly" in refused.text
+
+
+class TestEmailedOffers:
+    def test_a_dead_invitation_link_says_so_before_anything_is_pressed(self, api: Api, world: World) -> None:
+        shown = page(api, world, "read", "/invitations/not-a-token")
+        assert shown.status_code == 404 and "This link no longer works" in shown.text
+        assert "Accept</button>" not in shown.text
 
 
 class TestFormsNeedTheSessionsCsrfToken:
@@ -176,6 +239,20 @@ class TestWhatTheLastRunSaid:
         shown = page(api, world, "read", f"/projects/{world.project_id}").text
         assert "Last run: 23 selected, 21 changed</div>" in shown
         assert "Last run: 2 selected, 0 changed" in shown and "3 errors" in shown
+
+    def test_the_run_page_shows_the_whole_report(self, api: Api, world: World) -> None:
+        report = {**self.REPORT, "source_format": "heureka", "encoding": "utf-8", "hidden": 2,
+                  "rule_errors": {"count": 3, "first": ["rule 2 (hiding), product A7: division by zero"]},
+                  "published": [{"name": "heureka", "uri": "file:///srv/feeds/heureka.xml", "bytes": 2048,
+                                 "sha256": "ab" * 32, "version_id": None}]}
+        run_id = add_run(api, world, report)
+        shown = page(api, world, "read", f"/projects/{world.project_id}/runs/{run_id}").text
+        assert "heureka, utf-8" in shown and "<dd>2</dd>" in shown  # source read, products hidden
+        assert "<td>2</td><td>hiding</td><td>2</td><td>0</td><td>3</td>" in shown
+        assert "3 rule errors; the first:" in shown and "product A7: division by zero" in shown
+        assert "23 products written, 3 invalid" in shown
+        assert "A2: missing PRICE_VAT" in shown
+        assert "file:///srv/feeds/heureka.xml</span>, 2.0 kB" in shown
 
     def test_the_export_page_groups_invalid_products_by_reason(self, api: Api, world: World) -> None:
         run_id = add_run(api, world, self.REPORT)
