@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from accounts import auth
 from accounts.api_tokens import create_api_token, list_api_tokens, revoke_api_token
-from accounts.errors import AccountsError
+from accounts.errors import AccountsError, EmailTaken, InvalidCredentials, InvalidEmail, WeakPassword
 from accounts.i18n import N_, known_language
 from accounts.users import BillingProfile, set_language, update_billing_profile, verify_email
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted, end_session_cookies, start_session
@@ -18,6 +18,7 @@ from feedhub.web.language import LANGUAGE_COOKIE, page_translations, request_lan
 from feedhub.web.pages.base import (
     anonymous_form,
     anonymous_form_data,
+    by_field,
     form_data,
     go,
     message,
@@ -40,6 +41,11 @@ def _fields(request: Request, *fields: dict[str, str]) -> list[dict[str, str]]:
     return [{**field, "label": _(field["label"])} for field in fields]
 
 
+SIGNUP_FIELDS = {InvalidEmail: "email", EmailTaken: "email", WeakPassword: "password"}
+"""Which field a refusal concerns, to show it there."""
+ACCOUNT_FIELDS = {InvalidCredentials: "old_password", WeakPassword: "new_password", InvalidEmail: "invoice_email"}
+
+
 def _login_form(request: Request, *, next: str, error: str = "", status: int = 200) -> Response:
     _ = page_translations(request, None).gettext
     return anonymous_form(request, _("Log in"), "/login", _fields(request, EMAIL, PASSWORD), _("Log in"),
@@ -48,10 +54,12 @@ def _login_form(request: Request, *, next: str, error: str = "", status: int = 2
                                  {"href": "/reset-password", "text": _("Forgot your password?")}])
 
 
-def _signup_form(request: Request, *, next: str, error: str = "", status: int = 200) -> Response:
+def _signup_form(request: Request, *, next: str, error: str = "", field_errors: dict[str, str] | None = None,
+                 email: str = "", status: int = 200) -> Response:
     _ = page_translations(request, None).gettext
-    return anonymous_form(request, _("Sign up"), "/signup", _fields(request, EMAIL, NEW_PASSWORD),
-                          _("Create my account"), error=error, status=status, next=safe_next(next),
+    fields = _fields(request, {**EMAIL, "value": email}, NEW_PASSWORD)
+    return anonymous_form(request, _("Sign up"), "/signup", fields, _("Create my account"), error=error,
+                          field_errors=field_errors, status=status, next=safe_next(next),
                           links=[{"href": "/login", "text": _("Have an account? Log in")}])
 
 
@@ -101,7 +109,9 @@ def signup(request: Request, posted: Posted, session: Db, context: Context) -> R
                             mailer=context.mailer, base_url=context.base_url,
                             language=request_language(request, None))  # the account keeps the page's language
     except AccountsError as exc:
-        return _signup_form(request, next="/", error=exc.message, status=status_of(exc))
+        error, field_errors = by_field(exc, SIGNUP_FIELDS)
+        return _signup_form(request, next="/", error=error, field_errors=field_errors,
+                            email=posted.get("email", ""), status=status_of(exc))
     _ = page_translations(request, None).gettext
     return message(request, None, _("Check your email"),
                    _("We sent a link to {email}. Open it to confirm your address, then log in.").format(
@@ -142,9 +152,14 @@ def reset_request(request: Request, posted: Posted, session: Db, context: Contex
 
 @router.get("/reset-password/{token}", response_class=HTMLResponse)
 def reset_form(token: str, request: Request) -> Response:
+    return _reset_form(token, request)
+
+
+def _reset_form(token: str, request: Request, field_errors: dict[str, str] | None = None) -> Response:
     _ = page_translations(request, None).gettext
     return anonymous_form(request, _("Choose a new password"), f"/reset-password/{quote(token)}",
-                          _fields(request, NEW_PASSWORD), _("Save the password"))
+                          _fields(request, NEW_PASSWORD), _("Save the password"), field_errors=field_errors,
+                          status=400 if field_errors else 200)
 
 
 @router.post("/reset-password/{token}", response_class=HTMLResponse)
@@ -153,6 +168,8 @@ def reset(token: str, request: Request, posted: Posted, session: Db) -> Response
     try:
         form = anonymous_form_data(request, posted)
         auth.reset_password(session, token=token, new_password=form.get("password", ""))
+    except WeakPassword as exc:
+        return _reset_form(token, request, field_errors={"password": exc.message})
     except AccountsError as exc:
         return message(request, None, _("Password not changed"), error=exc.message, status=400)
     response = message(request, None, _("Password changed"), _("Log in with your new password."))
@@ -160,15 +177,20 @@ def reset(token: str, request: Request, posted: Posted, session: Db) -> Response
     return response
 
 
-
-
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, caller: MaybeCaller, session: Db) -> Response:
     """My profile: password, API tokens, billing profile."""
+    return signed_in(request, caller, lambda c: _account(request, c, session))
 
-    return signed_in(request, caller, lambda c: render(
-        request, "account.html", caller=c, title=page_translations(request, c).gettext("My account"),
-        tokens=list_api_tokens(session, c.user), profile=BillingProfile.of(c.user), new_token=None))
+
+def _account(request: Request, c: Caller, session: Db, *, new_token: str | None = None,
+             refused: AccountsError | None = None, profile: BillingProfile | None = None) -> Response:
+    """The account page; a refusal shows next to the field it concerns, with what was typed kept."""
+    error, field_errors = by_field(refused, ACCOUNT_FIELDS) if refused else ("", {})
+    return render(request, "account.html", caller=c, title=page_translations(request, c).gettext("My account"),
+                  tokens=list_api_tokens(session, c.user), profile=profile or BillingProfile.of(c.user),
+                  new_token=new_token, error=error, field_errors=field_errors,
+                  status=422 if refused else 200)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -179,8 +201,7 @@ def create_token_page(request: Request, posted: Posted, caller: MaybeCaller, ses
 
     def act(c: Caller) -> Response:
         _, token = create_api_token(session, c.user, name=form.get("name", ""))
-        return render(request, "account.html", caller=c, title=page_translations(request, c).gettext("My account"),
-                      tokens=list_api_tokens(session, c.user), profile=BillingProfile.of(c.user), new_token=token)
+        return _account(request, c, session, new_token=token)
     return signed_in(request, caller, act, back="/account")
 
 
@@ -202,8 +223,12 @@ def change_password_page(
     form = form_data(posted)
 
     def act(c: Caller) -> Response:
-        token = auth.change_password_and_end_sessions(
-            session, c.user, old_password=form.get("old_password", ""), new_password=form.get("new_password", ""))
+        try:
+            token = auth.change_password_and_end_sessions(
+                session, c.user, old_password=form.get("old_password", ""),
+                new_password=form.get("new_password", ""))
+        except (InvalidCredentials, WeakPassword) as exc:
+            return _account(request, c, session, refused=exc)
         response = go("/account")
         start_session(response, context, token)
         return response
@@ -216,6 +241,10 @@ def billing_profile_page(request: Request, posted: Posted, caller: MaybeCaller, 
     form = form_data(posted)
     fields = {name: form.get(name, "") for name in ("name", "address", "company_id", "vat_id", "invoice_email")}
     def act(c: Caller) -> Response:
-        update_billing_profile(session, c.user, BillingProfile(**fields))
+        try:
+            update_billing_profile(session, c.user, BillingProfile(**fields))
+        except InvalidEmail as exc:
+            session.rollback()  # nothing of a refused profile is saved
+            return _account(request, c, session, refused=exc, profile=BillingProfile(**fields))
         return go("/account")
     return signed_in(request, caller, act, back="/account")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -76,6 +76,15 @@ def form_data(form: dict[str, str]) -> dict[str, str]:
     its thread pool: on the event loop a wait for SQLite's write lock would stop every other request.
     """
     return {key: value for key, value in form.items() if key != CSRF_FIELD}
+
+
+def by_field(exc: AccountsError, fields: Mapping[type[AccountsError], str]) -> tuple[str, dict[str, str]]:
+    """A refusal as (text for the page's top, {field: text to show next to it}): next to the field when
+    `fields` (error class -> field name) names one for it."""
+    for kind, name in fields.items():
+        if isinstance(exc, kind):
+            return "", {name: exc.message}
+    return exc.message, {}
 
 
 def to_login(path: str) -> RedirectResponse:

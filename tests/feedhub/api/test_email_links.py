@@ -9,6 +9,7 @@ not offer.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -239,6 +240,59 @@ class TestVerificationEmail:
 
         assert (again.status_code, said(again)) == (
             400, ["this verification link is not valid (used, expired or unknown): the link is unknown or used."])
+
+
+def field_error(response: httpx.Response, name: str) -> str:
+    """The error shown next to the input `name`: the paragraph its aria-describedby points at, if invalid."""
+    (tag,) = re.findall(rf'<input[^>]*\bname="{name}"[^>]*>', response.text)
+    if 'aria-invalid="true"' not in tag:
+        return ""
+    (described_by,) = re.findall(r'aria-describedby="([^"]+)"', tag)
+    (text,) = re.findall(rf'<p id="{described_by}" class="error" role="alert">([^<]*)</p>', response.text)
+    return html.unescape(text)
+
+
+class TestErrorsNextToTheirField:
+    def test_sign_up_names_the_field_and_keeps_the_email_typed(self, site: Site, world: World,
+                                                               browser: Browser) -> None:
+        short = browser.submit(browser.open("/signup"), "Create my account", email="nova@example.com",
+                               password="short")
+        assert short.status_code == 422
+        assert field_error(short, "password") == "the password must have at least 8 characters"
+        assert field_error(short, "email") == ""
+        assert parse_page(short).forms[-1].fields["email"] == "nova@example.com"
+
+        taken = browser.submit(short, "Create my account", email="read@example.com", password=PASSWORD)
+        assert taken.status_code == 409
+        assert field_error(taken, "email") == "an account with email read@example.com already exists"
+        assert site.inbox.messages() == []  # no account was made, no verification was mailed
+
+    def test_a_weak_new_password_is_refused_beside_it_and_the_link_still_works(self, site: Site, world: World,
+                                                                               browser: Browser) -> None:
+        browser.submit(browser.open("/reset-password"), "Email me a link", email="read@example.com")
+        link = site.link(site.only_message("read@example.com"), "reset-password")
+
+        weak = browser.submit(browser.open(link), "Save the password", password="short")
+
+        assert weak.status_code == 400
+        assert field_error(weak, "password") == "the password must have at least 8 characters"
+        changed = browser.submit(weak, "Save the password", password="a brand new secret")
+        assert said(changed) == ["Log in with your new password."]
+
+    def test_the_account_page_shows_each_refusal_beside_its_field(self, site: Site, world: World,
+                                                                  browser: Browser) -> None:
+        account = browser.log_in(browser.open("/login?next=/account"), "read@example.com")
+        wrong = browser.submit(account, "Change the password", old_password="not it", new_password="long enough 1")
+        assert wrong.status_code == 422
+        assert field_error(wrong, "old_password") == "wrong email or password"
+        assert api_login(site, "read@example.com", PASSWORD).status_code == 200
+
+        bad = browser.submit(account, "Save the billing profile", name="Kola s.r.o.", invoice_email="not-an-email")
+        assert bad.status_code == 422
+        assert field_error(bad, "invoice_email") == "not an email address: 'not-an-email'"
+        assert parse_page(bad).forms[-1].fields["name"] == "Kola s.r.o."  # what was typed stays
+        profile = site.api("GET", "/me/billing-profile", world, "read").json()
+        assert profile["name"] == ""  # and nothing of it was saved
 
 
 class TestPasswordResetEmail:
