@@ -1,9 +1,6 @@
-"""A project's catalogue: saved queries with product counts, products before and after the rules
-(filtered by a query, paginated), the trace of one product, and the preview of a draft rule list.
-
-All of them read the project's source as a run would (see `project_feed`), and apply the rules
-through the one engine in feeds.transforms; nothing here is saved.
-"""
+"""A project's catalogue over HTTP: saved queries with product counts, products before and after the rules
+(filtered by a query, paginated), the trace of one product, and the preview of a draft rule list
+(`feedhub.web.catalogue` does the work; nothing here is saved)."""
 
 from __future__ import annotations
 
@@ -15,16 +12,11 @@ from fastapi import Query as QueryParam
 from pydantic import Field
 
 import accounts
+from feedhub.web import catalogue
 from feedhub.web.api.schemas import Body
 from feedhub.web.caller import Context, Db, Me
 from feedhub.web.errors import ApiError
 from feedhub.web.paging import DEFAULT_LIMIT, Limit
-from feedhub.web.project_feed import project_chunks, project_feed, project_rules
-from feeds.model import product_id
-from feeds.transforms import Query
-from feeds.transforms.browse import count_queries, product_page
-from feeds.transforms.preview import preview
-from feeds.transforms.trace import trace_product
 
 router = APIRouter(tags=["catalogue"])
 
@@ -37,9 +29,7 @@ class DraftRules(Body):
 def queries(project_id: int, user: Me, session: Db, context: Context) -> dict[str, Any]:
     """The saved queries with how many of the source's products each selects."""
     spec = accounts.get_current_spec(session, user, project_id)
-    ruleset = project_rules(context.settings, spec, source := project_feed(context.deps, project_id, spec))
-    compiled = {name: Query.parse(text, ruleset.groups) for name, text in spec.queries.items()}
-    products, counts = count_queries(project_chunks(spec, source), compiled)
+    products, counts = catalogue.saved_query_counts(context, project_id, spec)
     return {
         "products": products,
         "items": [{"name": name, "query": spec.queries[name], "products": counts[name]} for name in spec.queries],
@@ -53,10 +43,7 @@ def products(project_id: int, user: Me, session: Db, context: Context, limit: Li
     """Products in feed order, input and output values side by side; `query` (MQL) filters on input values."""
     offset = _offset(cursor)
     spec = accounts.get_current_spec(session, user, project_id)
-    source = project_feed(context.deps, project_id, spec)
-    ruleset = project_rules(context.settings, spec, source)
-    selection = Query.parse(query, ruleset.groups) if query else None
-    page = product_page(project_chunks(spec, source), ruleset, query=selection, offset=offset, limit=limit)
+    page = catalogue.browse(context, project_id, spec, query=query, offset=offset, limit=limit)
     more = offset + len(page.rows) < page.matched
     return {
         "items": [
@@ -73,33 +60,26 @@ def products(project_id: int, user: Me, session: Db, context: Context, limit: Li
 def trace(project_id: int, product: str, user: Me, session: Db, context: Context) -> dict[str, Any]:
     """Rule by rule, what the project's rules do to one product (by its id)."""
     spec = accounts.get_current_spec(session, user, project_id)
-    source = project_feed(context.deps, project_id, spec)
-    ruleset = project_rules(context.settings, spec, source)
-    for chunk in project_chunks(spec, source):
-        found = next((p for p in chunk if product_id(p) == product), None)
-        if found is not None:
-            result = trace_product(ruleset, found)
-            return {
-                "id": result.product_id,
-                "hidden_by": result.hidden_by.rule_index if result.hidden_by else None,
-                "steps": [
-                    {"rule": s.rule_index, "type": s.rule_type, "name": s.rule_name, "query": s.query,
-                     "selected": s.selected, "hidden": s.hidden, "error": s.error,
-                     "changes": [{"element": path, "before": list(b), "after": list(a)} for path, b, a in s.changes]}
-                    for s in result.steps
-                ],
-            }
-    raise ApiError(404, "product_not_found", f"the project's feed has no product with id {product!r}")
+    result = catalogue.trace(context, project_id, spec, product)
+    if result is None:
+        raise ApiError(404, "product_not_found", f"the project's feed has no product with id {product!r}")
+    return {
+        "id": result.product_id,
+        "hidden_by": result.hidden_by.rule_index if result.hidden_by else None,
+        "steps": [
+            {"rule": s.rule_index, "type": s.rule_type, "name": s.rule_name, "query": s.query,
+             "selected": s.selected, "hidden": s.hidden, "error": s.error,
+             "changes": [{"element": path, "before": list(b), "after": list(a)} for path, b, a in s.changes]}
+            for s in result.steps
+        ],
+    }
 
 
 @router.post("/projects/{project_id}/preview")
 def preview_draft(project_id: int, body: DraftRules, user: Me, session: Db, context: Context) -> dict[str, Any]:
     """What a draft rule list would change against the current rules, over the whole catalogue (read)."""
     spec = accounts.get_current_spec(session, user, project_id)
-    source = project_feed(context.deps, project_id, spec)
-    draft = project_rules(context.settings, spec, source, body.rules)
-    current = project_rules(context.settings, spec, source)
-    report = preview(project_chunks(spec, source), draft, current)
+    report = catalogue.preview_draft(context, project_id, spec, body.rules)
     return {
         "products": report.products, "changed_products": report.changed_products,
         "newly_hidden": report.newly_hidden, "newly_shown": report.newly_shown,

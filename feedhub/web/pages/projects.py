@@ -17,20 +17,15 @@ from accounts.projects import access_project
 from accounts.published import list_downloads, list_links, rotate_token, set_basic_auth
 from accounts.roles import Action
 from accounts.runs import list_runs
-from feedhub.web.api.catalogue import trace
+from feedhub.web import catalogue
 from feedhub.web.api.exports import served_urls
 from feedhub.web.api.projects import check_spec, spec_check, spec_of
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted
-from feedhub.web.context import WebContext
 from feedhub.web.language import page_translations
 from feedhub.web.pages.base import form_data, go, may, message, render, signed_in
-from feedhub.web.project_feed import project_chunks, project_feed
-from feedhub.web.project_feed import project_rules as ready_rules
 from feeds.errors import ConfigError, FeedError
 from feeds.formats import FORMATS
-from feeds.transforms import RULE_TYPES, Query
-from feeds.transforms.browse import product_page
-from feeds.transforms.preview import preview
+from feeds.transforms import RULE_TYPES
 
 router = APIRouter(include_in_schema=False)
 PREVIEW_ELEMENTS = 8
@@ -165,19 +160,12 @@ def rule_preview(project_id: int, request: Request, posted: Posted, caller: Mayb
         rules = [rule if r.get("id") == rule["id"] else r for r in spec.rules]
         if rule not in rules:
             rules.append(rule)
-        report = _preview(context, project_id, spec, rules)
+        report = catalogue.preview_draft(context, project_id, spec, rules)
     except (FeedError, accounts.AccountsError) as exc:
         problems = getattr(exc, "problems", None) or [getattr(exc, "message", str(exc))]
         return render(request, "preview.html", caller=caller, error="; ".join(problems), report=None)
     elements = sorted(report.elements.values(), key=lambda e: (-e.products, e.path))[:PREVIEW_ELEMENTS]
     return render(request, "preview.html", caller=caller, error="", report=report, elements=elements)
-
-
-def _preview(context: WebContext, project_id: int, spec: Any, rules: list[dict[str, Any]]) -> Any:
-    source = project_feed(context.deps, project_id, spec)
-    draft = ready_rules(context.settings, spec, source, rules)
-    current = ready_rules(context.settings, spec, source)
-    return preview(project_chunks(spec, source), draft, current)
 
 
 @router.post("/projects/{project_id}/rules/save", response_class=HTMLResponse)
@@ -262,12 +250,8 @@ def products_page(project_id: int, request: Request, caller: MaybeCaller, sessio
     """Products as the feed has them and as the rules make them, filtered by an MQL query."""
     def act(c: Caller) -> Response:
         spec = accounts.get_current_spec(session, c.user, project_id)
-        source = project_feed(context.deps, project_id, spec)
-        rules = ready_rules(context.settings, spec, source)
-        selection = Query.parse(query, rules.groups) if query.strip() else None
-        offset = (max(page, 1) - 1) * PRODUCTS_PER_PAGE
-        found = product_page(project_chunks(spec, source), rules, query=selection, offset=offset,
-                             limit=PRODUCTS_PER_PAGE)
+        found = catalogue.browse(context, project_id, spec, query=query, offset=(max(page, 1) - 1) * PRODUCTS_PER_PAGE,
+                                 limit=PRODUCTS_PER_PAGE)
         title = page_translations(request, c).gettext("Products")
         return render(request, "products.html", caller=c, title=title, project_id=project_id, query=query,
                       found=found, page=max(page, 1), pages=max(1, -(-found.matched // PRODUCTS_PER_PAGE)))
@@ -278,10 +262,15 @@ def products_page(project_id: int, request: Request, caller: MaybeCaller, sessio
 def trace_page(project_id: int, product: str, request: Request, caller: MaybeCaller, session: Db,
                context: Context) -> Response:
     """Rule by rule, what the rules do to one product."""
-    return signed_in(request, caller, lambda c: render(
-        request, "trace.html", caller=c, project_id=project_id,
-        title=page_translations(request, c).gettext("Product {product}").format(product=product),
-        trace=trace(project_id, product, c.user, session, context)), back=f"/projects/{project_id}/products")
+    def act(c: Caller) -> Response:
+        _ = page_translations(request, c).gettext
+        found = catalogue.trace(context, project_id, accounts.get_current_spec(session, c.user, project_id), product)
+        if found is None:
+            return message(request, c, _("Not found"), status=404, back=f"/projects/{project_id}/products",
+                           error=_("the project's feed has no product with id {id}").format(id=repr(product)))
+        return render(request, "trace.html", caller=c, project_id=project_id, trace=found,
+                      title=_("Product {product}").format(product=product))
+    return signed_in(request, caller, act, back=f"/projects/{project_id}/products")
 
 
 @router.get("/projects/{project_id}/exports/{export}", response_class=HTMLResponse)
@@ -324,8 +313,9 @@ def basic_auth_page(project_id: int, export: str, request: Request, posted: Post
 def queries_fragment(project_id: int, request: Request, caller: MaybeCaller, session: Db,
                      context: Context) -> Response:
     """The saved queries with how many of the feed's products each selects (loaded into the project page)."""
-    from feedhub.web.api.catalogue import queries
-
-    return signed_in(request, caller, lambda c: render(
-        request, "queries.html", caller=c, project_id=project_id,
-        counted=queries(project_id, c.user, session, context)))
+    def act(c: Caller) -> Response:
+        spec = accounts.get_current_spec(session, c.user, project_id)
+        products, counts = catalogue.saved_query_counts(context, project_id, spec)
+        return render(request, "queries.html", caller=c, project_id=project_id, products=products,
+                      queries=[(name, text, counts[name]) for name, text in spec.queries.items()])
+    return signed_in(request, caller, act)

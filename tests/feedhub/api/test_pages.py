@@ -280,3 +280,35 @@ class TestWhatTheLastRunSaid:
         )
         shown = page(api, world, "read", f"/projects/{world.project_id}/queries").text
         assert f"[PRICE_VAT] &gt; 1000</span>: {expected} products" in shown
+
+
+def sample_products() -> list[tuple[str, str, str, float]]:
+    """(ITEM_ID, PRODUCTNAME, MANUFACTURER, PRICE_VAT) of every product of the sample feed, read with lxml."""
+    from lxml import etree
+
+    return [(item.findtext("ITEM_ID"), item.findtext("PRODUCTNAME"), item.findtext("MANUFACTURER") or "",
+             float(item.findtext("PRICE_VAT").replace(",", ".")))
+            for item in etree.parse(str(SAMPLE)).getroot().iter("SHOPITEM")]
+
+
+class TestProductBrowser:
+    def test_a_query_filters_and_each_row_shows_input_and_output(self, api: Api, world: World) -> None:
+        products = sample_products()
+        cheap = [p for p in products if p[3] < 500]
+        shown = page(api, world, "read", f"/projects/{world.project_id}/products?query=[PRICE_VAT] < 500").text
+        assert f"{len(cheap)} of {len(products)} products match." in shown
+        item_id, name, maker, _ = cheap[0]
+        row = shown.split(f">{item_id}</a>")[1].split("</tr>")[0]
+        assert f"PRODUCTNAME: {name}" in row  # the input
+        assert f"<strong>PRODUCTNAME: {maker} {name}</strong>" in row  # the output, changed by rule 1
+
+    def test_the_trace_shows_each_rule_and_a_missing_id_is_a_404(self, api: Api, world: World) -> None:
+        item_id, name, maker, price = sample_products()[0]
+        shown = page(api, world, "read", f"/projects/{world.project_id}/products/{item_id}").text
+        assert f"PRODUCTNAME: {name} → {maker} {name}" in shown
+        assert "not selected by ([PRICE_VAT] &gt; 10000)" in shown and price <= 10000
+        assert "Visible in the exports." in shown
+
+        missing = page(api, world, "read", f"/projects/{world.project_id}/products/NO-SUCH-ID")
+        assert missing.status_code == 404 and "no product with id &#39;NO-SUCH-ID&#39;" in missing.text
+        assert page(api, world, "outsider", f"/projects/{world.project_id}/products/{item_id}").status_code == 404

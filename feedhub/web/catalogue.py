@@ -1,0 +1,102 @@
+"""A project's catalogue, for the API and the pages alike: saved queries with product counts, a page of
+products before and after the rules, the trace of one product, and the preview of a draft rule list.
+
+Each reads the project's source as a run would and applies the rules through the one engine in
+feeds.transforms; nothing here is saved. The source is fetched with the same policy as runs (SSRF
+guard, size cap, deadline) into the project's browse folder and reused for `BROWSE_MAX_AGE_S`, so
+paging through products does not download the feed for every page. The file is replaced
+atomically: a reader never sees half a download.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from feedhub.settings import Settings
+from feedhub.web.context import WebContext
+from feeds.fetch import fetch_source
+from feeds.model import product_id
+from feeds.parsers import open_feed
+from feeds.project import ProjectSpec
+from feeds.transforms import Query, RuleSet, prepare_groups
+from feeds.transforms.browse import ProductPage, count_queries, product_page
+from feeds.transforms.preview import PreviewReport, preview
+from feeds.transforms.trace import ProductTrace, trace_product
+from flows.deps import RunDeps
+
+BROWSE_MAX_AGE_S = 600
+
+
+def project_feed(deps: RunDeps, project_id: int, spec: ProjectSpec) -> Path:
+    """The project's source, fetched now or at most BROWSE_MAX_AGE_S ago from the same source."""
+    folder = deps.runs_dir / f"project-{project_id}" / "browse"
+    cached, stamp = folder / "source", folder / "source.from"
+    if cached.is_file() and stamp.is_file() and stamp.read_text() == spec.source:
+        if time.time() - cached.stat().st_mtime < BROWSE_MAX_AGE_S:
+            return cached
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix="fetch-") as workspace:
+        fetched = fetch_source(spec.source, Path(workspace), policy=deps.fetch_policy)
+        path = fetched.path
+        if not path.is_relative_to(workspace):  # a local source is read in place: copy it, so the view stays put
+            path = Path(shutil.copyfile(path, Path(workspace) / "copy"))
+        os.replace(path, cached)
+    stamp.write_text(spec.source)
+    return cached
+
+
+def project_rules(settings: Settings, spec: ProjectSpec, source: Path, rules: list | None = None) -> RuleSet:
+    """The spec's rules (or draft `rules` with the spec's queries and variables), ready to apply to `source`."""
+    ruleset = RuleSet.from_spec(
+        spec.rules if rules is None else rules, spec.queries, spec.variables, group_by=spec.group_by,
+        allow_private_urls=settings.allow_private_sources, allow_local_files=settings.allow_local_sources,
+    )
+    prepare_groups(ruleset, source, spec.source_format)
+    return ruleset
+
+
+def project_chunks(spec: ProjectSpec, source: Path):  # type: ignore[no-untyped-def]
+    """The products of the fetched source, chunk by chunk."""
+    return open_feed(source, spec.source_format).chunks()
+
+
+def saved_query_counts(context: WebContext, project_id: int, spec: ProjectSpec) -> tuple[int, dict[str, int]]:
+    """How many products the source has, and how many each saved query selects."""
+    source = project_feed(context.deps, project_id, spec)
+    ruleset = project_rules(context.settings, spec, source)
+    compiled = {name: Query.parse(text, ruleset.groups) for name, text in spec.queries.items()}
+    return count_queries(project_chunks(spec, source), compiled)
+
+
+def browse(context: WebContext, project_id: int, spec: ProjectSpec, *, query: str | None, offset: int,
+           limit: int) -> ProductPage:
+    """`limit` products after `offset` of those `query` (MQL, on input values) selects, before and after."""
+    source = project_feed(context.deps, project_id, spec)
+    ruleset = project_rules(context.settings, spec, source)
+    selection = Query.parse(query, ruleset.groups) if query and query.strip() else None
+    return product_page(project_chunks(spec, source), ruleset, query=selection, offset=offset, limit=limit)
+
+
+def trace(context: WebContext, project_id: int, spec: ProjectSpec, product: str) -> ProductTrace | None:
+    """Rule by rule, what the rules do to the product with this id (None: the source has no such product)."""
+    source = project_feed(context.deps, project_id, spec)
+    ruleset = project_rules(context.settings, spec, source)
+    for chunk in project_chunks(spec, source):
+        found = next((p for p in chunk if product_id(p) == product), None)
+        if found is not None:
+            return trace_product(ruleset, found)
+    return None
+
+
+def preview_draft(context: WebContext, project_id: int, spec: ProjectSpec, rules: list[dict[str, Any]]
+                  ) -> PreviewReport:
+    """What the draft `rules` would change against the saved ones, over the whole source."""
+    source = project_feed(context.deps, project_id, spec)
+    draft = project_rules(context.settings, spec, source, rules)
+    current = project_rules(context.settings, spec, source)
+    return preview(project_chunks(spec, source), draft, current)
