@@ -9,6 +9,7 @@ functions that take an actor start with the access check, like every other servi
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -169,6 +170,18 @@ def mark_crashed_runs(session: Session, project_id: int) -> list[ProjectRun]:
         run.error_kind = "Crashed"
     session.flush()
     return runs
+
+
+def mark_ended_runs(session: Session, machine: str, alive: Callable[[int], bool], reason: str) -> list[ProjectRun]:
+    """Turn `running` rows whose process on `machine` (`host` is "<machine>:<pid>") has ended into `crashed`."""
+    runs = session.scalars(
+        select(ProjectRun).where(ProjectRun.status == RunStatus.RUNNING, ProjectRun.host.startswith(f"{machine}:"))
+    )
+    ended = [run for run in runs if not alive(int(run.host.rsplit(":", 1)[1]))]
+    for run in ended:
+        run.status, run.finished_at, run.error, run.error_kind = RunStatus.CRASHED, utcnow(), reason, "Stopped"
+    session.flush()
+    return ended
 
 
 def finish_run(session: Session, run: ProjectRun, outcome: RunOutcome) -> ProjectRun:

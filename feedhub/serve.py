@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +28,7 @@ import httpx
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
 from feedhub.flow import run_project
+from feedhub.processes import descendants, is_running, stop_all
 from feedhub.runtime import deps_from_settings, prefect_environment
 from feedhub.settings import Settings
 from flows.project_flow import FLOW_NAME
@@ -34,6 +37,7 @@ from flows.schedules import project_schedules, sync_schedules
 DEPLOYMENT_NAME = "projects"
 SYNC_INTERVAL_S = 60.0
 PREFECT_START_TIMEOUT_S = 90.0
+STOP_GRACE_S = 5.0  # then SIGKILL: one SIGTERM stops serve and all it started within 10 s
 
 
 def build_deployment(*, work_pool: str | None = None) -> RunnerDeployment:
@@ -117,17 +121,10 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes] | None = None, *, lo
     raise RuntimeError(f"the Prefect server at {url} did not answer within {PREFECT_START_TIMEOUT_S:.0f} s")
 
 
-def stop_process(process: subprocess.Popen[bytes], *, grace_s: float = 10.0) -> None:
-    """SIGTERM, and again (Prefect's processes want a second one), then SIGKILL."""
-    for _ in range(2):
-        if process.poll() is not None:
-            return
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(grace_s / 2)
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+def stop_process(process: subprocess.Popen[bytes], *, grace_s: float = STOP_GRACE_S) -> None:
+    """Stop a process and every process it started: SIGTERM, then SIGKILL after `grace_s`."""
+    stop_all([process.pid, *descendants(process.pid)], grace_s=grace_s)
+    process.wait()
 
 
 def _web_thread(settings: Settings, host: str, port: int) -> tuple[Any, threading.Thread]:
@@ -148,9 +145,14 @@ def _sync_loop(settings: Settings, deployment_id: Any, stop: threading.Event) ->
 
 
 def serve(settings: Settings, *, host: str, port: int, prefect_port: int, work_pool: str | None = None) -> None:
-    """Web app + schedules + (without a work pool) the flow runs, until Ctrl-C."""
+    """Web app + schedules + (without a work pool) the flow runs, until Ctrl-C or SIGTERM.
+
+    Stopping ends every process serve started (the Prefect server's own children and the flow-run
+    processes included) within STOP_GRACE_S, and records the runs they were making as crashed.
+    """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    signal.signal(signal.SIGTERM, _interrupt)  # Prefect's runner takes SIGTERM over once it runs
     web, web_thread = _web_thread(settings, host, port)
     stop = threading.Event()
     try:
@@ -159,6 +161,7 @@ def serve(settings: Settings, *, host: str, port: int, prefect_port: int, work_p
                 url = stack.enter_context(local_prefect_server(settings, port=prefect_port))
                 os.environ["PREFECT_API_URL"] = url  # the flow-run processes the runner starts
                 stack.enter_context(temporary_settings(updates={PREFECT_API_URL: url}))
+            stack.callback(_stop_started, settings)  # first thing on the way out, before the server stops
             deployment = build_deployment(work_pool=work_pool)
             deployment_id = deployment.apply(work_pool_name=work_pool) if work_pool else None
             if work_pool is None:
@@ -171,7 +174,26 @@ def serve(settings: Settings, *, host: str, port: int, prefect_port: int, work_p
     finally:
         stop.set()
         web.should_exit = True
-        web_thread.join(timeout=10)
+        web_thread.join(timeout=2)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_started(settings: Settings) -> None:
+    """Stop every process serve started, and record the runs they were making as crashed runs with the
+    reason, rather than leave them Running."""
+    from accounts.runs import mark_ended_runs
+
+    stop_all(descendants(os.getpid()), grace_s=STOP_GRACE_S)
+    deps = deps_from_settings(settings)
+    with deps.sessions.begin() as session:
+        ended = mark_ended_runs(session, socket.gethostname(), is_running,
+                                "stopped when `feedhub serve` shut down; nothing was published")
+        for run in ended:
+            print(f"feedhub serve: run {run.id} of project {run.project_id} was stopped", file=sys.stderr)
+    deps.engine.dispose()
 
 
 def _serve_here(settings: Settings, deployment: RunnerDeployment, stop: threading.Event) -> None:

@@ -170,6 +170,7 @@ def _clean_after_crash(deps: RunDeps, run: ActiveRun, crashed_ids: list[int]) ->
 
 
 def _host() -> str:
+    """How a run row names the process that runs it ("<machine>:<pid>"; `mark_ended_runs` reads it)."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

@@ -193,7 +193,8 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 
 
 def _starter(stack: contextlib.ExitStack, logs: Path) -> Callable[[str, list[str], dict[str, str]], None]:
-    """Start a long-running process, logging to `logs/<name>.log`; stopped (two SIGTERMs) when the stack closes."""
+    """Start a long-running process, logging to `logs/<name>.log`; stopped with all it started when the
+    stack closes."""
     from feedhub.serve import stop_process
 
     def start(name: str, args: list[str], env: dict[str, str]) -> None:
