@@ -166,6 +166,17 @@ def _watch_serve(env: dict[str, str], run_dir: Path, projects: dict[int, int],
     command = ["-m", "feedhub", "serve", "--port", str(args.port), "--prefect-port", str(args.prefect_port)]
     serve = subprocess.Popen([sys.executable, *command], env={**os.environ, **env},
                              stdout=subprocess.DEVNULL, stderr=open(run_dir / "serve.err", "wb"))
+    try:
+        return _watch(serve, run_dir, projects, args)
+    finally:
+        if serve.poll() is None:  # the bench failed before it stopped serve: stop it and all it started
+            from feedhub.serve import stop_process
+
+            stop_process(serve)
+
+
+def _watch(serve: subprocess.Popen[bytes], run_dir: Path, projects: dict[int, int],
+           args: argparse.Namespace) -> dict[str, Any]:
     sampler = _Sampler(serve.pid)
     sampler.start()
     api_url = _wait_for(run_dir / "prefect" / "api-url", serve)
@@ -263,7 +274,15 @@ def _flow_runs(api_url: str, start: datetime, end: datetime) -> list[Any]:
     found: list[Any] = []
     with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
         while True:
-            page = client.read_flow_runs(flow_run_filter=window, limit=200, offset=len(found))
+            for attempt in range(10):  # an overloaded Prefect server answers 500 ("database is locked")
+                try:
+                    page = client.read_flow_runs(flow_run_filter=window, limit=200, offset=len(found))
+                    break
+                except Exception as exc:  # noqa: BLE001 - reported, then retried
+                    print(f"Prefect API: {exc!s:.120} (attempt {attempt + 1})", file=sys.stderr)
+                    time.sleep(3)
+            else:
+                raise SystemExit("the Prefect server did not answer; see its log under the data folder")
             found.extend(run for run in page if run.expected_start_time < end)
             if len(page) < 200:
                 return found

@@ -212,4 +212,4 @@ def _serve_here(settings: Settings, deployment: RunnerDeployment, stop: threadin
 
     context = contextvars.copy_context()  # the thread talks to the same Prefect API as this one
     threading.Thread(target=context.run, args=(sync_when_registered,), name="feedhub-schedules", daemon=True).start()
-    prefect_serve(deployment, print_starting_message=False)
+    prefect_serve(deployment, print_starting_message=False, limit=settings.run_limit)

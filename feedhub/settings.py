@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = 30.0
     fetch_deadline_s: float = 600.0
     max_feed_bytes: int = Field(default=4 * 1024**3)  # cap on decompressed bytes of one source
+    # flow runs `feedhub serve` makes at once; each is a process of about 135 MB, and more than the cores
+    # only make them slower: the rest wait their turn, and memory stays bounded
+    run_limit: int = Field(default_factory=lambda: max(2, os.cpu_count() or 2), ge=1)
 
     @cached_property
     def effective_database_url(self) -> str:
