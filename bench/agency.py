@@ -8,8 +8,9 @@ starts `feedhub serve` as a real user would, and watches a window of --minutes w
 at the first minute boundary after the scheduler is up. Then it waits --grace seconds for late runs,
 stops serve with one SIGTERM and reports:
 
-* runs due in the window, started, late (start minus scheduled time: p50, p95, max; a run never
-  started counts as late until the end), crashed, and Feedhub's outcomes (succeeded, unchanged, ...);
+* runs due in the window by the cron, how many of them Prefect scheduled and started, how late they
+  started (p50, p95, max; one never scheduled or never started counts as late until the end), crashed,
+  and Feedhub's outcomes (succeeded, unchanged, ...);
 * CPU per run, split into orchestration and work, over every run Feedhub recorded from the window's
   start to the end of the grace period: all that serve's process tree spent in that time (its own, the
   Prefect server's and every flow process's, reaped ones through their parent's accounting), less the
@@ -18,7 +19,8 @@ stops serve with one SIGTERM and reports:
 * peak memory of serve's process tree (sum of RSS, sampled every second);
 * how long serve took to stop after one SIGTERM, and what was still alive then.
 
-Where the scheduled times come from: Prefect's flow runs of the window (`expected_start_time`).
+Started and crashed come from Prefect's flow runs of the window (matched to the due times by project
+and `expected_start_time`).
 Results go to the terminal and to bench/agency-results.json.
 """
 
@@ -192,7 +194,7 @@ def _watch(serve: subprocess.Popen[bytes], run_dir: Path, projects: dict[int, in
     stop_s, left = _stop(serve)
     sampler.stop.set()
     report = {"window": [start.isoformat(), end.isoformat()], "projects": len(projects)}
-    report.update(_lateness(flow_runs, datetime.now(UTC)))
+    report.update(_lateness(flow_runs, _due(projects, args.cron, start, end), datetime.now(UTC)))
     report["feedhub_outcomes"] = _outcomes(start, end + timedelta(seconds=args.grace))  # what the CPU paid for
     report["serve_cpu_s"] = round(cpu_in_window, 2)
     report["prefect_server_cpu_s"] = round(server_cpu, 2)
@@ -288,15 +290,32 @@ def _flow_runs(api_url: str, start: datetime, end: datetime) -> list[Any]:
                 return found
 
 
-def _lateness(flow_runs: list[Any], now: datetime) -> dict[str, Any]:
-    late = [((run.start_time or now) - run.expected_start_time).total_seconds() for run in flow_runs]
+def _due(projects: dict[int, int], cron: str, start: datetime, end: datetime) -> list[tuple[int, datetime]]:
+    """Every (project, time) the cron makes due in the window, whether or not Prefect scheduled it."""
+    from zoneinfo import ZoneInfo
+
+    from prefect._vendor.croniter import croniter
+
+    due = []
+    for project_id in projects:
+        fires = croniter(cron, start.astimezone(ZoneInfo("Europe/Prague")) - timedelta(seconds=1))
+        while (moment := fires.get_next(datetime).astimezone(UTC)) < end:
+            due.append((project_id, moment))
+    return due
+
+
+def _lateness(flow_runs: list[Any], due: list[tuple[int, datetime]], now: datetime) -> dict[str, Any]:
+    """Start minus due time of every due run; one Prefect never scheduled or never started is late until now."""
+    started = {(run.parameters.get("project_id"), run.expected_start_time.replace(microsecond=0)): run.start_time
+               for run in flow_runs}
+    late = sorted(((started.get((pid, moment)) or now) - moment).total_seconds() for pid, moment in due)
     states = Counter(run.state_type.value.lower() if run.state_type else "none" for run in flow_runs)
-    late.sort()
 
     def at(q: float) -> float:
         return round(late[min(len(late) - 1, int(q * len(late)))], 1) if late else 0.0
 
-    return {"due": len(flow_runs), "started": sum(1 for run in flow_runs if run.start_time),
+    return {"due": len(due), "scheduled_by_prefect": len(flow_runs),
+            "started": sum(1 for run in flow_runs if run.start_time),
             "late_s": {"p50": at(0.5), "p95": at(0.95), "max": at(1.0)}, "prefect_states": dict(states),
             "crashed": states.get("crashed", 0)}
 
@@ -383,7 +402,8 @@ def _split_cpu(report: dict[str, Any]) -> dict[str, Any]:
 def _print(report: dict[str, Any]) -> None:
     late = report["late_s"]
     print(f"projects {report['projects']}, window {report['window'][0]} .. {report['window'][1]}")
-    print(f"runs due {report['due']}, started {report['started']}, crashed {report['crashed']}; "
+    print(f"runs due {report['due']} (Prefect scheduled {report['scheduled_by_prefect']}), started "
+          f"{report['started']}, crashed {report['crashed']}; "
           f"late p50 {late['p50']} s, p95 {late['p95']} s, max {late['max']} s")
     print(f"Prefect states {report['prefect_states']}; Feedhub outcomes {report['feedhub_outcomes']}")
     cpu = report["cpu_per_run_s"]
