@@ -185,6 +185,8 @@ def _read_spec_file(path: Path) -> dict[str, Any]:
         raise fail(f"cannot read spec file {str(path)!r}: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise fail(f"spec file {str(path)!r} is not valid JSON: {exc}") from None
+    except RecursionError:  # Python's JSON reader recurses once per [ or {
+        raise fail(f"spec file {str(path)!r} nests lists or objects too deep to read") from None
     if not isinstance(data, dict):
         raise fail(f"spec file {str(path)!r} holds {type(data).__name__}, not a project spec object")
     if isinstance(data.get("rules"), list):

@@ -141,6 +141,8 @@ def _posted_rule(form: dict[str, str]) -> dict[str, Any]:
         rule = json.loads(form.get("rule", "") or "{}")
     except json.JSONDecodeError as exc:
         raise ConfigError([f"the rule is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
+    except RecursionError:  # Python's JSON reader recurses once per [ or {
+        raise ConfigError(["the rule nests lists or objects too deep to read"]) from None
     if not isinstance(rule, dict):
         raise ConfigError(["the rule must be a JSON object, e.g. {\"element\": \"PRODUCTNAME\", ...}"])
     return {**rule, "type": form.get("type") or rule.get("type", "")}
@@ -196,7 +198,7 @@ def save_rule(project_id: int, request: Request, posted: Posted, caller: MaybeCa
 def _lenient(text: str) -> dict[str, Any]:
     try:
         found = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return {}
     return found if isinstance(found, dict) else {}
 

@@ -133,11 +133,16 @@ def _string(text: str, start: int) -> tuple[str, int]:
     )
 
 
+MAX_NESTING = 100
+"""How deep parentheses and NOTs may nest: the parser and the evaluator recurse once per level."""
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
 
     def peek(self, ahead: int = 0) -> Token | None:
         index = self.index + ahead
@@ -188,13 +193,25 @@ class _Parser:
         token = self.peek()
         if token is None:
             raise self.fail("a condition")
-        if self.take_keyword("NOT"):
-            return Not(self.unary())
+        if token.keyword == "NOT" or token.kind == "(":
+            return self.nested(token)
+        return self.simple(token)
+
+    def nested(self, token: Token) -> Node:
+        """NOT ... or ( ... ), at most MAX_NESTING deep."""
+        if self.depth >= MAX_NESTING:
+            raise self.fail(f"a condition: NOT and parentheses nest at most {MAX_NESTING} deep")
+        self.depth += 1
+        self.index += 1
         if token.kind == "(":
-            self.index += 1
             node = self.or_expr()
             self.take(")", "')'")
-            return node
+        else:
+            node = Not(self.unary())
+        self.depth -= 1
+        return node
+
+    def simple(self, token: Token) -> Node:
         if self._at_group():
             left = self.group()
             op = self.take("op", "an operator = != < > <= >= after " + left.name)

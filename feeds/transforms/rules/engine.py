@@ -265,6 +265,8 @@ def read_rules_file(path: Path) -> dict[str, Any]:
         raise ConfigError([f"cannot read rules file {str(path)!r}: {exc.strerror}"]) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError([f"rules file {str(path)!r} is not valid JSON: {exc}"]) from exc
+    except RecursionError:  # Python's JSON reader recurses once per [ or {
+        raise ConfigError([f"rules file {str(path)!r} nests lists or objects too deep to read"]) from None
     if isinstance(data, list):
         data = {"rules": data}
     if not isinstance(data, dict) or not set(data) <= {"rules", "queries", "variables", "group_by"}:

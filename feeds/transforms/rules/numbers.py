@@ -67,14 +67,17 @@ class NumberFormat:
         return self._format(value)
 
     def _format(self, value: Decimal) -> str:
-        rounded = round_to(value, self.step, self.rounding)
-        places = self.places if self.rounding != "none" else max(0, _places(value))
-        return format_number(
-            rounded,
-            places=places,
-            decimal_separator=self.decimal_separator,
-            thousands_separator=self.thousands_separator,
-        )
+        try:
+            rounded = round_to(value, self.step, self.rounding)
+            places = self.places if self.rounding != "none" else max(0, _places(value))
+            return format_number(
+                rounded,
+                places=places,
+                decimal_separator=self.decimal_separator,
+                thousands_separator=self.thousands_separator,
+            )
+        except InvalidOperation:  # more digits than Decimal's 28 significant ones can round exactly
+            raise ProductFailure(f"{value:.3E} has too many digits to round to {self.step}") from None
 
 
 def _places(value: Decimal) -> int:

@@ -24,6 +24,15 @@ def shared_feed(name: str) -> Path:
 
 
 class TestValidation:
+    def test_a_rules_file_nested_too_deep_is_refused_in_words(self, tmp_path: Path) -> None:
+        from feeds.transforms.rules.engine import read_rules_file
+
+        path = tmp_path / "deep.json"
+        path.write_text("[" * 100_000 + "]" * 100_000)
+        with pytest.raises(ConfigError) as caught:
+            read_rules_file(path)
+        assert caught.value.problems == [f"rules file {str(path)!r} nests lists or objects too deep to read"]
+
     def test_every_problem_is_reported_at_once(self):
         rules = [
             {"type": "rewriting", "element": "A", "value": "%B%"},  # valid

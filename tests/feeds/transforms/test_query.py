@@ -61,6 +61,15 @@ class TestParseQuery:
             Query.parse(text)
         assert (caught.value.position, caught.value.expected) == (position, expected)
 
+    def test_nesting_is_bounded_with_a_syntax_error_not_a_recursion_error(self):
+        deep = "(" * 100 + "[PRICE_VAT] > 1" + ")" * 100
+        assert Query.parse(deep).matches(item(PRICE_VAT="5"))
+        for text, position in (("(" + deep + ")", 101), ("NOT " * 1000 + "[PRICE_VAT] > 1", 401)):
+            with pytest.raises(QuerySyntaxError) as caught:
+                Query.parse(text)
+            assert caught.value.position == position
+            assert caught.value.expected == "a condition: NOT and parentheses nest at most 100 deep"
+
     def test_refused_regex_is_a_syntax_error_when_saved(self):
         with pytest.raises(QuerySyntaxError, match="valid regular expression"):
             Query.parse('PRODUCTNAME ~ "(unclosed"')

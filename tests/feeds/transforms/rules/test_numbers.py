@@ -36,6 +36,15 @@ class TestCalcRule:
         assert [p.get("P") for p in products] == ["100", "25.00"]
         assert (ruleset.stats[0].selected, ruleset.stats[0].changed, ruleset.stats[0].errors) == (2, 1, 1)
 
+    def test_a_result_too_long_to_round_is_a_product_error_not_a_crash(self):
+        products = [item(ITEM_ID="A", P="7", N="3"), item(ITEM_ID="B", P="7", N="0.5")]
+        formula = "99999999999999999999 * 99999999999999999999 * %N%"
+        ruleset = apply_rule({"type": "calc", "element": "P", "formula": formula}, *products)
+        assert [str(e) for e in ruleset.errors] == [
+            "product A: rule 1 (calc): 3.000E+40 has too many digits to round to 0.01",
+            "product B: rule 1 (calc): 5.000E+39 has too many digits to round to 0.01"]
+        assert [p.get("P") for p in products] == ["7", "7"]  # each keeps its value
+
     def test_bad_formula_and_options_are_all_reported(self):
         spec = {"type": "calc", "element": "P", "formula": "2 ** 3", "rounding": "bankers", "round_to": "0"}
         with pytest.raises(ConfigError) as caught:
