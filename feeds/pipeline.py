@@ -84,7 +84,8 @@ class _Export:
     def __init__(self, target: ExportTarget, source: FeedInfo, handle: Any) -> None:
         self.converter = make_converter(source.format, target.format, target.options)
         self.validate = make_validator(target.format)
-        self.writer = writer_for(get_format(target.format), handle, target_info(target.format, source, target.options))
+        self.writer = writer_for(get_format(target.format), handle, target_info(target.format, source, target.options),
+                                 escape_formulas=target.options.escape_formulas)
         self.report = ExportReport(target.name, target.format, str(target.path))
 
     def write(self, chunk: list[Product]) -> None:

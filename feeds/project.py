@@ -27,6 +27,8 @@ class ExportSpec(BaseModel):
     currency: str | None = None
     country: str | None = None
     gzip: bool = False
+    # CSV and TSV: cells a spreadsheet would run as formulas get a leading '; off for a channel reading the raw file
+    escape_formulas: bool = True
 
     @field_validator("format")
     @classmethod

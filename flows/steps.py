@@ -240,7 +240,7 @@ def output_paths(workspace: Path, spec: ProjectSpec) -> dict[str, Path]:
 
 
 def _target(out_dir: Path, export: ExportSpec) -> ExportTarget:
-    options = ConvertOptions(currency=export.currency)
+    options = ConvertOptions(currency=export.currency, escape_formulas=export.escape_formulas)
     if export.country:
         options = dataclasses.replace(options, country=export.country.upper())
     return ExportTarget(export.name, export.format, out_dir / f"{export.name}{_extension(export.format)}", options)

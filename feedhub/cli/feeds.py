@@ -85,6 +85,8 @@ def convert(
     rules: Annotated[Path | None, typer.Option("--rules", help="Rules JSON file to apply.")] = None,
     currency: Annotated[str | None, typer.Option(help="Currency for prices, e.g. CZK.")] = None,
     country: Annotated[str | None, typer.Option(help="Country for shipping, e.g. CZ.")] = None,
+    escape_formulas: Annotated[bool, typer.Option(
+        help="CSV/TSV: prefix with ' the cells a spreadsheet would run as formulas (=, +, -, @).")] = True,
 ) -> None:
     """Convert a feed (file or URL) to another format, or to its own, applying rules if given."""
     from feeds.exports.convert import ConvertOptions
@@ -98,7 +100,7 @@ def convert(
             get_format(key)  # an unknown key fails before any download
         with tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
             fetched = fetch_source(source, Path(workspace), policy=_policy())
-            options = ConvertOptions(currency=currency)
+            options = ConvertOptions(currency=currency, escape_formulas=escape_formulas)
             if country:
                 options = dataclasses.replace(options, country=country.upper())
             target = ExportTarget("out", to_format or from_format or "", out, options)

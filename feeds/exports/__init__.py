@@ -15,8 +15,11 @@ WRITERS: dict[str, type[XmlFeedWriter] | type[CsvFeedWriter]] = {
 }
 
 
-def writer_for(fmt: FeedFormat, out: TextIO, info: FeedInfo) -> XmlFeedWriter | CsvFeedWriter:
-    """The writer for a format's kind, over an open text stream."""
+def writer_for(fmt: FeedFormat, out: TextIO, info: FeedInfo, *,
+               escape_formulas: bool = True) -> XmlFeedWriter | CsvFeedWriter:
+    """The writer for a format's kind, over an open text stream (`escape_formulas`: CSV and TSV only)."""
+    if fmt.kind == "csv":
+        return CsvFeedWriter(out, info, escape_formulas=escape_formulas)
     return WRITERS[fmt.kind](out, info)
 
 

@@ -3,18 +3,33 @@
 Columns are only known once every product has been seen (rules may add elements, nested XML
 becomes path columns), so rows are spooled to a temporary JSON-lines file next to the output and
 written out with the final header at the end: memory stays flat, the header is complete.
+
+A cell a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return
+and is not a plain number) gets a leading `'`, as OWASP's CSV-injection guidance says: people open
+these files in Excel or LibreOffice. An export for a channel that reads the raw file turns it off.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
 from feeds.model import Element, FeedInfo
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?\Z")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """The value, with a leading `'` if a spreadsheet would read it as a formula."""
+    if value.startswith(FORMULA_START) and not PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
 
 
 def flat_cells(product: Element) -> list[tuple[str, str]]:
@@ -33,8 +48,10 @@ def flat_cells(product: Element) -> list[tuple[str, str]]:
 class CsvFeedWriter:
     """Writes products as rows; repeated elements become repeated columns of the same name."""
 
-    def __init__(self, out: TextIO, info: FeedInfo, *, delimiter: str | None = None) -> None:
+    def __init__(self, out: TextIO, info: FeedInfo, *, delimiter: str | None = None,
+                 escape_formulas: bool = True) -> None:
         self.out = out
+        self.escape_formulas = escape_formulas
         self.delimiter = delimiter or info.delimiter or ","
         self._columns: list[str] = list(info.columns)
         self._widths: Counter[str] = Counter(info.columns)
@@ -61,7 +78,8 @@ class CsvFeedWriter:
         writer.writerow(self._columns)
         self._spool.seek(0)
         for line in self._spool:
-            writer.writerow(self._row(json.loads(line)))
+            row = self._row(json.loads(line))
+            writer.writerow([spreadsheet_safe(cell) for cell in row] if self.escape_formulas else row)
         self._spool.close()
 
     def _row(self, cells: list[list[str]]) -> list[str]:

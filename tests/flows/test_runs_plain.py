@@ -106,6 +106,23 @@ class TestSucceededRun:
         assert (summary.status, summary.products_out) == ("succeeded", 12)
         assert published(tmp_path) != first
 
+    def test_each_csv_export_escapes_formulas_unless_its_spec_says_not_to(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path
+    ) -> None:
+        import csv
+
+        feed = heureka_feed(3).replace(b"<PRODUCTNAME>", b"<PRODUCTNAME>=", 1)  # one name a spreadsheet would run
+        exports = [ExportSpec(name="sheet", format="csv", uri=(tmp_path / "out" / "sheet.csv").as_uri()),
+                   ExportSpec(name="raw", format="csv", uri=(tmp_path / "out" / "raw.csv").as_uri(),
+                              escape_formulas=False)]
+        project_id = make_project(http_server.serve("/feed.xml", feed), exports=exports)
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        names = {name: [row["PRODUCTNAME"] for row in csv.DictReader(
+                    (tmp_path / "out" / f"{name}.csv").read_text(encoding="utf-8").splitlines())]
+                 for name in ("sheet", "raw")}
+        assert names["sheet"][0].startswith("'=") and names["raw"][0].startswith("=")
+        assert names["sheet"][1:] == names["raw"][1:]
+
     def test_s3_export_is_uploaded_through_boto3(
         self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, s3_server: str
     ) -> None:

@@ -35,6 +35,7 @@ class ConvertOptions:
     feed_title: str = ""
     feed_link: str = ""
     feed_description: str = ""
+    escape_formulas: bool = True  # CSV/TSV: a leading ' on cells a spreadsheet would run as formulas
 
     @property
     def target_currency(self) -> str:
