@@ -103,9 +103,11 @@ def _print_trace(console: Console, result: ProductTrace) -> None:
     for step in result.steps:
         name = f" ({escape(step.rule_name)})" if step.rule_name else ""
         label = f"  rule {step.rule_index} {step.rule_type}{name}"
-        if not step.selected:
+        if not step.selected and not step.by_else:
             console.print(f"{label}: not selected by {escape(step.query)}", style="dim")
             continue
+        if step.by_else:
+            label += f": not selected by {escape(step.query)}, so its ELSE part ran"
         if step.error:
             console.print(f"{label}: [red]error[/] {escape(step.error)} (values kept)")
         elif step.hidden:

@@ -25,6 +25,7 @@ class TraceStep:
     changes: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
     error: str | None = None
     hidden: bool = False
+    by_else: bool = False  # not selected, and the rule's ELSE part ran on it instead
 
 
 @dataclass
@@ -50,7 +51,8 @@ def trace_product(ruleset: RuleSet, product: Product) -> ProductTrace:
         before, selected_before, errors_before = snapshot(product), stats.selected, len(ruleset.errors)
         ruleset.run_rule(bound, [product], hidden)
         selected = stats.selected > selected_before
-        step = TraceStep(bound.index, bound.type, bound.name, bound.query_text, selected)
+        step = TraceStep(bound.index, bound.type, bound.name, bound.query_text, selected,
+                         by_else=not selected and bound.else_rule is not None)
         step.changes = diff(before, snapshot(product))
         step.hidden = id(product) in hidden
         if len(ruleset.errors) > errors_before:

@@ -72,6 +72,16 @@ class TestTraceCommand:
         assert result.exit_code == 0, result.output
         assert "N: (none) -> '1'" in result.stdout  # no ITEMGROUP_ID: every product is a group of one
 
+    def test_an_else_part_that_changed_the_product_is_shown(self, app, files, tmp_path):
+        rules = tmp_path / "else.json"
+        rules.write_text(json.dumps([{"type": "rewriting", "element": "MANUFACTURER", "value": "%MANUFACTURER%",
+                                      "query": "ITEM_ID = nobody", "else": {"value": "NOBRAND"}}]))
+        result = invoke(app, "trace", files[0], "--rules", rules, "--id", "1")
+        assert result.exit_code == 0, result.output
+        assert ("rule 1 rewriting: not selected by (ITEM_ID = nobody), so its ELSE part ran: MANUFACTURER:"
+                in " ".join(result.stdout.split()))
+        assert "-> 'NOBRAND'" in result.stdout
+
     def test_unknown_id_exits_2(self, app, files):
         result = invoke(app, "trace", files[0], "--rules", files[1], "--id", "nope")
         assert result.exit_code == 2 and "no product with id nope" in result.stderr

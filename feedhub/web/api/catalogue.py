@@ -68,7 +68,7 @@ def trace(project_id: int, product: str, user: Me, session: Db, context: Context
         "hidden_by": result.hidden_by.rule_index if result.hidden_by else None,
         "steps": [
             {"rule": s.rule_index, "type": s.rule_type, "name": s.rule_name, "query": s.query,
-             "selected": s.selected, "hidden": s.hidden, "error": s.error,
+             "selected": s.selected, "by_else": s.by_else, "hidden": s.hidden, "error": s.error,
              "changes": [{"element": path, "before": list(b), "after": list(a)} for path, b, a in s.changes]}
             for s in result.steps
         ],

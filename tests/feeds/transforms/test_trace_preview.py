@@ -28,6 +28,23 @@ class TestTrace:
         ]
         assert result.hidden_by is not None and result.hidden_by.query == "(STOCK = 0)"
 
+    def test_the_else_part_of_a_rule_shows_its_changes_and_errors(self):
+        rules = [
+            {"type": "rewriting", "element": "BRAND", "value": "%BRAND%", "query": "BRAND = Acme",
+             "else": {"value": "NOBRAND %CODE%"}},
+            {"type": "calc", "element": "P", "formula": "%P% * 2", "query": "BRAND = Acme",
+             "else": {"formula": "%P% / 0"}},
+            {"type": "rewriting", "element": "NOTE", "value": "x", "query": "BRAND = Acme"},  # no ELSE part
+        ]
+        product = item(ITEM_ID="9", BRAND="Other", CODE="ORS202502", P="10")
+        steps = [(s.selected, s.by_else, s.changes, s.error) for s in trace_product(RuleSet.from_spec(rules),
+                                                                                    product).steps]
+        assert steps == [
+            (False, True, [("BRAND", ("Other",), ("NOBRAND ORS202502",))], None),
+            (False, True, [], "division by zero in '%P% / 0'"),
+            (False, False, [], None),
+        ]
+
     def test_keyed_groups_are_named_by_their_key(self):
         product = item(ITEM_ID="2", BRAND="Other", PARAM={"PARAM_NAME": "Barva", "VAL": "červená"})
         result = trace_product(RuleSet.from_spec(RULES), product)
