@@ -106,6 +106,8 @@ def convert(
             target = ExportTarget("out", to_format or from_format or "", out, options)
             report = _run_with_progress(fetched.path, target, from_format, ruleset)
     _print_summary(report)
+    for line in ruleset.summary() if ruleset else ():
+        typer.echo(f"  {line}")
 
 
 def _load_rules(path: Path | None) -> RuleSet | None:

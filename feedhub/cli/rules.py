@@ -140,7 +140,11 @@ def preview_command(
         draft = _rules(rules, source, from_format)
         current = _rules(against, source, from_format) if against is not None else None
         report = preview(open_feed(source, from_format).chunks(), draft, current)
-    _print_preview(Console(highlight=False), report, against)
+    console = Console(highlight=False)
+    _print_preview(console, report, against)
+    console.print("the draft's rules:")
+    for line in draft.summary():
+        console.print(f"  {escape(line)}")
 
 
 def _print_preview(console: Console, report: PreviewReport, against: Path | None) -> None:
@@ -149,6 +153,8 @@ def _print_preview(console: Console, report: PreviewReport, against: Path | None
     console.print(f"newly hidden: {report.newly_hidden}; newly shown: {report.newly_shown}")
     if report.newly_hidden_ids:
         console.print("  hidden: " + escape(", ".join(report.newly_hidden_ids)))
+    if report.newly_shown_ids:
+        console.print("  shown: " + escape(", ".join(report.newly_shown_ids)))
     table = Table("element", "products", "sample (id: current -> draft)")
     for entry in sorted(report.elements.values(), key=lambda e: (-e.products, e.path)):
         ident, before, after = entry.samples[0]

@@ -116,6 +116,21 @@ class TestConvertWithRules:
             f"{k.findtext('MANUFACTURER')} | {k.findtext('PRODUCTNAME')}" for k in kept
         ]
         assert f"{len(source) - len(kept)} hidden" in result.stdout
+        lines = [line.strip() for line in result.stdout.splitlines()]
+        assert f"rule 1 (rewriting): {len(source)} selected, {len(source)} changed, 0 errors" in lines
+        hidden = len(source) - len(kept)
+        assert f"rule 2 (hiding): {hidden} selected, {hidden} changed, 0 errors" in lines
+
+    def test_rule_errors_are_counted_and_the_first_named(self, runner: CliRunner, tmp_path: Path) -> None:
+        rules = tmp_path / "rules.json"
+        rules.write_text(json.dumps([{"type": "calc", "element": "PRICE_VAT", "formula": "%PRICE_VAT% / 0"}]))
+        out = tmp_path / "out.xml"
+        result = runner.invoke(app, ["convert", str(HEUREKA), "--rules", str(rules), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        ids = [item.findtext("ITEM_ID") for item in etree.parse(str(HEUREKA)).getroot().findall("SHOPITEM")]
+        lines = [line.strip() for line in result.stdout.splitlines()]
+        at = lines.index(f"rule 1 (calc): {len(ids)} selected, 0 changed, {len(ids)} errors")
+        assert lines[at + 1:at + 4] == [f"product {i}: division by zero in '%PRICE_VAT% / 0'" for i in ids[:3]]
 
     def test_invalid_rules_list_every_problem_and_leave_out_untouched(self, runner: CliRunner, tmp_path: Path) -> None:
         rules = tmp_path / "rules.json"

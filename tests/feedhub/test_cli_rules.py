@@ -96,6 +96,22 @@ class TestPreviewCommand:
         assert "3 products; 0 differ from the rules in" in result.stdout
         assert "newly hidden: 1; newly shown: 0" in result.stdout
 
+    def test_says_what_each_draft_rule_did_and_its_first_errors(self, app, files, tmp_path):
+        draft = tmp_path / "draft.json"
+        draft.write_text(json.dumps([
+            {"type": "calc", "name": "unit", "element": "PRICE_VAT", "formula": "%PRICE_VAT% / (%STOCK% - 4)"},
+            {"type": "hiding", "query": "STOCK = 0"},
+        ]), encoding="utf-8")
+        old = tmp_path / "old.json"
+        old.write_text(json.dumps([{"type": "hiding", "query": "STOCK = 1"}]), encoding="utf-8")
+        result = invoke(app, "preview", files[0], "--rules", draft, "--against", old)
+        assert result.exit_code == 0, result.output
+        lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+        assert "hidden: 1" in lines and "shown: 3" in lines
+        at = lines.index("rule 1 (calc 'unit'): 3 selected, 2 changed, 1 errors")
+        assert lines[at + 1] == "product 2: division by zero in '%PRICE_VAT% / (%STOCK% - 4)'"
+        assert lines[at + 2] == "rule 2 (hiding): 1 selected, 1 changed, 0 errors"  # hiding counts as a change
+
     def test_invalid_rules_exit_2_listing_every_problem(self, app, files, tmp_path):
         bad = tmp_path / "bad.json"
         bad.write_text(json.dumps([{"type": "nope"}, {"type": "calc", "element": "P"}]), encoding="utf-8")

@@ -209,6 +209,18 @@ class RuleSet:
             (selected if chosen else others).append(product)
         return selected, others
 
+    def summary(self, *, first: int = 3) -> list[str]:
+        """One line per rule (selected, changed, errors), each error line after it for its first `first`
+        errors kept: what a pass's user must see, since a failing product keeps its values silently."""
+        lines = []
+        for stats in self.stats:
+            name = f" {stats.name!r}" if stats.name else ""
+            lines.append(f"rule {stats.index} ({stats.type}{name}): {stats.selected} selected, {stats.changed} "
+                         f"changed, {stats.errors} errors")
+            kept = [error for error in self.errors if error.rule_index == stats.index][:first]
+            lines.extend(f"  product {error.product_id or '?'}: {error.reason}" for error in kept)
+        return lines
+
     def _record(self, error: ProductError) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_STORED_ERRORS:
