@@ -314,11 +314,11 @@ class TestProducts:
         trace = ok(call(api, world, "GET", f"/projects/{world.project_id}/products/{product.id}/trace"))
 
         assert trace == {"id": product.id, "hidden_by": None, "steps": [
-            {"rule": 1, "type": "rewriting", "name": "", "query": "all products", "selected": True, "hidden": False,
-             "error": None, "changes": [{"element": "PRODUCTNAME", "before": [product.name],
+            {"rule": 1, "type": "rewriting", "name": "", "query": "all products", "selected": True, "by_else": False,
+             "hidden": False, "error": None, "changes": [{"element": "PRODUCTNAME", "before": [product.name],
                                          "after": [f"{product.manufacturer} {product.name}"]}]},
             {"rule": 2, "type": "hiding", "name": "", "query": "([PRICE_VAT] > 10000)", "selected": False,
-             "hidden": False, "error": None, "changes": []},
+             "by_else": False, "hidden": False, "error": None, "changes": []},
         ]}
 
     def test_the_trace_of_an_unknown_product_is_404(self, api: Api, world: World) -> None:
