@@ -63,12 +63,17 @@ def delete_shop(session: Session, actor: User, shop_id: int, *, now: datetime | 
     return shop
 
 
+def restorable_until(shop: Shop) -> datetime:
+    """The last moment a deleted shop can be restored (its owner sees it; `restore_shop` enforces it)."""
+    return (shop.deleted_at or utcnow()) + timedelta(days=RESTORE_GRACE_DAYS)
+
+
 def restore_shop(session: Session, actor: User, shop_id: int, *, now: datetime | None = None) -> Shop:
     """Undo a deletion within the grace period; the shop returns to its previous status."""
     shop = access_shop(session, actor, shop_id, Action.RESTORE, lock=True).shop
     if shop.status is not ShopStatus.DELETED or shop.deleted_at is None:
         raise ShopStateError(shop_id, "the shop is not deleted")
-    if (now or utcnow()) - shop.deleted_at > timedelta(days=RESTORE_GRACE_DAYS):
+    if (now or utcnow()) > restorable_until(shop):
         raise ShopStateError(
             shop_id, f"deleted more than {RESTORE_GRACE_DAYS} days ago; it cannot be restored"
         )

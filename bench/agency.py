@@ -46,7 +46,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from feedhub.processes import descendants  # noqa: E402 - after the path is set
+from feedhub.processes import descendants, is_running, stat_fields  # noqa: E402 - after the path is set
 
 DATA = ROOT / "bench" / "data"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -241,11 +241,9 @@ def _rss(pid: int) -> int:
 
 
 def _cpu(pid: int) -> float:
-    stat = _read(f"/proc/{pid}/stat")
-    if not stat:
-        return 0.0
-    fields = stat.rsplit(b")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / TICK
+    """CPU seconds of the process and of its children it has reaped (/proc/<pid>/stat utime..cstime)."""
+    fields = stat_fields(pid)
+    return sum(int(value) for value in fields[11:15]) / TICK if fields else 0.0
 
 
 def _tree_cpu(root: int) -> float:
@@ -344,7 +342,7 @@ def _stop(serve: subprocess.Popen[bytes]) -> tuple[float, int]:
     with contextlib.suppress(subprocess.TimeoutExpired):
         serve.wait(30)
     took = round(time.monotonic() - started, 1)
-    alive = [pid for pid in tree if _read(f"/proc/{pid}/stat")]
+    alive = [pid for pid in tree if is_running(pid)]
     for pid in alive:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

@@ -17,7 +17,7 @@ def descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            stat = _stat(int(entry))
+            stat = stat_fields(int(entry))
             if stat:
                 children.setdefault(int(stat[1]), []).append(int(entry))
     found: list[int] = []
@@ -41,7 +41,7 @@ def stop_all(pids: list[int], *, grace_s: float) -> list[int]:
     return alive
 
 
-def _stat(pid: int) -> list[str]:
+def stat_fields(pid: int) -> list[str]:
     """The fields of /proc/<pid>/stat after the command name: state, ppid, ...; [] if the process is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
@@ -52,7 +52,7 @@ def _stat(pid: int) -> list[str]:
 
 def is_running(pid: int) -> bool:
     """Whether the process exists and has not ended (a zombie has; ours is reaped)."""
-    stat = _stat(pid)
+    stat = stat_fields(pid)
     if stat and stat[0] == "Z":  # a zombie has stopped; reap it if it is ours
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(pid, os.WNOHANG)

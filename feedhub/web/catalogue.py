@@ -32,7 +32,7 @@ from flows.deps import RunDeps
 BROWSE_MAX_AGE_S = 600
 
 
-def project_feed(deps: RunDeps, project_id: int, spec: ProjectSpec) -> Path:
+def _project_feed(deps: RunDeps, project_id: int, spec: ProjectSpec) -> Path:
     """The project's source, fetched now or at most BROWSE_MAX_AGE_S ago from the same source."""
     folder = deps.runs_dir / f"project-{project_id}" / "browse"
     cached, stamp = folder / "source", folder / "source.from"
@@ -50,7 +50,7 @@ def project_feed(deps: RunDeps, project_id: int, spec: ProjectSpec) -> Path:
     return cached
 
 
-def project_rules(settings: Settings, spec: ProjectSpec, source: Path, rules: list | None = None) -> RuleSet:
+def _project_rules(settings: Settings, spec: ProjectSpec, source: Path, rules: list | None = None) -> RuleSet:
     """The spec's rules (or draft `rules` with the spec's queries and variables), ready to apply to `source`."""
     ruleset = RuleSet.from_spec(
         spec.rules if rules is None else rules, spec.queries, spec.variables, group_by=spec.group_by,
@@ -60,33 +60,36 @@ def project_rules(settings: Settings, spec: ProjectSpec, source: Path, rules: li
     return ruleset
 
 
-def project_chunks(spec: ProjectSpec, source: Path):  # type: ignore[no-untyped-def]
+def _project_chunks(spec: ProjectSpec, source: Path):  # type: ignore[no-untyped-def]
     """The products of the fetched source, chunk by chunk."""
     return open_feed(source, spec.source_format).chunks()
 
 
+def _source_and_rules(context: WebContext, project_id: int, spec: ProjectSpec) -> tuple[Path, RuleSet]:
+    """The project's fetched source and its saved rules, ready to apply to it."""
+    source = _project_feed(context.deps, project_id, spec)
+    return source, _project_rules(context.settings, spec, source)
+
+
 def saved_query_counts(context: WebContext, project_id: int, spec: ProjectSpec) -> tuple[int, dict[str, int]]:
     """How many products the source has, and how many each saved query selects."""
-    source = project_feed(context.deps, project_id, spec)
-    ruleset = project_rules(context.settings, spec, source)
+    source, ruleset = _source_and_rules(context, project_id, spec)
     compiled = {name: Query.parse(text, ruleset.groups) for name, text in spec.queries.items()}
-    return count_queries(project_chunks(spec, source), compiled)
+    return count_queries(_project_chunks(spec, source), compiled)
 
 
 def browse(context: WebContext, project_id: int, spec: ProjectSpec, *, query: str | None, offset: int,
            limit: int) -> ProductPage:
     """`limit` products after `offset` of those `query` (MQL, on input values) selects, before and after."""
-    source = project_feed(context.deps, project_id, spec)
-    ruleset = project_rules(context.settings, spec, source)
+    source, ruleset = _source_and_rules(context, project_id, spec)
     selection = Query.parse(query, ruleset.groups) if query and query.strip() else None
-    return product_page(project_chunks(spec, source), ruleset, query=selection, offset=offset, limit=limit)
+    return product_page(_project_chunks(spec, source), ruleset, query=selection, offset=offset, limit=limit)
 
 
 def trace(context: WebContext, project_id: int, spec: ProjectSpec, product: str) -> ProductTrace | None:
     """Rule by rule, what the rules do to the product with this id (None: the source has no such product)."""
-    source = project_feed(context.deps, project_id, spec)
-    ruleset = project_rules(context.settings, spec, source)
-    for chunk in project_chunks(spec, source):
+    source, ruleset = _source_and_rules(context, project_id, spec)
+    for chunk in _project_chunks(spec, source):
         found = next((p for p in chunk if product_id(p) == product), None)
         if found is not None:
             return trace_product(ruleset, found)
@@ -96,7 +99,6 @@ def trace(context: WebContext, project_id: int, spec: ProjectSpec, product: str)
 def preview_draft(context: WebContext, project_id: int, spec: ProjectSpec, rules: list[dict[str, Any]]
                   ) -> PreviewReport:
     """What the draft `rules` would change against the saved ones, over the whole source."""
-    source = project_feed(context.deps, project_id, spec)
-    draft = project_rules(context.settings, spec, source, rules)
-    current = project_rules(context.settings, spec, source)
-    return preview(project_chunks(spec, source), draft, current)
+    source, current = _source_and_rules(context, project_id, spec)
+    draft = _project_rules(context.settings, spec, source, rules)
+    return preview(_project_chunks(spec, source), draft, current)

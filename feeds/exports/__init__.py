@@ -9,18 +9,13 @@ from feeds.exports.xmlwriter import XmlFeedWriter
 from feeds.formats import FeedFormat
 from feeds.model import FeedInfo
 
-WRITERS: dict[str, type[XmlFeedWriter] | type[CsvFeedWriter]] = {
-    "xml": XmlFeedWriter,
-    "csv": CsvFeedWriter,
-}
-
 
 def writer_for(fmt: FeedFormat, out: TextIO, info: FeedInfo, *,
                escape_formulas: bool = True) -> XmlFeedWriter | CsvFeedWriter:
     """The writer for a format's kind, over an open text stream (`escape_formulas`: CSV and TSV only)."""
     if fmt.kind == "csv":
         return CsvFeedWriter(out, info, escape_formulas=escape_formulas)
-    return WRITERS[fmt.kind](out, info)
+    return XmlFeedWriter(out, info)
 
 
-__all__ = ["WRITERS", "CsvFeedWriter", "XmlFeedWriter", "writer_for"]
+__all__ = ["CsvFeedWriter", "XmlFeedWriter", "writer_for"]

@@ -5,7 +5,6 @@ not shown, and the services refuse them anyway."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -21,9 +20,8 @@ from accounts.members import change_member_level, leave_shop, remove_member
 from accounts.overview import describe_shop
 from accounts.projects import list_projects
 from accounts.roles import Action, Level
-from accounts.shops import RESTORE_GRACE_DAYS, create_shop, delete_shop, rename_shop, restore_shop
+from accounts.shops import create_shop, delete_shop, rename_shop, restorable_until, restore_shop
 from accounts.transfers import cancel_transfer, start_transfer
-from accounts.types import utcnow
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted
 from feedhub.web.language import page_translations
 from feedhub.web.pages.base import form_data, go, render, signed_in, to_login
@@ -71,8 +69,8 @@ def shop_page(shop_id: int, request: Request, caller: MaybeCaller, session: Db) 
             overview = describe_shop(session, c.user, shop_id)
         except NoShopAccess:  # a deleted shop is gone for everyone but its owner, who may restore it
             shop = access_shop(session, c.user, shop_id, Action.RESTORE).shop
-            until = (shop.deleted_at or utcnow()) + timedelta(days=RESTORE_GRACE_DAYS)
-            return render(request, "shop_deleted.html", caller=c, title=shop.name, shop=shop, until=until.date())
+            return render(request, "shop_deleted.html", caller=c, title=shop.name, shop=shop,
+                          until=restorable_until(shop).date())
         return render(request, "shop.html", caller=c, title=overview.name, shop=overview,
                       projects=list_projects(session, c.user, shop_id),
                       can_edit=overview.level >= Level.WRITE, is_owner=overview.level is Level.OWNER)
