@@ -79,6 +79,7 @@ class ProjectRun(Base):
     error_kind: Mapped[str] = mapped_column(String(60), default="")  # the exception class, for filters
     workspace: Mapped[str] = mapped_column(Text, default="")  # held outputs wait here
     host: Mapped[str] = mapped_column(String(200), default="")  # host:pid of the process that ran it
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was queued for; started_at - due_at = late
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -123,7 +124,8 @@ class RunOutcome:
 
 
 def start_run(
-    session: Session, project: Project, *, revision: int, spec_sha256: str, trigger: str, host: str
+    session: Session, project: Project, *, revision: int, spec_sha256: str, trigger: str, host: str,
+    due_at: datetime | None = None,
 ) -> ProjectRun:
     """Insert the `running` row; the caller holds the project lock."""
     run = ProjectRun(
@@ -133,13 +135,16 @@ def start_run(
         spec_sha256=spec_sha256,
         trigger=trigger[:20],
         host=host[:200],
+        due_at=due_at,
     )
     session.add(run)
     session.flush()
     return run
 
 
-def record_skipped(session: Session, project: Project, *, trigger: str, reason: str) -> ProjectRun:
+def record_skipped(
+    session: Session, project: Project, *, trigger: str, reason: str, due_at: datetime | None = None
+) -> ProjectRun:
     """A run that did not start (the project was busy, or its shop may not run), with the reason."""
     now = utcnow()
     run = ProjectRun(
@@ -150,6 +155,7 @@ def record_skipped(session: Session, project: Project, *, trigger: str, reason: 
         finished_at=now,
         started_at=now,
         error=reason,
+        due_at=due_at,
     )
     session.add(run)
     session.flush()

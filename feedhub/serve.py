@@ -1,18 +1,18 @@
-"""Wiring runs to Prefect: the deployment of the run-project flow (`feedhub.flow`), and `feedhub serve`.
+"""`feedhub serve` on one machine: the web app, the ticker that queues due runs, the workers that make
+them, and (unless PREFECT_API_URL names one) a Prefect server where the workers record their flow runs.
 
 Prefect reads its settings (PREFECT_HOME, telemetry) when it is first imported, so callers set
 `feedhub.runtime.prefect_environment(settings)` before importing this module (the CLI does).
 
-`feedhub serve` on one machine: a Prefect server (its SQLite database under FEEDHUB_DATA_DIR/prefect)
-in a child process, the web app in a thread, and this process running the scheduled flow runs
-(`prefect.serve`), with the deployment's schedules synced from Feedhub's database every minute.
-With `--pool`, the flows run on the workers of a work pool instead (several machines).
+The Prefect server runs in a child process (its SQLite database under FEEDHUB_DATA_DIR/prefect), the
+web app and the ticker in threads, and the workers (`feedhub worker`) in child processes, restarted if
+one dies. With `--workers 0` this machine only schedules and serves pages; `feedhub worker` on other
+machines makes the runs (docs/operations.md).
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import os
 import signal
 import socket
@@ -25,53 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
-from feedhub.flow import run_project
+from accounts.run_queue import BIG, SMALL, drop_dead_workers, prune_done
 from feedhub.processes import descendants, is_running, stop_all
 from feedhub.runtime import deps_from_settings, prefect_environment
 from feedhub.settings import Settings
-from flows.project_flow import FLOW_NAME
-from flows.schedules import project_schedules, sync_schedules
+from flows.schedules import TICK_S, Ticker
 
-DEPLOYMENT_NAME = "projects"
-SYNC_INTERVAL_S = 60.0
 PREFECT_START_TIMEOUT_S = 90.0
 STOP_GRACE_S = 5.0  # then SIGKILL: one SIGTERM stops serve and all it started within 10 s
-
-
-def build_deployment(*, work_pool: str | None = None) -> RunnerDeployment:
-    """The one deployment of every project; its schedules come from `sync_project_schedules`."""
-    return run_project.to_deployment(
-        DEPLOYMENT_NAME,
-        work_pool_name=work_pool,
-        entrypoint_type=EntrypointType.MODULE_PATH,  # workers import feedhub.flow, wherever they run
-        description="One run of a Feedhub project; one schedule per project.",
-    )
-
-
-def sync_project_schedules(settings: Settings, deployment_id: Any) -> None:
-    """Copy every project's schedule from Feedhub's database onto the deployment."""
-    from prefect.client.orchestration import get_client
-
-    deps = deps_from_settings(settings)
-    with deps.sessions() as session:
-        wanted = project_schedules(session)
-    with get_client(sync_client=True) as client:
-        result = sync_schedules(client, deployment_id, wanted)
-    for project_id in result.refused:
-        print(f"feedhub serve: project {project_id}'s schedule is invalid; fix it with `feedhub project update`",
-              file=sys.stderr)
-
-
-def trigger_run(project_id: int, *, trigger: str = "manual") -> str:
-    """Ask the Prefect server to run a project now (any worker or `feedhub serve` picks it up)."""
-    from prefect.deployments import run_deployment
-
-    flow_run = run_deployment(
-        f"{FLOW_NAME}/{DEPLOYMENT_NAME}", parameters={"project_id": project_id, "trigger": trigger}, timeout=0
-    )
-    return str(flow_run.id)
+HOUSEKEEPING_S = 60.0  # how often dead workers' runs go back to the queue and old queue rows go
 
 
 # ---------------------------------------------------------------------------------------------- serve
@@ -138,37 +101,31 @@ def _web_thread(settings: Settings, host: str, port: int) -> tuple[Any, threadin
     return server, thread
 
 
-def _sync_loop(settings: Settings, deployment_id: Any, stop: threading.Event) -> None:
-    while not stop.wait(SYNC_INTERVAL_S):
-        with contextlib.suppress(Exception):  # a failed sync is retried next minute; the next one repairs it
-            sync_project_schedules(settings, deployment_id)
+def worker_lanes(index: int, count: int) -> tuple[str, ...]:
+    """The lanes of serve's worker `index` of `count`: the first takes big feeds first, the others small ones
+    only, so big feeds run one at a time and never hold up the small ones (alone, a worker takes both)."""
+    if count == 1:
+        return (SMALL, BIG)
+    return (BIG, SMALL) if index == 0 else (SMALL,)
 
 
-def serve(settings: Settings, *, host: str, port: int, prefect_port: int, work_pool: str | None = None) -> None:
-    """Web app + schedules + (without a work pool) the flow runs, until Ctrl-C or SIGTERM.
+def serve(settings: Settings, *, host: str, port: int, prefect_port: int, workers: int) -> None:
+    """Web app + ticker + `workers` worker processes, until Ctrl-C or SIGTERM.
 
-    Stopping ends every process serve started (the Prefect server's own children and the flow-run
-    processes included) within STOP_GRACE_S, and records the runs they were making as crashed.
+    Stopping ends every process serve started (the Prefect server's own children and the workers
+    included) within STOP_GRACE_S, and records the runs they were making as crashed with the reason.
     """
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    signal.signal(signal.SIGTERM, _interrupt)  # Prefect's runner takes SIGTERM over once it runs
+    signal.signal(signal.SIGTERM, _interrupt)
     web, web_thread = _web_thread(settings, host, port)
     stop = threading.Event()
     try:
         with contextlib.ExitStack() as stack:
-            if work_pool is None:
-                url = stack.enter_context(local_prefect_server(settings, port=prefect_port))
-                os.environ["PREFECT_API_URL"] = url  # the flow-run processes the runner starts
-                stack.enter_context(temporary_settings(updates={PREFECT_API_URL: url}))
+            url = os.environ.get("PREFECT_API_URL") or stack.enter_context(
+                local_prefect_server(settings, port=prefect_port))
             stack.callback(_stop_started, settings)  # first thing on the way out, before the server stops
-            deployment = build_deployment(work_pool=work_pool)
-            deployment_id = deployment.apply(work_pool_name=work_pool) if work_pool else None
-            if work_pool is None:
-                _serve_here(settings, deployment, stop)
-            else:
-                sync_project_schedules(settings, deployment_id)
-                _sync_loop(settings, deployment_id, stop)
+            ticker = threading.Thread(target=_tick_until, args=(settings, stop), name="feedhub-ticker", daemon=True)
+            ticker.start()
+            _supervise(settings, url, workers, stop)
     except KeyboardInterrupt:
         pass
     finally:
@@ -179,6 +136,43 @@ def serve(settings: Settings, *, host: str, port: int, prefect_port: int, work_p
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def _tick_until(settings: Settings, stop: threading.Event) -> None:
+    """Every TICK_S: queue due runs; every HOUSEKEEPING_S: requeue dead workers' runs, prune done ones."""
+    deps = deps_from_settings(settings)
+    ticker = Ticker(big_feed_products=settings.big_feed_products)
+    housekept = 0.0
+    while not stop.is_set():
+        try:
+            with deps.sessions.begin() as session:
+                ticker.tick(session)
+            if time.monotonic() - housekept >= HOUSEKEEPING_S:
+                with deps.sessions.begin() as session:
+                    for worker in drop_dead_workers(session):
+                        print(f"feedhub serve: worker {worker} stopped beating; its runs went back to the queue",
+                              file=sys.stderr)
+                    prune_done(session)
+                housekept = time.monotonic()
+        except Exception as exc:  # noqa: BLE001 - a failed tick is retried at the next; nothing is lost
+            print(f"feedhub serve: scheduling failed, retrying: {exc}", file=sys.stderr)
+        stop.wait(TICK_S)
+
+
+def _supervise(settings: Settings, prefect_url: str, count: int, stop: threading.Event) -> None:
+    """Start `count` workers and restart any that exits, until interrupted."""
+    env = {**os.environ, **prefect_environment(settings), "PREFECT_API_URL": prefect_url}
+    workers: list[subprocess.Popen[bytes] | None] = [None] * count
+    while not stop.is_set():
+        for index, process in enumerate(workers):
+            if process is None or process.poll() is not None:
+                if process is not None:
+                    print(f"feedhub serve: worker {process.pid} exited with status {process.returncode}; "
+                          "starting another", file=sys.stderr)
+                lanes = ",".join(worker_lanes(index, count))
+                workers[index] = subprocess.Popen([sys.executable, "-m", "feedhub", "worker", "--lanes", lanes],
+                                                  env=env)
+        stop.wait(1.0)
 
 
 def _stop_started(settings: Settings) -> None:
@@ -194,22 +188,3 @@ def _stop_started(settings: Settings) -> None:
         for run in ended:
             print(f"feedhub serve: run {run.id} of project {run.project_id} was stopped", file=sys.stderr)
     deps.engine.dispose()
-
-
-def _serve_here(settings: Settings, deployment: RunnerDeployment, stop: threading.Event) -> None:
-    from prefect import serve as prefect_serve
-    from prefect.client.orchestration import get_client
-
-    def sync_when_registered() -> None:
-        deadline = time.monotonic() + PREFECT_START_TIMEOUT_S
-        while not stop.is_set() and time.monotonic() < deadline:
-            with contextlib.suppress(Exception), get_client(sync_client=True) as client:
-                found = client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
-                sync_project_schedules(settings, found.id)
-                _sync_loop(settings, found.id, stop)
-                return
-            stop.wait(1.0)
-
-    context = contextvars.copy_context()  # the thread talks to the same Prefect API as this one
-    threading.Thread(target=context.run, args=(sync_when_registered,), name="feedhub-schedules", daemon=True).start()
-    prefect_serve(deployment, print_starting_message=False, limit=settings.run_limit)

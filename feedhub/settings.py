@@ -29,9 +29,11 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = 30.0
     fetch_deadline_s: float = 600.0
     max_feed_bytes: int = Field(default=4 * 1024**3)  # cap on decompressed bytes of one source
-    # flow runs `feedhub serve` makes at once; each is a process of about 135 MB, and more than the cores
-    # only make them slower: the rest wait their turn, and memory stays bounded
+    # worker processes `feedhub serve` starts (`feedhub worker`): each makes one batch of runs at a time, so
+    # more than the cores only make them slower; one of them takes big feeds first, the others never do
     run_limit: int = Field(default_factory=lambda: max(2, os.cpu_count() or 2), ge=1)
+    run_batch: int = Field(default=15, ge=1)  # due runs a worker takes at once: one Prefect flow run
+    big_feed_products: int = Field(default=50_000, ge=1)  # from this size on, a project's runs queue as big
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -1,16 +1,21 @@
-"""Project schedules: Feedhub's database is the source of truth, Prefect's deployment follows it.
+"""Project schedules and the ticker that turns them into queued runs.
 
-One deployment runs every project; each project is one schedule on it, with slug `project-<id>`
-and the parameters `{"project_id": id}`. `sync_schedules` makes the deployment's schedules equal
-to the database's (create, update, deactivate, delete), so it can run any time, as often as wanted.
+Feedhub's database holds every project's cron; `Ticker.tick`, called every few seconds by `feedhub
+serve`, queues the runs that fall due (`accounts.run_queue`). Prefect no longer keeps one schedule
+per project: its scheduler's cron generation was what a 2-core machine spent most of its time on
+with 60 schedules (docs/operations.md, "At agency scale"). The ticker remembers each project's next
+fire time, so a tick costs one query and no cron arithmetic for projects that are not due.
+
+Runs are queued LOOKAHEAD_S ahead of their time, and workers take them once due: a run starts at
+its minute, not a tick later. A fire time missed while nothing ticked (serve was down) is not made
+up; the project runs at its next one, as a cron job would.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,9 +23,11 @@ from sqlalchemy.orm import Session
 
 from accounts.lifecycle import shop_may_run
 from accounts.models import Project, ProjectRevision
-from feeds.project import ProjectSpec, validation_problems
+from accounts.run_queue import enqueue
+from feeds.project import ScheduleSpec, validation_problems
 
-SLUG_PREFIX = "project-"
+TICK_S = 5.0
+LOOKAHEAD_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -32,26 +39,67 @@ class ProjectSchedule:
     timezone: str
     active: bool
 
-    @property
-    def slug(self) -> str:
-        """The schedule's stable name on the deployment."""
-        return f"{SLUG_PREFIX}{self.project_id}"
-
 
 def project_schedules(session: Session) -> list[ProjectSchedule]:
     """Every project's schedule; paused projects and shops that may not run (deleted, suspended, trial over)
     are inactive, so a restored or paid shop's schedules come back as they were."""
     rows = session.execute(
-        select(Project.id, Project.shop_id, ProjectRevision.spec)
+        select(Project.id, Project.shop_id, ProjectRevision.spec["schedule"])
         .join(ProjectRevision, (ProjectRevision.project_id == Project.id) & (ProjectRevision.number == Project.head))
         .order_by(Project.id)
     )
+    may_run: dict[int, bool] = {}
     schedules = []
     for project_id, shop_id, data in rows:
-        schedule = ProjectSpec.model_validate(data).schedule
-        active = not schedule.paused and shop_may_run(session, shop_id)[0]
+        schedule = ScheduleSpec.model_validate(data or {})
+        if shop_id not in may_run:
+            may_run[shop_id] = shop_may_run(session, shop_id)[0]
+        active = not schedule.paused and may_run[shop_id]
         schedules.append(ProjectSchedule(project_id, schedule.cron, schedule.timezone, active))
     return schedules
+
+
+class Ticker:
+    """Queues each active project's runs as their fire times come; one per process that schedules."""
+
+    def __init__(self, *, big_feed_products: int, started: datetime | None = None) -> None:
+        self.big_feed_products = big_feed_products
+        self._since = (started or datetime.now(UTC)) - timedelta(seconds=TICK_S)  # a run due just before start
+        self._next: dict[int, tuple[tuple[str, str], datetime | None]] = {}  # project -> (cron, zone), next fire
+
+    def tick(self, session: Session, *, now: datetime | None = None) -> int:
+        """Queue the runs due up to LOOKAHEAD_S from now; returns how many were new."""
+        horizon = (now or datetime.now(UTC)) + timedelta(seconds=LOOKAHEAD_S)
+        due: list[tuple[int, datetime]] = []
+        seen = set()
+        for schedule in project_schedules(session):
+            seen.add(schedule.project_id)
+            if not schedule.active:
+                self._next.pop(schedule.project_id, None)
+                continue
+            key = (schedule.cron, schedule.timezone)
+            known = self._next.get(schedule.project_id)
+            fire = known[1] if known and known[0] == key else next_fire(schedule, self._since)
+            if fire is not None and fire <= horizon:
+                due.append((schedule.project_id, fire))
+                fire = next_fire(schedule, horizon)  # one run for fire times missed in between
+            self._next[schedule.project_id] = (key, fire)
+        for gone in self._next.keys() - seen:
+            del self._next[gone]
+        self._since = horizon
+        return enqueue(session, due, trigger="schedule", big_feed_products=self.big_feed_products)
+
+
+def next_fire(schedule: ProjectSchedule, after: datetime) -> datetime | None:
+    """The schedule's first fire time after `after` (UTC), or None for a schedule that cannot fire."""
+    from prefect._vendor.croniter import croniter
+
+    try:
+        zone = ZoneInfo(schedule.timezone)
+        moment: datetime = croniter(schedule.cron, after.astimezone(zone)).get_next(datetime)
+    except (ValueError, KeyError, LookupError):  # saved before saves were checked: it never fires
+        return None
+    return moment.astimezone(UTC)
 
 
 def schedule_problem(cron: str, timezone: str) -> str | None:
@@ -59,7 +107,7 @@ def schedule_problem(cron: str, timezone: str) -> str | None:
     from pydantic import ValidationError
 
     try:
-        _cron_schedule(cron, timezone)
+        _check_cron(cron, timezone)
     except ValidationError as exc:
         return validation_problems(exc)
     except ValueError as exc:
@@ -67,12 +115,11 @@ def schedule_problem(cron: str, timezone: str) -> str | None:
     return None
 
 
-def _cron_schedule(cron: str, timezone: str) -> Any:
-    """Prefect's CronSchedule, refused (ValueError) where Prefect's scheduler would fail on it.
+def _check_cron(cron: str, timezone: str) -> Any:
+    """Refuse (ValueError) a cron and zone the ticker could not follow.
 
-    Prefect's own model checks the syntax and the zone; a cron that never fires (`0 0 31 2 *`)
-    passes it, and the scheduler then fails on the whole deployment, every project's runs with it.
-    An empty zone would read as UTC and never match what is stored, so every sync rewrote it.
+    Prefect's CronSchedule checks the syntax and the zone; a cron that never fires (`0 0 31 2 *`) passes
+    it and is refused here. An empty zone would read as UTC and never match what is stored.
     """
     from prefect._vendor.croniter import CroniterBadDateError, croniter
     from prefect.client.schemas.schedules import CronSchedule
@@ -85,50 +132,3 @@ def _cron_schedule(cron: str, timezone: str) -> Any:
     except CroniterBadDateError:
         raise ValueError(f"cron: {cron!r} never fires (no such date)") from None
     return schedule
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What a sync changed, and the projects whose schedule Prefect refused (their old schedule is kept)."""
-
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    refused: tuple[int, ...] = ()
-
-
-def sync_schedules(client: Any, deployment_id: UUID, wanted: list[ProjectSchedule]) -> SyncResult:
-    """Make the deployment's project schedules match `wanted` (a SyncPrefectClient does the calls)."""
-    from prefect.client.schemas.actions import DeploymentScheduleCreate
-
-    ours = [s for s in client.read_deployment_schedules(deployment_id) if (s.slug or "").startswith(SLUG_PREFIX)]
-    existing = {s.slug: s for s in ours}
-    created = updated = 0
-    refused: list[int] = []
-    for item in wanted:
-        current = existing.pop(item.slug, None)
-        try:
-            cron = _cron_schedule(item.cron, item.timezone)
-        except ValueError:  # saved before saves were checked: one bad schedule must not stop every other shop's
-            refused.append(item.project_id)
-            continue
-        if current is None:
-            create = DeploymentScheduleCreate(
-                schedule=cron, active=item.active, parameters={"project_id": item.project_id}, slug=item.slug
-            )
-            client.create_deployment_schedules(deployment_id, [create])
-            created += 1
-        elif current.active != item.active or _cron_of(current.schedule) != (item.cron, item.timezone):
-            client.update_deployment_schedule(
-                deployment_id, current.id, active=item.active, schedule=cron,
-                parameters={"project_id": item.project_id}, slug=item.slug,  # an update without them clears them
-            )
-            updated += 1
-    for gone in existing.values():  # projects deleted since the last sync
-        client.delete_deployment_schedule(deployment_id, gone.id)
-    return SyncResult(created, updated, len(existing), tuple(refused))
-
-
-def _cron_of(schedule: Any) -> tuple[str, str] | None:
-    cron = getattr(schedule, "cron", None)
-    return (cron, getattr(schedule, "timezone", None) or "UTC") if cron else None

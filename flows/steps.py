@@ -17,6 +17,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,9 @@ def run_workspace(deps: RunDeps, project_id: int, run_id: int) -> Path:
 # ---------------------------------------------------------------------------------------------- begin
 
 
-def begin_run(deps: RunDeps, project_id: int, *, trigger: str, locked: bool) -> ActiveRun | ProjectRun:
+def begin_run(
+    deps: RunDeps, project_id: int, *, trigger: str, locked: bool, due_at: datetime | None = None
+) -> ActiveRun | ProjectRun:
     """Start the run (the caller tried the lock), or record why it is skipped and return that row."""
     with deps.sessions.begin() as session:
         project = session.get(Project, project_id)
@@ -121,7 +124,7 @@ def begin_run(deps: RunDeps, project_id: int, *, trigger: str, locked: bool) -> 
         may_run, why = shop_may_run(session, project.shop_id)
         if not locked or not may_run:
             reason = BUSY_REASON if not locked else f"the shop may not run: {why}"
-            return record_skipped(session, project, trigger=trigger, reason=reason)
+            return record_skipped(session, project, trigger=trigger, reason=reason, due_at=due_at)
         crashed = mark_crashed_runs(session, project_id)
         number = project.head
         spec = ProjectSpec.model_validate(
@@ -132,7 +135,8 @@ def begin_run(deps: RunDeps, project_id: int, *, trigger: str, locked: bool) -> 
             ).one()
         )
         digest = spec_digest(spec)
-        run = start_run(session, project, revision=number, spec_sha256=digest, trigger=trigger, host=_host())
+        run = start_run(session, project, revision=number, spec_sha256=digest, trigger=trigger, host=_host(),
+                        due_at=due_at)
         shop_name = session.get_one(Shop, project.shop_id).name
         active = ActiveRun(
             run.id, project.id, project.shop_id, shop_name, project.name, spec, digest,

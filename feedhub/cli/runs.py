@@ -1,4 +1,5 @@
-"""Runs and the scheduler: `feedhub project run`, `project confirm`, `feedhub runs`, `feedhub serve`.
+"""Runs and the scheduler: `feedhub project run`, `project confirm`, `feedhub runs`, `feedhub serve`,
+`feedhub worker`.
 
 A reader lists runs but cannot run or confirm one. Prefect is imported only by the commands that need
 it, after its environment is set (`feedhub.runtime.prefect_environment`): Prefect reads its settings
@@ -24,6 +25,7 @@ def register(app: typer.Typer, project_app: typer.Typer) -> None:
     """Add `runs` and `serve` to the main command line, and run and confirm to `feedhub project`."""
     app.command("runs")(runs)
     app.command("serve")(serve)
+    app.command("worker")(worker)
     project_app.command("run")(project_run)
     project_app.command("confirm")(project_confirm)
 
@@ -33,23 +35,27 @@ def project_run(
     by: By,
     wait: Annotated[bool, typer.Option("--wait", help="Run here and now, and wait for the result.")] = False,
 ) -> None:
-    """Run a project now: with --wait in this process, else through the running scheduler (`feedhub serve`)."""
+    """Run a project now: with --wait in this process, else queued for the workers of `feedhub serve`."""
     import accounts
     from accounts.projects import access_project
     from accounts.roles import Action
+    from accounts.run_queue import live_workers, run_now
 
     with database() as (session, settings):
         access_project(session, accounts.get_user(session, by), project, Action.RUN_FEEDS)
-    if wait:
-        summary = _run_here(settings, project)
-        typer.echo(f"run {summary.run_id}: {summary.status}, {summary.products_in} in, {summary.products_out} out"
-                   + (f": {summary.error}" if summary.error else ""))
-        if summary.status == "failed":
-            raise typer.Exit(1)
+        if not wait:
+            if not live_workers(session):
+                raise fail("no worker is running: start `feedhub serve` (or `feedhub worker`), or use --wait")
+            run_now(session, project, trigger="manual", big_feed_products=settings.big_feed_products)
+            session.commit()
+    if not wait:
+        typer.echo(f"project {project} queued; a worker starts it within seconds (see `feedhub runs {project}`)")
         return
-    with user_errors(RuntimeError):
-        flow_run = _prefect(settings).trigger_run(project, trigger="manual")
-    typer.echo(f"project {project} queued (flow run {flow_run})")
+    summary = _run_here(settings, project)
+    typer.echo(f"run {summary.run_id}: {summary.status}, {summary.products_in} in, {summary.products_out} out"
+               + (f": {summary.error}" if summary.error else ""))
+    if summary.status == "failed":
+        raise typer.Exit(1)
 
 
 def _run_here(settings: Settings, project: int):  # type: ignore[no-untyped-def]
@@ -60,18 +66,16 @@ def _run_here(settings: Settings, project: int):  # type: ignore[no-untyped-def]
         return run_project_inline(project, deps_from_settings(settings))
 
 
-def _prefect(settings: Settings, *, need_api: bool = True):  # type: ignore[no-untyped-def]
-    """feedhub.serve, imported after Prefect's environment is set; finds the local scheduler's API."""
+def _prefect_api(settings: Settings) -> None:
+    """Prefect's environment for this process, and the API of this machine's `feedhub serve` unless
+    PREFECT_API_URL names one; set before Prefect is imported."""
     for key, value in prefect_environment(settings).items():
         os.environ.setdefault(key, value)
-    if need_api and "PREFECT_API_URL" not in os.environ:
+    if "PREFECT_API_URL" not in os.environ:
         url_file = settings.data_dir / "prefect" / "api-url"
         if not url_file.is_file():
-            raise fail("no scheduler is running: start `feedhub serve`, set PREFECT_API_URL, or use --wait")
+            raise fail("no Prefect server is known: start `feedhub serve` on this machine, or set PREFECT_API_URL")
         os.environ["PREFECT_API_URL"] = url_file.read_text().strip()
-    import feedhub.serve
-
-    return feedhub.serve
 
 
 def project_confirm(run: int, by: By) -> None:
@@ -131,15 +135,42 @@ def run_dict(run: ProjectRun) -> dict[str, Any]:
 def serve(
     host: Annotated[str, typer.Option(help="Web app address.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Web app port.")] = 8000,
-    prefect_port: Annotated[int, typer.Option(help="Port of the local Prefect server.")] = 4200,
-    pool: Annotated[str | None, typer.Option(help="Run flows on this work pool's workers (PREFECT_API_URL).")] = None,
+    prefect_port: Annotated[int, typer.Option(help="Port of the local Prefect server (if no PREFECT_API_URL).")] = 4200,
+    workers: Annotated[int | None, typer.Option(
+        min=0, help="Worker processes to start here [default: FEEDHUB_RUN_LIMIT]; 0 when other machines run them.")
+    ] = None,
 ) -> None:
-    """The web app and the scheduler of every project's runs, until Ctrl-C."""
+    """The web app, the scheduler of every project's runs and the workers that make them, until Ctrl-C."""
     from feedhub.settings import get_settings
 
     settings = get_settings()
     with database():
         pass  # migrate before anything starts
-    module = _prefect(settings, need_api=False)
+    for key, value in prefect_environment(settings).items():
+        os.environ.setdefault(key, value)
+    import feedhub.serve
+
     typer.echo(f"serving on http://{host}:{port} (Ctrl-C stops)")
-    module.serve(settings, host=host, port=port, prefect_port=prefect_port, work_pool=pool)
+    feedhub.serve.serve(settings, host=host, port=port, prefect_port=prefect_port,
+                        workers=settings.run_limit if workers is None else workers)
+
+
+def worker(
+    lanes: Annotated[str, typer.Option(
+        help="Which queued runs to take, in order: small, big (feeds of FEEDHUB_BIG_FEED_PRODUCTS or more).")
+    ] = "small,big",
+) -> None:
+    """Make queued runs until Ctrl-C: `feedhub serve` starts these; start more on other machines to scale out."""
+    from accounts.run_queue import LANES
+    from feedhub.settings import get_settings
+
+    chosen = tuple(lane.strip() for lane in lanes.split(",") if lane.strip())
+    if not chosen or set(chosen) - set(LANES):
+        raise fail(f"--lanes: give one or both of {', '.join(LANES)}, comma-separated")
+    settings = get_settings()
+    with database():
+        pass  # migrate before anything starts
+    _prefect_api(settings)
+    from feedhub.worker import run_worker
+
+    run_worker(settings, chosen)

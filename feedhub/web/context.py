@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,13 +57,15 @@ class WebContext:
 
 
 def _launcher(context: WebContext) -> Callable[[int], str]:
-    """Through Prefect when a Prefect API is known (`feedhub serve`, workers), else in a thread of this process."""
+    """Queued for the workers when any is running (`feedhub serve`), else run in a thread of this process."""
 
     def launch(project_id: int) -> str:
-        if os.environ.get("PREFECT_API_URL"):
-            from feedhub.serve import trigger_run
+        from accounts.run_queue import live_workers, run_now
 
-            return f"flow run {trigger_run(project_id, trigger='manual')}"
+        with context.sessions.begin() as session:
+            if live_workers(session):
+                run_now(session, project_id, trigger="manual", big_feed_products=context.settings.big_feed_products)
+                return "queued"
         from flows.runner import run_project_inline
 
         thread = threading.Thread(target=run_project_inline, args=(project_id, context.deps), name=f"run-{project_id}")

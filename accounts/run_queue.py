@@ -1,0 +1,207 @@
+"""The queue of project runs that are due: written by the ticker and by "run now", taken by workers.
+
+Why a table in Feedhub's database rather than Prefect's scheduler: Prefect's scheduler spent most of
+a 2-core machine generating cron runs for 60 schedules, and every flow run it made started a new
+Python process (docs/operations.md, "At agency scale"). Here a due run is one row; long-lived workers
+claim rows in batches (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers on several machines never
+take the same row; SQLite serialises writers itself).
+
+A row stays after its run, marked done, until `prune_done` removes it: the unique (project, due time)
+then keeps a second ticker, or a restarted one, from queueing the same scheduled run again.
+
+Lanes keep big feeds from starving small ones: a project whose last feed had at least
+FEEDHUB_BIG_FEED_PRODUCTS products is queued in the `big` lane, which only some workers take.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from accounts.models import NEVER_REUSE_IDS, Base, Project
+from accounts.runs import ProjectRun
+from accounts.types import UTCDateTime, utcnow
+
+SMALL, BIG = "small", "big"
+LANES = (SMALL, BIG)
+WORKER_ALIVE_S = 60.0  # a worker not seen for this long is gone (its heartbeat comes every HEARTBEAT_S)
+HEARTBEAT_S = 10.0
+DONE_KEPT = timedelta(days=1)
+
+
+class QueuedRun(Base):
+    """One due run of a project: when it was due, why, and which worker took it."""
+
+    __tablename__ = "run_queue"
+    __table_args__ = (
+        UniqueConstraint("project_id", "due_at"),
+        Index("ix_run_queue_waiting", "lane", "claimed_at", "due_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    trigger: Mapped[str] = mapped_column(String(20))
+    lane: Mapped[str] = mapped_column(String(10), default=SMALL)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class RunWorker(Base):
+    """A worker process that takes runs from the queue, and when it was last seen alive."""
+
+    __tablename__ = "run_workers"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid
+    lanes: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@dataclass(frozen=True)
+class DueRun:
+    """What a worker needs to make one queued run."""
+
+    queue_id: int
+    project_id: int
+    due_at: datetime
+    trigger: str
+
+
+# ---------------------------------------------------------------------------------------------- queueing
+
+
+def enqueue(session: Session, due: Iterable[tuple[int, datetime]], *, trigger: str, big_feed_products: int) -> int:
+    """Queue a run of each (project, due time) not queued before; returns how many are new."""
+    due = list(due)
+    if not due:
+        return 0
+    sizes = last_feed_sizes(session, {project_id for project_id, _ in due})
+    rows = [
+        {"project_id": project_id, "due_at": due_at, "trigger": trigger[:20], "queued_at": utcnow(),
+         "lane": BIG if sizes.get(project_id, 0) >= big_feed_products else SMALL}
+        for project_id, due_at in due
+    ]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = session.execute(insert(QueuedRun).values(rows).on_conflict_do_nothing().returning(QueuedRun.id))
+    return len(result.all())
+
+
+def run_now(session: Session, project_id: int, *, trigger: str, big_feed_products: int) -> None:
+    """Queue a run of the project for now (a person's "run now"); a worker picks it up within seconds."""
+    enqueue(session, [(project_id, utcnow())], trigger=trigger, big_feed_products=big_feed_products)
+
+
+def last_feed_sizes(session: Session, project_ids: set[int]) -> dict[int, int]:
+    """Products in each project's latest feed that was read (0 for a project never run)."""
+    latest = (
+        select(ProjectRun.products_in)
+        .where(ProjectRun.project_id == Project.id, ProjectRun.products_in > 0)
+        .order_by(ProjectRun.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(select(Project.id, latest).where(Project.id.in_(project_ids)))
+    return {project_id: size or 0 for project_id, size in rows}
+
+
+# ---------------------------------------------------------------------------------------------- taking
+
+
+def claim(session: Session, worker: str, lanes: Iterable[str], *, limit: int) -> list[DueRun]:
+    """Take up to `limit` due runs for this worker from the first of its lanes that has any (at most one
+    from the big lane: a big run takes long, and the rest of a batch would wait for it)."""
+    now = utcnow()
+    for lane in lanes:
+        waiting = (QueuedRun.lane == lane, QueuedRun.claimed_at.is_(None), QueuedRun.due_at <= now)
+        if session.scalar(select(QueuedRun.id).where(*waiting).limit(1)) is None:
+            continue  # a read first: an idle worker's poll takes no write lock
+        oldest = (
+            select(QueuedRun.id)
+            .where(*waiting)
+            .order_by(QueuedRun.due_at, QueuedRun.id)
+            .limit(1 if lane == BIG else limit)
+            .with_for_update(skip_locked=True)
+        )
+        taken = session.execute(
+            update(QueuedRun)
+            .where(QueuedRun.id.in_(oldest), QueuedRun.claimed_at.is_(None))
+            .values(claimed_by=worker[:200], claimed_at=now)
+            .returning(QueuedRun.id, QueuedRun.project_id, QueuedRun.due_at, QueuedRun.trigger)
+        ).all()
+        if taken:
+            return sorted((DueRun(*row) for row in taken), key=lambda run: (run.due_at, run.queue_id))
+    return []
+
+
+def mark_done(session: Session, queue_ids: Iterable[int]) -> None:
+    """The worker made these runs (whatever their outcome: the run history has it)."""
+    session.execute(update(QueuedRun).where(QueuedRun.id.in_(list(queue_ids))).values(done_at=utcnow()))
+
+
+def waiting_count(session: Session) -> int:
+    """Runs due and not yet taken by a worker."""
+    return session.scalar(
+        select(func.count()).where(QueuedRun.claimed_at.is_(None), QueuedRun.due_at <= utcnow())
+    ) or 0
+
+
+# ---------------------------------------------------------------------------------------------- workers
+
+
+def heartbeat(session: Session, worker: str, lanes: Iterable[str]) -> None:
+    """Record that the worker is alive (and create its row on the first beat)."""
+    row = session.get(RunWorker, worker)
+    if row is None:
+        session.add(RunWorker(name=worker[:200], lanes=",".join(lanes)))
+    else:
+        row.seen_at = utcnow()
+
+
+def forget_worker(session: Session, worker: str) -> None:
+    """A worker that stops says so; runs it took but never made go back to the queue."""
+    _release(session, [worker])
+    session.execute(delete(RunWorker).where(RunWorker.name == worker))
+
+
+def live_workers(session: Session, *, lane: str | None = None) -> list[str]:
+    """Workers seen in the last WORKER_ALIVE_S seconds (taking `lane`, when given)."""
+    since = utcnow() - timedelta(seconds=WORKER_ALIVE_S)
+    names = session.execute(select(RunWorker.name, RunWorker.lanes).where(RunWorker.seen_at >= since))
+    return [name for name, lanes in names if lane is None or lane in lanes.split(",")]
+
+
+def drop_dead_workers(session: Session) -> list[str]:
+    """Forget workers not seen for WORKER_ALIVE_S, and give the runs they held back to the queue.
+
+    A run they had started is already recorded (crashed, found by the project's next run); queueing it
+    again is safe, as the run lock keeps a project to one run at a time."""
+    since = utcnow() - timedelta(seconds=WORKER_ALIVE_S)
+    dead = list(session.scalars(select(RunWorker.name).where(RunWorker.seen_at < since)))
+    if dead:
+        _release(session, dead)
+        session.execute(delete(RunWorker).where(RunWorker.name.in_(dead)))
+    return dead
+
+
+def _release(session: Session, workers: list[str]) -> None:
+    session.execute(
+        update(QueuedRun)
+        .where(QueuedRun.claimed_by.in_(workers), QueuedRun.done_at.is_(None))
+        .values(claimed_by=None, claimed_at=None)
+    )
+
+
+def prune_done(session: Session, *, now: datetime | None = None) -> int:
+    """Delete rows of runs made more than DONE_KEPT ago."""
+    cutoff = (now or utcnow()) - DONE_KEPT
+    result = session.execute(delete(QueuedRun).where(QueuedRun.done_at < cutoff).returning(QueuedRun.id))
+    return len(result.all())
