@@ -124,16 +124,17 @@ def claim(session: Session, worker: str, lanes: Iterable[str], *, limit: int) ->
         waiting = (QueuedRun.lane == lane, QueuedRun.claimed_at.is_(None), QueuedRun.due_at <= now)
         if session.scalar(select(QueuedRun.id).where(*waiting).limit(1)) is None:
             continue  # a read first: an idle worker's poll takes no write lock
-        oldest = (
+        oldest = (  # a CTE: PostgreSQL runs it once; as an IN subquery it may rerun it and take more than asked
             select(QueuedRun.id)
             .where(*waiting)
             .order_by(QueuedRun.due_at, QueuedRun.id)
             .limit(1 if lane == BIG else limit)
             .with_for_update(skip_locked=True)
+            .cte("oldest")
         )
         taken = session.execute(
             update(QueuedRun)
-            .where(QueuedRun.id.in_(oldest), QueuedRun.claimed_at.is_(None))
+            .where(QueuedRun.id.in_(select(oldest.c.id)), QueuedRun.claimed_at.is_(None))
             .values(claimed_by=worker[:200], claimed_at=now)
             .returning(QueuedRun.id, QueuedRun.project_id, QueuedRun.due_at, QueuedRun.trigger)
         ).all()

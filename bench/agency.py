@@ -1,6 +1,7 @@
 """An agency under `feedhub serve`: N shops x M projects on a cron, feeds served over local HTTP.
 
     .venv/bin/python bench/agency.py --shops 10 --projects 6 --minutes 5 [--db postgresql] [--cron "* * * * *"]
+    .venv/bin/python bench/agency.py --shops 10 --projects 50 --minutes 2 --hourly   # 500 projects hourly
 
 Builds a data folder (bench/data/agency-*, SQLite, or a fresh schema of --postgres-url), one account
 owning every shop, projects of 500-20,000 products (--sizes) whose feeds a local HTTP server serves,
@@ -8,9 +9,9 @@ starts `feedhub serve` as a real user would, and watches a window of --minutes w
 at the first minute boundary after the scheduler is up. Then it waits --grace seconds for late runs,
 stops serve with one SIGTERM and reports:
 
-* runs due in the window by the cron, how many of them Prefect scheduled and started, how late they
-  started (p50, p95, max; one never scheduled or never started counts as late until the end), crashed,
-  and Feedhub's outcomes (succeeded, unchanged, ...);
+* runs due in the window by the cron, how many of them started, how late they started (p50, p95, max;
+  one never started counts as late until the end), crashed, and Feedhub's outcomes (succeeded,
+  unchanged, ...), all from Feedhub's run history (each run keeps the time it was due);
 * CPU per run, split into orchestration and work, over every run Feedhub recorded from the window's
   start to the end of the grace period: all that serve's process tree spent in that time (its own, the
   Prefect server's and every flow process's, reaped ones through their parent's accounting), less the
@@ -19,8 +20,11 @@ stops serve with one SIGTERM and reports:
 * peak memory of serve's process tree (sum of RSS, sampled every second);
 * how long serve took to stop after one SIGTERM, and what was still alive then.
 
-Started and crashed come from Prefect's flow runs of the window (matched to the due times by project
-and `expected_start_time`).
+Before the window, every project runs once (queued at once: the warm-up, a full import of each feed,
+its time reported); then every project gets its cron and the window starts at the next minute, so it
+measures the steady state of sources that did not change. With --hourly every project's cron fires
+once an hour, all at the window's first minute: an hourly agency at its busiest minute, without
+waiting an hour.
 Results go to the terminal and to bench/agency-results.json.
 """
 
@@ -59,6 +63,7 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=6, help="projects per shop")
     parser.add_argument("--minutes", type=int, default=5, help="the window watched, in whole minutes")
     parser.add_argument("--cron", default="* * * * *")
+    parser.add_argument("--hourly", action="store_true", help="every project hourly, due at the window's start")
     parser.add_argument("--sizes", default="500,2000,5000,20000", help="feed sizes, given to projects in turn")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -152,8 +157,8 @@ def _make_projects(env: dict[str, str], base_url: str, feeds: dict[int, Path], s
             for p in range(args.projects):
                 size = sizes[(s * args.projects + p) % len(sizes)]
                 out = Path(env["FEEDHUB_DATA_DIR"]) / "exports" / f"shop{s + 1}-{p + 1}.xml"
-                spec = ProjectSpec(source=f"{base_url}/{feeds[size].name}",
-                                   schedule=ScheduleSpec(cron=args.cron, timezone="Europe/Prague"),
+                spec = ProjectSpec(source=f"{base_url}/{feeds[size].name}",  # scheduled after the warm-up
+                                   schedule=ScheduleSpec(cron=args.cron, timezone="Europe/Prague", paused=True),
                                    exports=[ExportSpec(name="heureka", format="heureka", uri=out.as_uri())])
                 projects[create_project(session, user, shop.id, name=f"p{p + 1}", spec=spec).id] = size
     engine.dispose()
@@ -181,20 +186,24 @@ def _watch(serve: subprocess.Popen[bytes], run_dir: Path, projects: dict[int, in
            args: argparse.Namespace) -> dict[str, Any]:
     sampler = _Sampler(serve.pid)
     sampler.start()
-    api_url = _wait_for(run_dir / "prefect" / "api-url", serve)
-    start = _next_minute(datetime.now(UTC) + timedelta(seconds=5))
+    _wait_for(run_dir / "prefect" / "api-url", serve)
+    warm_up_s = _warm_up(projects, serve)
+    start = _next_minute(datetime.now(UTC) + timedelta(seconds=15))  # the ticker queues 10 s ahead
+    if args.hourly:
+        args.cron = f"{start.minute} * * * *"
+    _schedule(projects, args.cron)
     end = start + timedelta(minutes=args.minutes)
-    print(f"serve is up; watching {start:%H:%M:%S}-{end:%H:%M:%S} UTC, then {args.grace:.0f} s for late runs",
-          file=sys.stderr)
+    print(f"warm-up (every project's first run, a full import) took {warm_up_s:.0f} s; "
+          f"watching {start:%H:%M:%S}-{end:%H:%M:%S} UTC, then {args.grace:.0f} s for late runs", file=sys.stderr)
     time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()))
     cpu_at_start, server_at_start = _tree_cpu(serve.pid), sampler.server_cpu
     time.sleep(max(0.0, (end - datetime.now(UTC)).total_seconds() + args.grace))
     cpu_in_window, server_cpu = _tree_cpu(serve.pid) - cpu_at_start, sampler.server_cpu - server_at_start
-    flow_runs = _flow_runs(api_url, start, end)
+    now = datetime.now(UTC)
     stop_s, left = _stop(serve)
     sampler.stop.set()
-    report = {"window": [start.isoformat(), end.isoformat()], "projects": len(projects)}
-    report.update(_lateness(flow_runs, _due(projects, args.cron, start, end), datetime.now(UTC)))
+    report = {"window": [start.isoformat(), end.isoformat()], "projects": len(projects), "warm_up_s": warm_up_s}
+    report.update(_lateness(_runs_due_in(start, end), _due(projects, args.cron, start, end), now))
     report["feedhub_outcomes"] = _outcomes(start, end + timedelta(seconds=args.grace))  # what the CPU paid for
     report["serve_cpu_s"] = round(cpu_in_window, 2)
     report["prefect_server_cpu_s"] = round(server_cpu, 2)
@@ -260,32 +269,84 @@ def _wait_for(path: Path, process: subprocess.Popen[bytes], timeout_s: float = 1
     return path.read_text().strip()
 
 
+def _warm_up(projects: dict[int, int], serve: subprocess.Popen[bytes]) -> float:
+    """Every project's first run (a full import of its feed), queued at once once serve's workers beat;
+    seconds until all ended. The window then measures the steady state: sources that did not change."""
+    from sqlalchemy import func, select
+
+    from accounts.run_queue import live_workers, run_now
+    from accounts.runs import ProjectRun, RunStatus
+    from feedhub.runtime import deps_from_settings
+    from feedhub.settings import get_settings
+
+    settings = get_settings()
+    deps = deps_from_settings(settings)
+    while not _in_session(deps, live_workers):
+        if serve.poll() is not None:
+            raise SystemExit("serve exited before its workers started")
+        time.sleep(0.5)
+    started = time.monotonic()
+    with deps.sessions.begin() as session:
+        for project_id in projects:
+            run_now(session, project_id, trigger="warm-up", big_feed_products=settings.big_feed_products)
+    ended = select(func.count(func.distinct(ProjectRun.project_id))).where(ProjectRun.status != RunStatus.RUNNING)
+    while _in_session(deps, lambda session: session.scalar(ended)) < len(projects):
+        if serve.poll() is not None:
+            raise SystemExit("serve exited during the warm-up")
+        time.sleep(1)
+    deps.engine.dispose()
+    return round(time.monotonic() - started, 1)
+
+
+def _in_session(deps: Any, read: Any) -> Any:
+    with deps.sessions() as session:
+        return read(session)
+
+
+def _schedule(projects: dict[int, int], cron: str) -> None:
+    """Every project on `cron` (a new revision each: the schedule is not part of what a run's outputs hang on,
+    so its next run is still `unchanged`)."""
+    from sqlalchemy import select
+
+    from accounts import save_revision
+    from accounts.models import Project, ProjectRevision, User
+    from feedhub.runtime import deps_from_settings
+    from feedhub.settings import get_settings
+    from feeds.project import ProjectSpec, ScheduleSpec
+
+    deps = deps_from_settings(get_settings())
+    with deps.sessions.begin() as session:
+        user = session.scalars(select(User)).one()
+        for project_id in projects:
+            project = session.get_one(Project, project_id)
+            data = session.scalars(select(ProjectRevision.spec).where(
+                ProjectRevision.project_id == project_id, ProjectRevision.number == project.head)).one()
+            spec = ProjectSpec.model_validate(data)
+            spec.schedule = ScheduleSpec(cron=cron, timezone="Europe/Prague")
+            save_revision(session, user, project_id, spec, note="bench: scheduled")
+    deps.engine.dispose()
+
+
 def _next_minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
-def _flow_runs(api_url: str, start: datetime, end: datetime) -> list[Any]:
-    """The flow runs Prefect's scheduler made for the window."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterExpectedStartTime
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def _runs_due_in(start: datetime, end: datetime) -> list[Any]:
+    """(project, due time, started, status) of every run Feedhub recorded as due in the window."""
+    from sqlalchemy import select
 
-    window = FlowRunFilter(expected_start_time=FlowRunFilterExpectedStartTime(after_=start, before_=end))
-    found: list[Any] = []
-    with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
-        while True:
-            for attempt in range(10):  # an overloaded Prefect server answers 500 ("database is locked")
-                try:
-                    page = client.read_flow_runs(flow_run_filter=window, limit=200, offset=len(found))
-                    break
-                except Exception as exc:  # noqa: BLE001 - reported, then retried
-                    print(f"Prefect API: {exc!s:.120} (attempt {attempt + 1})", file=sys.stderr)
-                    time.sleep(3)
-            else:
-                raise SystemExit("the Prefect server did not answer; see its log under the data folder")
-            found.extend(run for run in page if run.expected_start_time < end)
-            if len(page) < 200:
-                return found
+    from accounts.db import make_engine
+    from accounts.runs import ProjectRun
+    from feedhub.settings import get_settings
+
+    engine = make_engine(get_settings().effective_database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(ProjectRun.project_id, ProjectRun.due_at, ProjectRun.started_at,
+                                         ProjectRun.status).where(ProjectRun.due_at >= start, ProjectRun.due_at < end))
+        found = [(pid, due.replace(tzinfo=UTC), started.replace(tzinfo=UTC), status)
+                 for pid, due, started, status in rows]
+    engine.dispose()
+    return found
 
 
 def _due(projects: dict[int, int], cron: str, start: datetime, end: datetime) -> list[tuple[int, datetime]]:
@@ -302,20 +363,17 @@ def _due(projects: dict[int, int], cron: str, start: datetime, end: datetime) ->
     return due
 
 
-def _lateness(flow_runs: list[Any], due: list[tuple[int, datetime]], now: datetime) -> dict[str, Any]:
-    """Start minus due time of every due run; one Prefect never scheduled or never started is late until now."""
-    started = {(run.parameters.get("project_id"), run.expected_start_time.replace(microsecond=0)): run.start_time
-               for run in flow_runs}
+def _lateness(runs: list[Any], due: list[tuple[int, datetime]], now: datetime) -> dict[str, Any]:
+    """Start minus due time of every due run; one never started is late until now."""
+    started = {(pid, due_at.replace(microsecond=0)): started_at for pid, due_at, started_at, _ in runs}
     late = sorted(((started.get((pid, moment)) or now) - moment).total_seconds() for pid, moment in due)
-    states = Counter(run.state_type.value.lower() if run.state_type else "none" for run in flow_runs)
+    states = Counter(status.value for *_, status in runs)
 
     def at(q: float) -> float:
         return round(late[min(len(late) - 1, int(q * len(late)))], 1) if late else 0.0
 
-    return {"due": len(due), "scheduled_by_prefect": len(flow_runs),
-            "started": sum(1 for run in flow_runs if run.start_time),
-            "late_s": {"p50": at(0.5), "p95": at(0.95), "max": at(1.0)}, "prefect_states": dict(states),
-            "crashed": states.get("crashed", 0)}
+    return {"due": len(due), "started": len(started), "late_s": {"p50": at(0.5), "p95": at(0.95), "max": at(1.0)},
+            "states_of_due_runs": dict(states), "crashed": states.get("crashed", 0)}
 
 
 def _outcomes(start: datetime, end: datetime) -> dict[str, int]:
@@ -399,11 +457,11 @@ def _split_cpu(report: dict[str, Any]) -> dict[str, Any]:
 
 def _print(report: dict[str, Any]) -> None:
     late = report["late_s"]
-    print(f"projects {report['projects']}, window {report['window'][0]} .. {report['window'][1]}")
-    print(f"runs due {report['due']} (Prefect scheduled {report['scheduled_by_prefect']}), started "
-          f"{report['started']}, crashed {report['crashed']}; "
+    print(f"projects {report['projects']}, warm-up {report['warm_up_s']} s, "
+          f"window {report['window'][0]} .. {report['window'][1]}")
+    print(f"runs due {report['due']}, started {report['started']}, crashed {report['crashed']}; "
           f"late p50 {late['p50']} s, p95 {late['p95']} s, max {late['max']} s")
-    print(f"Prefect states {report['prefect_states']}; Feedhub outcomes {report['feedhub_outcomes']}")
+    print(f"due runs ended {report['states_of_due_runs']}; all runs in the window {report['feedhub_outcomes']}")
     cpu = report["cpu_per_run_s"]
     print(f"CPU per run: {cpu['total']} s = orchestration {cpu['orchestration']} s + work {cpu['work']} s "
           f"(Prefect server {report['prefect_server_cpu_s']} s of {report['serve_cpu_s']} s in all)")

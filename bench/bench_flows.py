@@ -2,11 +2,12 @@
 
 overhead: a 100-product feed run N times (default 100) (a) through `feeds.pipeline.process` directly,
 (b) through the run's steps without Prefect (`run_project_inline`: lock, history, publish), (c) through
-the Prefect flow `feedhub.flow.run_project` (temporary local server started once, not counted), and
+the Prefect flow `feedhub.flow.run_due_projects` as a batch of one (temporary local server started once,
+not counted; bench/agency.py measures full batches under `feedhub serve`), and
 (d) the same body as a sync flow, which waits for Prefect's heartbeat thread (see feedhub.flow). Prints wall
 and CPU seconds per run of each (CPU of this process: the Prefect server's is not counted), the flow's
-overhead over the pipeline and over the steps, the machine's load average, and what a worker or
-`feedhub serve` pays on top per run: a new Python process importing Feedhub's flow module (best of 3).
+overhead over the pipeline and over the steps, the machine's load average, and what each worker pays
+once when it starts: a new Python process importing Feedhub's flow module (best of 3).
 big: a synthetic feed of N products (bench/data/heureka_N.xml, written if missing) through
 `feedhub convert`, the run's steps and the Prefect flow, each in a process of its own, no rules, a
 Google export; wall seconds and peak RSS of each. convert is timed as the whole command (its process
@@ -113,23 +114,25 @@ def overhead(n: int = 100) -> dict[str, float]:
         from prefect import flow
         from prefect.testing.utilities import prefect_test_harness
 
-        from feedhub.flow import run_project
-        from flows.project_flow import run_project_in_flow
+        from feedhub.flow import run_due_projects
+        from flows.project_flow import run_batch_in_flow
 
-        @flow(name="bench-sync-run-project", persist_result=False)
-        def sync_run_project(project_id: int) -> dict[str, Any]:
+        batch = [{"project_id": project_id, "trigger": "schedule"}]
+
+        @flow(name="bench-sync-run-due-projects", persist_result=False)
+        def sync_run_due_projects(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
             """The same body as a sync flow, whose engine waits for its heartbeat thread (see feedhub.flow)."""
-            return run_project_in_flow(project_id, deps_from_settings(get_settings()), trigger="schedule")
+            return run_batch_in_flow(batch, deps_from_settings(get_settings()))
 
         runs = iter(range(n, 3 * n + 2))  # every run sees a changed feed
 
         def flow_run(_: int) -> None:
             _touch(feed, next(runs))
-            assert asyncio.run(run_project(project_id))["status"] == "succeeded"
+            assert asyncio.run(run_due_projects(batch))[0]["status"] == "succeeded"
 
         def sync_flow_run(_: int) -> None:
             _touch(feed, next(runs))
-            assert sync_run_project(project_id)["status"] == "succeeded"
+            assert sync_run_due_projects(batch)[0]["status"] == "succeeded"
 
         with prefect_test_harness(server_startup_timeout=150):
             flow_run(0)  # warm-up: imports, first API calls
@@ -215,11 +218,12 @@ def big_pass(name: str, feed: Path) -> dict[str, float]:
         else:
             from prefect.testing.utilities import prefect_test_harness
 
-            from feedhub.flow import run_project
+            from feedhub.flow import run_due_projects
 
             with prefect_test_harness(server_startup_timeout=150):
                 started, cpu = time.perf_counter(), time.process_time()  # not the temporary server's start
-                assert asyncio.run(run_project(project_id))["status"] == "succeeded"
+                batch = [{"project_id": project_id, "trigger": "schedule"}]
+                assert asyncio.run(run_due_projects(batch))[0]["status"] == "succeeded"
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     whole = _cpu(resource.RUSAGE_SELF)

@@ -17,11 +17,10 @@ from typing import Any
 from prefect import flow
 from prefect.context import SyncClientContext
 from prefect.settings import get_current_settings
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from feedhub.runtime import deps_from_settings
 from feedhub.settings import get_settings
-from flows.project_flow import BATCH_THREADS, FLOW_NAME, run_batch_in_flow
+from flows.project_flow import FLOW_NAME, run_batch_in_flow
 
 # Named rather than left to Prefect: for an async flow without one, Prefect 3.8.8 asks the server for
 # its default result storage with an API client it never closes (a socket per run). Nothing is
@@ -29,9 +28,16 @@ from flows.project_flow import BATCH_THREADS, FLOW_NAME, run_batch_in_flow
 RESULT_STORAGE = Path(get_current_settings().results.local_storage_path)
 
 
-@flow(name=FLOW_NAME, flow_run_name="{label}", persist_result=False, result_storage=RESULT_STORAGE,
-      task_runner=ThreadPoolTaskRunner(max_workers=BATCH_THREADS))
+@flow(name=FLOW_NAME, flow_run_name="{label}", persist_result=False, result_storage=RESULT_STORAGE)
 async def run_due_projects(batch: list[dict[str, Any]], label: str = "due projects") -> list[dict[str, Any]]:
-    """Run each queued project of the batch (`project_id`, `trigger`, `due_at`): see flows.project_flow."""
+    """Run each queued project of the batch (`project_id`, `trigger`, `due_at`): see flows.project_flow.
+    Its tasks run on Prefect's thread pool; workers size it with `with_runs_at_once`."""
     with SyncClientContext.get_or_create():  # one API client for the batch's tasks, as a sync flow run has
         return run_batch_in_flow(batch, deps_from_settings(get_settings()))
+
+
+def with_runs_at_once(threads: int) -> Any:
+    """The flow with a thread pool of `threads` for its tasks (FEEDHUB_RUN_THREADS)."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return run_due_projects.with_options(task_runner=ThreadPoolTaskRunner(max_workers=threads))

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     # more than the cores only make them slower; one of them takes big feeds first, the others never do
     run_limit: int = Field(default_factory=lambda: max(2, os.cpu_count() or 2), ge=1)
     run_batch: int = Field(default=15, ge=1)  # due runs a worker takes at once: one Prefect flow run
+    run_threads: int = Field(default=4, ge=1)  # runs of a batch made at once (their downloads overlap)
     big_feed_products: int = Field(default=50_000, ge=1)  # from this size on, a project's runs queue as big
 
     @cached_property

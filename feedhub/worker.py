@@ -34,8 +34,9 @@ def worker_name() -> str:
 
 def work(settings: Settings, lanes: Sequence[str], stop: threading.Event) -> None:
     """Take and make batches of due runs until `stop` is set (SIGTERM or Ctrl-C sets it)."""
-    from feedhub.flow import run_due_projects
+    from feedhub.flow import with_runs_at_once
 
+    run_due_projects = with_runs_at_once(settings.run_threads)
     name, deps = worker_name(), deps_from_settings(settings)
     _beat(deps, name, lanes)
     beating = threading.Thread(target=_beat_until, args=(deps, name, lanes, stop), name="heartbeat", daemon=True)

@@ -10,8 +10,8 @@ project inside a flow run per batch costs 0.09 s. Each run's steps run plainly i
 (`flows.runner.run_project_inline`, the same sequence the tests use); their times are in the run
 history and in the task's log line.
 
-Tasks run on a small thread pool: a batch's downloads overlap, and one slow source does not hold
-up the rest of the batch. Tasks neither cache nor persist results: a run's inputs are live objects
+Tasks run on a small thread pool (FEEDHUB_RUN_THREADS): a batch's downloads overlap, and one slow
+source does not hold up the rest of the batch. Tasks neither cache nor persist results: a run's inputs are live objects
 (an engine, a workspace), and re-running a step from a cache would skip the very I/O it exists for.
 """
 
@@ -31,7 +31,6 @@ from flows.runner import run_project_inline
 
 FLOW_NAME = "feedhub-run-due-projects"
 TASK_NAME = "run-project"
-BATCH_THREADS = 4  # runs of one batch at a time; the rest of the batch waits for a free thread
 
 
 @task(name=TASK_NAME, task_run_name="project-{project_id}", cache_policy=NO_CACHE, persist_result=False)

@@ -5,6 +5,7 @@ Served URLs are checked against the real web app (uvicorn on a loopback port) ov
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from click.testing import Result
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 import accounts.published
@@ -176,10 +178,44 @@ class TestProjectCommands:
         feedhub("project", "resume", "1", "--by", "owner@example.com")
         assert not json.loads(feedhub("project", "list", "1", "--by", "owner@example.com", "--json"))[0]["paused"]
 
-    def test_run_without_wait_needs_a_scheduler(self, project: int, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    def test_run_without_wait_needs_a_worker(self, project: int) -> None:
         result = CliRunner().invoke(app, ["project", "run", "1", "--by", "owner@example.com"])
-        assert result.exit_code == 2 and "feedhub serve" in result.output
+        assert result.exit_code == 2
+        assert "no worker is running: start `feedhub serve` (or `feedhub worker`), or use --wait" in result.output
+        assert queued_runs() == []
+
+    def test_run_without_wait_is_queued_for_the_workers(self, project: int) -> None:
+        from accounts.run_queue import SMALL, heartbeat
+
+        with database() as session:
+            heartbeat(session, "elsewhere:1", [SMALL])
+            session.commit()
+        out = feedhub("project", "run", "1", "--by", "owner@example.com")
+        assert "project 1 queued; a worker starts it within seconds" in out
+        assert queued_runs() == [(1, "manual", None)]
+        refused("project", "run", "1", "--by", "reader@example.com")
+        assert len(queued_runs()) == 1
+
+
+@contextlib.contextmanager
+def database() -> Iterator[Session]:
+    """A session on the CLI's database."""
+    from accounts.db import make_engine, make_session_factory
+
+    engine = make_engine(get_settings().effective_database_url)
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+def queued_runs() -> list[tuple[int, str, str | None]]:
+    from sqlalchemy import select
+
+    from accounts.run_queue import QueuedRun
+
+    with database() as session:
+        rows = session.execute(select(QueuedRun.project_id, QueuedRun.trigger, QueuedRun.claimed_by))
+        return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
 class TestRotateToken:

@@ -1,20 +1,27 @@
-"""The run-project flow under Prefect's test harness: orchestration is the point here (tasks run,
-states recorded, schedules synced onto the deployment). Everything else is tested on the plain steps.
+"""The run flow under Prefect's test harness: orchestration is the point here (a batch is one flow run,
+each project a task run, states recorded; the worker takes queued runs and marks them done).
+Everything else is tested on the plain steps.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from feeds.project import ScheduleSpec
+from accounts import delete_project
+from accounts.models import User
+from accounts.run_queue import SMALL, QueuedRun, RunWorker, run_now
+from accounts.runs import ProjectRun
+from accounts.types import utcnow
 from flows.deps import RunDeps
-from flows.schedules import ProjectSchedule, project_schedules, sync_schedules
 from tests.feeds.conftest import LocalServer
 from tests.flows.conftest import ProjectFactory, heureka_feed
 
@@ -37,24 +44,31 @@ def flow_env(monkeypatch: pytest.MonkeyPatch, deps: RunDeps) -> None:
     monkeypatch.setenv("FEEDHUB_EXPORTS_DIR", str(deps.data_dir.parent))  # make_project publishes to tmp/published
 
 
-def test_flow_runs_the_slow_steps_as_tasks_and_returns_the_summary(
-    prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory, tmp_path: Path
+def test_a_batch_is_one_flow_run_with_a_task_run_per_project(
+    prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory,
+    people: dict[str, User], deps: RunDeps, tmp_path: Path,
 ) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from feedhub.flow import run_project
-    from flows.project_flow import TASK_NAMES
+    from feedhub.flow import run_due_projects
 
-    project_id = make_project(http_server.serve("/feed.xml", heureka_feed(20)))
-    state = asyncio.run(run_project(project_id, trigger="test", return_state=True))
-    assert state.is_completed()
-    summary = state.result()
-    assert summary["status"] == "succeeded" and summary["products_out"] == 20
+    good = make_project(http_server.serve("/feed.xml", heureka_feed(20)))
+    broken = make_project(http_server.serve("/down.xml", b"<html>down for maintenance</html>"), name="down")
+    gone = make_project(http_server.serve("/gone.xml", heureka_feed(3)), name="gone")
+    with deps.sessions.begin() as session:
+        delete_project(session, session.merge(people["owner"]), gone)  # deleted after it was queued
+    due = utcnow().replace(microsecond=0)
+    batch = [{"project_id": pid, "trigger": "schedule", "due_at": due.isoformat()} for pid in (good, broken, gone)]
+    state = asyncio.run(run_due_projects(batch, label="test batch", return_state=True))
+    assert state.is_completed()  # one run's failure is its own, not the batch's
+    summaries = state.result()
+    assert [s["status"] for s in summaries] == ["succeeded", "failed", "deleted"]
+    assert summaries[0]["products_out"] == 20 and list(summaries[0]["stages"]) == ["fetch", "process", "publish"]
     assert (tmp_path / "published" / "heureka.xml").is_file()
-
-    assert list(summary["stages"]) == ["fetch", "process", "publish"]
-    expected = sorted(TASK_NAMES)  # the slow steps; begin, gate and record run inline in the flow
+    with deps.sessions() as session:
+        recorded = dict(session.execute(select(ProjectRun.project_id, ProjectRun.due_at)).tuples().all())
+    assert recorded == {good: due, broken: due}
 
     async def task_names() -> list[str]:
         # Task runs reach the API through Prefect's background event writer: wait for them, briefly.
@@ -64,71 +78,63 @@ def test_flow_runs_the_slow_steps_as_tasks_and_returns_the_summary(
                 runs = await client.read_task_runs(
                     flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
                 )
-                names = sorted(run.name.rsplit("-", 1)[0] for run in runs)
-                if len(names) >= len(expected):
+                names = sorted(run.name for run in runs)
+                if len(names) >= 3:
                     break
                 await asyncio.sleep(0.1)
         return names
 
-    assert asyncio.run(task_names()) == expected
+    assert asyncio.run(task_names()) == sorted(f"project-{pid}" for pid in (good, broken, gone))
 
 
-def test_failed_run_completes_the_flow_and_is_recorded_failed(
-    prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory
+def test_a_worker_makes_queued_runs_marks_them_done_and_signs_off(
+    prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
 ) -> None:
-    from feedhub.flow import run_project
+    from feedhub.settings import get_settings
+    from feedhub.worker import work
 
-    project_id = make_project(http_server.serve("/feed.xml", b"<html>down for maintenance</html>"))
-    assert asyncio.run(run_project(project_id))["status"] == "failed"
+    ids = [make_project(http_server.serve(f"/{n}.xml", heureka_feed(5)), name=n) for n in "ab"]
+    with deps.sessions.begin() as session:
+        for project_id in ids:
+            run_now(session, project_id, trigger="manual", big_feed_products=50_000)
+    stop = threading.Event()
+    worker = threading.Thread(target=work, args=(get_settings(), (SMALL,), stop))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 120
+        while _undone(deps) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        worker.join(30)
+    assert _undone(deps) == 0
+    with deps.sessions() as session:
+        runs = session.execute(select(ProjectRun.project_id, ProjectRun.status, ProjectRun.trigger)).tuples().all()
+        workers_left = session.scalars(select(RunWorker.name)).all()
+    assert sorted((pid, status.value, trigger) for pid, status, trigger in runs) == [
+        (pid, "succeeded", "manual") for pid in ids]
+    assert workers_left == []
+
+
+def _undone(deps: RunDeps) -> int:
+    with deps.sessions() as session:
+        return len(session.scalars(select(QueuedRun.id).where(QueuedRun.done_at.is_(None))).all())
 
 
 def test_flow_runs_leave_no_connection_open(
     prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory
 ) -> None:
-    """Each run closes its API clients: many runs in one process (tests, the bench) must not pile up sockets."""
-    from feedhub.flow import run_project
+    """Each batch closes its API clients: a worker makes batch after batch and must not pile up sockets."""
+    from feedhub.flow import run_due_projects
 
     project_id = make_project(http_server.serve("/feed.xml", heureka_feed(5)))
-    asyncio.run(run_project(project_id))  # the first run's clients (events, logs) live as long as the process
+    batch = [{"project_id": project_id, "trigger": "test"}]
+    asyncio.run(run_due_projects(batch))  # the first batch's clients (events, logs) live as long as the process
     gc.collect()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
-        for trigger in ("a", "b"):
-            assert asyncio.run(run_project(project_id, trigger=trigger))["status"] in ("succeeded", "unchanged")
+        for _ in range(2):
+            (summary,) = asyncio.run(run_due_projects(batch))
+            assert summary["status"] in ("succeeded", "unchanged")
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
-
-
-def test_schedules_follow_the_database(
-    prefect_harness: None, make_project: ProjectFactory, deps: RunDeps, http_server: LocalServer
-) -> None:
-    from prefect.client.orchestration import get_client
-
-    from feedhub.serve import build_deployment
-
-    first = make_project("http://example.invalid/a.xml", name="a")
-    paused = ScheduleSpec(cron="15 3 * * *", paused=True)
-    second = make_project("http://example.invalid/b.xml", name="b", schedule=paused)
-    deployment_id = build_deployment().apply()
-    with deps.sessions() as session:
-        wanted = project_schedules(session)
-    assert [(s.project_id, s.active) for s in wanted] == [(first, True), (second, False)]
-    with get_client(sync_client=True) as client:
-        sync_schedules(client, deployment_id, wanted)
-        assert sync_schedules(client, deployment_id, wanted).created == 0  # idempotent
-        changed = [ProjectSchedule(first, "0 1 * * *", "UTC", True)]  # b deleted, a moved
-        result = sync_schedules(client, deployment_id, changed)
-        assert (result.updated, result.deleted) == (1, 1)
-        (only,) = client.read_deployment_schedules(deployment_id)
-        # saved before saves were checked: Prefect refuses it, the others still sync, the old one stays
-        broken = [
-            ProjectSchedule(first, "not a cron", "UTC", True),
-            ProjectSchedule(second, "0 2 * * *", "UTC", True),
-            ProjectSchedule(999, "0 0 31 2 *", "UTC", True),  # valid syntax, never fires: Prefect's scheduler chokes
-        ]
-        result = sync_schedules(client, deployment_id, broken)
-        assert (result.refused, result.created, result.deleted) == ((first, 999), 1, 0)
-        kept = {s.slug: s.schedule.cron for s in client.read_deployment_schedules(deployment_id)}
-    assert (only.slug, only.schedule.cron) == (f"project-{first}", "0 1 * * *")
-    assert only.parameters == {"project_id": first}
-    assert kept == {f"project-{first}": "0 1 * * *", f"project-{second}": "0 2 * * *"}

@@ -1,5 +1,5 @@
 """`feedhub serve` stops on one SIGTERM: itself and every process it started (the Prefect server, its
-children, the flow-run processes) within 10 s, and the run it cut short is recorded as crashed with
+children, the workers) within 10 s, and the run it cut short is recorded as crashed with
 the reason instead of staying Running.
 
 The feed's download is held open until serve has been told to stop, so the run is certainly in the
@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from accounts.db import make_session_factory
+from accounts.run_queue import live_workers
 from accounts.runs import ProjectRun, RunStatus
 from feedhub.processes import descendants
 from tests.feeds.conftest import LocalServer, respond
@@ -48,7 +49,7 @@ def test_one_sigterm_stops_serve_and_everything_it_started_and_records_the_cut_r
             [sys.executable, "-m", "feedhub", "serve", "--port", str(_free_port()), "--prefect-port",
              str(_free_port())], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait(lambda: (data / "prefect" / "api-url").is_file(), "the local Prefect server", serve, tmp_path)
+        _wait(lambda: _live_workers(engine), "serve's workers", serve, tmp_path)
         queued = subprocess.run([sys.executable, "-m", "feedhub", "project", "run", str(project_id), "--by",
                                  "owner@example.com"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert queued.returncode == 0, queued.stdout + queued.stderr
@@ -70,6 +71,11 @@ def test_one_sigterm_stops_serve_and_everything_it_started_and_records_the_cut_r
         (run,) = session.scalars(select(ProjectRun).where(ProjectRun.project_id == project_id))
         assert (run.status, run.error_kind) == (RunStatus.CRASHED, "Stopped")
         assert run.error == "stopped when `feedhub serve` shut down; nothing was published"
+
+
+def _live_workers(engine: Engine) -> list[str]:
+    with make_session_factory(engine)() as session:
+        return live_workers(session)
 
 
 def _statuses(engine: Engine, project_id: int) -> list[RunStatus]:
