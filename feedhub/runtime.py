@@ -1,9 +1,8 @@
 """What a process that runs or saves projects needs from the settings: the run dependencies, the limits
 of a saved spec, and Prefect's environment.
 
-Its own module, apart from the commands, because every scheduled run starts a fresh process that
-imports the flow (`feedhub.flow`): that import should cost the run's own modules only, not the
-command line (Typer) or the deployment machinery.
+Its own module, apart from the commands: the web app, the workers and the commands all need these,
+and none of them should import another's machinery to get them.
 """
 
 from __future__ import annotations

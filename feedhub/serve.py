@@ -35,6 +35,7 @@ from flows.schedules import TICK_S, Ticker
 PREFECT_START_TIMEOUT_S = 90.0
 STOP_GRACE_S = 5.0  # then SIGKILL: one SIGTERM stops serve and all it started within 10 s
 HOUSEKEEPING_S = 60.0  # how often dead workers' runs go back to the queue and old queue rows go
+RESTART_DELAY_S = 10.0
 
 
 # ---------------------------------------------------------------------------------------------- serve
@@ -160,18 +161,23 @@ def _tick_until(settings: Settings, stop: threading.Event) -> None:
 
 
 def _supervise(settings: Settings, prefect_url: str, count: int, stop: threading.Event) -> None:
-    """Start `count` workers and restart any that exits, until interrupted."""
+    """Start `count` workers and restart any that exits (not more often than every RESTART_DELAY_S), until
+    interrupted."""
     env = {**os.environ, **prefect_environment(settings), "PREFECT_API_URL": prefect_url}
     workers: list[subprocess.Popen[bytes] | None] = [None] * count
+    started = [-RESTART_DELAY_S] * count
     while not stop.is_set():
         for index, process in enumerate(workers):
-            if process is None or process.poll() is not None:
-                if process is not None:
-                    print(f"feedhub serve: worker {process.pid} exited with status {process.returncode}; "
-                          "starting another", file=sys.stderr)
-                lanes = ",".join(worker_lanes(index, count))
-                workers[index] = subprocess.Popen([sys.executable, "-m", "feedhub", "worker", "--lanes", lanes],
-                                                  env=env)
+            if process is not None and process.poll() is None:
+                continue
+            if time.monotonic() - started[index] < RESTART_DELAY_S:
+                continue  # one that fails at once (a bad setting) is not restarted in a tight loop
+            if process is not None:
+                print(f"feedhub serve: worker {process.pid} exited with status {process.returncode}; "
+                      "starting another", file=sys.stderr)
+            lanes = ",".join(worker_lanes(index, count))
+            workers[index] = subprocess.Popen([sys.executable, "-m", "feedhub", "worker", "--lanes", lanes], env=env)
+            started[index] = time.monotonic()
         stop.wait(1.0)
 
 

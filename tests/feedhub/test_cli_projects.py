@@ -196,6 +196,21 @@ class TestProjectCommands:
         refused("project", "run", "1", "--by", "reader@example.com")
         assert len(queued_runs()) == 1
 
+    def test_run_now_on_the_pages_and_the_api_is_queued_while_a_worker_beats(self, project: int) -> None:
+        from accounts import MemoryMailer
+        from accounts.run_queue import SMALL, heartbeat
+        from feedhub.web.context import WebContext
+
+        context = WebContext.from_settings(get_settings(), mailer=MemoryMailer())
+        try:
+            with database() as session:
+                heartbeat(session, "elsewhere:1", [SMALL])
+                session.commit()
+            assert context.launch_run(1) == "queued"
+        finally:
+            context.engine.dispose()
+        assert queued_runs() == [(1, "manual", None)]
+
 
 @contextlib.contextmanager
 def database() -> Iterator[Session]:

@@ -1,6 +1,6 @@
-"""`feedhub serve` stops on one SIGTERM: itself and every process it started (the Prefect server, its
-children, the workers) within 10 s, and the run it cut short is recorded as crashed with
-the reason instead of staying Running.
+"""A worker of `feedhub serve` that dies is replaced; `feedhub serve` stops on one SIGTERM: itself and
+every process it started (the Prefect server, its children, the workers) within 10 s, and the run it
+cut short is recorded as crashed with the reason instead of staying Running.
 
 The feed's download is held open until serve has been told to stop, so the run is certainly in the
 middle of its work when the signal comes.
@@ -8,6 +8,7 @@ middle of its work when the signal comes.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -30,7 +31,7 @@ STOP_LIMIT_S = 10.0
 START_TIMEOUT_S = 240.0  # the Prefect server and a flow process start slowly on a loaded 2-core machine
 
 
-def test_one_sigterm_stops_serve_and_everything_it_started_and_records_the_cut_run(
+def test_a_dead_worker_is_replaced_and_one_sigterm_stops_serve_and_records_the_cut_run(
     db_url: str, engine: Engine, http_server: LocalServer, make_project: ProjectFactory, tmp_path: Path
 ) -> None:
     release = threading.Event()
@@ -49,7 +50,11 @@ def test_one_sigterm_stops_serve_and_everything_it_started_and_records_the_cut_r
             [sys.executable, "-m", "feedhub", "serve", "--port", str(_free_port()), "--prefect-port",
              str(_free_port())], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait(lambda: _live_workers(engine), "serve's workers", serve, tmp_path)
+        _wait(lambda: len(_live_workers(engine)) == 2, "serve's workers", serve, tmp_path)
+        first_workers = set(_live_workers(engine))
+        killed = int(sorted(first_workers)[0].rsplit(":", 1)[1])
+        os.kill(killed, signal.SIGKILL)  # a worker that dies (out of memory, say) is replaced
+        _wait(lambda: set(_live_workers(engine)) - first_workers, "a new worker", serve, tmp_path)
         queued = subprocess.run([sys.executable, "-m", "feedhub", "project", "run", str(project_id), "--by",
                                  "owner@example.com"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert queued.returncode == 0, queued.stdout + queued.stderr
