@@ -11,44 +11,46 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts import audit
 from accounts.access import access_shop
-from accounts.errors import InvoiceNotFound, PeriodAlreadyInvoiced, ShopStateError
-from accounts.models import Invoice, InvoiceCounter, Shop, ShopStatus, User
-from accounts.pricing import DEFAULT_PRICE_LIST, DEFAULT_VAT_RATE, PriceList, billing_period, quote
+from accounts.billing_settings import load_billing_settings
+from accounts.errors import InvoiceNotFound, PaymentRefused, PeriodAlreadyInvoiced, ShopStateError
+from accounts.models import Invoice, InvoiceCounter, Payment, Shop, ShopStatus, User
+from accounts.pricing import billing_period, money, quote
 from accounts.roles import Action
 from accounts.types import utcnow
 from accounts.users import BillingProfile
 
 INVOICE_DUE_DAYS = 14
+PAYING_REACTIVATES = (ShopStatus.TRIAL, ShopStatus.OVERDUE, ShopStatus.SUSPENDED)
 
 
-def issue_invoice(
-    session: Session,
-    shop_id: int,
-    *,
-    period_start: date,
-    price_list: PriceList = DEFAULT_PRICE_LIST,
-    vat_rate: Decimal = DEFAULT_VAT_RATE,
-    now: datetime | None = None,
-) -> Invoice:
-    """Invoice the shop's owner for the period starting `period_start`, priced by exported products.
+def issue_invoice(session: Session, shop_id: int, *, period_start: date, now: datetime | None = None) -> Invoice:
+    """Invoice the shop's owner for the period starting `period_start`, priced by exported products, in the
+    currency and with the VAT of the owner's billing profile (accounts.billing_settings).
 
-    A period change the owner asked for takes effect here, at the first period after those invoiced.
+    A period change the owner asked for takes effect here, at the first period after those invoiced,
+    and the invoice says so. Due: 14 days after the later of the issue date and the period's start.
     """
     now = now or utcnow()
     shop = _locked_shop(session, shop_id)
     if shop.status is ShopStatus.DELETED:
         raise ShopStateError(shop.id, "a deleted shop is not invoiced")
-    _apply_next_period(session, shop, period_start)
-    amounts = quote(price_list, shop.billing_period, shop.exported_products, vat_rate)
-    period_end = add_months(period_start, amounts.period.months)
-    _check_no_overlap(session, shop, period_start, period_end)
+    changed_to = _apply_next_period(session, shop, period_start)
     owner = session.get_one(User, shop.owner_id)
+    settings = load_billing_settings(session)
+    price_list = settings.price_list(owner.billing_currency or "CZK")
+    vat = settings.vat_for(owner.billing_country, owner.vat_id)
+    amounts = quote(price_list, shop.billing_period, shop.exported_products, vat.rate)
+    period_end = add_months(period_start, amounts.period.months)
+    if period_end <= shop.created_at.date():
+        raise ShopStateError(shop.id, f"the period {period_start} to {period_end} ended before the shop existed")
+    _check_no_overlap(session, shop, period_start, period_end)
+    notes = [vat.note, f"Billing period changed to {changed_to} from this invoice." if changed_to else ""]
     invoice = Invoice(
         number=next_invoice_number(session, now.year),
         shop_id=shop.id,
@@ -63,14 +65,16 @@ def issue_invoice(
         monthly_price=amounts.tier.monthly_price,
         discount=amounts.period.discount,
         net=amounts.net,
-        vat_rate=vat_rate,
+        vat_rate=vat.rate,
         vat=amounts.vat,
         total=amounts.total,
         currency=price_list.currency,
         issued_at=now,
-        due_date=now.date() + timedelta(days=INVOICE_DUE_DAYS),
+        due_date=max(now.date(), period_start) + timedelta(days=INVOICE_DUE_DAYS),
+        note=" ".join(note for note in notes if note),
     )
     session.add(invoice)
+    shop.next_invoice_on = max(shop.next_invoice_on or period_end, period_end)
     audit.record(
         session,
         shop_id=shop.id,
@@ -85,7 +89,8 @@ def issue_invoice(
 
 
 def next_invoice_number(session: Session, year: int) -> str:
-    """The next number of the year's series, `YYYY-NNNNNN`; the counter row is locked until commit."""
+    """The next number of the year's series, `YYYY-NNNNNN`; the counter row is locked until commit, so the
+    series has no gaps (a failed issue rolls its number back with it)."""
     counter = _locked_counter(session, year)
     if counter is None:
         try:
@@ -101,23 +106,41 @@ def next_invoice_number(session: Session, year: int) -> str:
     return f"{year}-{counter.last_number:06d}"
 
 
-def record_payment(session: Session, number: str, *, now: datetime | None = None) -> Invoice:
-    """Mark the invoice paid; a suspended or trial shop with nothing else overdue becomes active."""
+def record_payment(
+    session: Session, number: str, *, amount: Decimal | None = None, reference: str = "", now: datetime | None = None
+) -> Invoice:
+    """Record money received for the invoice (default: what is still owed). Once payments cover the total the
+    invoice is paid, and a shop in its trial, overdue or suspended with nothing else overdue is active at once."""
     now = now or utcnow()
     invoice = session.scalars(select(Invoice).where(Invoice.number == number).with_for_update()).one_or_none()
     if invoice is None:
         raise InvoiceNotFound(number)
-    if invoice.paid_at is None:
+    amount = money(invoice.total - amount_paid(session, invoice) if amount is None else amount)
+    if amount <= 0:
+        raise PaymentRefused(number, f"the amount must be positive, not {amount}"
+                             + (" (the invoice is paid in full)" if invoice.paid_at else ""))
+    session.add(Payment(invoice_id=invoice.id, amount=amount, reference=reference.strip()[:200], received_at=now))
+    session.flush()
+    paid = amount_paid(session, invoice)
+    audit.record(session, shop_id=invoice.shop_id, actor=None, action="invoice.payment", number=number,
+                 amount=str(amount), paid=str(paid), reference=reference)
+    if invoice.paid_at is None and paid >= invoice.total:
         invoice.paid_at = now
         audit.record(session, shop_id=invoice.shop_id, actor=None, action="invoice.paid", number=number)
     session.flush()
     shop = _locked_shop(session, invoice.shop_id)
-    if shop.status in (ShopStatus.SUSPENDED, ShopStatus.TRIAL) and not overdue_invoices(
-        session, shop.id, now
-    ):
+    if invoice.paid_at and shop.status in PAYING_REACTIVATES and not overdue_invoices(session, shop.id, now):
+        if shop.status is ShopStatus.SUSPENDED:  # periods while suspended are not billed: the next starts now
+            shop.next_invoice_on = max(shop.next_invoice_on or now.date(), now.date())
         shop.status = ShopStatus.ACTIVE
         audit.record(session, shop_id=shop.id, actor=None, action="shop.activated")
     return invoice
+
+
+def amount_paid(session: Session, invoice: Invoice) -> Decimal:
+    """The sum of the invoice's payments (more than its total after an overpayment)."""
+    total = session.scalar(select(func.sum(Payment.amount)).where(Payment.invoice_id == invoice.id))
+    return money(total or Decimal(0))
 
 
 def overdue_invoices(session: Session, shop_id: int, now: datetime) -> list[Invoice]:
@@ -166,10 +189,13 @@ def parse_month(text: str) -> date:
         raise ValueError(f"not a month: {text!r}; write it as YYYY-MM, e.g. 2026-11") from None
 
 
-def _apply_next_period(session: Session, shop: Shop, period_start: date) -> None:
+def _apply_next_period(session: Session, shop: Shop, period_start: date) -> str | None:
+    """Switch to the period the owner asked for, if this invoice is the first after those issued; returns it."""
     last = _last_invoice(session, shop.id)
     if shop.next_billing_period and (last is None or period_start >= last.period_end):
         shop.billing_period, shop.next_billing_period = shop.next_billing_period, None
+        return shop.billing_period
+    return None
 
 
 def _check_no_overlap(session: Session, shop: Shop, start: date, end: date) -> None:

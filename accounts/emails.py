@@ -3,11 +3,12 @@ when they chose none or have no account). Links are built from the base URL the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from accounts.i18n import DEFAULT_LANGUAGE, LEVEL_NAMES, known_language, translations
 from accounts.mail import compose
+from accounts.models import Invoice
 
 
 def invitation_link(base_url: str, token: str) -> str:
@@ -70,6 +71,34 @@ def trial_reminder_email(
         "stop until the first invoice is paid (published feeds stay up).\n\nBilling: {link}\n"
     ).format(shop_name=shop_name, trial_ends_at=f"{trial_ends_at:%Y-%m-%d}", link=link)
     subject = _("Your Feedhub trial for {shop_name} ends soon").format(shop_name=shop_name)
+    return compose(to=to, subject=subject, body=body, language=_language(language))
+
+
+def invoice_email(*, to: str, invoice: Invoice, shop_name: str, link: str, language: str | None = None) -> EmailMessage:
+    """An issued invoice: what it is for, how much, by when."""
+    _ = translations(language).gettext
+    body = _(
+        'Invoice {number} for "{shop_name}", {start} to {end}: {total} {currency} including VAT,\n'
+        "due on {due}.\n\nInvoices and payment: {link}\n"
+    ).format(number=invoice.number, shop_name=shop_name, start=invoice.period_start,
+             end=invoice.period_end - timedelta(days=1), total=invoice.total, currency=invoice.currency,
+             due=invoice.due_date, link=link)
+    subject = _("Feedhub invoice {number} for {shop_name}").format(number=invoice.number, shop_name=shop_name)
+    return compose(to=to, subject=subject, body=body, language=_language(language))
+
+
+def unpaid_invoice_email(
+    *, to: str, invoice: Invoice, shop_name: str, suspend_on: date, link: str, language: str | None = None
+) -> EmailMessage:
+    """An invoice past its due date: pay it before the shop's scheduled runs stop."""
+    _ = translations(language).gettext
+    body = _(
+        'Invoice {number} for "{shop_name}" ({total} {currency}) was due on {due} and is not paid yet.\n'
+        "If it is still unpaid on {suspend_on}, the shop's scheduled runs stop (published feeds stay\n"
+        "up) until it is paid.\n\nInvoices and payment: {link}\n"
+    ).format(number=invoice.number, shop_name=shop_name, total=invoice.total, currency=invoice.currency,
+             due=invoice.due_date, suspend_on=suspend_on, link=link)
+    subject = _("Unpaid Feedhub invoice {number}").format(number=invoice.number)
     return compose(to=to, subject=subject, body=body, language=_language(language))
 
 

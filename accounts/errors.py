@@ -106,6 +106,14 @@ class InvalidEmail(UserError):
         self.email = email
 
 
+class InvalidBillingProfile(UserError):
+    """A billing profile field that invoices cannot use (`field` names it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class UnknownLanguage(UserError):
     """Not one of the languages Feedhub is translated into."""
 
@@ -292,6 +300,14 @@ class InvoiceNotFound(BillingError):
 
     def __init__(self, number: str) -> None:
         super().__init__(f"no invoice {number}")
+        self.number = number
+
+
+class PaymentRefused(BillingError):
+    """A payment that cannot be recorded (why)."""
+
+    def __init__(self, number: str, reason: str) -> None:
+        super().__init__(f"payment for invoice {number} refused: {reason}")
         self.number = number
 
 

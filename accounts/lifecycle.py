@@ -1,12 +1,15 @@
-"""The shop's paid state over time: trial reminders, suspension for unpaid invoices, may it run?
+"""The shop's paid state over time (ShopStatus): trial reminders, overdue and suspended for unpaid invoices,
+may it run, and what its owner can do.
 
-These are system jobs (a daily scheduler in flows), so they take no actor. Suspension stops
-scheduled runs (`shop_may_run` says no) but never touches published feeds.
+These are system jobs (accounts.billing_jobs, run by `feedhub serve` and `feedhub billing run-due`), so
+they take no actor. Suspension stops scheduled runs (`shop_may_run` says no and says how to pay) but
+never touches published feeds.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -18,6 +21,7 @@ from accounts.models import Invoice, Shop, ShopStatus, User
 from accounts.types import utcnow
 
 TRIAL_REMINDER_DAYS = 5  # before the trial ends
+SUSPEND_AFTER_DAYS = 14  # after an invoice's due date; overdue until then
 
 
 def send_trial_reminders(
@@ -51,35 +55,77 @@ def send_trial_reminders(
     return [shop.id for shop, *_ in due]
 
 
+def mark_overdue_shops(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Active shops with an invoice unpaid past its due date become overdue (their runs go on); returns ids."""
+    return _move(session, ShopStatus.ACTIVE, ShopStatus.OVERDUE, _unpaid_since((now or utcnow()).date()),
+                 "shop.overdue")
+
+
 def suspend_overdue_shops(session: Session, *, now: datetime | None = None) -> list[int]:
-    """Suspend every trial or active shop with an invoice unpaid past its due date; returns the ids."""
-    now = now or utcnow()
-    overdue = exists().where(
-        Invoice.shop_id == Shop.id, Invoice.paid_at.is_(None), Invoice.due_date < now.date()
-    )
+    """Overdue shops with an invoice still unpaid SUSPEND_AFTER_DAYS after its due date are suspended: their
+    scheduled runs stop, their published feeds stay. A shop in its trial is never suspended."""
+    cutoff = (now or utcnow()).date() - timedelta(days=SUSPEND_AFTER_DAYS)
+    return _move(session, ShopStatus.OVERDUE, ShopStatus.SUSPENDED, _unpaid_since(cutoff), "shop.suspended")
+
+
+def _unpaid_since(day: date) -> Any:
+    return exists().where(Invoice.shop_id == Shop.id, Invoice.paid_at.is_(None), Invoice.due_date < day)
+
+
+def _move(session: Session, before: ShopStatus, after: ShopStatus, condition: Any, action: str) -> list[int]:
+    """Every shop in `before` meeting `condition` moves to `after` (rows other jobs hold are left to them)."""
     shops = session.scalars(
-        select(Shop)
-        .where(Shop.status.in_([ShopStatus.TRIAL, ShopStatus.ACTIVE]), overdue)
-        .order_by(Shop.id)
-        .with_for_update()
+        select(Shop).where(Shop.status == before, condition).order_by(Shop.id).with_for_update(skip_locked=True)
     ).all()
     for shop in shops:
-        shop.status = ShopStatus.SUSPENDED
-        audit.record(session, shop_id=shop.id, actor=None, action="shop.suspended", reason="unpaid invoice")
+        shop.status = after
+        audit.record(session, shop_id=shop.id, actor=None, action=action, reason="unpaid invoice")
     session.flush()
     return [shop.id for shop in shops]
 
 
 def shop_may_run(session: Session, shop_id: int, *, now: datetime | None = None) -> tuple[bool, str]:
-    """Whether scheduled runs of the shop's projects may start, and why not."""
+    """Whether scheduled runs of the shop's projects may start, and if not, why and what to do."""
     shop = session.get(Shop, shop_id)
     if shop is None or shop.status is ShopStatus.DELETED:
         return False, "the shop does not exist or was deleted"
     if shop.status is ShopStatus.SUSPENDED:
-        return False, "suspended: an invoice is unpaid past its due date"
+        return False, f"suspended for an unpaid invoice: {_what_to_pay(session, shop)}"
     if shop.status is ShopStatus.TRIAL and (now or utcnow()) >= shop.trial_ends_at:
-        return False, "the trial has ended: pay the first invoice to continue"
+        return False, f"the trial has ended: {_what_to_pay(session, shop)}"
     return True, shop.status.value
+
+
+def standing(session: Session, shop: Shop, *, now: datetime | None = None) -> str:
+    """The shop's state in words, with what its owner can do about it (`shop show`, the API, the pages)."""
+    now = now or utcnow()
+    match shop.status:
+        case ShopStatus.TRIAL if now < shop.trial_ends_at:
+            return (f"trial until {shop.trial_ends_at:%Y-%m-%d}; the first invoice is issued then, "
+                    "fill in the billing profile before")
+        case ShopStatus.TRIAL:
+            return f"trial ended; scheduled runs are stopped: {_what_to_pay(session, shop)}"
+        case ShopStatus.ACTIVE:
+            return "active"
+        case ShopStatus.OVERDUE:
+            return (f"overdue; runs go on, and stop {SUSPEND_AFTER_DAYS} days after the due date: "
+                    f"{_what_to_pay(session, shop)}")
+        case ShopStatus.SUSPENDED:
+            return f"suspended; published feeds stay, scheduled runs are stopped: {_what_to_pay(session, shop)}"
+        case _:
+            until = f" until {shop.deleted_at + timedelta(days=30):%Y-%m-%d}" if shop.deleted_at else ""
+            return f"deleted; the owner can restore it{until}"
+
+
+def _what_to_pay(session: Session, shop: Shop) -> str:
+    """The oldest unpaid invoice and how to pay it, or that the first invoice is on its way."""
+    unpaid = session.scalars(
+        select(Invoice).where(Invoice.shop_id == shop.id, Invoice.paid_at.is_(None)).order_by(Invoice.due_date)
+    ).first()
+    if unpaid is None:
+        return "the first invoice is being issued; pay it to continue"
+    return (f"pay invoice {unpaid.number} ({unpaid.total} {unpaid.currency}, due {unpaid.due_date}) "
+            "as it says; runs resume as soon as the payment is recorded")
 
 
 def record_exported_products(session: Session, shop_id: int, count: int) -> None:

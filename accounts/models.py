@@ -57,10 +57,13 @@ class Base(DeclarativeBase):
 
 
 class ShopStatus(enum.Enum):
-    """Lifecycle of a shop: trial -> active <-> suspended; any -> deleted (restorable for a while)."""
+    """Lifecycle of a shop (accounts.lifecycle): trial -> active (first payment) -> overdue (an invoice past
+    its due date; runs go on) -> suspended (still unpaid; runs stop, feeds stay) -> active (payment);
+    any -> deleted (restorable for 30 days) -> gone. A shop in its trial is never suspended."""
 
     TRIAL = "trial"
     ACTIVE = "active"
+    OVERDUE = "overdue"
     SUSPENDED = "suspended"
     DELETED = "deleted"
 
@@ -103,6 +106,8 @@ class User(Base):
     company_id: Mapped[str] = mapped_column(String(40), default="")
     vat_id: Mapped[str] = mapped_column(String(40), default="")
     invoice_email: Mapped[str] = mapped_column(String(320), default="")  # empty: the login email
+    billing_country: Mapped[str] = mapped_column(String(2), default="")  # ISO 3166 alpha-2: picks the VAT
+    billing_currency: Mapped[str] = mapped_column(String(3), default="CZK")  # CZK or EUR: picks the price list
     is_admin: Mapped[bool] = mapped_column(default=False)  # runs this Feedhub instance (`feedhub user admin`)
     language: Mapped[str | None] = mapped_column(String(8))  # "en", "cs" or "sk"; None: not chosen (emails in English)
 
@@ -124,6 +129,7 @@ class Shop(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     trial_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     trial_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_invoice_on: Mapped[date | None] = mapped_column(Date)  # start of the next period to invoice
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[User] = relationship(lazy="raise")
@@ -290,7 +296,31 @@ class Invoice(Base):
     currency: Mapped[str] = mapped_column(String(3))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_date: Mapped[date] = mapped_column(Date)
-    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when payments first covered the total
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the unpaid-invoice reminder
+    note: Mapped[str] = mapped_column(Text, default="")  # e.g. reverse charge, a period change
+
+
+class Payment(Base):
+    """Money received for an invoice: partial and over-payments are kept as they came."""
+
+    __tablename__ = "payments"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BillingSetting(Base):
+    """Billing's data that changes without a release: supplier, VAT rates, price lists (accounts.billing_settings)."""
+
+    __tablename__ = "billing_settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
 
 
 class InvoiceCounter(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from accounts.access import access_shop
 from accounts.invitations import InvitationView, list_shop_invitations
+from accounts.lifecycle import standing
 from accounts.members import MemberView, list_members
 from accounts.models import ShopStatus, User
 from accounts.roles import Action, Level
@@ -31,6 +32,7 @@ class ShopOverview:
     shop_id: int
     name: str
     status: ShopStatus
+    standing: str  # the status in words, with what the owner can do about it
     level: Level
     billing_period: str
     next_billing_period: str | None
@@ -55,6 +57,7 @@ def describe_shop(session: Session, actor: User, shop_id: int) -> ShopOverview:
         shop.id,
         shop.name,
         shop.status,
+        standing(session, shop),
         level,
         shop.billing_period,
         shop.next_billing_period,

@@ -39,6 +39,7 @@ def create_shop(
         billing_period=period,
         created_at=now,
         trial_ends_at=now + timedelta(days=TRIAL_DAYS),
+        next_invoice_on=(now + timedelta(days=TRIAL_DAYS)).date(),  # the first period starts when the trial ends
     )
     session.add(shop)
     session.flush()

@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from accounts.billing_settings import load_billing_settings
 from accounts.emails import verification_email, verification_link
 from accounts.errors import (
     EmailTaken,
+    InvalidBillingProfile,
     InvalidCredentials,
     InvalidEmail,
     InvalidToken,
@@ -123,11 +125,14 @@ class BillingProfile:
     company_id: str = ""
     vat_id: str = ""
     invoice_email: str = ""  # empty: the account's email
+    country: str = ""  # ISO 3166 alpha-2, e.g. CZ: picks the VAT (accounts.billing_settings)
+    currency: str = "CZK"  # picks the price list
 
     @classmethod
     def of(cls, user: User) -> BillingProfile:
         """The user's current profile."""
-        return cls(user.billing_name, user.billing_address, user.company_id, user.vat_id, user.invoice_email)
+        return cls(user.billing_name, user.billing_address, user.company_id, user.vat_id, user.invoice_email,
+                   user.billing_country, user.billing_currency)
 
 
 def update_billing_profile(session: Session, actor: User, profile: BillingProfile) -> User:
@@ -137,8 +142,27 @@ def update_billing_profile(session: Session, actor: User, profile: BillingProfil
     actor.company_id = profile.company_id.strip()
     actor.vat_id = profile.vat_id.strip().upper()
     actor.invoice_email = normalize_email(profile.invoice_email) if profile.invoice_email.strip() else ""
+    actor.billing_country = check_country(profile.country)
+    actor.billing_currency = check_currency(session, profile.currency)
     session.add(actor)
     return actor
+
+
+def check_country(text: str) -> str:
+    """An ISO 3166 alpha-2 code in capitals, or empty (not given yet)."""
+    code = text.strip().upper()
+    if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
+        raise InvalidBillingProfile("country", f"country: {text.strip()!r} is not a code such as CZ, SK or DE")
+    return code
+
+
+def check_currency(session: Session, text: str) -> str:
+    """One of the currencies the billing settings have a price list in (CZK when not given)."""
+    code = text.strip().upper() or "CZK"
+    known = load_billing_settings(session).currencies
+    if code not in known:
+        raise InvalidBillingProfile("currency", f"currency: {text.strip()!r}; choose one of {', '.join(known)}")
+    return code
 
 
 def set_language(session: Session, actor: User, language: str) -> User:

@@ -1,4 +1,5 @@
-"""The flow every worker runs: one flow run per batch of due runs taken from the queue (`feedhub.worker`).
+"""The flows: one flow run per batch of due runs taken from the queue (`feedhub.worker`), and the billing
+jobs that `feedhub serve` runs every hour.
 
 A worker is a long-lived process: it imports this module once, and each batch costs Prefect's
 bookkeeping only (bench/agency.py measures it), not a new Python process per run.
@@ -41,3 +42,15 @@ def with_runs_at_once(threads: int) -> Any:
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return run_due_projects.with_options(task_runner=ThreadPoolTaskRunner(max_workers=threads))
+
+
+@flow(name="feedhub-billing", persist_result=False, result_storage=RESULT_STORAGE)
+def run_billing_jobs() -> dict[str, Any]:
+    """Trial reminders, invoices due, unpaid reminders, overdue shops, suspensions (accounts.billing_jobs)."""
+    import dataclasses
+
+    from accounts.billing_jobs import run_due
+
+    settings = get_settings()
+    deps = deps_from_settings(settings)
+    return dataclasses.asdict(run_due(deps.sessions, deps.mailer, base_url=settings.base_url))

@@ -36,6 +36,7 @@ PREFECT_START_TIMEOUT_S = 90.0
 STOP_GRACE_S = 5.0  # then SIGKILL: one SIGTERM stops serve and all it started within 10 s
 HOUSEKEEPING_S = 60.0  # how often dead workers' runs go back to the queue and old queue rows go
 RESTART_DELAY_S = 10.0
+BILLING_S = 3600.0  # how often the billing jobs run (each is safe to run again)
 
 
 # ---------------------------------------------------------------------------------------------- serve
@@ -123,6 +124,7 @@ def serve(settings: Settings, *, host: str, port: int, prefect_port: int, worker
         with contextlib.ExitStack() as stack:
             url = os.environ.get("PREFECT_API_URL") or stack.enter_context(
                 local_prefect_server(settings, port=prefect_port))
+            os.environ["PREFECT_API_URL"] = url  # before this process imports Prefect (the billing flow)
             stack.callback(_stop_started, settings)  # first thing on the way out, before the server stops
             ticker = threading.Thread(target=_tick_until, args=(settings, stop), name="feedhub-ticker", daemon=True)
             ticker.start()
@@ -140,11 +142,15 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 def _tick_until(settings: Settings, stop: threading.Event) -> None:
-    """Every TICK_S: queue due runs; every HOUSEKEEPING_S: requeue dead workers' runs, prune done ones."""
+    """Every TICK_S: queue due runs; every HOUSEKEEPING_S: requeue dead workers' runs, prune done ones; every
+    BILLING_S: the billing jobs, as a Prefect flow run."""
     deps = deps_from_settings(settings)
     ticker = Ticker(big_feed_products=settings.big_feed_products)
-    housekept = 0.0
+    housekept = billed = -BILLING_S
     while not stop.is_set():
+        if time.monotonic() - billed >= BILLING_S:
+            billed = time.monotonic()
+            _bill()
         try:
             with deps.sessions.begin() as session:
                 ticker.tick(session)
@@ -158,6 +164,18 @@ def _tick_until(settings: Settings, stop: threading.Event) -> None:
         except Exception as exc:  # noqa: BLE001 - a failed tick is retried at the next; nothing is lost
             print(f"feedhub serve: scheduling failed, retrying: {exc}", file=sys.stderr)
         stop.wait(TICK_S)
+
+
+def _bill() -> None:
+    from feedhub.flow import run_billing_jobs
+
+    try:
+        done = run_billing_jobs()
+    except Exception as exc:  # noqa: BLE001 - the jobs are safe to rerun; the next hour retries
+        print(f"feedhub serve: the billing jobs failed, retrying in an hour: {exc}", file=sys.stderr)
+        return
+    for problem in done["problems"]:
+        print(f"feedhub serve: not invoiced: {problem}", file=sys.stderr)
 
 
 def _supervise(settings: Settings, prefect_url: str, count: int, stop: threading.Event) -> None:

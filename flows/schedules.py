@@ -21,8 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounts.lifecycle import shop_may_run
-from accounts.models import Project, ProjectRevision
+from accounts.models import Project, ProjectRevision, Shop, ShopStatus
 from accounts.run_queue import enqueue
 from feeds.project import ScheduleSpec, validation_problems
 
@@ -41,20 +40,19 @@ class ProjectSchedule:
 
 
 def project_schedules(session: Session) -> list[ProjectSchedule]:
-    """Every project's schedule; paused projects and shops that may not run (deleted, suspended, trial over)
-    are inactive, so a restored or paid shop's schedules come back as they were."""
+    """Every project's schedule; paused projects and deleted shops are inactive, so a restored shop's schedules
+    come back as they were. A shop that may not run for billing (suspended, trial over) stays scheduled:
+    each of its runs is recorded as skipped, with what to pay (accounts.lifecycle.shop_may_run)."""
     rows = session.execute(
-        select(Project.id, Project.shop_id, ProjectRevision.spec["schedule"])
+        select(Project.id, Shop.status, ProjectRevision.spec["schedule"])
+        .join(Shop, Shop.id == Project.shop_id)
         .join(ProjectRevision, (ProjectRevision.project_id == Project.id) & (ProjectRevision.number == Project.head))
         .order_by(Project.id)
     )
-    may_run: dict[int, bool] = {}
     schedules = []
-    for project_id, shop_id, data in rows:
+    for project_id, status, data in rows:
         schedule = ScheduleSpec.model_validate(data or {})
-        if shop_id not in may_run:
-            may_run[shop_id] = shop_may_run(session, shop_id)[0]
-        active = not schedule.paused and may_run[shop_id]
+        active = not schedule.paused and status is not ShopStatus.DELETED
         schedules.append(ProjectSchedule(project_id, schedule.cron, schedule.timezone, active))
     return schedules
 

@@ -1,15 +1,23 @@
-"""`feedhub billing invoice`: issue a shop's invoice for one billing period."""
+"""`feedhub billing`: an owner's billing profile, period and invoices; the operator's jobs, invoices and payments.
+
+`profile`, `period` and `invoices` act for an owner (--by); `run-due`, `invoice` and `pay` are the
+operator's (whoever runs the command line on the server), as the payment provider's webhook is.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from feedhub.cli.common import AsJson, database, print_json
+from feedhub.cli.common import AsJson, By, database, fail, print_json
 
-billing_app = typer.Typer(no_args_is_help=True, help="Billing: issue invoices.")
+if TYPE_CHECKING:
+    from accounts.models import Invoice
+
+billing_app = typer.Typer(no_args_is_help=True, help="Billing: profile, period, invoices, payments, due jobs.")
 
 
 def _month(text: str) -> date:
@@ -21,34 +29,159 @@ def _month(text: str) -> date:
         raise typer.BadParameter(str(exc)) from None
 
 
+def invoice_dict(invoice: Invoice, paid: Decimal) -> dict[str, Any]:
+    """One invoice as `--json` prints it."""
+    return {
+        "number": invoice.number, "shop_id": invoice.shop_id, "billed_to": invoice.billed_to,
+        "period_start": invoice.period_start, "period_end": invoice.period_end,
+        "billing_period": invoice.billing_period, "tier": invoice.tier, "net": str(invoice.net),
+        "vat_rate": str(invoice.vat_rate), "vat": str(invoice.vat), "total": str(invoice.total),
+        "currency": invoice.currency, "issued_at": invoice.issued_at, "due_date": invoice.due_date,
+        "paid": str(paid), "paid_at": invoice.paid_at, "note": invoice.note,
+    }
+
+
+def _line(item: dict[str, Any]) -> str:
+    paid = "paid" if item["paid_at"] else f"unpaid ({item['paid']} received)"
+    rate = f"{Decimal(item['vat_rate']) * 100:.0f} %"
+    return (f"{item['number']}  {item['period_start']} to {item['period_end']}  net {item['net']}  VAT {rate} "
+            f"{item['vat']}  total {item['total']} {item['currency']}  due {item['due_date']}  {paid}")
+
+
 @billing_app.command("invoice")
 def billing_invoice(
     shop: int,
     period: Annotated[str, typer.Option(help="First month of the period, YYYY-MM.")],
     as_json: AsJson = False,
 ) -> None:
-    """Issue the invoice of SHOP for the billing period starting in --period."""
+    """Issue the invoice of SHOP for the billing period starting in --period (operator)."""
     import accounts
+    from accounts.billing import amount_paid
 
     with database() as (session, _):
         invoice = accounts.issue_invoice(session, shop, period_start=_month(period))
-        summary = {
-            "number": invoice.number,
-            "shop_id": invoice.shop_id,
-            "billed_to": invoice.billed_to,
-            "period_start": invoice.period_start,
-            "period_end": invoice.period_end,
-            "billing_period": invoice.billing_period,
-            "tier": invoice.tier,
-            "net": str(invoice.net),
-            "vat": str(invoice.vat),
-            "total": str(invoice.total),
-            "currency": invoice.currency,
-            "due_date": invoice.due_date,
-        }
+        item = invoice_dict(invoice, amount_paid(session, invoice))
     if as_json:
-        return print_json(summary)
-    typer.echo(
-        f"invoice {invoice.number}: shop {shop}, {invoice.period_start} to {invoice.period_end}, "
-        f"{invoice.total} {invoice.currency} incl. VAT, due {invoice.due_date}"
-    )
+        return print_json(item)
+    typer.echo(f"invoice {_line(item)}")
+
+
+@billing_app.command("invoices")
+def billing_invoices(shop: int, by: By, as_json: AsJson = False) -> None:
+    """The invoices of SHOP, oldest first (owner)."""
+    import accounts
+    from accounts.billing import amount_paid
+
+    with database() as (session, _):
+        actor = accounts.get_user(session, by)
+        items = [invoice_dict(i, amount_paid(session, i)) for i in accounts.list_invoices(session, actor, shop)]
+    if as_json:
+        return print_json(items)
+    for item in items:
+        typer.echo(_line(item))
+    if not items:
+        typer.echo("no invoices yet")
+
+
+@billing_app.command("period")
+def billing_period(shop: int, period: str, by: By) -> None:
+    """Bill SHOP monthly, half-yearly (-10 %) or yearly (-20 %), from the next period not yet invoiced (owner)."""
+    import accounts
+
+    with database() as (session, _):
+        changed = accounts.change_billing_period(session, accounts.get_user(session, by), shop, period)
+        then = f"; {changed.next_billing_period} from the next invoice" if changed.next_billing_period else ""
+    typer.echo(f"shop {shop}: billed {changed.billing_period}{then}")
+
+
+@billing_app.command("profile")
+def billing_profile(
+    by: By,
+    name: Annotated[str | None, typer.Option(help="Person or company invoices are issued to.")] = None,
+    address: Annotated[str | None, typer.Option()] = None,
+    country: Annotated[str | None, typer.Option(help="Two letters, e.g. CZ, SK, DE: picks the VAT.")] = None,
+    company_id: Annotated[str | None, typer.Option("--company-id")] = None,
+    vat_id: Annotated[str | None, typer.Option("--vat-id")] = None,
+    invoice_email: Annotated[str | None, typer.Option("--invoice-email")] = None,
+    currency: Annotated[str | None, typer.Option(help="CZK or EUR: picks the price list.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show the billing profile of --by (the owner invoices are issued to); options change those parts only."""
+    import dataclasses
+
+    import accounts
+
+    given = {"name": name, "address": address, "country": country, "company_id": company_id, "vat_id": vat_id,
+             "invoice_email": invoice_email, "currency": currency}
+    with database() as (session, _):
+        user = accounts.get_user(session, by)
+        profile = accounts.BillingProfile.of(user)
+        changes = {key: value for key, value in given.items() if value is not None}
+        if changes:
+            accounts.update_billing_profile(session, user, dataclasses.replace(profile, **changes))
+            profile = accounts.BillingProfile.of(user)
+    if as_json:
+        return print_json(profile)
+    for key, value in dataclasses.asdict(profile).items():
+        typer.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+@billing_app.command("run-due")
+def billing_run_due(
+    now: Annotated[str | None, typer.Option(help="Run as of this moment (ISO 8601, UTC): tests, catch-up.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Run the billing jobs once (operator; `feedhub serve` runs them every hour): trial reminders, invoices
+    due, reminders of unpaid invoices, overdue shops, suspensions. Running it twice does nothing twice."""
+    import dataclasses
+
+    from accounts.billing_jobs import run_due
+    from feedhub.runtime import deps_from_settings
+
+    moment = _moment(now) if now else None
+    with database() as (_, settings):
+        pass  # migrated before the jobs start
+    deps = deps_from_settings(settings)
+    done = run_due(deps.sessions, deps.mailer, base_url=settings.base_url, now=moment)
+    if as_json:
+        return print_json(dataclasses.asdict(done))
+    typer.echo(f"trial reminders: {len(done.trial_reminders)}; invoices issued: {', '.join(done.invoices) or 'none'}; "
+               f"unpaid reminders: {len(done.unpaid_reminders)}; overdue: {len(done.overdue)}; "
+               f"suspended: {len(done.suspended)}")
+    for problem in done.problems:
+        typer.echo(f"not invoiced: {problem}", err=True)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--now: not an ISO 8601 moment: {text!r}; e.g. 2027-01-31T08:00") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@billing_app.command("pay")
+def billing_pay(
+    invoice: str,
+    amount: Annotated[str | None, typer.Option(help="Amount received [default: what is still owed].")] = None,
+    reference: Annotated[str, typer.Option(help="The payment's reference, e.g. the bank transfer's.")] = "",
+) -> None:
+    """Record a payment for INVOICE (operator). Paying reactivates a shop at once; partial payments and
+    overpayments are kept as they came."""
+    import accounts
+    from accounts.billing import amount_paid
+
+    try:
+        received = Decimal(amount) if amount is not None else None
+    except InvalidOperation:
+        raise fail(f"--amount: not a number: {amount!r}") from None
+    with database() as (session, _):
+        paid = accounts.record_payment(session, invoice, amount=received, reference=reference)
+        total_paid = amount_paid(session, paid)
+        shop = session.get_one(accounts.Shop, paid.shop_id)
+        status = shop.status.value
+    owed = paid.total - total_paid
+    state = "paid in full" if owed == 0 else (f"{-owed} {paid.currency} overpaid" if owed < 0 else
+                                              f"{owed} {paid.currency} still owed")
+    typer.echo(f"invoice {paid.number}: {total_paid} of {paid.total} {paid.currency} received, {state}; "
+               f"shop {paid.shop_id} is {status}")

@@ -78,7 +78,7 @@ def shop_show(shop: int, by: MaybeBy = None, as_json: AsJson = False) -> None:
     period = overview.billing_period + (
         f" (then {overview.next_billing_period})" if overview.next_billing_period else ""
     )
-    typer.echo(f"shop {overview.shop_id}: {overview.name}\nstatus: {overview.status.value}\nbilling period: {period}")
+    typer.echo(f"shop {overview.shop_id}: {overview.name}\nstatus: {overview.standing}\nbilling period: {period}")
     typer.echo("members:\n" + "\n".join(f"  {m.level.label:<6} {m.email}" for m in overview.members))
     for inv in overview.invitations:
         typer.echo(f"invited: {inv.email} ({inv.level.label}) until {inv.expires_at:%Y-%m-%d}")

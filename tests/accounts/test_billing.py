@@ -26,7 +26,7 @@ from accounts import (
 )
 from accounts.billing import add_months, next_invoice_number, parse_month
 from accounts.errors import InvoiceNotFound, NoShopAccess, PeriodAlreadyInvoiced
-from accounts.lifecycle import record_exported_products
+from accounts.lifecycle import mark_overdue_shops, record_exported_products
 from accounts.models import Membership
 from accounts.pricing import DEFAULT_PRICE_LIST, PriceList, money, quote
 from accounts.roles import Level
@@ -34,6 +34,12 @@ from tests.accounts.conftest import BASE_URL, UserFactory
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 NOV = date(2026, 11, 1)
+
+
+@pytest.fixture
+def shop(session: Session, owner: User) -> Shop:
+    """A shop created a month before T0: its trial ended on 2026-10-31."""
+    return create_shop(session, owner, name="Bikes & Co", now=T0 - timedelta(days=31))
 
 
 class TestQuote:
@@ -123,6 +129,8 @@ class TestInvoices:
             "company_id": "111",
             "vat_id": "CZ111",
             "invoice_email": "owner@example.com",
+            "country": "",
+            "currency": "CZK",
         }
         assert (invoice.tier, invoice.products, invoice.period_end, invoice.due_date) == (
             "medium",
@@ -203,21 +211,36 @@ class TestTrialAndSuspension:
         record_payment(session, invoice.number, now=T0 + timedelta(days=31))
         assert shop_may_run(session, shop.id, now=T0 + timedelta(days=31)) == (True, "active")
 
-    def test_overdue_invoice_suspends_and_payment_reactivates(self, session: Session, owner: User, shop: Shop) -> None:
+    def test_overdue_then_suspended_and_payment_reactivates(self, session: Session, owner: User, shop: Shop) -> None:
+        shop.status = ShopStatus.ACTIVE  # paid before
         invoice = issue_invoice(session, shop.id, period_start=NOV, now=T0)  # due 2026-11-15
-        assert suspend_overdue_shops(session, now=datetime(2026, 11, 15, 23, 0, tzinfo=UTC)) == []
-        assert suspend_overdue_shops(session, now=datetime(2026, 11, 16, 0, 1, tzinfo=UTC)) == [shop.id]
+        assert mark_overdue_shops(session, now=datetime(2026, 11, 15, 23, 0, tzinfo=UTC)) == []
+        assert mark_overdue_shops(session, now=datetime(2026, 11, 16, 0, 1, tzinfo=UTC)) == [shop.id]
+        assert shop.status is ShopStatus.OVERDUE and shop_may_run(session, shop.id) == (True, "overdue")
+        assert suspend_overdue_shops(session, now=datetime(2026, 11, 29, 23, 0, tzinfo=UTC)) == []
+        assert suspend_overdue_shops(session, now=datetime(2026, 11, 30, 0, 1, tzinfo=UTC)) == [shop.id]
         assert shop.status is ShopStatus.SUSPENDED
-        assert shop_may_run(session, shop.id)[0] is False
-        record_payment(session, invoice.number, now=datetime(2026, 11, 17, tzinfo=UTC))
+        may, why = shop_may_run(session, shop.id)
+        assert not may and f"pay invoice {invoice.number} (350.90 CZK, due 2026-11-15)" in why
+        record_payment(session, invoice.number, now=datetime(2026, 12, 2, tzinfo=UTC))
         assert shop.status is ShopStatus.ACTIVE and shop_may_run(session, shop.id) == (True, "active")
+        assert shop.next_invoice_on == date(2026, 12, 2)  # the suspended days are not billed
+
+    def test_a_shop_in_its_trial_is_never_suspended(self, session: Session, owner: User, shop: Shop) -> None:
+        issue_invoice(session, shop.id, period_start=NOV, now=T0)
+        later = datetime(2027, 1, 1, tzinfo=UTC)
+        assert (mark_overdue_shops(session, now=later), suspend_overdue_shops(session, now=later)) == ([], [])
+        assert shop.status is ShopStatus.TRIAL
+        may, why = shop_may_run(session, shop.id, now=later)
+        assert not may and why.startswith("the trial has ended: pay invoice 2026-000001")
 
     def test_payment_of_one_invoice_keeps_suspension_while_another_is_overdue(
         self, session: Session, owner: User, shop: Shop
     ) -> None:
+        shop.status = ShopStatus.OVERDUE
         nov = issue_invoice(session, shop.id, period_start=NOV, now=T0)
         issue_invoice(session, shop.id, period_start=date(2026, 12, 1), now=T0)
-        later = datetime(2026, 11, 20, tzinfo=UTC)
+        later = datetime(2026, 12, 20, tzinfo=UTC)
         suspend_overdue_shops(session, now=later)
         record_payment(session, nov.number, now=later)
         assert shop.status is ShopStatus.SUSPENDED

@@ -31,12 +31,12 @@ class TestProjectSchedules:
         restore_shop(session, people["owner"], shop.id)
         assert activity(session) == {project_id: True}
 
-    def test_a_suspended_shops_schedules_stop(
+    def test_a_suspended_shop_stays_scheduled_so_its_runs_are_recorded_as_skipped(
         self, session: Session, shop: Shop, make_project: ProjectFactory
     ) -> None:
         project_id = make_project("http://example.invalid/feed.xml")
-        shop.status = ShopStatus.SUSPENDED  # an invoice unpaid past its due date
-        assert activity(session) == {project_id: False}
+        shop.status = ShopStatus.SUSPENDED  # an invoice unpaid long past its due date
+        assert activity(session) == {project_id: True}
 
 
 def at(text: str) -> datetime:
@@ -95,8 +95,10 @@ class TestTicker:
         assert second.tick(session, now=at("2026-12-03 12:00:56")) == 0
         assert len(queued(session)) == 1
 
-    def test_a_suspended_shop_queues_nothing(self, session: Session, shop: Shop, make_project: ProjectFactory) -> None:
+    def test_a_deleted_shop_queues_nothing(
+        self, session: Session, people: dict[str, User], shop: Shop, make_project: ProjectFactory
+    ) -> None:
         make_project("http://example.invalid/a.xml", schedule=ScheduleSpec(cron="* * * * *"))
-        shop.status = ShopStatus.SUSPENDED
+        delete_shop(session, people["owner"], shop.id)
         assert Ticker(big_feed_products=1000, started=at("2026-12-03 12:00:50")).tick(
             session, now=at("2026-12-03 12:00:55")) == 0

@@ -22,7 +22,8 @@ def billing(shop_id: int, user: Me, session: Db) -> dict[str, Any]:
     overview = describe_shop(session, user, shop_id)
     return {
         "billing_period": overview.billing_period, "next_billing_period": overview.next_billing_period,
-        "status": overview.status.value, "trial_ends_at": overview.trial_ends_at.isoformat(),
+        "status": overview.status.value, "standing": overview.standing,
+        "trial_ends_at": overview.trial_ends_at.isoformat(),
         "invoices": [invoice_view(i) for i in invoices],
     }
 

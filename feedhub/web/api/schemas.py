@@ -49,6 +49,8 @@ class BillingProfileBody(Body):
     company_id: str = Field(default="", max_length=40)
     vat_id: str = Field(default="", max_length=40)
     invoice_email: str = Field(default="", max_length=320)
+    country: str = Field(default="", max_length=2)
+    currency: str = Field(default="CZK", max_length=3)
 
 
 class NewShop(Body):

@@ -49,7 +49,7 @@ def show(shop_id: int, user: Me, session: Db) -> dict[str, Any]:
     view = dataclasses.asdict(overview)
     return {
         "id": overview.shop_id, "name": overview.name, "status": overview.status.value,
-        "level": overview.level.label, "billing_period": overview.billing_period,
+        "standing": overview.standing, "level": overview.level.label, "billing_period": overview.billing_period,
         "next_billing_period": overview.next_billing_period, "trial_ends_at": overview.trial_ends_at.isoformat(),
         "members": [member_view(m) for m in overview.members],
         "invitations": [invitation_view(i) for i in overview.invitations],

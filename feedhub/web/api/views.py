@@ -58,9 +58,10 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
         "number": invoice.number, "period_start": invoice.period_start.isoformat(),
         "period_end": invoice.period_end.isoformat(), "billing_period": invoice.billing_period,
         "months": invoice.months, "tier": invoice.tier, "products": invoice.products,
-        "net": str(invoice.net), "vat": str(invoice.vat), "total": str(invoice.total), "currency": invoice.currency,
+        "net": str(invoice.net), "vat_rate": str(invoice.vat_rate), "vat": str(invoice.vat),
+        "total": str(invoice.total), "currency": invoice.currency,
         "issued_at": _iso(invoice.issued_at), "due_date": invoice.due_date.isoformat(),
-        "paid_at": _iso(invoice.paid_at), "billed_to": invoice.billed_to,
+        "paid_at": _iso(invoice.paid_at), "billed_to": invoice.billed_to, "note": invoice.note,
     }
 
 

@@ -9,7 +9,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from accounts import auth
 from accounts.api_tokens import create_api_token, list_api_tokens, revoke_api_token
-from accounts.errors import AccountsError, EmailTaken, InvalidCredentials, InvalidEmail, WeakPassword
+from accounts.errors import (
+    AccountsError,
+    EmailTaken,
+    InvalidBillingProfile,
+    InvalidCredentials,
+    InvalidEmail,
+    WeakPassword,
+)
 from accounts.i18n import N_, known_language
 from accounts.users import BillingProfile, set_language, update_billing_profile, verify_email
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted, end_session_cookies, start_session
@@ -43,7 +50,9 @@ def _fields(request: Request, *fields: dict[str, str]) -> list[dict[str, str]]:
 
 SIGNUP_FIELDS = {InvalidEmail: "email", EmailTaken: "email", WeakPassword: "password"}
 """Which field a refusal concerns, to show it there."""
-ACCOUNT_FIELDS = {InvalidCredentials: "old_password", WeakPassword: "new_password", InvalidEmail: "invoice_email"}
+ACCOUNT_FIELDS = {InvalidCredentials: "old_password", WeakPassword: "new_password", InvalidEmail: "invoice_email",
+                  InvalidBillingProfile: "country"}
+BILLING_FIELDS = ("name", "address", "country", "company_id", "vat_id", "invoice_email", "currency")
 
 
 def _login_form(request: Request, *, next: str, error: str = "", status: int = 200) -> Response:
@@ -239,11 +248,11 @@ def change_password_page(
 def billing_profile_page(request: Request, posted: Posted, caller: MaybeCaller, session: Db) -> Response:
 
     form = form_data(posted)
-    fields = {name: form.get(name, "") for name in ("name", "address", "company_id", "vat_id", "invoice_email")}
+    fields = {name: form.get(name, "") for name in BILLING_FIELDS}
     def act(c: Caller) -> Response:
         try:
             update_billing_profile(session, c.user, BillingProfile(**fields))
-        except InvalidEmail as exc:
+        except (InvalidEmail, InvalidBillingProfile) as exc:
             session.rollback()  # nothing of a refused profile is saved
             return _account(request, c, session, refused=exc, profile=BillingProfile(**fields))
         return go("/account")

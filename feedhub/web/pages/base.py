@@ -80,10 +80,10 @@ def form_data(form: dict[str, str]) -> dict[str, str]:
 
 def by_field(exc: AccountsError, fields: Mapping[type[AccountsError], str]) -> tuple[str, dict[str, str]]:
     """A refusal as (text for the page's top, {field: text to show next to it}): next to the field when
-    `fields` (error class -> field name) names one for it."""
+    `fields` (error class -> field name) names one for it, or the error its own `field`."""
     for kind, name in fields.items():
         if isinstance(exc, kind):
-            return "", {name: exc.message}
+            return "", {getattr(exc, "field", None) or name: exc.message}
     return exc.message, {}
 
 
