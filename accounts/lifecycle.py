@@ -100,9 +100,12 @@ def standing(session: Session, shop: Shop, *, now: datetime | None = None) -> st
     """The shop's state in words, with what its owner can do about it (`shop show`, the API, the pages)."""
     now = now or utcnow()
     match shop.status:
-        case ShopStatus.TRIAL if now < shop.trial_ends_at:
+        case ShopStatus.TRIAL if now < shop.trial_ends_at and _oldest_unpaid(session, shop) is None:
             return (f"trial until {shop.trial_ends_at:%Y-%m-%d}; the first invoice is issued then, "
                     "fill in the billing profile before")
+        case ShopStatus.TRIAL if now < shop.trial_ends_at:
+            until = f"{shop.trial_ends_at:%Y-%m-%d}"
+            return f"trial until {until}; to keep runs going after it, {_what_to_pay(session, shop)}"
         case ShopStatus.TRIAL:
             return f"trial ended; scheduled runs are stopped: {_what_to_pay(session, shop)}"
         case ShopStatus.ACTIVE:
@@ -117,11 +120,15 @@ def standing(session: Session, shop: Shop, *, now: datetime | None = None) -> st
             return f"deleted; the owner can restore it{until}"
 
 
-def _what_to_pay(session: Session, shop: Shop) -> str:
-    """The oldest unpaid invoice and how to pay it, or that the first invoice is on its way."""
-    unpaid = session.scalars(
+def _oldest_unpaid(session: Session, shop: Shop) -> Invoice | None:
+    return session.scalars(
         select(Invoice).where(Invoice.shop_id == shop.id, Invoice.paid_at.is_(None)).order_by(Invoice.due_date)
     ).first()
+
+
+def _what_to_pay(session: Session, shop: Shop) -> str:
+    """The oldest unpaid invoice and how to pay it, or that the first invoice is on its way."""
+    unpaid = _oldest_unpaid(session, shop)
     if unpaid is None:
         return "the first invoice is being issued; pay it to continue"
     return (f"pay invoice {unpaid.number} ({unpaid.total} {unpaid.currency}, due {unpaid.due_date}) "

@@ -208,3 +208,29 @@ def test_user_admin_marks_and_unmarks_an_administrator(data_dir: Path) -> None:
         assert not get_user(session, "ops@example.com").is_admin
     engine.dispose()
     assert "no account with email nobody@example.com" in fails("user", "admin", "nobody@example.com")
+
+
+def test_the_billing_cycle_from_the_command_line(data_dir: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    users("owner@example.com")
+    ok("shop", "add", "Bikes", "--owner", "owner@example.com")
+    profile = ok("billing", "profile", "--by", "owner@example.com", "--name", "Bicykle s.r.o.", "--address",
+                 "Hlavná 1, Bratislava", "--country", "sk", "--currency", "EUR")
+    assert "country: SK" in profile and "currency: EUR" in profile and "vat id: \n" in profile + "\n"
+    assert "half-yearly from the next invoice" not in ok("billing", "period", "1", "half-yearly", "--by",
+                                                         "owner@example.com")  # nothing invoiced yet: at once
+    assert "billing invoices" not in fails("billing", "run-due", "--now", "tomorrow")  # one clear line
+    assert "invoices issued: none" in ok("billing", "run-due")  # still in the trial
+    after_trial = (datetime.now(UTC) + timedelta(days=30, hours=1)).isoformat(timespec="minutes")
+    assert "invoices issued: " in ok("billing", "run-due", "--now", after_trial)
+    assert "invoices issued: none" in ok("billing", "run-due", "--now", after_trial)  # twice: nothing twice
+    (invoice,) = json.loads(ok("billing", "invoices", "1", "--by", "owner@example.com", "--json"))
+    assert (invoice["currency"], invoice["vat_rate"], invoice["billing_period"], invoice["net"]) == (
+        "EUR", "0.23", "half-yearly", "64.80")  # 12 x 6 x 0.9, Slovak VAT
+    assert f"to keep runs going after it, pay invoice {invoice['number']} (79.70 EUR" in ok("shop", "show", "1")
+    assert "70.10 EUR still owed" in ok("billing", "pay", invoice["number"], "--amount", "9.60")
+    assert "paid in full; shop 1 is active" in ok("billing", "pay", invoice["number"], "--reference", "VS1")
+    assert "status: active" in ok("shop", "show", "1")
+    assert "not a number" in fails("billing", "pay", invoice["number"], "--amount", "ten")
+    assert "paid in full" in fails("billing", "pay", invoice["number"])
