@@ -88,6 +88,12 @@ def issue_invoice(session: Session, shop_id: int, *, period_start: date, now: da
     return invoice
 
 
+def missing_for_invoicing(owner: User) -> list[str]:
+    """The parts of the owner's billing profile an invoice needs and that are empty."""
+    given = {"name": owner.billing_name, "address": owner.billing_address, "country": owner.billing_country}
+    return [name for name, value in given.items() if not value.strip()]
+
+
 def next_invoice_number(session: Session, year: int) -> str:
     """The next number of the year's series, `YYYY-NNNNNN`; the counter row is locked until commit, so the
     series has no gaps (a failed issue rolls its number back with it)."""
@@ -115,11 +121,15 @@ def record_payment(
     invoice = session.scalars(select(Invoice).where(Invoice.number == number).with_for_update()).one_or_none()
     if invoice is None:
         raise InvoiceNotFound(number)
+    reference = reference.strip()[:200]
+    if reference and session.scalar(select(Payment.id).where(Payment.invoice_id == invoice.id,
+                                                            Payment.reference == reference)):
+        return invoice  # the same payment reported again (a webhook's retry): recorded once
     amount = money(invoice.total - amount_paid(session, invoice) if amount is None else amount)
     if amount <= 0:
         raise PaymentRefused(number, f"the amount must be positive, not {amount}"
                              + (" (the invoice is paid in full)" if invoice.paid_at else ""))
-    session.add(Payment(invoice_id=invoice.id, amount=amount, reference=reference.strip()[:200], received_at=now))
+    session.add(Payment(invoice_id=invoice.id, amount=amount, reference=reference, received_at=now))
     session.flush()
     paid = amount_paid(session, invoice)
     audit.record(session, shop_id=invoice.shop_id, actor=None, action="invoice.payment", number=number,

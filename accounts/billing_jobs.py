@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from accounts.billing import issue_invoice
+from accounts.billing import issue_invoice, missing_for_invoicing
+from accounts.billing_settings import load_billing_settings
 from accounts.emails import invoice_email, unpaid_invoice_email
 from accounts.errors import BillingError, ShopStateError
+from accounts.invoice_pdf import invoice_pdf
 from accounts.lifecycle import SUSPEND_AFTER_DAYS, mark_overdue_shops, send_trial_reminders, suspend_overdue_shops
 from accounts.mail import Mailer
 from accounts.models import Invoice, Shop, ShopStatus, User
@@ -71,15 +73,20 @@ def issue_due_invoices(
             shop = _next_shop_to_invoice(session, now, skip=problems)
             if shop is None or shop.next_invoice_on is None:
                 return issued, problems
+            owner = session.get_one(User, shop.owner_id)
+            missing = missing_for_invoicing(owner)
+            if missing:  # the owner was asked in the trial reminder; runs stop until it is filled in
+                problems.append(f"shop {shop.id}: the owner's billing profile lacks {', '.join(missing)}")
+                continue
             try:
                 with session.begin_nested():
                     invoice = issue_invoice(session, shop.id, period_start=shop.next_invoice_on, now=now)
             except (BillingError, ShopStateError) as exc:
                 problems.append(f"shop {shop.id}: {exc}")
                 continue
-            owner = session.get_one(User, shop.owner_id)
+            pdf = invoice_pdf(invoice, load_billing_settings(session).supplier)
             mailer.send(invoice_email(to=invoice.billed_to["invoice_email"], invoice=invoice, shop_name=shop.name,
-                                      link=_billing_link(base_url, shop.id), language=owner.language))
+                                      link=_billing_link(base_url, shop.id), pdf=pdf, language=owner.language))
             issued.append(invoice.number)
 
 

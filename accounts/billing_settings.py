@@ -87,3 +87,14 @@ def load_billing_settings(session: Session) -> BillingSettings:
         price_lists={str(currency): PriceList.from_spec(tiers, str(currency))
                      for currency, tiers in stored.get("price_lists", {}).items()},
     )
+
+
+KEYS = ("supplier", "vat_rates", "price_lists")
+
+
+def store_billing_setting(session: Session, key: str, value: Any) -> None:
+    """Replace one setting; the caller checks the whole with `load_billing_settings` before committing."""
+    if key not in KEYS:
+        raise KeyError(f"unknown billing setting {key!r}; known: {', '.join(KEYS)}")
+    session.merge(BillingSetting(key=key, value=value))
+    session.flush()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from html import escape
 
-from accounts.i18n import DEFAULT_LANGUAGE, LEVEL_NAMES, known_language, translations
+from accounts.i18n import DEFAULT_LANGUAGE, LEVEL_NAMES, N_, known_language, translations
 from accounts.mail import compose
 from accounts.models import Invoice
 
@@ -61,21 +62,31 @@ def transfer_email(
     return compose(to=to, subject=subject, body=body, language=_language(language))
 
 
+PROFILE_FIELDS = {"name": N_("name"), "address": N_("address"), "country": N_("country")}
+
+
 def trial_reminder_email(
-    *, to: str, shop_name: str, trial_ends_at: datetime, link: str, language: str | None = None
+    *, to: str, shop_name: str, trial_ends_at: datetime, link: str, missing: list[str] | None = None,
+    profile_link: str = "", language: str | None = None,
 ) -> EmailMessage:
-    """Warn the owner before the trial ends."""
+    """Warn the owner before the trial ends, and ask for what the billing profile still lacks."""
     _ = translations(language).gettext
     body = _(
         'The free trial of "{shop_name}" ends on {trial_ends_at}. After that, scheduled runs\n'
         "stop until the first invoice is paid (published feeds stay up).\n\nBilling: {link}\n"
     ).format(shop_name=shop_name, trial_ends_at=f"{trial_ends_at:%Y-%m-%d}", link=link)
+    if missing:
+        body += "\n" + _(
+            "The first invoice needs your billing profile's {fields}; please fill them in before then:\n{link}\n"
+        ).format(fields=", ".join(_(PROFILE_FIELDS.get(field, field)) for field in missing), link=profile_link)
     subject = _("Your Feedhub trial for {shop_name} ends soon").format(shop_name=shop_name)
     return compose(to=to, subject=subject, body=body, language=_language(language))
 
 
-def invoice_email(*, to: str, invoice: Invoice, shop_name: str, link: str, language: str | None = None) -> EmailMessage:
-    """An issued invoice: what it is for, how much, by when."""
+def invoice_email(
+    *, to: str, invoice: Invoice, shop_name: str, link: str, pdf: bytes, language: str | None = None
+) -> EmailMessage:
+    """An issued invoice: what it is for, how much, by when; as text and HTML, the invoice attached as a PDF."""
     _ = translations(language).gettext
     body = _(
         'Invoice {number} for "{shop_name}", {start} to {end}: {total} {currency} including VAT,\n'
@@ -84,7 +95,18 @@ def invoice_email(*, to: str, invoice: Invoice, shop_name: str, link: str, langu
              end=invoice.period_end - timedelta(days=1), total=invoice.total, currency=invoice.currency,
              due=invoice.due_date, link=link)
     subject = _("Feedhub invoice {number} for {shop_name}").format(number=invoice.number, shop_name=shop_name)
-    return compose(to=to, subject=subject, body=body, language=_language(language))
+    message = compose(to=to, subject=subject, body=body, language=_language(language))
+    message.add_alternative(_as_html(body, link), subtype="html")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"invoice-{invoice.number}.pdf")
+    return message
+
+
+def _as_html(body: str, link: str) -> str:
+    """The text body as simple HTML: its paragraphs, and the link as a link."""
+    paragraphs = [escape(part).replace("\n", "<br>") for part in body.strip().split("\n\n")]
+    html = "".join(f"<p>{part}</p>" for part in paragraphs)
+    anchor = '<a href="{0}">{0}</a>'.format(escape(link))
+    return "<!doctype html><html><body>" + html.replace(escape(link), anchor) + "</body></html>"
 
 
 def unpaid_invoice_email(

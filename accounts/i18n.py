@@ -48,6 +48,7 @@ LEVEL_NAMES = {"owner": N_("owner"), "write": N_("write"), "read": N_("read")}
 STATUS_NAMES = {
     "trial": N_("trial"),
     "active": N_("active"),
+    "overdue": N_("overdue"),
     "suspended": N_("suspended"),
     "deleted": N_("deleted"),
     "running": N_("running"),

@@ -15,6 +15,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from accounts import audit
+from accounts.billing import missing_for_invoicing
 from accounts.emails import trial_reminder_email
 from accounts.mail import Mailer
 from accounts.models import Invoice, Shop, ShopStatus, User
@@ -34,23 +35,24 @@ def send_trial_reminders(
     """
     now = now or utcnow()
     due = session.execute(
-        select(Shop, User.email, User.language)
+        select(Shop, User)
         .join(User, User.id == Shop.owner_id)
         .where(Shop.status == ShopStatus.TRIAL, Shop.trial_reminder_sent_at.is_(None))
         .where(Shop.trial_ends_at > now, Shop.trial_ends_at <= now + timedelta(days=TRIAL_REMINDER_DAYS))
         .order_by(Shop.id)
         .with_for_update(of=Shop, skip_locked=True)
     ).all()
-    for shop, owner_email, owner_language in due:
+    for shop, owner in due:
         link = f"{base_url.rstrip('/')}/shops/{shop.id}/billing"
         mailer.send(
             trial_reminder_email(
-                to=owner_email, shop_name=shop.name, trial_ends_at=shop.trial_ends_at, link=link,
-                language=owner_language,
+                to=owner.email, shop_name=shop.name, trial_ends_at=shop.trial_ends_at, link=link,
+                missing=missing_for_invoicing(owner), profile_link=f"{base_url.rstrip('/')}/account",
+                language=owner.language,
             )
         )
         shop.trial_reminder_sent_at = now
-        audit.record(session, shop_id=shop.id, actor=None, action="trial.reminder_sent", to=owner_email)
+        audit.record(session, shop_id=shop.id, actor=None, action="trial.reminder_sent", to=owner.email)
     session.flush()
     return [shop.id for shop, *_ in due]
 
@@ -130,6 +132,9 @@ def _what_to_pay(session: Session, shop: Shop) -> str:
     """The oldest unpaid invoice and how to pay it, or that the first invoice is on its way."""
     unpaid = _oldest_unpaid(session, shop)
     if unpaid is None:
+        missing = missing_for_invoicing(session.get_one(User, shop.owner_id))
+        if missing:
+            return f"fill in the billing profile ({', '.join(missing)}) to get the first invoice, then pay it"
         return "the first invoice is being issued; pay it to continue"
     return (f"pay invoice {unpaid.number} ({unpaid.total} {unpaid.currency}, due {unpaid.due_date}) "
             "as it says; runs resume as soon as the payment is recorded")

@@ -181,7 +181,11 @@ def _bill() -> None:
 def _supervise(settings: Settings, prefect_url: str, count: int, stop: threading.Event) -> None:
     """Start `count` workers and restart any that exits (not more often than every RESTART_DELAY_S), until
     interrupted."""
-    env = {**os.environ, **prefect_environment(settings), "PREFECT_API_URL": prefect_url}
+    # Log lines stay in the workers' output, not in Prefect's database: with 500 runs due at once, the local
+    # Prefect server's SQLite stayed locked for a minute writing them (bench/agency.py --hourly), and every
+    # run's outcome and stage times are in Feedhub's run history anyway.
+    env = {**os.environ, **prefect_environment(settings), "PREFECT_API_URL": prefect_url,
+           "PREFECT_LOGGING_TO_API_ENABLED": os.environ.get("PREFECT_LOGGING_TO_API_ENABLED", "false")}
     workers: list[subprocess.Popen[bytes] | None] = [None] * count
     started = [-RESTART_DELAY_S] * count
     while not stop.is_set():

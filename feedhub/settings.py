@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     max_feed_bytes: int = Field(default=4 * 1024**3)  # cap on decompressed bytes of one source
     # worker processes `feedhub serve` starts (`feedhub worker`): each makes one batch of runs at a time, so
     # more than the cores only make them slower; one of them takes big feeds first, the others never do
+    payment_webhook_secret: str | None = None  # shared with the payment provider; unset: no webhook
     run_limit: int = Field(default_factory=lambda: max(2, os.cpu_count() or 2), ge=1)
     run_batch: int = Field(default=15, ge=1)  # due runs a worker takes at once: one Prefect flow run
     run_threads: int = Field(default=4, ge=1)  # runs of a batch made at once (their downloads overlap)

@@ -185,3 +185,36 @@ def billing_pay(
                                               f"{owed} {paid.currency} still owed")
     typer.echo(f"invoice {paid.number}: {total_paid} of {paid.total} {paid.currency} received, {state}; "
                f"shop {paid.shop_id} is {status}")
+
+
+@billing_app.command("settings")
+def billing_settings(
+    key: Annotated[str | None, typer.Argument(help="supplier, vat_rates or price_lists, to replace it.")] = None,
+    value: Annotated[str | None, typer.Argument(help="Its new value, as JSON.")] = None,
+) -> None:
+    """Show the billing settings (operator), or replace one: the supplier, VAT rates by country, price lists by
+    currency. A value that billing could not use is refused, and nothing changes."""
+    import json
+
+    from accounts.billing_settings import KEYS, load_billing_settings, store_billing_setting
+    from accounts.errors import AccountsError
+
+    with database() as (session, _):
+        if key is not None:
+            if key not in KEYS or value is None:
+                raise fail(f"give one of {', '.join(KEYS)} and its value as JSON")
+            try:
+                store_billing_setting(session, key, json.loads(value))
+                load_billing_settings(session).supplier_rate  # noqa: B018 - checks the whole, before commit
+            except (ValueError, TypeError, KeyError, ArithmeticError, AccountsError) as exc:
+                raise fail(f"{key}: {exc}") from None
+        shown = _stored(session)
+    print_json(shown)
+
+
+def _stored(session: Any) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from accounts.models import BillingSetting
+
+    return dict(session.execute(select(BillingSetting.key, BillingSetting.value).order_by(BillingSetting.key)).all())

@@ -65,6 +65,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     account_errors.ProjectExists: 409,
     account_errors.ExportTargetTaken: 409,
     account_errors.PeriodAlreadyInvoiced: 409,
+    account_errors.PaymentRefused: 409,
     RunNotConfirmable: 409,
     account_errors.MailError: 503,
     InvalidRuleOrder: 422,

@@ -26,7 +26,7 @@ from accounts.billing import amount_paid
 from accounts.billing_jobs import run_due
 from accounts.billing_settings import REVERSE_CHARGE_NOTE, load_billing_settings
 from accounts.errors import InvalidBillingProfile, PaymentRefused, ShopStateError
-from accounts.lifecycle import record_exported_products
+from accounts.lifecycle import record_exported_products, shop_may_run
 from accounts.models import Invoice, Payment
 from tests.accounts.conftest import BASE_URL, UserFactory
 
@@ -132,6 +132,7 @@ class TestJobs:
         self, session_factory: sessionmaker[Session], session: Session, owner: User, mailer: MemoryMailer,
         make_user: UserFactory,
     ) -> None:
+        update_billing_profile(session, owner, profile("CZ"))
         shops = [create_shop(session, owner, name=f"Shop {n}", now=T0 - timedelta(days=31)) for n in range(3)]
         session.commit()
         first = run_due(session_factory, mailer, base_url=BASE_URL, now=T0)
@@ -148,6 +149,7 @@ class TestJobs:
     ) -> None:
         if session.get_bind().dialect.name != "postgresql":
             pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+        update_billing_profile(session, owner, profile("CZ"))
         for n in range(12):
             create_shop(session, owner, name=f"Shop {n}", now=T0 - timedelta(days=31))
         session.commit()
@@ -166,6 +168,25 @@ class TestJobs:
         numbers = _numbers(session)
         assert len(numbers) == 12 and numbers == [f"2027-{n:06d}" for n in range(1, 13)]  # no gaps, no twins
         assert sum(len(mailer.messages) for mailer in mailers) == 12
+
+    def test_an_incomplete_profile_is_asked_for_and_holds_the_first_invoice_back(
+        self, session_factory: sessionmaker[Session], session: Session, owner: User, mailer: MemoryMailer,
+    ) -> None:
+        shop = create_shop(session, owner, name="Kola", now=T0 - timedelta(days=26))  # ends in 4 days
+        session.commit()
+        run_due(session_factory, mailer, base_url=BASE_URL, now=T0)
+        (reminder,) = mailer.messages
+        assert "needs your billing profile's name, address, country" in reminder.get_content()
+        assert f"{BASE_URL}/account" in reminder.get_content()
+        held = run_due(session_factory, mailer, base_url=BASE_URL, now=T0 + timedelta(days=5))
+        assert held.invoices == [] and held.problems == [
+            f"shop {shop.id}: the owner's billing profile lacks name, address, country"]
+        may, why = shop_may_run(session, shop.id, now=T0 + timedelta(days=5))
+        assert not may and "fill in the billing profile (name, address, country)" in why
+        update_billing_profile(session, session.merge(owner), profile("CZ"))
+        session.commit()
+        assert run_due(session_factory, mailer, base_url=BASE_URL, now=T0 + timedelta(days=5)).invoices == [
+            "2027-000001"]
 
 
 def _numbers(session: Session) -> list[str]:

@@ -234,3 +234,14 @@ def test_the_billing_cycle_from_the_command_line(data_dir: Path) -> None:
     assert "status: active" in ok("shop", "show", "1")
     assert "not a number" in fails("billing", "pay", invoice["number"], "--amount", "ten")
     assert "paid in full" in fails("billing", "pay", invoice["number"])
+
+
+def test_billing_settings_are_data_an_operator_changes(data_dir: Path) -> None:
+    shown = json.loads(ok("billing", "settings"))
+    assert shown["vat_rates"] == {"CZ": "0.21", "SK": "0.23"} and set(shown["price_lists"]) == {"CZK", "EUR"}
+    ok("billing", "settings", "vat_rates", '{"CZ": "0.21", "SK": "0.23", "DE": "0.19"}')
+    assert json.loads(ok("billing", "settings"))["vat_rates"]["DE"] == "0.19"
+    assert "vat_rates:" in fails("billing", "settings", "vat_rates", '{"DE": "0.19"}')  # the supplier's CZ went
+    assert "price_lists:" in fails("billing", "settings", "price_lists", '{"CZK": [{"name": "x", "max_products": 5, '
+                                                                         '"monthly_price": "1"}]}')  # no open tier
+    assert json.loads(ok("billing", "settings"))["vat_rates"]["CZ"] == "0.21"  # nothing of a refused value stays

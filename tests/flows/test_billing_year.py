@@ -116,7 +116,18 @@ def test_a_year_of_billing(
         Decimal("590.00"), Decimal("0.21"), Decimal("123.90"), Decimal("713.90"))
     mail = year.mail()[-1]
     assert mail["To"] == "invoices@kola.example" and mail["Subject"] == "Feedhub invoice 2027-000001 for Kola"
-    assert "713.90 CZK including VAT" in mail.get_content() and "due on 2027-02-23" in mail.get_content()
+    text = mail.get_body(("plain",)).get_content()
+    assert "713.90 CZK including VAT" in text and "due on 2027-02-23" in text
+    html = mail.get_body(("html",)).get_content()
+    assert "713.90 CZK including VAT" in html and f'<a href="{BASE_URL}/shops/{shop_id}/billing">' in html
+    (attachment,) = mail.iter_attachments()
+    assert (attachment.get_content_type(), attachment.get_filename()) == ("application/pdf", "invoice-2027-000001.pdf")
+    pdf = pdf_text(attachment.get_content())
+    for part in ("Invoice 2027-000001", "Issued 2027-02-09, due 2027-02-23, for 2027-02-09 to 2027-03-08",
+                 "Supplier", "Customer", "Kola s.r.o.", "Dlouhá 1, Praha", "Company ID: 12345678",
+                 "VAT ID: CZ12345678", "medium tier (4,000 products), monthly: 1 x 590 CZK", "Discount",
+                 "Net 590.00 CZK", "VAT 21 % 123.90 CZK", "Total 713.90 CZK"):
+        assert part in pdf, part
     assert shop().status is ShopStatus.TRIAL
     may, why = shop_may_run(session, shop_id, now=at("2027-02-10 08:00"))
     assert not may and "pay invoice 2027-000001 (713.90 CZK, due 2027-02-23)" in why
@@ -177,6 +188,16 @@ def test_a_year_of_billing(
 
     subjects = [message["Subject"] for message in year.mail()]
     assert len(subjects) == len(set(subjects)) == 5  # reminder, 3 invoices, 1 unpaid reminder: each once
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF, one space between words."""
+    import io
+
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(text.split())
 
 
 def _invoice(session: Session, number: str) -> Invoice:

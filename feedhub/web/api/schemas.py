@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,6 +79,12 @@ class NewTransfer(Body):
 
 class PeriodBody(Body):
     period: str = Field(max_length=20)
+
+
+class PaymentBody(Body):
+    invoice: str = Field(default="", max_length=20)  # the webhook names it; the admin route has it in the path
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)  # None: what is owed
+    reference: str = Field(default="", max_length=200)
 
 
 class NewProject(Body):

@@ -136,6 +136,9 @@ ROWS: dict[tuple[str, str], Row] = {
     # nobody in the world is an administrator: see test_an_administrator_sees_every_account_and_shop
     ("GET", f"{P}/admin/users"): account_route(403),
     ("GET", f"{P}/admin/shops"): account_route(403),
+    ("POST", f"{P}/invoices/{{number}}/payments"): account_route(403, body={"amount": "10"}),
+    # no webhook secret is configured in this world: the route is not there for anybody
+    ("POST", f"{P}/payments/webhook"): public_route(404, body={"invoice": "1", "amount": "10"}),
 }
 
 
