@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, delete, func, select, update
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -146,13 +146,6 @@ def claim(session: Session, worker: str, lanes: Iterable[str], *, limit: int) ->
 def mark_done(session: Session, queue_ids: Iterable[int]) -> None:
     """The worker made these runs (whatever their outcome: the run history has it)."""
     session.execute(update(QueuedRun).where(QueuedRun.id.in_(list(queue_ids))).values(done_at=utcnow()))
-
-
-def waiting_count(session: Session) -> int:
-    """Runs due and not yet taken by a worker."""
-    return session.scalar(
-        select(func.count()).where(QueuedRun.claimed_at.is_(None), QueuedRun.due_at <= utcnow())
-    ) or 0
 
 
 # ---------------------------------------------------------------------------------------------- workers
