@@ -11,6 +11,8 @@ import os
 import signal
 import time
 
+KILL_WAIT_S = 1.0
+
 
 def descendants(root: int) -> list[int]:
     """Every living process below `root` (children first, then theirs), not `root` itself."""
@@ -38,6 +40,9 @@ def stop_all(pids: list[int], *, grace_s: float) -> list[int]:
     for pid in alive:
         if is_running(pid):
             _signal(pid, signal.SIGKILL)
+    deadline = time.monotonic() + KILL_WAIT_S  # SIGKILL is not instant: callers then ask who is still running
+    while time.monotonic() < deadline and any(is_running(pid) for pid in alive):
+        time.sleep(0.02)
     return alive
 
 

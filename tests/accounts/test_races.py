@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -327,6 +327,9 @@ def test_a_save_that_loses_a_target_race_keeps_its_old_claims_even_if_committed(
         assert session.scalars(select(Project.name).order_by(Project.id)).all() == ["Old", "New"]  # no "Late"
 
 
+TODAY = datetime.now(UTC).date()
+
+
 def test_concurrent_invoices_never_share_a_number(factory: sessionmaker[Session]) -> None:
     shops = 6
     ids, first_shop = setup(factory, "owner@example.com")
@@ -340,13 +343,13 @@ def test_concurrent_invoices_never_share_a_number(factory: sessionmaker[Session]
         with factory() as session:
             start.wait()
             number = issue_invoice(
-                session, shop_id, period_start=date(2026, 11, 1), now=datetime(2026, 11, 1, tzinfo=UTC)
+                session, shop_id, period_start=TODAY, now=datetime.now(UTC)  # the shops were created today
             ).number
             session.commit()
             return number
 
     with ThreadPoolExecutor(max_workers=shops) as pool:
         numbers = sorted(pool.map(issue, shop_ids))
-    assert numbers == [f"2026-{n:06d}" for n in range(1, shops + 1)]
+    assert numbers == [f"{TODAY.year}-{n:06d}" for n in range(1, shops + 1)]
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(Invoice)) == shops
