@@ -49,7 +49,7 @@ from accounts.mail import Mailer, MemoryMailer, OutboxMailer, SmtpMailer, make_m
 from accounts.members import MemberView, change_member_level, leave_shop, list_members, remove_member
 from accounts.models import Invoice, Project, Shop, ShopStatus, User
 from accounts.overview import ShopOverview, describe_shop
-from accounts.pricing import BILLING_PERIODS, DEFAULT_PRICE_LIST, PriceList, PriceTier, quote
+from accounts.pricing import BILLING_PERIODS, PriceList, PriceTier, quote
 from accounts.projects import (
     DeletedProject,
     RevisionView,
@@ -87,7 +87,6 @@ from accounts.users import (
 
 __all__ = [
     "BILLING_PERIODS",
-    "DEFAULT_PRICE_LIST",
     "PERMISSIONS",
     "AccountsError",
     "Action",

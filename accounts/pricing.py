@@ -1,4 +1,5 @@
-"""Prices as data: billing periods with their discounts, price tiers by exported products, VAT.
+"""Prices as data: billing periods with their discounts, price tiers by exported products, VAT. The price
+lists and rates themselves are rows of `billing_settings` (accounts.billing_settings), not code.
 
 Pure arithmetic on Decimal with ROUND_HALF_UP to the cent; no float and no database here, so the
 numbers can be tested and changed in one place.
@@ -29,7 +30,6 @@ BILLING_PERIODS: dict[str, BillingPeriod] = {
     "yearly": BillingPeriod(months=12, discount=Decimal("0.20")),
 }
 DEFAULT_BILLING_PERIOD = "monthly"
-DEFAULT_VAT_RATE = Decimal("0.21")
 
 
 def billing_period(name: str) -> BillingPeriod:
@@ -78,16 +78,6 @@ class PriceList:
     def tier_for(self, products: int) -> PriceTier:
         """The cheapest tier that covers `products` exported products."""
         return next(t for t in self.tiers if t.max_products is None or products <= t.max_products)
-
-
-DEFAULT_PRICE_LIST = PriceList.from_spec(
-    [
-        {"name": "small", "max_products": 1_000, "monthly_price": "290"},
-        {"name": "medium", "max_products": 10_000, "monthly_price": "590"},
-        {"name": "large", "max_products": 100_000, "monthly_price": "1490"},
-        {"name": "unlimited", "max_products": None, "monthly_price": "2990"},
-    ]
-)
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,11 @@ from accounts import (
     update_billing_profile,
 )
 from accounts.billing import add_months, next_invoice_number, parse_month
+from accounts.billing_settings import load_billing_settings
 from accounts.errors import InvoiceNotFound, NoShopAccess, PeriodAlreadyInvoiced
 from accounts.lifecycle import mark_overdue_shops, record_exported_products
 from accounts.models import Membership
-from accounts.pricing import DEFAULT_PRICE_LIST, PriceList, money, quote
+from accounts.pricing import PriceList, money, quote
 from accounts.roles import Level
 from tests.accounts.conftest import BASE_URL, UserFactory
 
@@ -55,8 +56,10 @@ class TestQuote:
             ("yearly", 10**7, "unlimited", "28704.00", "6027.84", "34731.84"),
         ],
     )
-    def test_default_price_list(self, period: str, products: int, tier: str, net: str, vat: str, total: str) -> None:
-        q = quote(DEFAULT_PRICE_LIST, period, products, Decimal("0.21"))
+    def test_the_first_price_list_in_czk(
+        self, session: Session, period: str, products: int, tier: str, net: str, vat: str, total: str
+    ) -> None:
+        q = quote(load_billing_settings(session).price_list("CZK"), period, products, Decimal("0.21"))
         assert (q.tier.name, q.net, q.vat, q.total) == (tier, Decimal(net), Decimal(vat), Decimal(total))
 
     @pytest.mark.parametrize(

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from accounts import pricing
 from accounts.access import access_shop
 from accounts.billing import list_invoices
+from accounts.billing_settings import load_billing_settings
 from accounts.i18n import LEVEL_NAMES, N_
 from accounts.invitations import accept_invitation, find_invitation
-from accounts.models import Shop
+from accounts.models import Shop, User
 from accounts.roles import Action
 from accounts.runs import RunStatus, access_run, check_confirmable
 from accounts.transfers import accept_transfer, find_transfer
@@ -126,8 +127,10 @@ def billing_page(shop_id: int, request: Request, caller: MaybeCaller, session: D
         invoices = list_invoices(session, c.user, shop_id)
         shop = access_shop(session, c.user, shop_id, Action.BILLING).shop
         title = page_translations(request, c).gettext("Billing of {shop}").format(shop=shop.name)
-        prices = pricing.DEFAULT_PRICE_LIST
-        quotes = {name: pricing.quote(prices, name, shop.exported_products, pricing.DEFAULT_VAT_RATE)
+        owner, settings = session.get_one(User, shop.owner_id), load_billing_settings(session)
+        prices = settings.price_list(owner.billing_currency or "CZK")  # the owner's prices and VAT, as invoiced
+        vat = settings.vat_for(owner.billing_country, owner.vat_id)
+        quotes = {name: pricing.quote(prices, name, shop.exported_products, vat.rate)
                   for name in pricing.BILLING_PERIODS}
         return render(request, "billing.html", caller=c, title=title, shop=shop, invoices=invoices, quotes=quotes,
                       currency=prices.currency)
