@@ -36,7 +36,7 @@ def access_shop(
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     shop = session.scalars(query).one_or_none()
-    if shop is None or (shop.status is ShopStatus.DELETED and action is not Action.RESTORE):
+    if shop is None or shop.status is ShopStatus.GONE or (shop.status.closed and action is not Action.RESTORE):
         raise NoShopAccess(shop_id, action.value)
     level = level_in(session, actor, shop)
     if level is None:

@@ -38,7 +38,7 @@ def issue_invoice(session: Session, shop_id: int, *, period_start: date, now: da
     """
     now = now or utcnow()
     shop = _locked_shop(session, shop_id)
-    if shop.status is ShopStatus.DELETED:
+    if shop.status.closed:
         raise ShopStateError(shop.id, "a deleted shop is not invoiced")
     changed_to = _apply_next_period(session, shop, period_start)
     owner = session.get_one(User, shop.owner_id)
@@ -56,6 +56,7 @@ def issue_invoice(session: Session, shop_id: int, *, period_start: date, now: da
         shop_id=shop.id,
         billed_user_id=owner.id,
         billed_to=_billed_to(owner),
+        supplier=settings.supplier,
         billing_period=shop.billing_period,
         period_start=period_start,
         period_end=period_end,
@@ -182,6 +183,15 @@ def list_invoices(session: Session, actor: User, shop_id: int) -> list[Invoice]:
     return list(
         session.scalars(select(Invoice).where(Invoice.shop_id == shop_id).order_by(Invoice.period_start))
     )
+
+
+def get_invoice(session: Session, actor: User, shop_id: int, number: str) -> Invoice:
+    """One of the shop's invoices by its number (owner); another shop's number is as unknown as a wrong one."""
+    access_shop(session, actor, shop_id, Action.BILLING)
+    invoice = session.scalars(select(Invoice).where(Invoice.shop_id == shop_id, Invoice.number == number)).first()
+    if invoice is None:
+        raise InvoiceNotFound(number)
+    return invoice
 
 
 def add_months(start: date, months: int) -> date:

@@ -1,5 +1,5 @@
 """The billing cycle's jobs, in the order they run: trial reminders, invoices due, reminders of unpaid
-invoices, overdue shops, suspensions.
+invoices, overdue shops, suspensions, and the purge of shops deleted past their grace period.
 
 `run_due` is what `feedhub serve` runs every hour and `feedhub billing run-due` once. Each job is safe
 to run twice and at the same time as another run of itself: a job takes the rows it changes with
@@ -16,16 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.billing import issue_invoice, missing_for_invoicing
-from accounts.billing_settings import load_billing_settings
 from accounts.emails import invoice_email, unpaid_invoice_email
 from accounts.errors import BillingError, ShopStateError
 from accounts.invoice_pdf import invoice_pdf
 from accounts.lifecycle import SUSPEND_AFTER_DAYS, mark_overdue_shops, send_trial_reminders, suspend_overdue_shops
 from accounts.mail import Mailer
 from accounts.models import Invoice, Shop, ShopStatus, User
+from accounts.shops import purge_expired_shops
 from accounts.types import utcnow
 
 INVOICED = (ShopStatus.TRIAL, ShopStatus.ACTIVE, ShopStatus.OVERDUE)  # a suspended shop's periods are not billed
+REMIND_EVERY_DAYS = 7  # an unpaid invoice is recalled the day after its due date, then weekly until suspension
 
 
 @dataclass
@@ -37,7 +38,13 @@ class BillingRun:
     unpaid_reminders: list[str] = field(default_factory=list)
     overdue: list[int] = field(default_factory=list)
     suspended: list[int] = field(default_factory=list)
+    gone: dict[int, list[int]] = field(default_factory=dict)  # purged shops and their projects' ids
     problems: list[str] = field(default_factory=list)  # shops that could not be invoiced, and why
+
+    @property
+    def gone_projects(self) -> list[int]:
+        """The purged shops' project ids: their run workspaces are for the caller to remove."""
+        return [project for projects in self.gone.values() for project in projects]
 
 
 def run_due(
@@ -55,6 +62,8 @@ def run_due(
         done.overdue = mark_overdue_shops(session, now=now)
     with sessions.begin() as session:
         done.suspended = suspend_overdue_shops(session, now=now)
+    with sessions.begin() as session:
+        done.gone = purge_expired_shops(session, now=now)
     return done
 
 
@@ -84,7 +93,7 @@ def issue_due_invoices(
             except (BillingError, ShopStateError) as exc:
                 problems.append(f"shop {shop.id}: {exc}")
                 continue
-            pdf = invoice_pdf(invoice, load_billing_settings(session).supplier)
+            pdf = invoice_pdf(invoice)
             mailer.send(invoice_email(to=invoice.billed_to["invoice_email"], invoice=invoice, shop_name=shop.name,
                                       link=_billing_link(base_url, shop.id), pdf=pdf, language=owner.language))
             issued.append(invoice.number)
@@ -105,13 +114,16 @@ def _next_shop_to_invoice(session: Session, now: datetime, *, skip: list[str]) -
 
 
 def send_unpaid_reminders(session: Session, mailer: Mailer, *, base_url: str, now: datetime) -> list[str]:
-    """Remind the owner once of each invoice unpaid after its due date, saying when runs would stop."""
+    """Remind the owner of each invoice unpaid after its due date, saying when runs would stop, and again every
+    REMIND_EVERY_DAYS while the shop runs (a suspended shop's owner learns the rest from its page and runs)."""
+    last_week = now - timedelta(days=REMIND_EVERY_DAYS)
+    not_lately = Invoice.reminder_sent_at.is_(None) | (Invoice.reminder_sent_at <= last_week)
     due = session.execute(
         select(Invoice, Shop.name, User.language)
         .join(Shop, Shop.id == Invoice.shop_id)
         .join(User, User.id == Shop.owner_id)
-        .where(Invoice.paid_at.is_(None), Invoice.reminder_sent_at.is_(None), Invoice.due_date < now.date(),
-               Shop.status != ShopStatus.DELETED)
+        .where(Invoice.paid_at.is_(None), not_lately, Invoice.due_date < now.date(),
+               Shop.status.in_(INVOICED))
         .order_by(Invoice.id)
         .with_for_update(of=Invoice, skip_locked=True)
     ).all()

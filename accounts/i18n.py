@@ -51,6 +51,7 @@ STATUS_NAMES = {
     "overdue": N_("overdue"),
     "suspended": N_("suspended"),
     "deleted": N_("deleted"),
+    "gone": N_("gone"),
     "running": N_("running"),
     "succeeded": N_("succeeded"),
     "failed": N_("failed"),

@@ -235,7 +235,7 @@ def _check_acceptable(invitation: Invitation, shop: Shop, actor: User, now: date
         raise InvitationInvalid(f"already {invitation.status.value}")
     if invitation.expires_at <= now:
         raise InvitationInvalid("expired")
-    if shop.status is ShopStatus.DELETED:
+    if shop.status.closed:
         raise InvitationInvalid("the shop was deleted")
     if actor.email != invitation.email:
         raise InvitationWrongAccount(invitation.email)

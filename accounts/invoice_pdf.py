@@ -35,8 +35,8 @@ def _fonts() -> tuple[str, str]:
     return "DejaVuSans", "DejaVuSans-Bold"
 
 
-def invoice_pdf(invoice: Invoice, supplier: dict[str, str]) -> bytes:
-    """The invoice as PDF bytes."""
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as PDF bytes: the same bytes' content each time, from what the invoice recorded when issued."""
     regular, bold = _fonts()
     text = ParagraphStyle("text", fontName=regular, fontSize=9.5, leading=13)
     title = ParagraphStyle("title", parent=text, fontName=bold, fontSize=16, leading=20)
@@ -71,7 +71,8 @@ def invoice_pdf(invoice: Invoice, supplier: dict[str, str]) -> bytes:
         ("LINEABOVE", (0, 5), (-1, 5), 1, colors.black), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
         ("FONTNAME", (0, 5), (-1, 5), bold),
     ]))
-    parties = Table([[party("Supplier", supplier), party("Customer", customer)]], colWidths=[85 * mm, 85 * mm])
+    parties = Table([[party("Supplier", invoice.supplier or {}), party("Customer", customer)]],
+                    colWidths=[85 * mm, 85 * mm])
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story = [
         Paragraph(f"Invoice {escape(invoice.number)}", title),

@@ -89,7 +89,7 @@ def _move(session: Session, before: ShopStatus, after: ShopStatus, condition: An
 def shop_may_run(session: Session, shop_id: int, *, now: datetime | None = None) -> tuple[bool, str]:
     """Whether scheduled runs of the shop's projects may start, and if not, why and what to do."""
     shop = session.get(Shop, shop_id)
-    if shop is None or shop.status is ShopStatus.DELETED:
+    if shop is None or shop.status.closed:
         return False, "the shop does not exist or was deleted"
     if shop.status is ShopStatus.SUSPENDED:
         return False, f"suspended for an unpaid invoice: {_what_to_pay(session, shop)}"
@@ -117,9 +117,11 @@ def standing(session: Session, shop: Shop, *, now: datetime | None = None) -> st
                     f"{_what_to_pay(session, shop)}")
         case ShopStatus.SUSPENDED:
             return f"suspended; published feeds stay, scheduled runs are stopped: {_what_to_pay(session, shop)}"
-        case _:
+        case ShopStatus.DELETED:
             until = f" until {shop.deleted_at + timedelta(days=30):%Y-%m-%d}" if shop.deleted_at else ""
             return f"deleted; the owner can restore it{until}"
+        case _:
+            return "gone: deleted more than 30 days ago; only its invoices are kept"
 
 
 def _oldest_unpaid(session: Session, shop: Shop) -> Invoice | None:

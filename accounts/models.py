@@ -66,6 +66,12 @@ class ShopStatus(enum.Enum):
     OVERDUE = "overdue"
     SUSPENDED = "suspended"
     DELETED = "deleted"
+    GONE = "gone"  # purged RESTORE_GRACE_DAYS after deletion; the row stays for its invoices
+
+    @property
+    def closed(self) -> bool:
+        """Deleted or gone: nobody but a restoring owner reaches the shop."""
+        return self in (ShopStatus.DELETED, ShopStatus.GONE)
 
 
 class InvitationStatus(enum.Enum):
@@ -281,6 +287,7 @@ class Invoice(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     billed_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     billed_to: Mapped[dict[str, str]] = mapped_column(JSON)
+    supplier: Mapped[dict[str, str]] = mapped_column(JSON, nullable=True)  # as issued; NULL only mid-migration
     billing_period: Mapped[str] = mapped_column(String(20))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)  # exclusive
@@ -297,7 +304,7 @@ class Invoice(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_date: Mapped[date] = mapped_column(Date)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when payments first covered the total
-    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the unpaid-invoice reminder
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last unpaid-invoice reminder
     note: Mapped[str] = mapped_column(Text, default="")  # e.g. reverse charge, a period change
 
 

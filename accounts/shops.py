@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from accounts import audit
 from accounts.access import access_shop
 from accounts.errors import InvalidName, ShopStateError
-from accounts.models import Membership, Shop, ShopStatus, User
+from accounts.models import Invitation, Membership, Project, Shop, ShopStatus, Transfer, User
 from accounts.pricing import DEFAULT_BILLING_PERIOD, billing_period
 from accounts.roles import Action, Level
 from accounts.types import utcnow
@@ -72,7 +72,7 @@ def restorable_until(shop: Shop) -> datetime:
 def restore_shop(session: Session, actor: User, shop_id: int, *, now: datetime | None = None) -> Shop:
     """Undo a deletion within the grace period; the shop returns to its previous status."""
     shop = access_shop(session, actor, shop_id, Action.RESTORE, lock=True).shop
-    if shop.status is not ShopStatus.DELETED or shop.deleted_at is None:
+    if shop.status is not ShopStatus.DELETED or shop.deleted_at is None:  # a gone shop is refused by access_shop
         raise ShopStateError(shop_id, "the shop is not deleted")
     if (now or utcnow()) > restorable_until(shop):
         raise ShopStateError(
@@ -82,6 +82,28 @@ def restore_shop(session: Session, actor: User, shop_id: int, *, now: datetime |
     shop.deleted_at = None
     audit.record(session, shop_id=shop.id, actor=actor, action="shop.restored")
     return shop
+
+
+def purge_expired_shops(session: Session, *, now: datetime | None = None) -> dict[int, list[int]]:
+    """Shops deleted more than RESTORE_GRACE_DAYS ago become gone: their projects (with revisions, runs, served
+    links and download logs), members, invitations and transfers are deleted. The shop row, its invoices,
+    payments and audit log stay, as accounting law asks. Returns each purged shop's project ids, whose run
+    workspaces the caller removes (files are not the database's to delete); published files stay at their
+    targets, as when a project is deleted."""
+    cutoff = (now or utcnow()) - timedelta(days=RESTORE_GRACE_DAYS)
+    shops = session.scalars(
+        select(Shop).where(Shop.status == ShopStatus.DELETED, Shop.deleted_at < cutoff)
+        .order_by(Shop.id).with_for_update(skip_locked=True)
+    ).all()
+    purged: dict[int, list[int]] = {}
+    for shop in shops:
+        purged[shop.id] = list(session.scalars(select(Project.id).where(Project.shop_id == shop.id)))
+        for model in (Project, Membership, Invitation, Transfer):
+            session.execute(delete(model).where(model.shop_id == shop.id))
+        shop.status, shop.status_before_delete = ShopStatus.GONE, None
+        audit.record(session, shop_id=shop.id, actor=None, action="shop.gone", projects=len(purged[shop.id]))
+    session.flush()
+    return purged
 
 
 @dataclass(frozen=True)
@@ -114,7 +136,7 @@ def list_my_shops(session: Session, actor: User) -> list[ShopListing]:
     listings = []
     for shop, owner_email, level in rows:
         is_owner = shop.owner_id == actor.id
-        if shop.status is ShopStatus.DELETED and not is_owner:
+        if shop.status is ShopStatus.GONE or (shop.status is ShopStatus.DELETED and not is_owner):
             continue
         listings.append(
             ShopListing(shop.id, shop.name, Level.OWNER if is_owner else level, shop.status, owner_email)

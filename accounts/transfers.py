@@ -21,7 +21,7 @@ from accounts.access import access_shop
 from accounts.emails import transfer_email, transfer_link
 from accounts.errors import TransferInvalid, TransferPending
 from accounts.mail import Mailer
-from accounts.models import Membership, Shop, ShopStatus, Transfer, TransferStatus, User
+from accounts.models import Membership, Shop, Transfer, TransferStatus, User
 from accounts.roles import Action, Level
 from accounts.tokens import hash_token, new_token
 from accounts.types import utcnow
@@ -196,7 +196,7 @@ def _check_acceptable(transfer: Transfer, shop: Shop, actor: User, now: datetime
         raise TransferInvalid(f"already {transfer.status.value}")
     if transfer.expires_at <= now:
         raise TransferInvalid("expired")
-    if shop.status is ShopStatus.DELETED:
+    if shop.status.closed:
         raise TransferInvalid("the shop was deleted")
     if shop.owner_id != transfer.from_user_id:
         raise TransferInvalid("the shop changed owner since the transfer was offered")

@@ -50,7 +50,10 @@ def run_billing_jobs() -> dict[str, Any]:
     import dataclasses
 
     from accounts.billing_jobs import run_due
+    from flows.steps import remove_project_workspaces
 
     settings = get_settings()
     deps = deps_from_settings(settings)
-    return dataclasses.asdict(run_due(deps.sessions, deps.mailer, base_url=settings.base_url))
+    done = run_due(deps.sessions, deps.mailer, base_url=settings.base_url)
+    remove_project_workspaces(deps, done.gone_projects)
+    return dataclasses.asdict(done)

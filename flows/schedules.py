@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounts.models import Project, ProjectRevision, Shop, ShopStatus
+from accounts.models import Project, ProjectRevision, Shop
 from accounts.run_queue import enqueue
 from feeds.project import ScheduleSpec, validation_problems
 
@@ -52,7 +52,7 @@ def project_schedules(session: Session) -> list[ProjectSchedule]:
     schedules = []
     for project_id, status, data in rows:
         schedule = ScheduleSpec.model_validate(data or {})
-        active = not schedule.paused and status is not ShopStatus.DELETED
+        active = not schedule.paused and not status.closed
         schedules.append(ProjectSchedule(project_id, schedule.cron, schedule.timezone, active))
     return schedules
 

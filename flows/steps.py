@@ -15,7 +15,7 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -103,6 +103,12 @@ def spec_digest(spec: ProjectSpec) -> str:
 def project_workspaces(deps: RunDeps, project_id: int) -> Path:
     """The folder of one project's run workspaces (removed with the project)."""
     return deps.runs_dir / f"project-{project_id}"
+
+
+def remove_project_workspaces(deps: RunDeps, project_ids: Iterable[int]) -> None:
+    """Delete the run workspaces of projects that no longer exist (a gone shop's)."""
+    for project_id in project_ids:
+        shutil.rmtree(project_workspaces(deps, project_id), ignore_errors=True)
 
 
 def run_workspace(deps: RunDeps, project_id: int, run_id: int) -> Path:

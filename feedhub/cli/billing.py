@@ -137,17 +137,19 @@ def billing_run_due(
 
     from accounts.billing_jobs import run_due
     from feedhub.runtime import deps_from_settings
+    from flows.steps import remove_project_workspaces
 
     moment = _moment(now) if now else None
     with database() as (_, settings):
         pass  # migrated before the jobs start
     deps = deps_from_settings(settings)
     done = run_due(deps.sessions, deps.mailer, base_url=settings.base_url, now=moment)
+    remove_project_workspaces(deps, done.gone_projects)
     if as_json:
         return print_json(dataclasses.asdict(done))
     typer.echo(f"trial reminders: {len(done.trial_reminders)}; invoices issued: {', '.join(done.invoices) or 'none'}; "
                f"unpaid reminders: {len(done.unpaid_reminders)}; overdue: {len(done.overdue)}; "
-               f"suspended: {len(done.suspended)}")
+               f"suspended: {len(done.suspended)}; gone: {len(done.gone)}")
     for problem in done.problems:
         typer.echo(f"not invoiced: {problem}", err=True)
 

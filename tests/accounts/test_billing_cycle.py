@@ -104,6 +104,20 @@ class TestDates:
         assert issue_invoice(session, shop.id, period_start=date(2027, 1, 4), now=T0).number == "2027-000001"
 
 
+    def test_an_invoice_keeps_the_supplier_it_was_issued_by(self, session: Session, shop: Shop) -> None:
+        from accounts.billing_settings import store_billing_setting
+        from accounts.invoice_pdf import invoice_pdf
+        from tests.flows.test_billing_year import pdf_text
+
+        invoice = issue_invoice(session, shop.id, period_start=date(2027, 1, 4), now=T0)
+        before = load_billing_settings(session).supplier
+        store_billing_setting(session, "supplier", before | {"name": "Feedhub Two s.r.o.", "vat_id": "CZ99"})
+        text = pdf_text(invoice_pdf(invoice))
+        assert before["name"] in text and "Feedhub Two" not in text
+        later = issue_invoice(session, shop.id, period_start=date(2027, 2, 4), now=T0)
+        assert "Feedhub Two s.r.o." in pdf_text(invoice_pdf(later)) and "VAT ID: CZ99" in pdf_text(invoice_pdf(later))
+
+
 class TestPayments:
     def test_partial_then_over_payment(self, session: Session, shop: Shop) -> None:
         invoice = issue_invoice(session, shop.id, period_start=date(2027, 1, 4), now=T0)  # 713.90 CZK

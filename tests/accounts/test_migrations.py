@@ -146,6 +146,30 @@ def test_auth_migration_goes_down_and_up(blank_db_url: str) -> None:
     engine.dispose()
 
 
+def test_invoices_issued_before_0010_take_the_supplier_of_the_settings(blank_db_url: str) -> None:
+    from datetime import date
+
+    from accounts import issue_invoice
+    from accounts.billing_settings import load_billing_settings
+
+    upgrade(blank_db_url)
+    engine = make_engine(blank_db_url)
+    with make_session_factory(engine).begin() as session:
+        user, token = register_user(session, email="owner@example.com", password="correct horse battery")
+        verify_email(session, token)
+        shop = create_shop(session, user, name="Bikes")
+        issue_invoice(session, shop.id, period_start=date.today())
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009_billing_cycle")
+    upgrade(blank_db_url)
+    with make_session_factory(engine)() as session:
+        supplier = session.scalars(select(accounts.Invoice.supplier)).one()
+        assert supplier == load_billing_settings(session).supplier and supplier["name"] == "Feedhub"
+    engine.dispose()
+
+
 def _modelled_tables_with_integer_ids() -> list[Table]:
     """Every model table with an integer id; modules other than models (runs, served links) add theirs on import."""
     for module in pkgutil.iter_modules(accounts.__path__):

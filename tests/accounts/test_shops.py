@@ -22,9 +22,9 @@ from accounts import (
 )
 from accounts.audit import list_audit
 from accounts.errors import InvalidName, NoShopAccess, ShopStateError, UnknownBillingPeriod
-from accounts.models import Membership
+from accounts.models import AuditEntry, Membership
 from accounts.published import ensure_links, resolve_link
-from accounts.shops import ShopListing
+from accounts.shops import ShopListing, purge_expired_shops
 from feeds.project import ProjectSpec
 from tests.accounts.conftest import UserFactory
 
@@ -100,6 +100,27 @@ class TestDeleteRestore:
         link = ensure_links(session, project, ["heureka"])["heureka"]
         shop.status = ShopStatus.SUSPENDED  # unpaid: scheduled runs stop, published feeds stay
         assert resolve_link(session, link.token) is link
+
+    def test_past_the_grace_period_the_shop_is_gone_with_its_projects_and_members(
+        self, session: Session, make_user: UserFactory, owner: User, shop: Shop
+    ) -> None:
+        writer = make_user("writer@example.com")
+        session.add(Membership(shop_id=shop.id, user_id=writer.id, level=Level.WRITE))
+        project = create_project(session, owner, shop.id, name="Main", spec=ProjectSpec(source="https://a.test/f.xml"))
+        token = ensure_links(session, project, ["heureka"])["heureka"].token
+        delete_shop(session, owner, shop.id, now=T0)
+        assert purge_expired_shops(session, now=T0 + timedelta(days=30)) == {}  # still restorable
+        assert purge_expired_shops(session, now=T0 + timedelta(days=30, seconds=1)) == {shop.id: [project.id]}
+        session.expire_all()
+        assert shop.status is ShopStatus.GONE and session.get(Shop, shop.id) is shop  # kept for its invoices
+        assert session.scalars(select(Membership).where(Membership.shop_id == shop.id)).all() == []
+        assert resolve_link(session, token) is None
+        assert list_my_shops(session, owner) == list_my_shops(session, writer) == []
+        with pytest.raises(NoShopAccess):
+            restore_shop(session, owner, shop.id, now=T0 + timedelta(days=31))
+        entries = select(AuditEntry).where(AuditEntry.shop_id == shop.id).order_by(AuditEntry.id)
+        last = session.scalars(entries).all()[-1]
+        assert (last.action, last.actor_id) == ("shop.gone", None)
 
     def test_owner_account_survives_deletion(self, session: Session, owner: User, shop: Shop) -> None:
         delete_shop(session, owner, shop.id)

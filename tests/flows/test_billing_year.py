@@ -1,8 +1,9 @@
 """A year of one shop's billing with a clock the test moves (no sleeping): sign-up and trial, the reminder,
 the first invoice, payment, a change to yearly, an unpaid invoice, overdue, suspension (runs skipped with
 how to pay, the published feed untouched), payment and reactivation, deletion and restore, the next
-yearly invoice. The billing jobs run twice at every step, and the second run does nothing. Emails are
-read from a real SMTP server (aiosmtpd).
+yearly invoice, deletion past the grace period (gone: projects purged, invoices kept). The billing jobs
+run twice at every step, and the second run does nothing. Emails are read from a real SMTP server
+(aiosmtpd).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from accounts import (
     update_billing_profile,
 )
 from accounts.billing_jobs import BillingRun, run_due
+from accounts.errors import NoShopAccess
 from accounts.lifecycle import record_exported_products, shop_may_run
-from accounts.models import Invoice
+from accounts.models import Invoice, Project
 from feeds.project import ExportSpec, ProjectSpec
 from flows.deps import RunDeps
 from flows.runner import run_project_inline
@@ -163,8 +165,11 @@ def test_a_year_of_billing(
     assert run_project_inline(project_id, deps).status == "succeeded"
     published = published_file.read_bytes()
 
-    # Still unpaid 14 days after the due date: suspended; runs are skipped with how to pay, feeds stay.
-    assert year.jobs("2027-04-06 09:00").suspended == []
+    # A week later, the reminder again; 14 days after the due date: suspended, runs are skipped with how
+    # to pay, feeds stay.
+    assert year.jobs("2027-03-30 09:00") == BillingRun()
+    week_later = year.jobs("2027-04-06 09:00")
+    assert (week_later.unpaid_reminders, week_later.suspended) == (["2027-000002"], [])
     assert year.jobs("2027-04-07 09:00").suspended == [shop_id]
     session.commit()
     skipped = run_project_inline(project_id, deps)
@@ -177,17 +182,29 @@ def test_a_year_of_billing(
     session.commit()
     assert run_project_inline(project_id, deps).status in ("succeeded", "unchanged")
 
-    delete_shop(session, session.merge(owner), shop_id)
+    delete_shop(session, session.merge(owner), shop_id, now=at("2028-03-01 09:00"))
     session.commit()
     assert year.jobs("2028-03-09 09:00") == BillingRun()  # a deleted shop is not invoiced
-    restore_shop(session, session.merge(owner), shop_id)
+    restore_shop(session, session.merge(owner), shop_id, now=at("2028-03-09 09:30"))
     session.commit()
     assert shop().status is ShopStatus.ACTIVE
     assert year.jobs("2028-03-09 10:00").invoices == ["2028-000001"]  # numbers start again each year
     assert _invoice(session, "2028-000001").period_start == date(2028, 3, 9)
 
     subjects = [message["Subject"] for message in year.mail()]
-    assert len(subjects) == len(set(subjects)) == 5  # reminder, 3 invoices, 1 unpaid reminder: each once
+    assert len(subjects) == 6  # trial reminder, 3 invoices, the unpaid reminder twice, a week apart
+    assert len(set(subjects)) == 5
+
+    # Deleted and not restored within 30 days: gone. Projects and members are purged, invoices stay.
+    delete_shop(session, session.merge(owner), shop_id, now=at("2028-03-10 09:00"))
+    session.commit()
+    assert year.jobs("2028-04-09 08:00") == BillingRun()  # the 30th day: still restorable
+    assert year.jobs("2028-04-09 10:00").gone == {shop_id: [project_id]}
+    assert shop().status is ShopStatus.GONE and session.get(Project, project_id) is None
+    with pytest.raises(NoShopAccess):
+        restore_shop(session, session.merge(owner), shop_id, now=at("2028-04-09 11:00"))
+    assert _invoice(session, "2028-000001").shop_id == shop_id
+    assert published_file.read_bytes()  # published files are the owner's, at their targets
 
 
 def pdf_text(data: bytes) -> str:

@@ -7,11 +7,13 @@ import hashlib
 import hmac
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import ValidationError
 
 from accounts.admin import require_admin
-from accounts.billing import amount_paid, change_billing_period, list_invoices, record_payment
+from accounts.billing import amount_paid, change_billing_period, get_invoice, list_invoices, record_payment
+from accounts.invoice_pdf import invoice_pdf
+from accounts.models import Invoice
 from accounts.overview import describe_shop
 from feedhub.web.api.schemas import PaymentBody, PeriodBody
 from feedhub.web.api.views import invoice_view, shop_view
@@ -29,8 +31,21 @@ def billing(shop_id: int, user: Me, session: Db) -> dict[str, Any]:
         "billing_period": overview.billing_period, "next_billing_period": overview.next_billing_period,
         "status": overview.status.value, "standing": overview.standing,
         "trial_ends_at": overview.trial_ends_at.isoformat(),
-        "invoices": [invoice_view(i) for i in invoices],
+        "invoices": [invoice_view(i) | {"paid": str(amount_paid(session, i))} for i in invoices],
     }
+
+
+@router.get("/shops/{shop_id}/invoices/{number}.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def invoice_document(shop_id: int, number: str, user: Me, session: Db) -> Response:
+    """The invoice as the PDF that was emailed (owner)."""
+    return invoice_download(get_invoice(session, user, shop_id, number))
+
+
+def invoice_download(invoice: Invoice) -> Response:
+    """An invoice's PDF as a download named after its number (the API and the billing page)."""
+    return Response(invoice_pdf(invoice), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="invoice-{invoice.number}.pdf"'})
 
 
 @router.put("/shops/{shop_id}/billing/period")

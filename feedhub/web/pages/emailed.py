@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from accounts import pricing
 from accounts.access import access_shop
-from accounts.billing import list_invoices
+from accounts.billing import amount_paid, get_invoice, list_invoices
 from accounts.billing_settings import load_billing_settings
 from accounts.i18n import LEVEL_NAMES, N_
 from accounts.invitations import accept_invitation, find_invitation
@@ -23,6 +23,7 @@ from accounts.models import Shop, User
 from accounts.roles import Action
 from accounts.runs import RunStatus, access_run, check_confirmable
 from accounts.transfers import accept_transfer, find_transfer
+from feedhub.web.api.billing import invoice_download
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller
 from feedhub.web.language import page_translations
 from feedhub.web.pages.base import may, message, render, signed_in
@@ -132,6 +133,13 @@ def billing_page(shop_id: int, request: Request, caller: MaybeCaller, session: D
         vat = settings.vat_for(owner.billing_country, owner.vat_id)
         quotes = {name: pricing.quote(prices, name, shop.exported_products, vat.rate)
                   for name in pricing.BILLING_PERIODS}
+        paid = {invoice.number: amount_paid(session, invoice) for invoice in invoices}
         return render(request, "billing.html", caller=c, title=title, shop=shop, invoices=invoices, quotes=quotes,
-                      currency=prices.currency)
+                      currency=prices.currency, paid=paid)
     return signed_in(request, caller, act)
+
+
+@router.get("/shops/{shop_id}/invoices/{number}.pdf")
+def invoice_page(shop_id: int, number: str, request: Request, caller: MaybeCaller, session: Db) -> Response:
+    """An invoice's PDF, linked from the billing page (owner)."""
+    return signed_in(request, caller, lambda c: invoice_download(get_invoice(session, c.user, shop_id, number)))

@@ -98,6 +98,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", f"{P}/transfers/accept"): account_route(400, body={"token": "not-a-token"}),
     ("GET", f"{P}/shops/{{shop_id}}/billing"): shop_route(200, level="owner"),
     ("PUT", f"{P}/shops/{{shop_id}}/billing/period"): shop_route(200, level="owner", body={"period": "yearly"}),
+    # the world has no invoice 1: the owner gets past the access check to the 404 (test_payments downloads one)
+    ("GET", f"{P}/shops/{{shop_id}}/invoices/{{number}}.pdf"): shop_route(200, level="owner", owner=404),
     ("GET", f"{P}/shops/{{shop_id}}/projects"): shop_route(200),
     ("POST", f"{P}/shops/{{shop_id}}/projects"): shop_route(201, level="write", body={"name": "New", "spec": SPEC}),
     ("GET", f"{P}/projects/{{project_id}}"): shop_route(200),

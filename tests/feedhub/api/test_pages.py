@@ -189,6 +189,24 @@ class TestBillingPage:
         assert refused.status_code == 403
         assert 'value="monthly" checked' in page(api, world, "owner", f"/shops/{world.shop_id}/billing").text
 
+    def test_invoices_are_listed_with_what_was_paid_and_download_as_pdf(self, api: Api, world: World) -> None:
+        from datetime import date
+
+        from accounts import issue_invoice, record_payment
+        from tests.flows.test_billing_year import pdf_text
+
+        with make_session_factory(api.engine).begin() as session:
+            number = issue_invoice(session, world.shop_id, period_start=date.today()).number  # 350.90 CZK
+            record_payment(session, number, amount=Decimal("100"), reference="bank 1")
+        shown = page(api, world, "owner", f"/shops/{world.shop_id}/billing").text
+        assert f"<td>{number}</td>" in shown and "partly: 100.00 of 350.90 CZK" in shown
+        link = f"/shops/{world.shop_id}/invoices/{number}.pdf"
+        assert f'<a href="{link}" download>PDF of {number}</a>' in shown
+        pdf = page(api, world, "owner", link)
+        assert pdf.headers["content-type"] == "application/pdf" and f"Invoice {number}" in pdf_text(pdf.content)
+        assert page(api, world, "write", link).status_code == 403
+        assert page(api, world, "owner", f"/shops/{world.shop_id}/invoices/1999-000001.pdf").status_code == 404
+
     def test_an_unknown_period_is_refused_by_name(self, api: Api, world: World) -> None:
         refused = post(api, world, "owner", f"/shops/{world.shop_id}/period", {"period": "weekly"})
         assert refused.status_code in (400, 422) and "weekly" in refused.text

@@ -19,6 +19,7 @@ from feedhub.settings import Settings
 from feedhub.web import create_app
 from tests.accounts.test_mail import free_port
 from tests.feedhub.api.conftest import Api, World, serving
+from tests.flows.test_billing_year import pdf_text
 
 P = "/api/v1"
 SECRET = "webhook-secret-shared-with-the-provider"
@@ -45,6 +46,8 @@ def test_an_administrator_and_the_signed_webhook_record_payments(api: Api, world
         part = client.post(f"{P}/invoices/{number}/payments", json={"amount": "100", "reference": "bank 1"},
                            headers=world.as_("outsider"))
         assert part.status_code == 201 and (part.json()["paid"], part.json()["paid_at"]) == ("100.00", None)
+        (listed,) = client.get(f"{P}/shops/{world.shop_id}/billing", headers=world.as_("owner")).json()["invoices"]
+        assert (listed["number"], listed["paid"], listed["paid_at"]) == (number, "100.00", None)
 
         raw, headers = signed({"invoice": number, "reference": "provider tx 7"})
         forged = client.post(f"{P}/payments/webhook", content=raw, headers=signed(
@@ -58,6 +61,12 @@ def test_an_administrator_and_the_signed_webhook_record_payments(api: Api, world
         unknown = client.post(f"{P}/payments/webhook", content=signed({"invoice": "1999-000001"})[0],
                               headers=signed({"invoice": "1999-000001"})[1])
         assert unknown.status_code == 404
+        pdf = client.get(f"{P}/shops/{world.shop_id}/invoices/{number}.pdf", headers=world.as_("owner"))
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.headers["content-disposition"] == f'attachment; filename="invoice-{number}.pdf"'
+        assert f"Invoice {number}" in pdf_text(pdf.content) and "Total 350.90 CZK" in pdf_text(pdf.content)
+        assert client.get(f"{P}/shops/{world.shop_id}/invoices/{number}.pdf",
+                          headers=world.as_("write")).status_code == 403  # invoices are the owner's
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 2
         assert session.get_one(Shop, world.shop_id).status is ShopStatus.ACTIVE  # paying activates at once
