@@ -7,7 +7,7 @@ bookkeeping only (bench/agency.py measures it), not a new Python process per run
 Why an async flow around a sync body: Prefect 3.8's sync engine waits at the end of every run for its
 heartbeat thread, which sleeps in 1-second steps, and no setting outside Python code turns the
 heartbeats off; the async engine lets that thread end by itself. The body blocks the event loop while
-the batch's tasks run on their thread pool, which costs nothing here: the worker does nothing else.
+the batch's runs go on their thread pool, which costs nothing here: the worker does nothing else.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
-from prefect.context import SyncClientContext
+from prefect import flow, get_run_logger
+from prefect.artifacts import acreate_table_artifact
 from prefect.settings import get_current_settings
 
 from feedhub.runtime import deps_from_settings
 from feedhub.settings import get_settings
-from flows.project_flow import FLOW_NAME, run_batch_in_flow
+from flows.project_flow import FLOW_NAME, batch_table, run_batch_in_flow
 
 # Named rather than left to Prefect: for an async flow without one, Prefect 3.8.8 asks the server for
 # its default result storage with an API client it never closes (a socket per run). Nothing is
@@ -30,18 +30,15 @@ RESULT_STORAGE = Path(get_current_settings().results.local_storage_path)
 
 
 @flow(name=FLOW_NAME, flow_run_name="{label}", persist_result=False, result_storage=RESULT_STORAGE)
-async def run_due_projects(batch: list[dict[str, Any]], label: str = "due projects") -> list[dict[str, Any]]:
-    """Run each queued project of the batch (`project_id`, `trigger`, `due_at`): see flows.project_flow.
-    Its tasks run on Prefect's thread pool; workers size it with `with_runs_at_once`."""
-    with SyncClientContext.get_or_create():  # one API client for the batch's tasks, as a sync flow run has
-        return run_batch_in_flow(batch, deps_from_settings(get_settings()))
-
-
-def with_runs_at_once(threads: int) -> Any:
-    """The flow with a thread pool of `threads` for its tasks (FEEDHUB_RUN_THREADS)."""
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    return run_due_projects.with_options(task_runner=ThreadPoolTaskRunner(max_workers=threads))
+async def run_due_projects(
+    batch: list[dict[str, Any]], label: str = "due projects", threads: int = 4
+) -> list[dict[str, Any]]:
+    """Run each queued project of the batch (`project_id`, `trigger`, `due_at`) on `threads` threads
+    (FEEDHUB_RUN_THREADS), see flows.project_flow; the flow run gets a table of their outcomes."""
+    summaries = run_batch_in_flow(batch, deps_from_settings(get_settings()), threads=threads,
+                                  log=get_run_logger())
+    await acreate_table_artifact(batch_table(summaries), description=f"{len(summaries)} runs: {label}")
+    return summaries
 
 
 @flow(name="feedhub-billing", persist_result=False, result_storage=RESULT_STORAGE)

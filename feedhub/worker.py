@@ -1,7 +1,7 @@
 """`feedhub worker`: a long-lived process that takes due runs from the queue and makes them.
 
-Each batch it takes (up to FEEDHUB_RUN_BATCH runs) is one Prefect flow run (`feedhub.flow`), each run
-a task run in it. The process holds its imports, database pool and Prefect client from batch to
+Each batch it takes (up to FEEDHUB_RUN_BATCH runs) is one Prefect flow run (`feedhub.flow`), its runs
+made on FEEDHUB_RUN_THREADS threads. The process holds its imports, database pool and Prefect client from batch to
 batch, so a small run costs its own work and a little bookkeeping, not a new Python process.
 
 `feedhub serve` starts FEEDHUB_RUN_LIMIT of them; more machines start more (docs/operations.md).
@@ -34,9 +34,8 @@ def worker_name() -> str:
 
 def work(settings: Settings, lanes: Sequence[str], stop: threading.Event) -> None:
     """Take and make batches of due runs until `stop` is set (SIGTERM or Ctrl-C sets it)."""
-    from feedhub.flow import with_runs_at_once
+    from feedhub.flow import run_due_projects
 
-    run_due_projects = with_runs_at_once(settings.run_threads)
     name, deps = worker_name(), deps_from_settings(settings)
     _beat(deps, name, lanes)
     beating = threading.Thread(target=_beat_until, args=(deps, name, lanes, stop), name="heartbeat", daemon=True)
@@ -49,7 +48,8 @@ def work(settings: Settings, lanes: Sequence[str], stop: threading.Event) -> Non
                 stop.wait(POLL_S)
                 continue
             try:
-                asyncio.run(run_due_projects([_parameters(due) for due in batch], label=_label(batch)))
+                asyncio.run(run_due_projects([_parameters(due) for due in batch], label=_label(batch),
+                                             threads=settings.run_threads))
             except Exception as exc:  # noqa: BLE001 - Prefect could not record the batch; its runs are recorded
                 print(f"feedhub worker: a batch failed in Prefect: {exc}", file=sys.stderr)
             with deps.sessions.begin() as session:

@@ -1,5 +1,5 @@
-"""The run flow under Prefect's test harness: orchestration is the point here (a batch is one flow run,
-each project a task run, states recorded; the worker takes queued runs and marks them done).
+"""The run flow under Prefect's test harness: orchestration is the point here (a batch is one flow run
+with a table of its runs, states recorded; the worker takes queued runs and marks them done).
 Everything else is tested on the plain steps.
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import threading
 import time
 import warnings
@@ -44,12 +45,11 @@ def flow_env(monkeypatch: pytest.MonkeyPatch, deps: RunDeps) -> None:
     monkeypatch.setenv("FEEDHUB_EXPORTS_DIR", str(deps.data_dir.parent))  # make_project publishes to tmp/published
 
 
-def test_a_batch_is_one_flow_run_with_a_task_run_per_project(
+def test_a_batch_is_one_flow_run_with_a_table_of_its_runs(
     prefect_harness: None, flow_env: None, http_server: LocalServer, make_project: ProjectFactory,
     people: dict[str, User], deps: RunDeps, tmp_path: Path,
 ) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     from feedhub.flow import run_due_projects
 
@@ -70,21 +70,20 @@ def test_a_batch_is_one_flow_run_with_a_task_run_per_project(
         recorded = dict(session.execute(select(ProjectRun.project_id, ProjectRun.due_at)).tuples().all())
     assert recorded == {good: due, broken: due}
 
-    async def task_names() -> list[str]:
-        # Task runs reach the API through Prefect's background event writer: wait for them, briefly.
-        names: list[str] = []
-        async with get_client() as client:
-            for _ in range(100):
-                runs = await client.read_task_runs(
-                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
-                )
-                names = sorted(run.name for run in runs)
-                if len(names) >= 3:
-                    break
-                await asyncio.sleep(0.1)
-        return names
+    async def artifact_table() -> list[dict[str, object]]:
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    assert asyncio.run(task_names()) == sorted(f"project-{pid}" for pid in (good, broken, gone))
+        async with get_client() as client:
+            (artifact,) = await client.read_artifacts(artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+        assert artifact.type == "table" and artifact.description == "3 runs: test batch"
+        return json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+
+    rows = asyncio.run(artifact_table())
+    assert [(row["project"], row["status"]) for row in rows] == [(good, "succeeded"), (broken, "failed"),
+                                                                 (gone, "deleted")]
+    assert rows[0]["products out"] == 20 and rows[0]["run"] == summaries[0]["run_id"]
+    assert rows[1]["error"] == summaries[1]["error"] and "html" in rows[1]["error"].lower()
 
 
 def test_a_worker_makes_queued_runs_marks_them_done_and_signs_off(
