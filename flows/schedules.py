@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -113,7 +112,7 @@ def schedule_problem(cron: str, timezone: str) -> str | None:
     return None
 
 
-def _check_cron(cron: str, timezone: str) -> Any:
+def _check_cron(cron: str, timezone: str) -> None:
     """Refuse (ValueError) a cron and zone the ticker could not follow.
 
     Prefect's CronSchedule checks the syntax and the zone; a cron that never fires (`0 0 31 2 *`) passes
@@ -124,9 +123,8 @@ def _check_cron(cron: str, timezone: str) -> Any:
 
     if not timezone.strip():
         raise ValueError("timezone: empty; name one, e.g. Europe/Prague")
-    schedule = CronSchedule(cron=cron, timezone=timezone)
+    CronSchedule(cron=cron, timezone=timezone)  # raises ValidationError naming what is wrong
     try:
         croniter(cron, datetime.now(ZoneInfo(timezone))).get_next(datetime)
     except CroniterBadDateError:
         raise ValueError(f"cron: {cron!r} never fires (no such date)") from None
-    return schedule

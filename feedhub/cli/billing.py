@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from feedhub.cli.common import AsJson, By, database, fail, print_json
-
-if TYPE_CHECKING:
-    from accounts.models import Invoice
 
 billing_app = typer.Typer(no_args_is_help=True, help="Billing: profile, period, invoices, payments, due jobs.")
 
@@ -27,18 +24,6 @@ def _month(text: str) -> date:
         return accounts.parse_month(text)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-
-
-def invoice_dict(invoice: Invoice, paid: Decimal) -> dict[str, Any]:
-    """One invoice as `--json` prints it."""
-    return {
-        "number": invoice.number, "shop_id": invoice.shop_id, "billed_to": invoice.billed_to,
-        "period_start": invoice.period_start, "period_end": invoice.period_end,
-        "billing_period": invoice.billing_period, "tier": invoice.tier, "net": str(invoice.net),
-        "vat_rate": str(invoice.vat_rate), "vat": str(invoice.vat), "total": str(invoice.total),
-        "currency": invoice.currency, "issued_at": invoice.issued_at, "due_date": invoice.due_date,
-        "paid": str(paid), "paid_at": invoice.paid_at, "note": invoice.note,
-    }
 
 
 def _line(item: dict[str, Any]) -> str:
@@ -57,10 +42,11 @@ def billing_invoice(
     """Issue the invoice of SHOP for the billing period starting in --period (operator)."""
     import accounts
     from accounts.billing import amount_paid
+    from feedhub.web.api.views import invoice_view
 
     with database() as (session, _):
         invoice = accounts.issue_invoice(session, shop, period_start=_month(period))
-        item = invoice_dict(invoice, amount_paid(session, invoice))
+        item = invoice_view(invoice, amount_paid(session, invoice))
     if as_json:
         return print_json(item)
     typer.echo(f"invoice {_line(item)}")
@@ -71,10 +57,11 @@ def billing_invoices(shop: int, by: By, as_json: AsJson = False) -> None:
     """The invoices of SHOP, oldest first (owner)."""
     import accounts
     from accounts.billing import amount_paid
+    from feedhub.web.api.views import invoice_view
 
     with database() as (session, _):
         actor = accounts.get_user(session, by)
-        items = [invoice_dict(i, amount_paid(session, i)) for i in accounts.list_invoices(session, actor, shop)]
+        items = [invoice_view(i, amount_paid(session, i)) for i in accounts.list_invoices(session, actor, shop)]
     if as_json:
         return print_json(items)
     for item in items:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -147,11 +148,12 @@ def test_transfer_and_invoice(data_dir: Path) -> None:
     ok("shop", "transfer", "1", "heir@example.com", "--by", "owner@example.com")
     assert "transfer pending to heir@example.com" in ok("shop", "show", "1")
     ok("transfer", "accept", outbox_link(data_dir, "heir@example.com", "transfers"), "--by", "heir@example.com")
-    invoice = json.loads(ok("billing", "invoice", "1", "--period", "2026-11", "--json"))
+    this_month = date.today().replace(day=1)  # the shop exists from today: an older period is refused
+    invoice = json.loads(ok("billing", "invoice", "1", "--period", f"{this_month:%Y-%m}", "--json"))
     assert invoice["number"].endswith("-000001")
     assert (invoice["billed_to"]["invoice_email"], invoice["period_end"], invoice["total"]) == (
         "heir@example.com",
-        "2027-11-01",
+        this_month.replace(year=this_month.year + 1).isoformat(),
         "3368.64",  # 290 x 12 x 0.8 = 2784.00, + 21 % VAT 584.64
     )
 

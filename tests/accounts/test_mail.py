@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from sqlalchemy.orm import Session
 
 from accounts import Level, OutboxMailer, Shop, SmtpMailer, User, accept_invitation, invite_member, make_mailer
@@ -20,54 +14,16 @@ from accounts.access import level_in
 from accounts.errors import MailError
 from accounts.mail import compose
 from tests.accounts.conftest import BASE_URL, UserFactory, link_token
+from tests.smtp import Inbox, free_port, running_inbox
 
 SENDER = "Feedhub <noreply@feedhub.test>"
-
-
-@dataclass
-class Inbox:
-    """What the local SMTP server received."""
-
-    port: int
-    envelopes: list[Envelope] = field(default_factory=list)
-    logins: list[tuple[bytes, bytes]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd hook
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-        assert isinstance(auth_data, LoginPassword)
-        self.logins.append((auth_data.login, auth_data.password))
-        # handled=False: let aiosmtpd answer 535 itself (True would leave the client waiting).
-        return AuthResult(success=auth_data.password == b"s3cret:pw", handled=False)
-
-    def messages(self) -> list[EmailMessage]:
-        """The received messages, parsed."""
-        return [message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]  # type: ignore[misc]
-
-
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[Inbox]:
     """A real SMTP server on 127.0.0.1 that accepts AUTH without TLS (only ever on localhost)."""
-    inbox = Inbox(free_port())
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=inbox.port,
-        authenticator=inbox.authenticate,
-        auth_require_tls=False,
-    )
-    controller.start()
-    yield inbox
-    controller.stop()
+    with running_inbox(with_auth=True) as inbox:
+        yield inbox
 
 
 def test_smtp_delivers_with_sender_and_headers(smtp_server: Inbox) -> None:

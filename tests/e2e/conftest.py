@@ -26,14 +26,12 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
 from accounts.mail import SmtpMailer
 from feedhub.settings import Settings
 from feedhub.web import create_app
-from tests.accounts.test_mail import Inbox
 from tests.feedhub.api.conftest import (  # noqa: F401 - fixtures
     PASSWORD,
     SAMPLE,
@@ -45,6 +43,7 @@ from tests.feedhub.api.conftest import (  # noqa: F401 - fixtures
     serving,
 )
 from tests.feeds.conftest import LocalServer, http_server  # noqa: F401 - fixture
+from tests.smtp import Inbox, running_inbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 NO_CHROMIUM = "Chromium is not installed: apt-get install -y chromium (CI installs it)"
@@ -124,11 +123,8 @@ class Site:
 @pytest.fixture(scope="session")
 def smtp_inbox() -> Iterator[Inbox]:
     """A real SMTP server on 127.0.0.1 for the session."""
-    inbox = Inbox(free_port())
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    with running_inbox() as inbox:
+        yield inbox
 
 
 @pytest.fixture(scope="session")

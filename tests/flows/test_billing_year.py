@@ -15,7 +15,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session
 
 from accounts import (
@@ -38,9 +37,9 @@ from accounts.models import Invoice, Project
 from feeds.project import ExportSpec, ProjectSpec
 from flows.deps import RunDeps
 from flows.runner import run_project_inline
-from tests.accounts.test_mail import Inbox, free_port
 from tests.feeds.conftest import LocalServer
 from tests.flows.conftest import heureka_feed, make_user
+from tests.smtp import Inbox, running_inbox
 
 BASE_URL = "https://feedhub.test"
 
@@ -51,11 +50,8 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    inbox = Inbox(free_port())
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    with running_inbox() as inbox:
+        yield inbox
 
 
 @pytest.fixture

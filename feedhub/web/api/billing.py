@@ -31,7 +31,7 @@ def billing(shop_id: int, user: Me, session: Db) -> dict[str, Any]:
         "billing_period": overview.billing_period, "next_billing_period": overview.next_billing_period,
         "status": overview.status.value, "standing": overview.standing,
         "trial_ends_at": overview.trial_ends_at.isoformat(),
-        "invoices": [invoice_view(i) | {"paid": str(amount_paid(session, i))} for i in invoices],
+        "invoices": [invoice_view(i, amount_paid(session, i)) for i in invoices],
     }
 
 
@@ -83,4 +83,4 @@ async def payment_webhook(request: Request, context: Context, session: Db) -> di
 
 def _record(session: Any, number: str, body: PaymentBody) -> dict[str, Any]:
     invoice = record_payment(session, number, amount=body.amount, reference=body.reference)
-    return invoice_view(invoice) | {"paid": str(amount_paid(session, invoice))}
+    return invoice_view(invoice, amount_paid(session, invoice))

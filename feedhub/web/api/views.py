@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from accounts.invitations import InvitationView
@@ -52,16 +53,16 @@ def invitation_view(invitation: InvitationView) -> dict[str, Any]:
     }
 
 
-def invoice_view(invoice: Invoice) -> dict[str, Any]:
-    """One invoice, money as strings (exact decimals)."""
+def invoice_view(invoice: Invoice, paid: Decimal) -> dict[str, Any]:
+    """One invoice with what was paid of it, money as strings (exact decimals); the API and the CLI's --json."""
     return {
-        "number": invoice.number, "period_start": invoice.period_start.isoformat(),
+        "number": invoice.number, "shop_id": invoice.shop_id, "period_start": invoice.period_start.isoformat(),
         "period_end": invoice.period_end.isoformat(), "billing_period": invoice.billing_period,
         "months": invoice.months, "tier": invoice.tier, "products": invoice.products,
         "net": str(invoice.net), "vat_rate": str(invoice.vat_rate), "vat": str(invoice.vat),
         "total": str(invoice.total), "currency": invoice.currency,
         "issued_at": _iso(invoice.issued_at), "due_date": invoice.due_date.isoformat(),
-        "paid_at": _iso(invoice.paid_at), "billed_to": invoice.billed_to, "note": invoice.note,
+        "paid": str(paid), "paid_at": _iso(invoice.paid_at), "billed_to": invoice.billed_to, "note": invoice.note,
     }
 
 

@@ -36,7 +36,7 @@ from feedhub.settings import Settings
 from feedhub.web import create_app
 from feeds.project import ExportSpec, ProjectSpec
 from tests.accounts.conftest import PASSWORD, db_url, empty_tables, engine, fast_password_hashing  # noqa: F401
-from tests.accounts.test_mail import free_port
+from tests.smtp import free_port
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_feeds" / "heureka_cz_params_delivery.xml"
 KINDS = ("owner", "write", "read", "outsider", "anonymous", "revoked_token", "expired_session")

@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 
 from accounts.db import make_session_factory
@@ -32,8 +31,8 @@ from feedhub.runtime import deps_from_settings
 from feedhub.settings import Settings
 from feedhub.web import create_app
 from flows.runner import run_project_inline
-from tests.accounts.test_mail import Inbox, free_port
 from tests.feedhub.api.conftest import PASSWORD, SAMPLE, Api, World, make_user, serving
+from tests.smtp import Inbox, free_port, running_inbox
 
 SENDER = "Feedhub <noreply@feedhub.test>"
 P = "/api/v1"
@@ -70,11 +69,8 @@ class Site:
 @pytest.fixture(scope="module")
 def smtp_inbox() -> Iterator[Inbox]:
     """A real SMTP server on 127.0.0.1 for the whole module (tests/accounts/test_mail.py's handler)."""
-    inbox = Inbox(free_port())
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    with running_inbox() as inbox:
+        yield inbox
 
 
 @pytest.fixture(scope="module")

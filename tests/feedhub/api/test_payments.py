@@ -17,9 +17,9 @@ from accounts.db import make_session_factory
 from accounts.models import Payment, Shop, ShopStatus
 from feedhub.settings import Settings
 from feedhub.web import create_app
-from tests.accounts.test_mail import free_port
 from tests.feedhub.api.conftest import Api, World, serving
 from tests.flows.test_billing_year import pdf_text
+from tests.smtp import free_port
 
 P = "/api/v1"
 SECRET = "webhook-secret-shared-with-the-provider"

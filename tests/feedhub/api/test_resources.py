@@ -20,9 +20,9 @@ from lxml import etree
 from accounts.mail import MemoryMailer
 from feedhub.settings import Settings
 from feedhub.web import create_app
-from tests.accounts.test_mail import free_port
 from tests.feedhub.api.conftest import PASSWORD, RULES, SAMPLE, Api, World, serving
 from tests.feeds.conftest import LocalServer, http_server  # noqa: F401
+from tests.smtp import free_port
 
 P = "/api/v1"
 
