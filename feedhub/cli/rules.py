@@ -5,6 +5,7 @@ The engine is imported when a command runs, so `feedhub --help` and the other co
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from feedhub.cli.common import FromOption, fail, user_errors
+from feedhub.cli.common import AsJson, FromOption, fail, print_json, user_errors
 
 if TYPE_CHECKING:
     from feeds.transforms import Query, RuleSet
@@ -131,15 +132,20 @@ def preview_command(
     rules: RulesOption,
     against: Annotated[Path | None, typer.Option("--against", help="Current rules to compare with.")] = None,
     from_format: FromOption = None,
+    as_json: AsJson = False,
 ) -> None:
-    """Apply draft rules to a whole feed without publishing; per element, how many products change."""
+    """Apply draft rules to a whole feed without publishing; per element, how many products change, with
+    up to 5 samples; the first newly hidden and shown ids (--json: all of them); what each rule did."""
     from feeds.parsers import open_feed
     from feeds.transforms.preview import preview
 
     with user_errors():
         draft = _rules(rules, source, from_format)
         current = _rules(against, source, from_format) if against is not None else None
-        report = preview(open_feed(source, from_format).chunks(), draft, current)
+        report = preview(open_feed(source, from_format).chunks(), draft, current, all_ids=as_json)
+    if as_json:
+        return print_json({**dataclasses.asdict(report), "rules": [dataclasses.asdict(s) for s in draft.stats],
+                           "rule_errors": [str(e) for e in draft.errors[:100]]})
     console = Console(highlight=False)
     _print_preview(console, report, against)
     console.print("the draft's rules:")
@@ -155,11 +161,10 @@ def _print_preview(console: Console, report: PreviewReport, against: Path | None
         console.print("  hidden: " + escape(", ".join(report.newly_hidden_ids)))
     if report.newly_shown_ids:
         console.print("  shown: " + escape(", ".join(report.newly_shown_ids)))
-    table = Table("element", "products", "sample (id: current -> draft)")
+    table = Table("element", "products", "samples (id: current -> draft)")
     for entry in sorted(report.elements.values(), key=lambda e: (-e.products, e.path)):
-        ident, before, after = entry.samples[0]
-        sample = f"{ident}: {_shown(before)} -> {_shown(after)}"
-        table.add_row(escape(entry.path), str(entry.products), escape(sample))
+        samples = "\n".join(f"{ident}: {_shown(before)} -> {_shown(after)}" for ident, before, after in entry.samples)
+        table.add_row(escape(entry.path), str(entry.products), escape(samples))
     console.print(table)
 
 

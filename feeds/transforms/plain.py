@@ -91,6 +91,25 @@ class Slot:
             return self.path.set(product, value)
         return set_value(product, self.name, value)
 
+    def set_all(self, product: Element, value: str) -> bool:
+        """Every existing value becomes `value`, as Mergado's rules write all values of a repeated element;
+        none: one is created; "": all are removed. A path pinning one value (`{ @@POSITION = 2 }`) writes it."""
+        name = self.name
+        if value == "" or name is None and not self.path.values(product):
+            return self.set(product, value)
+        if name is None:
+            return self.path.transform(product, lambda _old: value)
+        found = changed = False
+        for child in product.children:
+            if child.name == name:
+                found = True
+                if child.text != value:
+                    child.text, changed = value, True
+        if not found:
+            product.children.append(Element(name, value))
+            return True
+        return changed
+
     def transform(self, product: Element, change: Callable[[str], str]) -> bool:
         """Rewrite every value (see ElementPath.transform)."""
         if self.name is None:

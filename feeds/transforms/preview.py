@@ -35,14 +35,18 @@ class PreviewReport:
     changed_products: int = 0
     newly_hidden: int = 0
     newly_shown: int = 0
-    newly_hidden_ids: list[str] = field(default_factory=list)  # the first MAX_LISTED_IDS
+    newly_hidden_ids: list[str] = field(default_factory=list)  # the first MAX_LISTED_IDS, or all when asked
     newly_shown_ids: list[str] = field(default_factory=list)
     elements: dict[str, ElementDiff] = field(default_factory=dict)
+    all_ids: bool = False  # keep every newly hidden and shown id (`preview --json`), not only the first
 
 
-def preview(chunks: Iterable[list[Product]], draft: RuleSet, current: RuleSet | None = None) -> PreviewReport:
-    """Run both rule lists over every chunk and collect the differences per element."""
-    report = PreviewReport()
+def preview(
+    chunks: Iterable[list[Product]], draft: RuleSet, current: RuleSet | None = None, *, all_ids: bool = False
+) -> PreviewReport:
+    """Run both rule lists over every chunk and collect the differences per element; `all_ids` keeps every
+    newly hidden and shown id (one string per such product), not only the first MAX_LISTED_IDS."""
+    report = PreviewReport(all_ids=all_ids)
     for chunk in chunks:
         baseline = [product.copy() for product in chunk]
         kept_current = {id(p) for p in (current.apply(baseline) if current is not None else baseline)}
@@ -57,10 +61,10 @@ def _compare(report: PreviewReport, old: Product, old_kept: bool, new: Product, 
     ident = product_id(new) or product_id(old)
     if old_kept and not new_kept:
         report.newly_hidden += 1
-        _note(report.newly_hidden_ids, ident)
+        _note(report, report.newly_hidden_ids, ident)
     elif new_kept and not old_kept:
         report.newly_shown += 1
-        _note(report.newly_shown_ids, ident)
+        _note(report, report.newly_shown_ids, ident)
     changes = diff(snapshot(old), snapshot(new))
     if changes:
         report.changed_products += 1
@@ -71,6 +75,6 @@ def _compare(report: PreviewReport, old: Product, old_kept: bool, new: Product, 
             entry.samples.append((ident, before, after))
 
 
-def _note(ids: list[str], ident: str) -> None:
-    if len(ids) < MAX_LISTED_IDS:
+def _note(report: PreviewReport, ids: list[str], ident: str) -> None:
+    if report.all_ids or len(ids) < MAX_LISTED_IDS:
         ids.append(ident)

@@ -112,6 +112,26 @@ class TestPreviewCommand:
         assert lines[at + 1] == "product 2: division by zero in '%PRICE_VAT% / (%STOCK% - 4)'"
         assert lines[at + 2] == "rule 2 (hiding): 1 selected, 1 changed, 0 errors"  # hiding counts as a change
 
+    def test_every_kept_sample_is_printed_and_json_lists_every_hidden_id(self, app, tmp_path):
+        feed = tmp_path / "many.xml"
+        items = "".join(f"<SHOPITEM><ITEM_ID>{n}</ITEM_ID><PRODUCTNAME>P{n}</PRODUCTNAME><STOCK>{n % 2}</STOCK>"
+                        "</SHOPITEM>" for n in range(1, 121))
+        feed.write_text(f"<SHOP>{items}</SHOP>", encoding="utf-8")
+        draft = tmp_path / "draft.json"
+        draft.write_text(json.dumps(RULES), encoding="utf-8")
+        result = invoke(app, "preview", feed, "--rules", draft)
+        assert result.exit_code == 0, result.output
+        for n in range(1, 6):  # the five samples of PRODUCTNAME, not only the first
+            assert f"{n}: 'P{n}' -> 'Zvíře P{n}'" in result.stdout
+        assert "newly hidden: 60; newly shown: 0" in result.stdout
+        listed = result.stdout.split("hidden: ", 2)[2].split("\n")[0]
+        assert "".join(listed.split()).split(",")[:3] == ["2", "4", "6"]
+
+        as_json = json.loads(invoke(app, "preview", feed, "--rules", draft, "--json").stdout)
+        assert as_json["newly_hidden"] == 60 and as_json["newly_hidden_ids"] == [str(n) for n in range(2, 121, 2)]
+        assert as_json["elements"]["PRODUCTNAME"]["products"] == 120  # hiding runs last: all were renamed
+        assert [(r["index"], r["selected"], r["changed"]) for r in as_json["rules"]] == [(1, 120, 120), (2, 60, 60)]
+
     def test_invalid_rules_exit_2_listing_every_problem(self, app, files, tmp_path):
         bad = tmp_path / "bad.json"
         bad.write_text(json.dumps([{"type": "nope"}, {"type": "calc", "element": "P"}]), encoding="utf-8")

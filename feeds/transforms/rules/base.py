@@ -40,6 +40,10 @@ class RuleStats:
     changed: int = 0
     errors: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    seen: int = 0  # products the rule was given (selected or not)
+    seconds: float = 0.0  # wall time spent in the rule, its queries included
+    stopped: str = ""  # why the rule stopped before the end of the run (its time budget), if it did
+    not_run: int = 0  # products it did not see because it had stopped
 
 
 @dataclass(frozen=True)
@@ -124,10 +128,11 @@ def too_long(value: str) -> ProductFailure:
 
 
 def write(path: ElementPath | Slot, product: Product, value: str) -> bool:
-    """Set a value through a path, within the size limit."""
+    """Write a value through a path, within the size limit: every value of a repeated element becomes it
+    (Slot.set_all), as a Mergado rule "writes all values"."""
     if len(value) > MAX_VALUE_CHARS:
         raise too_long(value)
-    return path.set(product, value)
+    return (path if isinstance(path, Slot) else Slot(path)).set_all(product, value)
 
 
 def rewrite_each(path: ElementPath | Slot, product: Product, change: Callable[[str], str]) -> bool:

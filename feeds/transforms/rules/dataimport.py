@@ -22,7 +22,7 @@ from feeds.errors import ConfigError, FeedError, QuerySyntaxError, SourceError, 
 from feeds.fetch import is_http, names_a_url, unsupported_source
 from feeds.model import Product
 from feeds.paths import ElementPath, parse_path
-from feeds.transforms.rules.base import RuleRun, SpecContext, SpecReader, checked
+from feeds.transforms.rules.base import RuleRun, SpecContext, SpecReader, write
 from feeds.transforms.rules.download import download_text
 
 MAX_DATA_FILE_BYTES = 25 * 1024 * 1024  # Mergado's upload limit
@@ -203,7 +203,7 @@ class DataImportRule:
         assert self.table is not None
         for path, value in zip(self.table.columns, row, strict=True):
             if value.strip() or self.empty_clears:
-                changed = path.set(product, checked(value.strip())) or changed
+                changed = write(path, product, value.strip()) or changed
         return changed
 
 

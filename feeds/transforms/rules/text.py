@@ -18,7 +18,8 @@ from feeds.transforms.template import Template
 
 @dataclass(frozen=True)
 class RewriteRule(PerProductRule):
-    """`rewriting`: set elements to values with variables; rows run in order, an empty value clears."""
+    """`rewriting`: set elements to values with variables; rows run in order, an empty value clears. Every
+    value of a repeated element becomes the new one (Mergado: "a rule writes all values")."""
 
     rows: tuple[tuple[Slot, Template], ...]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from feeds.errors import ConfigError
+from feeds.transforms import RuleSet
 from feeds.transforms.rules.base import MAX_VALUE_CHARS
 from tests.feeds.transforms.factory import content, item
 from tests.feeds.transforms.rules.helpers import apply_rule, value_after
@@ -27,6 +28,20 @@ class TestRewriteRule:
 
     def test_empty_value_clears_the_element(self):
         assert value_after({"type": "rewriting", "element": "EAN", "value": ""}, item(EAN="123"), "EAN") == []
+        assert value_after({"type": "rewriting", "element": "IMG", "value": ""}, item(IMG=["a", "b"]), "IMG") == []
+
+    @pytest.mark.parametrize("path", ["IMG", "IMAGES | IMG"])
+    def test_every_value_of_a_repeated_element_is_rewritten_and_none_is_lost(self, path):
+        # ../shared/RULES-REFERENCE.md: a rule reads the first value and writes all values; Mergado's
+        # forum ("Mergado 2: The Rules page"): a path without @@POSITION edits all values.
+        images = ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
+        product = item(IMG=images) if path == "IMG" else item(IMAGES={"IMG": images})
+        spec = {"type": "rewriting", "element": path, "value": "%ITEM_ID%-x.jpg"}
+        assert value_after(spec, product, path) == ["-x.jpg"] * 4
+
+    def test_a_pinned_position_rewrites_that_value_only(self):
+        spec = {"type": "rewriting", "element": "IMG { @@POSITION = 2 }", "value": "new.jpg"}
+        assert value_after(spec, item(IMG=["a.jpg", "b.jpg", "c.jpg"]), "IMG") == ["a.jpg", "new.jpg", "c.jpg"]
 
     def test_value_over_the_size_limit_is_a_product_error_and_keeps_the_old_value(self):
         product = item(ITEM_ID="7", NAME="x" * (MAX_VALUE_CHARS // 2 + 1))
@@ -72,6 +87,23 @@ class TestFindReplaceRule:
         ruleset = apply_rule(spec, slow, fine)
         assert [e.product_id for e in ruleset.errors] == ["1"]
         assert "took longer than" in ruleset.errors[0].reason and slow.get("NAME") == "a" * 40 + "!"
+
+    def test_a_rule_past_its_time_budget_stops_for_the_rest_of_the_run_and_says_so(self):
+        slow_name = "a" * 40 + "!"  # each value runs into the 50 ms timeout
+        spec = {"type": "replacing", "element": "NAME", "find": "(a|aa)+$", "replace": "", "regex": True,
+                "name": "trim"}
+        ruleset = RuleSet.from_spec([spec, {"type": "rewriting", "element": "SEEN", "value": "yes"}])
+        ruleset.budget_s, ruleset.budget_per_product_s = 0.3, 0.0
+        chunks = [[item(ITEM_ID=f"{c}-{i}", NAME=slow_name) for i in range(4)] for c in range(20)]
+        for chunk in chunks:
+            ruleset.apply(chunk)
+        trim, later = ruleset.stats
+        assert trim.stopped.startswith("stopped after") and "budget of 0.3 s" in trim.stopped
+        assert 0.3 < trim.seconds < 1.0 and trim.seen + trim.not_run == 80 and trim.not_run >= 64
+        assert ruleset.error_count == trim.errors == trim.seen  # each product it saw timed out, no more
+        assert (later.stopped, later.seen, later.changed) == ("", 80, 80)  # the other rules go on
+        assert all(p.get("NAME") == slow_name for chunk in chunks for p in chunk)
+        assert f"  {trim.stopped}; {trim.not_run} products not run" in ruleset.summary()
 
 
 class TestStripHtmlRule:
