@@ -21,7 +21,7 @@ from feeds.atomic import atomic_text
 from feeds.exports import writer_for
 from feeds.exports.convert import ConvertOptions, make_converter
 from feeds.exports.envelope import target_info
-from feeds.exports.validate import make_validator
+from feeds.exports.validate import default_invalid_policy, make_validator
 from feeds.formats import get_format
 from feeds.model import FeedInfo, Product, cyclic_gc_paused, product_id
 from feeds.parsers import open_feed
@@ -44,6 +44,8 @@ class ExportTarget:
     format: str
     path: Path
     options: ConvertOptions = field(default_factory=ConvertOptions)
+    invalid: str | None = None  # keep, drop or fail (feeds.exports.validate); None: the format's default
+    max_invalid_percent: float = 5.0  # fail: more invalid products than this share hold the run
 
 
 @dataclass
@@ -55,6 +57,10 @@ class ExportReport:
     path: str
     products_out: int = 0
     invalid: int = 0
+    invalid_policy: str = "keep"
+    left_out_invalid: int = 0  # invalid products not written (policy drop or fail)
+    too_many_invalid: str = ""  # why the export must not replace the last good one: policy fail over its limit,
+    # or every product left out as invalid (an empty feed would take the shop off the channel)
     dropped: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # "id: reason", the first MAX_REPORTED_PROBLEMS
     warnings: dict[str, int] = field(default_factory=dict)
@@ -86,7 +92,10 @@ class _Export:
         self.validate = make_validator(target.format)
         self.writer = writer_for(get_format(target.format), handle, target_info(target.format, source, target.options),
                                  escape_formulas=target.options.escape_formulas)
-        self.report = ExportReport(target.name, target.format, str(target.path))
+        policy = target.invalid or default_invalid_policy(target.format)
+        self.report = ExportReport(target.name, target.format, str(target.path), invalid_policy=policy)
+        self.leave_out_invalid = policy != "keep"
+        self.max_invalid_percent = target.max_invalid_percent
 
     def write(self, chunk: list[Product]) -> None:
         convert, validate = self.converter.convert, self.validate
@@ -98,6 +107,9 @@ class _Export:
             problems = validate(converted)
             if problems:
                 self._invalid(converted, problems, position=self.report.products_out + len(out) + 1)
+                if self.leave_out_invalid:
+                    self.report.left_out_invalid += 1
+                    continue
             out.append(converted)
         self.report.products_out += len(out)
         self.writer.write(out)
@@ -111,8 +123,18 @@ class _Export:
 
     def finish(self) -> None:
         self.writer.end()
-        self.report.dropped = dict(Counter(self.converter.dropped))
-        self.report.warnings = dict(Counter(self.converter.warnings))
+        report = self.report
+        report.dropped = dict(Counter(self.converter.dropped))
+        report.warnings = dict(Counter(self.converter.warnings))
+        converted = report.products_out + report.left_out_invalid
+        if converted and not report.products_out:
+            report.too_many_invalid = (f"export {report.name!r}: all {converted} products are invalid for "
+                                       f"{report.format} and were left out (first: {report.problems[0]})")
+        elif report.invalid_policy == "fail" and report.invalid * 100 > self.max_invalid_percent * converted:
+            report.too_many_invalid = (
+                f"export {report.name!r}: {report.invalid} of {converted} products "
+                f"({report.invalid / converted:.0%}) are invalid for {report.format}, more than its "
+                f"{self.max_invalid_percent:g} % limit; they were left out")
 
 
 def process(
@@ -122,8 +144,10 @@ def process(
     source_format: str | None = None,
     rules: RuleApplier | None = None,
     progress: Callable[[int], None] | None = None,
+    check: Callable[[RunReport], None] | None = None,
 ) -> RunReport:
-    """Parse `source` once, apply `rules`, and write every target; targets change only if all succeed."""
+    """Parse `source` once, apply `rules`, and write every target; targets change only if all succeed.
+    `check` sees the finished report before any target is replaced; raising there replaces nothing."""
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         stack.enter_context(cyclic_gc_paused())  # from the first chunk on: GC running doubles the parse
@@ -142,9 +166,11 @@ def process(
                 export.write(kept)
         for export in exports:
             export.finish()
+            report.exports.append(export.report)
+        if check is not None:
+            check(report)
     for target, export in zip(targets, exports, strict=True):
         export.report.bytes = target.path.stat().st_size
-        report.exports.append(export.report)
     report.warnings = list(parser.info.warnings)
     report.seconds = round(time.perf_counter() - started, 3)
     return report

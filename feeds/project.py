@@ -6,7 +6,7 @@ Stored by `accounts` as append-only JSON revisions; executed by `feeds.pipeline`
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -29,6 +29,10 @@ class ExportSpec(BaseModel):
     gzip: bool = False
     # CSV and TSV: cells a spreadsheet would run as formulas get a leading '; off for a channel reading the raw file
     escape_formulas: bool = True
+    # Invalid products: keep, drop (left out and reported), or fail (left out, and the run is held when more
+    # than max_invalid_percent of them are invalid); None: drop for channel formats, keep for csv/tsv/xml/mergado
+    invalid: Literal["keep", "drop", "fail"] | None = None
+    max_invalid_percent: float = Field(default=5.0, ge=0, le=100)
 
     @field_validator("format")
     @classmethod

@@ -1,18 +1,24 @@
 """The quality gate: whether a finished pass may replace the published exports.
 
 A failed or truncated import never gets here (the pipeline raises, nothing is written). What gets
-here is a complete pass whose product count looks wrong: none at all, or a drop against the last
-good run larger than the project allows. Such a run is held, not failed: its outputs are kept so an
+here is a complete pass whose product count looks wrong: none at all, a drop against the last
+good run larger than the project allows, or an export with the `fail` policy and too many invalid
+products. Such a run is held, not failed: its outputs are kept so an
 owner or writer who knows the drop is real (end of season, a cleaned catalogue) can publish them.
 """
 
 from __future__ import annotations
 
 
-def hold_reason(products: int, baseline: int | None, *, max_drop_ratio: float) -> str | None:
-    """Why the run must not publish by itself, or None when it may."""
+def hold_reason(
+    products: int, baseline: int | None, *, max_drop_ratio: float, too_many_invalid: list[str] | None = None
+) -> str | None:
+    """Why the run must not publish by itself, or None when it may. `too_many_invalid`: the exports whose
+    policy is `fail` and which had more invalid products than their limit, each in words."""
     if products == 0:
         return "the feed yielded 0 products after rules; the last good exports stay published"
+    if too_many_invalid:
+        return "; ".join(too_many_invalid) + "; confirm the run to publish it anyway"
     if not baseline:
         return None
     drop = 1 - products / baseline

@@ -253,7 +253,8 @@ def _target(out_dir: Path, export: ExportSpec) -> ExportTarget:
     options = ConvertOptions(currency=export.currency, escape_formulas=export.escape_formulas)
     if export.country:
         options = dataclasses.replace(options, country=export.country.upper())
-    return ExportTarget(export.name, export.format, out_dir / f"{export.name}{_extension(export.format)}", options)
+    return ExportTarget(export.name, export.format, out_dir / f"{export.name}{_extension(export.format)}", options,
+                        invalid=export.invalid, max_invalid_percent=export.max_invalid_percent)
 
 
 def _extension(format_key: str) -> str:
@@ -269,7 +270,9 @@ def _extension(format_key: str) -> str:
 def gate_step(run: ActiveRun) -> None:
     """Hold the run when its product count looks wrong; its outputs stay in the workspace."""
     baseline = run.baseline.products_out if run.baseline else None
-    reason = hold_reason(run.outcome.products_out, baseline, max_drop_ratio=run.spec.max_drop_ratio)
+    reason = hold_reason(run.outcome.products_out, baseline, max_drop_ratio=run.spec.max_drop_ratio,
+                         too_many_invalid=[e["too_many_invalid"] for e in run.outcome.report.get("exports", [])
+                                           if e.get("too_many_invalid")])
     if reason is not None:
         run.outcome.status = RunStatus.HELD
         run.outcome.error, run.outcome.error_kind = reason, "QualityGate"

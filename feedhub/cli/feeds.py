@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from feedhub.cli.common import AsJson, FromOption, user_errors
+from feedhub.cli.common import AsJson, FromOption, fail, user_errors
 
 if TYPE_CHECKING:
     from feeds.fetch import FetchPolicy
@@ -87,14 +87,23 @@ def convert(
     country: Annotated[str | None, typer.Option(help="Country for shipping, e.g. CZ.")] = None,
     escape_formulas: Annotated[bool, typer.Option(
         help="CSV/TSV: prefix with ' the cells a spreadsheet would run as formulas (=, +, -, @).")] = True,
+    invalid: Annotated[str | None, typer.Option(
+        help="Invalid products: keep, drop (leave out and report), fail (leave out; exit 2 and keep the old "
+             "output when more than --max-invalid-percent are invalid). Default: drop for channel formats.",
+    )] = None,
+    max_invalid_percent: Annotated[float, typer.Option(help="The share of invalid products --invalid fail allows.")]
+    = 5.0,
 ) -> None:
     """Convert a feed (file or URL) to another format, or to its own, applying rules if given."""
     from feeds.exports.convert import ConvertOptions
+    from feeds.exports.validate import INVALID_POLICIES
     from feeds.fetch import fetch_source
     from feeds.formats import get_format
     from feeds.pipeline import ExportTarget
 
     with user_errors():
+        if invalid is not None and invalid not in INVALID_POLICIES:
+            raise fail(f"--invalid: {invalid!r} is not one of {', '.join(INVALID_POLICIES)}")
         ruleset = _load_rules(rules)
         for key in filter(None, (from_format, to_format)):
             get_format(key)  # an unknown key fails before any download
@@ -103,7 +112,8 @@ def convert(
             options = ConvertOptions(currency=currency, escape_formulas=escape_formulas)
             if country:
                 options = dataclasses.replace(options, country=country.upper())
-            target = ExportTarget("out", to_format or from_format or "", out, options)
+            target = ExportTarget("out", to_format or from_format or "", out, options, invalid=invalid,
+                                  max_invalid_percent=max_invalid_percent)
             report = _run_with_progress(fetched.path, target, from_format, ruleset)
     _print_summary(report)
     for line in ruleset.summary() if ruleset else ():
@@ -125,19 +135,28 @@ def _run_with_progress(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from feeds.parsers import detect_format
-    from feeds.pipeline import ExportTarget, process
+    from feeds.pipeline import process
 
     if not target.format:
-        target = ExportTarget(target.name, from_format or detect_format(source), target.path, target.options)
+        target = dataclasses.replace(target, format=from_format or detect_format(source))
     if not sys.stderr.isatty():
-        return process(source, [target], source_format=from_format, rules=ruleset)
+        return process(source, [target], source_format=from_format, rules=ruleset, check=_refuse_too_many_invalid)
     columns = (TextColumn("converting"), BarColumn(), TextColumn("{task.completed:,} products"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("convert", total=None)
         return process(
             source, [target], source_format=from_format, rules=ruleset,
-            progress=lambda done: bar.update(task, completed=done),
+            progress=lambda done: bar.update(task, completed=done), check=_refuse_too_many_invalid,
         )
+
+
+def _refuse_too_many_invalid(report: RunReport) -> None:
+    """--invalid fail: over the limit, nothing is written and the command exits 2."""
+    from feeds.errors import ExportError
+
+    refused = [export.too_many_invalid for export in report.exports if export.too_many_invalid]
+    if refused:
+        raise ExportError("; ".join(refused) + "; the output was not written")
 
 
 def _print_summary(report: RunReport) -> None:
@@ -145,7 +164,8 @@ def _print_summary(report: RunReport) -> None:
     dropped = sum(export.dropped.values())
     typer.echo(
         f"{report.source_format} -> {export.format}: {report.products_in} products in, {export.products_out} out, "
-        f"{report.products_in - report.products_kept} hidden, {dropped} dropped, {export.invalid} invalid, "
+        f"{report.products_in - report.products_kept} hidden, {dropped} dropped, {export.invalid} invalid "
+        f"({export.left_out_invalid} left out: --invalid {export.invalid_policy}), "
         f"{len(report.warnings) + sum(export.warnings.values())} warnings, {report.seconds:.2f} s -> {export.path}"
     )
     for problem in export.problems[:10]:

@@ -80,6 +80,27 @@ class TestConvert:
         assert out.read_bytes() == b"the last good export"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.xml", "published.xml"]  # no temp files left
 
+    def test_invalid_products_are_left_out_by_default_and_fail_keeps_the_old_output(
+        self, runner: CliRunner, tmp_path: Path
+    ) -> None:
+        from tests.feeds.exports.test_invalid_policy import feed
+
+        source, out = feed(tmp_path, 3, 1), tmp_path / "published.xml"
+        dropped = runner.invoke(app, ["convert", str(source), "-o", str(out)])
+        assert dropped.exit_code == 0, dropped.output
+        assert "4 products in, 3 out, 0 hidden, 0 dropped, 1 invalid (1 left out: --invalid drop)" in dropped.stdout
+        assert "invalid: 4: missing URL" in dropped.stdout
+        kept = runner.invoke(app, ["convert", str(source), "-o", str(tmp_path / "all.xml"), "--invalid", "keep"])
+        assert "4 out" in kept.stdout and "(0 left out: --invalid keep)" in kept.stdout
+        refused = runner.invoke(app, ["convert", str(source), "-o", str(out), "--invalid", "fail",
+                                      "--max-invalid-percent", "10"])
+        assert refused.exit_code == 2 and refused.stderr.strip() == (
+            "error: export 'out': 1 of 4 products (25%) are invalid for heureka, more than its 10 % limit; they "
+            "were left out; the output was not written")
+        assert len(etree.parse(str(out)).getroot().findall("SHOPITEM")) == 3  # the last good output
+        unknown = runner.invoke(app, ["convert", str(source), "-o", str(out), "--invalid", "ignore"])
+        assert unknown.exit_code == 2 and "--invalid: 'ignore' is not one of keep, drop, fail" in unknown.stderr
+
     def test_failure_never_creates_out(self, runner: CliRunner, tmp_path: Path) -> None:
         source = tmp_path / "feed.xml"
         source.write_bytes(BROKEN_FEEDS["truncated"][0])

@@ -282,6 +282,35 @@ class TestQualityGate:
         with pytest.raises(RunNotConfirmable):
             confirm_held_run(deps, people["owner"], held.run_id)
 
+    def test_too_many_invalid_products_hold_the_run_and_the_last_good_export_stays(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path
+    ) -> None:
+        from tests.feeds.exports.test_invalid_policy import feed
+
+        target = (tmp_path / "published" / "heureka.xml")
+        strict = [ExportSpec(name="heureka", format="heureka", uri=target.as_uri(), invalid="fail",
+                             max_invalid_percent=10)]
+        project_id = make_project(http_server.serve("/feed.xml", feed(tmp_path, 10, 1).read_bytes()), exports=strict)
+        assert run_project_inline(project_id, deps).status == "succeeded"  # 1 of 11 is 9 %: allowed, left out
+        before = target.read_bytes()
+        assert before.count(b"<SHOPITEM>") == 10
+        http_server.serve("/feed.xml", feed(tmp_path, 10, 3).read_bytes())
+        held = run_project_inline(project_id, deps)
+        assert held.status == "held" and held.error == (
+            "export 'heureka': 3 of 13 products (23%) are invalid for heureka, more than its 10 % limit; they were "
+            "left out; confirm the run to publish it anyway")
+        assert target.read_bytes() == before
+
+    def test_an_export_every_product_of_which_is_invalid_is_held_not_published_empty(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path
+    ) -> None:
+        from tests.feeds.exports.test_invalid_policy import feed
+
+        project_id = make_project(http_server.serve("/feed.xml", feed(tmp_path, 0, 2).read_bytes()))
+        held = run_project_inline(project_id, deps)
+        assert held.status == "held" and "all 2 products are invalid for heureka and were left out" in held.error
+        assert not (tmp_path / "published" / "heureka.xml").exists()
+
     def test_zero_products_after_rules_is_held(
         self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
     ) -> None:

@@ -1,8 +1,9 @@
 """Validation of output products per target format: it reports problems, it never drops a product.
 
 `make_validator(target_key)` returns a callable `product -> list[str]`; the pipeline decides what
-an invalid product means (count it, hold back the publish). Generic targets (csv, tsv, xml)
-have no rules and always answer [].
+an invalid product means, by the export's policy: keep it, drop it (the default of channel formats,
+`default_invalid_policy`), or fail (drop it, and hold the run above a share of invalid products).
+Generic targets (csv, tsv, xml) have no rules and always answer [].
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ RULES: dict[str, Callable[[Collection[str]], FormatRules]] = {
 """Target format -> its rules, built from the accepted DELIVERY_ID list."""
 
 
+INVALID_POLICIES = ("keep", "drop", "fail")
+
+
+def default_invalid_policy(target_key: str) -> str:
+    """What an export does with invalid products unless told: a channel's export leaves them out (the
+    channel would reject them, or the whole feed); generic and Mergado XML keep them."""
+    return "drop" if target_key in RULES and target_key != "mergado" else "keep"
+
+
 def _no_problems(product: Product) -> list[str]:
     return []
 
@@ -42,4 +52,5 @@ def make_validator(target_key: str, *, delivery_ids: Collection[str] | None = No
     return Validator(build(HEUREKA_DELIVERY_IDS if delivery_ids is None else delivery_ids))
 
 
-__all__ = ["RULES", "FieldRule", "FormatRules", "GroupRule", "Validator", "make_validator"]
+__all__ = ["INVALID_POLICIES", "RULES", "FieldRule", "FormatRules", "GroupRule", "Validator", "default_invalid_policy",
+           "make_validator"]

@@ -262,7 +262,8 @@ class TestThroughThePipeline:
                 rewrite("CUSTOM_LABEL_0", "nejlevnější", query="[PRICE_VAT] = GROUP_MIN([PRICE_VAT])"),
             ]
         )
-        report = process(source, [ExportTarget("same", "heureka", out)], source_format="heureka", rules=ruleset)
+        report = process(source, [ExportTarget("same", "heureka", out, invalid="keep")], source_format="heureka",
+                         rules=ruleset)
         written = [p for chunk in open_feed(out, "heureka").chunks() for p in chunk]
         assert report.products_kept == 3
         assert [(p.get("ITEM_ID"), p.get("PRODUCTNAME"), p.get("CUSTOM_LABEL_0")) for p in written] == [
