@@ -89,6 +89,34 @@ CZECH_ALIASES: dict[str, str] = {
 }
 """Column names of Czech and Slovak e-shop exports (case-folded); quantities and VAT rates have no alias."""
 
+GERMAN_ALIASES: dict[str, str] = {
+    name: target
+    for names, target in (
+        (("artikelnummer", "artikelnummer im shop", "artikel-nr.", "artikelnr"), "id"),
+        (("produktname", "artikelname", "bezeichnung"), "title"),
+        (("beschreibung", "produktbeschreibung"), "description"),
+        (("preis", "preis (brutto)", "bruttopreis", "verkaufspreis"), "price"),
+        (("hersteller", "marke"), "brand"),
+        (("produkt url", "produkt-url", "produktlink"), "link"),
+        (("bild", "bild url", "bild-url", "image url", "bildlink"), "image_link"),
+        (("ean/gtin",), "gtin"),
+    )
+    for name in names
+}
+"""Column names of German shop exports (Shopify, Shopware, WooCommerce in German), case-folded."""
+
+STOCK_COLUMNS = frozenset({
+    "stock", "quantity", "qty", "inventory", "inventory_quantity", "inventory quantity", "variant inventory qty",
+    "stock_quantity", "stock quantity", "stock_level", "stock level", "available quantity", "quantity_available",
+    "bestand", "lagerbestand", "lagermenge", "menge", "verfügbare menge",  # German
+    "stan", "stan magazynowy", "ilość", "ilosc", "ilość w magazynie",  # Polish
+    "készlet", "keszlet", "raktárkészlet", "mennyiség",  # Hungarian
+    "na sklade", "množstvo", "počet kusov",  # Slovak
+    "quantité", "quantite", "existencias", "cantidad", "quantità", "giacenza",  # French, Spanish, Italian
+})
+"""Case-folded column names that hold a stock count, in the languages our users' shops export in: a count
+sets availability, so a stock column we cannot read must not leave products without one."""
+
 GENERIC_ALIASES: dict[str, str] = {
     "id": "id",
     "item_id": "id",
@@ -131,11 +159,10 @@ GENERIC_ALIASES: dict[str, str] = {
     "item_group_id": "item_group_id",
     "itemgroup_id": "item_group_id",
     "group_id": "item_group_id",
-    "stock": "stock_quantity",
-    "quantity": "stock_quantity",
-    "qty": "stock_quantity",
+    **dict.fromkeys(STOCK_COLUMNS, "stock_quantity"),
     **{attr: attr for attr in VARIANT_ATTRS},
     **CZECH_ALIASES,
+    **GERMAN_ALIASES,
 }
 """Case-folded element names of generic XML/CSV feeds -> the Google name they obviously mean."""
 

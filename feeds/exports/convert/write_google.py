@@ -15,6 +15,7 @@ from feeds.exports.convert.offer import Offer, Param, original_price
 from feeds.exports.convert.options import ConvertOptions
 from feeds.exports.convert.params import gender_to_google
 from feeds.exports.convert.writing import (
+    NO_STOCK_SIGNAL,
     OfferWriter,
     add,
     google_availability,
@@ -131,7 +132,9 @@ class GoogleWriter(OfferWriter):
     def _offer_terms(self, offer: Offer, currency: str, out: list[Element]) -> None:
         p, today = self._p, self.options.today
         availability, when = google_availability(offer, self.options)
-        add(out, p + "availability", META_AVAILABILITY[availability] if self.style.meta else availability)
+        if not availability:
+            self.warnings[NO_STOCK_SIGNAL] += 1
+        add(out, p + "availability", META_AVAILABILITY.get(availability, "") if self.style.meta else availability)
         if when is not None and availability in ("preorder", "backorder"):
             add(out, p + "availability_date", f"{when.isoformat()}T00:00+0000")
         elif availability == "in_stock" and offer.delivery_days:

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from feeds.exports.convert.offer import Offer, current_price, original_price
 from feeds.exports.convert.options import ConvertOptions
-from feeds.exports.convert.writing import OfferWriter, add, google_availability, heureka_id, unique_images
+from feeds.exports.convert.writing import (
+    NO_STOCK_SIGNAL,
+    OfferWriter,
+    add,
+    google_availability,
+    heureka_id,
+    unique_images,
+)
 from feeds.exports.values import format_decimal
 from feeds.model import Element, Product
 
@@ -118,7 +125,9 @@ class MergadoWriter(OfferWriter):
 
     def _availability(self, offer: Offer, out: list[Element]) -> None:
         availability, when = google_availability(offer, self.options)
-        add(out, "AVAILABILITY", _AVAILABILITY[availability])
+        if not availability:
+            self.warnings[NO_STOCK_SIGNAL] += 1
+        add(out, "AVAILABILITY", _AVAILABILITY.get(availability, ""))
         days = offer.delivery_days
         if days is None and when is not None:
             days = max((when - self.options.today).days, 0)

@@ -109,7 +109,9 @@ def google_availability(offer: Offer, options: ConvertOptions) -> tuple[str, dat
     """Google availability and date from what the source said (FORMATS.md 3, Availability).
 
     Days up to `in_stock_days` are in stock; more days are a backorder from today + days; a date
-    is a preorder when the release date is still ahead, else a backorder; nothing is out of stock.
+    is a preorder when the release date is still ahead, else a backorder. A source that says nothing of
+    stock gives "": publishing it as out of stock would hide every product of a feed whose stock column
+    we did not read (writers leave availability out and warn; channel validation reports the product).
     """
     if offer.availability:
         return offer.availability, offer.available_date
@@ -125,7 +127,11 @@ def google_availability(offer: Offer, options: ConvertOptions) -> tuple[str, dat
             return "in_stock", None
         ahead = offer.release_date is not None and offer.release_date > options.today
         return ("preorder" if ahead else "backorder"), offer.available_date
-    return "out_of_stock", None
+    return "", None
+
+
+NO_STOCK_SIGNAL = ("the source says nothing of stock (no availability, stock count or delivery time): "
+                   "availability left out")
 
 
 def delivery_date(offer: Offer, options: ConvertOptions, warnings: Counter[str]) -> str | None:

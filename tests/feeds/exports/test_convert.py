@@ -119,9 +119,9 @@ class TestHeurekaToGoogle:
             ("10", [("g:availability", "backorder"), ("g:availability_date", "2026-01-20T00:00+0000")]),
             ("2026-02-01", [("g:availability", "backorder"), ("g:availability_date", "2026-02-01T00:00+0000")]),
             ("2025-12-01", [("g:availability", "in_stock")]),  # a date already past: available now
-            (None, [("g:availability", "out_of_stock")]),  # missing DELIVERY_DATE
+            (None, []),  # missing DELIVERY_DATE: nothing said of stock, so nothing claimed (and a warning)
             ("5902687180166", [("g:availability", "out_of_stock")]),  # an EAN in the wrong element: no date
-            ("²", [("g:availability", "out_of_stock")]),  # a digit to str.isdigit(), not a number of days
+            ("²", []),  # a digit to str.isdigit(), not a number of days: unreadable, so nothing claimed
         ],
     )
     def test_availability_from_delivery_date(self, delivery_date: str | None, expected: list[object]) -> None:

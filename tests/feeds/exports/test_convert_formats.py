@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from feeds.exports.convert import HubConverter, IdentityConverter, make_converter
+from feeds.exports.convert.writing import NO_STOCK_SIGNAL
 from feeds.exports.envelope import target_info
 from feeds.formats import ATOM_NS, GOOGLE_NS, MERGADO_NS
 from feeds.model import Element, FeedInfo
@@ -172,7 +175,7 @@ class TestGenericSources:
             ("Image", "https://x.de/c1.jpg"),
             ("Price", "19,90"),
             ("EAN", ""),
-            ("Preis (Brutto)", "19,90"),  # no obvious meaning: dropped and counted
+            ("Versandkosten", "4,00"),  # no equivalent (shipping is a structure of its own): dropped and counted
         )
         converter = make_converter("csv", "google", OPTIONS)
         out = pairs(converter.convert(row))
@@ -181,11 +184,28 @@ class TestGenericSources:
             ("g:title", "Tasche"),
             ("g:link", "https://x.de/c1"),
             ("g:image_link", "https://x.de/c1.jpg"),
-            ("g:availability", "out_of_stock"),
-        ]
-        assert ("g:price", "19.90 CZK") in out
-        assert converter.warnings == Counter({"Preis (Brutto) dropped: no google equivalent": 1})
+            ("g:price", "19.90 CZK"),
+        ]  # no stock column: no availability claimed, a warning says why (validation reports the product)
+        assert converter.warnings == Counter({"Versandkosten dropped: no google equivalent": 1, NO_STOCK_SIGNAL: 1})
 
+
+    @pytest.mark.parametrize(("column", "count", "availability"), [
+        ("Inventory", "3", "in_stock"),  # Shopify
+        ("Bestand", "0", "out_of_stock"),
+        ("Stan magazynowy", "12", "in_stock"),
+        ("Készlet", "1", "in_stock"),
+        ("Variant Inventory Qty", "0", "out_of_stock"),
+    ])
+    def test_stock_columns_in_other_languages_set_availability(
+        self, column: str, count: str, availability: str
+    ) -> None:
+        row = item("item", ("Artikelnummer", "7"), ("Produktname", "Kleid"), ("Preis (Brutto)", "105,24"),
+                   (column, count))
+        converter = make_converter("csv", "google", OPTIONS)
+        out = dict(pairs(converter.convert(row)))
+        assert (out["g:id"], out["g:title"], out["g:price"], out["g:availability"]) == (
+            "7", "Kleid", "105.24 CZK", availability)
+        assert NO_STOCK_SIGNAL not in converter.warnings
 
     def test_czech_shop_export_columns_are_understood(self) -> None:
         row = item(
