@@ -44,8 +44,21 @@ def query(
                     matched += 1
                     if not count:
                         typer.echo(product_id(product) or f"(line {product.line})")
+        if not matched:
+            _warn_unknown_names(selection, source, from_format)
     if count:
         typer.echo(str(matched))
+
+
+def _warn_unknown_names(selection: Query, source: Path, from_format: str | None) -> None:
+    """Nothing matched: say which element the query reads that the feed's products do not have."""
+    from feeds.parsers import open_feed
+    from feeds.transforms.query.unknown import unknown_names
+
+    first = next(open_feed(source, from_format).chunks(), [])
+    for name, closest in unknown_names(selection.node, first):
+        hint = f"; did you mean {closest}?" if closest else ""
+        typer.echo(f"warning: no product has an element {name}{hint}", err=True)
 
 
 def _matches(selection: Query, product: object) -> bool:

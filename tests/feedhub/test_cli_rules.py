@@ -52,6 +52,16 @@ class TestQueryCommand:
         result = invoke(app, "query", files[0], 'PRODUCTNAME ~ "^K"', "--count")
         assert (result.exit_code, result.stdout) == (0, "2\n")
 
+    def test_nothing_selected_names_the_element_no_product_has_and_the_closest(self, app, files):
+        result = invoke(app, "query", files[0], "[PRICE] > 50 OR PRODUCTNAME = Pes", "--count")
+        assert (result.exit_code, result.stdout) == (0, "1\n")  # one matched: no warning however the rest reads
+        assert result.stderr == ""
+        result = invoke(app, "query", files[0], "[PRICE] > 50 AND [STOCK] > 0", "--count")
+        assert (result.exit_code, result.stdout) == (0, "0\n")
+        assert result.stderr == "warning: no product has an element PRICE; did you mean PRICE_VAT?\n"
+        result = invoke(app, "query", files[0], "[PRICE_VAT] > 99999")  # the elements exist: 0 is an answer
+        assert (result.stdout, result.stderr) == ("", "")
+
     def test_syntax_error_exits_2_with_position(self, app, files):
         result = invoke(app, "query", files[0], "PRICE_VAT >")
         assert result.exit_code == 2
