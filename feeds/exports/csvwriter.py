@@ -64,13 +64,24 @@ class CsvFeedWriter:
         """Spool a chunk, widening the header for new or more-repeated columns."""
         for product in products:
             cells = flat_cells(product)
-            seen: Counter[str] = Counter(name for name, _ in cells)
-            for name, count in seen.items():
-                extra = count - self._widths[name]
-                if extra > 0:
-                    self._columns.extend([name] * extra)
-                    self._widths[name] = count
+            used: Counter[str] = Counter()
+            for name, _ in cells:
+                used[name] += 1
+                if used[name] > self._widths[name]:
+                    self._widths[name] = used[name]
+                    self._columns.insert(self._place_for(name), name)
             self._spool.write(json.dumps(cells, ensure_ascii=False) + "\n")
+
+    def _place_for(self, name: str) -> int:
+        """Where a new column goes: after the last column of the same parent element (so each PARAM's name
+        and value stay side by side, PARAM|PARAM_NAME, PARAM|VAL, PARAM|PARAM_NAME, PARAM|VAL), else after
+        its namesakes, else at the end."""
+        parent = name.rsplit("|", 1)[0] + "|" if "|" in name else None
+        for index in range(len(self._columns) - 1, -1, -1):
+            column = self._columns[index]
+            if column == name or (parent is not None and column.startswith(parent)):
+                return index + 1
+        return len(self._columns)
 
     def end(self) -> None:
         """Write the header and every spooled row under it."""
