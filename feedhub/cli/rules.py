@@ -147,8 +147,7 @@ def preview_command(
     from_format: FromOption = None,
     as_json: AsJson = False,
 ) -> None:
-    """Apply draft rules to a whole feed without publishing; per element, how many products change, with
-    up to 5 samples; the first newly hidden and shown ids (--json: all of them); what each rule did."""
+    """Apply draft rules to a whole feed, publishing nothing: changes per element, newly hidden/shown ids, each rule."""
     from feeds.parsers import open_feed
     from feeds.transforms.preview import preview
 
@@ -181,8 +180,50 @@ def _print_preview(console: Console, report: PreviewReport, against: Path | None
     console.print(table)
 
 
+rules_app = typer.Typer(no_args_is_help=True, help="Rule files: import rules exported from Mergado.")
+
+
+@rules_app.command("import")
+def import_rules(
+    system: Annotated[str, typer.Argument(help="Where the rules come from: mergado.")],
+    file: Annotated[Path, typer.Argument(help="The exported rules (JSON: a list, or {\"rules\": [...]}).")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the Feedhub rules here (default: stdout).")]
+    = None,
+) -> None:
+    """Convert rules exported from Mergado (priority, active, element_path, data, queries) into a Feedhub
+    rules file, in priority order; each thing that could not be converted is named on stderr."""
+    import json
+
+    from feeds.errors import ConfigError
+    from feeds.transforms import RuleSet
+    from feeds.transforms.mergado_rules import from_mergado
+
+    if system != "mergado":
+        raise fail(f"unknown rule source {system!r}; known: mergado")
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise fail(f"{file}: {exc}") from None
+    rules, problems = from_mergado(document)
+    if not rules and problems:
+        raise fail(f"{file}: {problems[0]}")
+    text = json.dumps(rules, ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+    try:
+        RuleSet.from_spec(rules)
+    except ConfigError as exc:
+        problems += [f"to fix in the converted list: {problem}" for problem in exc.problems]
+    for problem in problems:
+        typer.echo(f"not converted: {problem}", err=True)
+    typer.echo(f"{len(rules)} rules converted, {len(problems)} problems", err=True)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `query`, `trace` and `preview` to the main command line."""
+    """Add `query`, `trace`, `preview` and `rules import` to the main command line."""
     app.command()(query)
     app.command()(trace)
     app.command("preview")(preview_command)
+    app.add_typer(rules_app, name="rules")

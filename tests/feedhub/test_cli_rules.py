@@ -149,3 +149,24 @@ class TestPreviewCommand:
         assert result.exit_code == 2
         assert "rule 1 (nope): unknown rule type" in result.stderr
         assert "rule 2 (calc): formula: is required" in result.stderr
+
+
+class TestRulesImport:
+    def test_mergado_rules_become_a_feedhub_rules_file_that_runs(self, app, files, tmp_path):
+        from tests.feeds.transforms.test_mergado_rules import EXPORTED
+
+        exported, converted = tmp_path / "mergado.json", tmp_path / "rules.json"
+        exported.write_text(json.dumps(EXPORTED), encoding="utf-8")
+        result = invoke(app, "rules", "import", "mergado", exported, "-o", converted)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == "3 rules converted, 0 problems\n"
+        assert [rule["type"] for rule in json.loads(converted.read_text())] == ["rewriting", "replacing", "hiding"]
+        assert invoke(app, "preview", files[0], "--rules", converted).exit_code == 0
+
+    def test_unreadable_files_and_unknown_sources_exit_2(self, app, tmp_path):
+        broken = tmp_path / "broken.json"
+        broken.write_text("{not json", encoding="utf-8")
+        result = invoke(app, "rules", "import", "mergado", broken)
+        assert result.exit_code == 2 and "broken.json: Expecting property name" in result.stderr
+        result = invoke(app, "rules", "import", "channable", broken)
+        assert result.exit_code == 2 and "unknown rule source 'channable'; known: mergado" in result.stderr
