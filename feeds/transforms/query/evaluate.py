@@ -20,6 +20,7 @@ Semantics (documented for users in docs/rules.md):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import operator
 from collections.abc import Callable
 from decimal import Decimal
@@ -29,6 +30,7 @@ from feeds.gtin import gtin_valid
 from feeds.model import Element
 from feeds.numbers import parse_number
 from feeds.paths import ElementPath, parse_path
+from feeds.transforms.failure import ProductFailure
 from feeds.transforms.groups import GroupAggregates
 from feeds.transforms.plain import plain_name
 from feeds.transforms.query.ast import (
@@ -237,16 +239,38 @@ def _compare_fields(op: str, read: Callable[[Element, int], list[str]], other: E
             )
 
         return numeric
-    if op == "~":
-        raise QuerySyntaxError(
-            other.text, position=1, expected="a regular expression as text, not an element"
-        )
+    if op == "~":  # the pattern is the other element's value, product by product
+
+        def search(element: Element, position: int) -> bool:
+            source = other.first(element)
+            if not source:
+                return False
+            pattern = _product_pattern(source)
+            return any(pattern.search(v) is not None for v in read(element, position))
+
+        return search
+    if op == "CONTAINS":  # an empty or missing other element contains nothing worth finding
+
+        def contains(element: Element, position: int) -> bool:
+            part = _norm(other.first(element))
+            return bool(part) and any(part in _norm(v) for v in read(element, position))
+
+        return contains
 
     def equal(element: Element, position: int) -> bool:
         right = _norm(other.first(element))
         return any(_norm(v) == right for v in read(element, position))
 
     return equal
+
+
+@functools.lru_cache(maxsize=1024)
+def _product_pattern(source: str) -> SafePattern:
+    """A pattern read from a product's element (`~ [ELEMENT]`): refused as that product's error, not the query's."""
+    try:
+        return compile_pattern(source)
+    except PatternError as exc:
+        raise ProductFailure(str(exc)) from None
 
 
 def _group_compare(node: Compare | GroupCompare, text: str, groups: GroupAggregates | None) -> Predicate:

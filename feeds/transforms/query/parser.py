@@ -261,7 +261,8 @@ class _Parser:
         negated = self.take_keyword("NOT") is not None
         word = self.take_keyword("CONTAINS", "IN", "IS", "EXISTS")
         if word == "CONTAINS":
-            return Compare(path, "NOT CONTAINS" if negated else "CONTAINS", self.value(allow_field=False))
+            value = self.value(allow_field=True, allow_group=False)
+            return Compare(path, "NOT CONTAINS" if negated else "CONTAINS", value)
         if word == "IN":
             return In(path, self.items(), negated)
         if word == "IS" and not negated:
@@ -273,12 +274,12 @@ class _Parser:
             return Exists(path)
         raise self.fail("CONTAINS or IN after NOT" if negated else _EXPECT_OPERATOR)
 
-    def value(self, *, allow_field: bool) -> Literal | FieldRef | Aggregate:
+    def value(self, *, allow_field: bool, allow_group: bool = True) -> Literal | FieldRef | Aggregate:
         token = self.peek()
         if token is None or token.kind not in ("string", "word", "path"):
             raise self.fail('a value: "text", a number or a word')
         if self._at_group():
-            if not allow_field:
+            if not (allow_field and allow_group):
                 raise self.fail("a text value, not a group function")
             return self.group()
         self.index += 1

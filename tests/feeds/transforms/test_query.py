@@ -75,6 +75,32 @@ class TestParseQuery:
             Query.parse('PRODUCTNAME ~ "(unclosed"')
 
 
+class TestBetweenTwoElements:
+    """`CONTAINS` and `~` with another element of the same product on the right (its first value)."""
+
+    PRODUCTS = [
+        item(ITEM_ID="1", PRODUCTNAME="Arche kolo 26", MANUFACTURER="ARCHE", PATTERN=r"\d+$"),
+        item(ITEM_ID="2", PRODUCTNAME="Kolo", MANUFACTURER="Acme", PATTERN="^Acme"),
+        item(ITEM_ID="3", PRODUCTNAME="Kolo", MANUFACTURER="", PATTERN=""),  # empty: contains nothing
+    ]
+
+    @pytest.mark.parametrize(("text", "expected"), [
+        ("[PRODUCTNAME] CONTAINS [MANUFACTURER]", ["1"]),  # case-insensitive, as with text
+        ("[PRODUCTNAME] NOT CONTAINS [MANUFACTURER]", ["2", "3"]),
+        ("[PRODUCTNAME] ~ [PATTERN]", ["1"]),
+        ("[PRODUCTNAME] !~ [PATTERN]", ["2", "3"]),
+    ])
+    def test_selects(self, text: str, expected: list[str]) -> None:
+        query = Query.parse(text)
+        assert [p.get("ITEM_ID") for p in self.PRODUCTS if query.matches(p)] == expected
+
+    def test_a_bad_pattern_in_one_product_is_that_products_error(self) -> None:
+        query = Query.parse("[PRODUCTNAME] ~ [PATTERN]")
+        with pytest.raises(ProductFailure, match="invalid regular expression"):
+            query.matches(item(PRODUCTNAME="x", PATTERN="(unclosed"))
+        assert query.matches(item(PRODUCTNAME="x", PATTERN="^x$"))
+
+
 class TestEvaluateQuery:
     @pytest.mark.parametrize(
         ("text", "expected"),
