@@ -22,8 +22,10 @@ def call_with_retries(
     *,
     sleep: Callable[[float], None] = time.sleep,
     on_retry: Callable[[int, BaseException, float], None] | None = None,
+    deadline: float | None = None,
 ) -> T:
-    """Call `fn`; on an exception whose `transient` is true, wait and try again up to `policy.attempts`."""
+    """Call `fn`; on an exception whose `transient` is true, wait and try again up to `policy.attempts`.
+    `deadline` (time.monotonic()) covers every attempt and wait: no retry starts that would end past it."""
     for attempt in range(1, policy.attempts + 1):
         try:
             return fn()
@@ -31,6 +33,8 @@ def call_with_retries(
             if not getattr(exc, "transient", False) or attempt == policy.attempts:
                 raise
             wait = _wait_s(policy, attempt, exc)
+            if deadline is not None and time.monotonic() + wait >= deadline:
+                raise
             if on_retry is not None:
                 on_retry(attempt, exc, wait)
             sleep(wait)

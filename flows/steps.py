@@ -190,13 +190,18 @@ def _host() -> str:
 def fetch_step(run: ActiveRun, deps: RunDeps) -> None:
     """Download the source (conditional GET, transient errors retried); settle as unchanged if it is."""
     base = run.baseline if run.baseline and run.baseline.spec_sha256 == run.spec_sha256 else None
+    deadline = time.monotonic() + deps.fetch_policy.deadline_s  # the whole step, every attempt and wait
+
+    def fetch_once() -> FetchedSource:
+        left = dataclasses.replace(deps.fetch_policy, deadline_s=max(0.001, deadline - time.monotonic()))
+        return fetch_source(run.spec.source, run.workspace / "source", policy=left,
+                            etag=base.etag if base else None, last_modified=base.last_modified if base else None)
+
     with run.stage("fetch"):
         fetched = call_with_retries(
-            lambda: fetch_source(
-                run.spec.source, run.workspace / "source", policy=deps.fetch_policy,
-                etag=base.etag if base else None, last_modified=base.last_modified if base else None,
-            ),
+            fetch_once,
             deps.retry,
+            deadline=deadline,
             on_retry=lambda attempt, exc, wait: run.outcome.warnings.append(
                 f"fetch attempt {attempt} failed ({exc}); retried after {wait:.0f} s"
             ),

@@ -233,6 +233,27 @@ class TestFailedRun:
         assert summary.status == "failed" and "after retries" in summary.error
         assert time.monotonic() - started < 6
 
+    def test_the_fetch_deadline_covers_every_attempt(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
+    ) -> None:
+        def drip(handler: BaseHTTPRequestHandler, server: LocalServer) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Length", "1000")
+            handler.end_headers()
+            for _ in range(1000):  # a byte every 0.3 s: never a read timeout (1 s), always too slow
+                handler.wfile.write(b"<")
+                handler.wfile.flush()
+                if server.stop.wait(0.3):
+                    return
+
+        http_server.routes["/drip.xml"] = drip
+        project_id = make_project(http_server.url("/drip.xml"))
+        two_seconds = dataclasses.replace(deps, fetch_policy=dataclasses.replace(deps.fetch_policy, deadline_s=2.0),
+                                          retry=RetryPolicy(attempts=4, backoff_s=(0.05,)))
+        summary = run_project_inline(project_id, two_seconds)
+        assert summary.status == "failed" and "took longer than the fetch deadline" in summary.error
+        assert len([r for r in http_server.requests if r[0] == "/drip.xml"]) == 1  # no retry past the deadline
+
     def test_a_run_of_a_deleted_project_is_refused_by_name(
         self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
     ) -> None:
