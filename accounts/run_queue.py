@@ -53,6 +53,7 @@ class QueuedRun(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    requested_by_id: Mapped[int | None] = mapped_column()  # who asked (run now); None: the schedule
 
 
 class RunWorker(Base):
@@ -74,19 +75,25 @@ class DueRun:
     project_id: int
     due_at: datetime
     trigger: str
+    requested_by_id: int | None = None
 
 
 # ---------------------------------------------------------------------------------------------- queueing
 
 
-def enqueue(session: Session, due: Iterable[tuple[int, datetime]], *, trigger: str, big_feed_products: int) -> int:
-    """Queue a run of each (project, due time) not queued before; returns how many are new."""
+def enqueue(
+    session: Session, due: Iterable[tuple[int, datetime]], *, trigger: str, big_feed_products: int,
+    requested_by: int | None = None,
+) -> int:
+    """Queue a run of each (project, due time) not queued before; returns how many are new. `requested_by`:
+    the user who asked, whom the run checks again when it starts and before it publishes."""
     due = list(due)
     if not due:
         return 0
     sizes = last_feed_sizes(session, {project_id for project_id, _ in due})
     rows = [
         {"project_id": project_id, "due_at": due_at, "trigger": trigger[:20], "queued_at": utcnow(),
+         "requested_by_id": requested_by,
          "lane": BIG if sizes.get(project_id, 0) >= big_feed_products else SMALL}
         for project_id, due_at in due
     ]
@@ -95,9 +102,12 @@ def enqueue(session: Session, due: Iterable[tuple[int, datetime]], *, trigger: s
     return len(result.all())
 
 
-def run_now(session: Session, project_id: int, *, trigger: str, big_feed_products: int) -> None:
+def run_now(
+    session: Session, project_id: int, *, trigger: str, big_feed_products: int, requested_by: int | None = None
+) -> None:
     """Queue a run of the project for now (a person's "run now"); a worker picks it up within seconds."""
-    enqueue(session, [(project_id, utcnow())], trigger=trigger, big_feed_products=big_feed_products)
+    enqueue(session, [(project_id, utcnow())], trigger=trigger, big_feed_products=big_feed_products,
+            requested_by=requested_by)
 
 
 def last_feed_sizes(session: Session, project_ids: set[int]) -> dict[int, int]:
@@ -136,7 +146,8 @@ def claim(session: Session, worker: str, lanes: Iterable[str], *, limit: int) ->
             update(QueuedRun)
             .where(QueuedRun.id.in_(select(oldest.c.id)), QueuedRun.claimed_at.is_(None))
             .values(claimed_by=worker[:200], claimed_at=now)
-            .returning(QueuedRun.id, QueuedRun.project_id, QueuedRun.due_at, QueuedRun.trigger)
+            .returning(QueuedRun.id, QueuedRun.project_id, QueuedRun.due_at, QueuedRun.trigger,
+                       QueuedRun.requested_by_id)
         ).all()
         if taken:
             return sorted((DueRun(*row) for row in taken), key=lambda run: (run.due_at, run.queue_id))

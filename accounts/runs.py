@@ -80,6 +80,7 @@ class ProjectRun(Base):
     workspace: Mapped[str] = mapped_column(Text, default="")  # held outputs wait here
     host: Mapped[str] = mapped_column(String(200), default="")  # host:pid of the process that ran it
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was queued for; started_at - due_at = late
+    requested_by_id: Mapped[int | None] = mapped_column()  # the user who asked for it; None: the schedule
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -125,7 +126,7 @@ class RunOutcome:
 
 def start_run(
     session: Session, project: Project, *, revision: int, spec_sha256: str, trigger: str, host: str,
-    due_at: datetime | None = None,
+    due_at: datetime | None = None, requested_by: int | None = None,
 ) -> ProjectRun:
     """Insert the `running` row; the caller holds the project lock."""
     run = ProjectRun(
@@ -136,6 +137,7 @@ def start_run(
         trigger=trigger[:20],
         host=host[:200],
         due_at=due_at,
+        requested_by_id=requested_by,
     )
     session.add(run)
     session.flush()
@@ -143,7 +145,8 @@ def start_run(
 
 
 def record_skipped(
-    session: Session, project: Project, *, trigger: str, reason: str, due_at: datetime | None = None
+    session: Session, project: Project, *, trigger: str, reason: str, due_at: datetime | None = None,
+    requested_by: int | None = None,
 ) -> ProjectRun:
     """A run that did not start (the project was busy, or its shop may not run), with the reason."""
     now = utcnow()
@@ -156,10 +159,30 @@ def record_skipped(
         started_at=now,
         error=reason,
         due_at=due_at,
+        requested_by_id=requested_by,
     )
     session.add(run)
     session.flush()
     return run
+
+
+class RequesterRefused(AccountsError):
+    """Whoever asked for a run may no longer run the project: it stops before publishing."""
+
+
+def requester_refused(session: Session, user_id: int | None, project_id: int) -> str | None:
+    """Why the user who asked for a run may no longer run the project (removed, lowered to read, the shop
+    transferred away...), or None when they still may; a scheduled run (no user) acts for the shop."""
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None:
+        return f"asked for by user {user_id}, whose account is gone; nothing was published"
+    try:
+        access_project(session, user, project_id, Action.RUN_FEEDS)
+    except AccountsError as exc:
+        return f"asked for by {user.email}, who may no longer run this project ({exc.message}); nothing was published"
+    return None
 
 
 def mark_crashed_runs(session: Session, project_id: int) -> list[ProjectRun]:

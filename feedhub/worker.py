@@ -73,7 +73,8 @@ def _beat_until(deps: Any, name: str, lanes: Sequence[str], stop: threading.Even
 
 
 def _parameters(due: DueRun) -> dict[str, Any]:
-    return {"project_id": due.project_id, "trigger": due.trigger, "due_at": due.due_at.isoformat()}
+    return {"project_id": due.project_id, "trigger": due.trigger, "due_at": due.due_at.isoformat(),
+            "requested_by": due.requested_by_id}
 
 
 def _label(batch: list[DueRun]) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from accounts.errors import MailError
+from accounts.errors import AccountsError, MailError
 from accounts.lifecycle import record_exported_products
 from accounts.runs import ProjectRun, RunStatus, alert_recipients, finish_run, previous_outcome, prune_runs
 from accounts.users import language_of_address
@@ -55,6 +55,8 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
         return kind, str(exc)
     if isinstance(exc, MailError | OSError):
         return kind, f"{exc}"
+    if isinstance(exc, AccountsError):
+        return kind, exc.message
     return kind, f"internal error ({kind}: {exc}); please report it"
 
 

@@ -31,11 +31,14 @@ FLOW_NAME = "feedhub-run-due-projects"
 
 
 def run_queued_project(
-    project_id: int, trigger: str, due_at: datetime | None, deps: RunDeps, log: logging.LoggerAdapter[Any]
+    due: dict[str, Any], deps: RunDeps, log: logging.LoggerAdapter[Any]
 ) -> dict[str, Any]:
-    """One run of one project (skipped if another run of it holds the lock); returns its summary."""
+    """One queued run (project_id, trigger, due_at, requested_by) of one project (skipped if another run of
+    it holds the lock); returns its summary."""
+    project_id = due["project_id"]
     try:
-        summary = run_project_inline(project_id, deps, trigger=trigger, due_at=due_at)
+        summary = run_project_inline(project_id, deps, trigger=due["trigger"], due_at=_when(due.get("due_at")),
+                                     requested_by=due.get("requested_by"))
     except ProjectNotFound:  # deleted after it was queued: nothing to run, nothing to record
         log.info(f"project {project_id} no longer exists")
         return {"project_id": project_id, "status": "deleted"}
@@ -49,8 +52,7 @@ def run_batch_in_flow(
     """The body of the flow: each queued run (project_id, trigger, due_at) on `threads` threads; their
     summaries, in the batch's order. One run's failure is its own, not the batch's."""
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="feedhub-run") as pool:
-        futures = [pool.submit(run_queued_project, due["project_id"], due["trigger"], _when(due.get("due_at")),
-                               deps, log) for due in batch]
+        futures = [pool.submit(run_queued_project, due, deps, log) for due in batch]
     summaries = []
     for due, future in zip(batch, futures, strict=True):
         try:

@@ -17,12 +17,14 @@ from flows.steps import begin_run, fetch_step, gate_step, process_step, publish_
 
 
 def run_project_inline(
-    project_id: int, deps: RunDeps, *, trigger: str = "manual", due_at: datetime | None = None
+    project_id: int, deps: RunDeps, *, trigger: str = "manual", due_at: datetime | None = None,
+    requested_by: int | None = None,
 ) -> RunSummary:
     """Run the project once, in this thread, unless another run of it holds the lock (then the trigger is
-    recorded as skipped). `due_at` is when the queue wanted it, kept to measure lateness."""
+    recorded as skipped). `due_at` is when the queue wanted it, kept to measure lateness; `requested_by`
+    the user who asked, checked again when the run starts and before it publishes."""
     with project_run_lock(deps.engine, project_id) as locked:
-        run = begin_run(deps, project_id, trigger=trigger, locked=locked, due_at=due_at)
+        run = begin_run(deps, project_id, trigger=trigger, locked=locked, due_at=due_at, requested_by=requested_by)
         if isinstance(run, ProjectRun):
             return RunSummary.of(run)
         try:

@@ -29,11 +29,13 @@ from accounts.models import Project, ProjectRevision, Shop
 from accounts.published import ensure_links
 from accounts.runs import (
     ProjectRun,
+    RequesterRefused,
     RunOutcome,
     RunStatus,
     last_good_run,
     mark_crashed_runs,
     record_skipped,
+    requester_refused,
     start_run,
 )
 from feeds.errors import FeedError
@@ -78,6 +80,7 @@ class ActiveRun:
     outcome: RunOutcome = field(default_factory=lambda: RunOutcome(RunStatus.RUNNING))
     fetched: FetchedSource | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
+    requested_by: int | None = None  # the user who asked for the run; None: the schedule, acting for the shop
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -120,17 +123,21 @@ def run_workspace(deps: RunDeps, project_id: int, run_id: int) -> Path:
 
 
 def begin_run(
-    deps: RunDeps, project_id: int, *, trigger: str, locked: bool, due_at: datetime | None = None
+    deps: RunDeps, project_id: int, *, trigger: str, locked: bool, due_at: datetime | None = None,
+    requested_by: int | None = None,
 ) -> ActiveRun | ProjectRun:
-    """Start the run (the caller tried the lock), or record why it is skipped and return that row."""
+    """Start the run (the caller tried the lock), or record why it is skipped and return that row: the
+    project busy, its shop may not run, or whoever asked for the run may no longer run it."""
     with deps.sessions.begin() as session:
         project = session.get(Project, project_id)
         if project is None:  # deleted after this run was queued or scheduled: nothing to run, nothing to record
             raise ProjectNotFound(project_id)
         may_run, why = shop_may_run(session, project.shop_id)
-        if not locked or not may_run:
-            reason = BUSY_REASON if not locked else f"the shop may not run: {why}"
-            return record_skipped(session, project, trigger=trigger, reason=reason, due_at=due_at)
+        refused = requester_refused(session, requested_by, project_id)
+        if not locked or not may_run or refused:
+            reason = BUSY_REASON if not locked else f"the shop may not run: {why}" if not may_run else refused
+            return record_skipped(session, project, trigger=trigger, reason=str(reason), due_at=due_at,
+                                  requested_by=requested_by)
         crashed = mark_crashed_runs(session, project_id)
         number = project.head
         spec = ProjectSpec.model_validate(
@@ -142,11 +149,12 @@ def begin_run(
         )
         digest = spec_digest(spec)
         run = start_run(session, project, revision=number, spec_sha256=digest, trigger=trigger, host=_host(),
-                        due_at=due_at)
+                        due_at=due_at, requested_by=requested_by)
         shop_name = session.get_one(Shop, project.shop_id).name
         active = ActiveRun(
             run.id, project.id, project.shop_id, shop_name, project.name, spec, digest,
             run_workspace(deps, project.id, run.id), _baseline(last_good_run(session, project_id)),
+            requested_by=requested_by,
         )
     if crashed:
         _clean_after_crash(deps, active, [r.id for r in crashed])
@@ -288,7 +296,12 @@ def gate_step(run: ActiveRun) -> None:
 
 
 def publish_step(run: ActiveRun, deps: RunDeps) -> None:
-    """Replace every published export atomically with this run's output, then mark the run succeeded."""
+    """Replace every published export atomically with this run's output, then mark the run succeeded; unless
+    whoever asked for the run lost the right to run the project meanwhile (then it fails, publishing nothing)."""
+    with deps.sessions() as session:
+        refused = requester_refused(session, run.requested_by, run.project_id)
+    if refused:
+        raise RequesterRefused(refused)
     with run.stage("publish"):
         run.outcome.report["published"] = publish_outputs(deps, run.spec, run.outputs, shop_id=run.shop_id)
     run.outcome.bytes_out = sum(item["bytes"] for item in run.outcome.report["published"])

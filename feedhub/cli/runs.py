@@ -42,28 +42,31 @@ def project_run(
     from accounts.run_queue import live_workers, run_now
 
     with database() as (session, settings):
-        access_project(session, accounts.get_user(session, by), project, Action.RUN_FEEDS)
+        requester = accounts.get_user(session, by)
+        access_project(session, requester, project, Action.RUN_FEEDS)
+        requested_by = requester.id
         if not wait:
             if not live_workers(session):
                 raise fail("no worker is running: start `feedhub serve` (or `feedhub worker`), or use --wait")
-            run_now(session, project, trigger="manual", big_feed_products=settings.big_feed_products)
+            run_now(session, project, trigger="manual", big_feed_products=settings.big_feed_products,
+                    requested_by=requested_by)
             session.commit()
     if not wait:
         typer.echo(f"project {project} queued; a worker starts it within seconds (see `feedhub runs {project}`)")
         return
-    summary = _run_here(settings, project)
+    summary = _run_here(settings, project, requested_by)
     typer.echo(f"run {summary.run_id}: {summary.status}, {summary.products_in} in, {summary.products_out} out"
                + (f": {summary.error}" if summary.error else ""))
     if summary.status == "failed":
         raise typer.Exit(1)
 
 
-def _run_here(settings: Settings, project: int):  # type: ignore[no-untyped-def]
+def _run_here(settings: Settings, project: int, requested_by: int):  # type: ignore[no-untyped-def]
     import accounts
     from flows.runner import run_project_inline
 
     with user_errors(accounts.AccountsError):
-        return run_project_inline(project, deps_from_settings(settings))
+        return run_project_inline(project, deps_from_settings(settings), requested_by=requested_by)
 
 
 def _prefect_api(settings: Settings) -> None:

@@ -23,7 +23,7 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(
-    settings: Settings, *, mailer: Mailer | None = None, launch_run: Callable[[int], str] | None = None
+    settings: Settings, *, mailer: Mailer | None = None, launch_run: Callable[[int, int], str] | None = None
 ) -> FastAPI:
     """The app over the settings' database, mailer and storages (tests may pass a mailer and a run launcher)."""
     context = WebContext.from_settings(settings, mailer=mailer, launch_run=launch_run)

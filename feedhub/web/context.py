@@ -25,18 +25,19 @@ class WebContext:
     engine: Engine
     sessions: sessionmaker[Session]
     mailer: Mailer
-    launch_run: Callable[[int], str]  # starts a run of a project now; returns what it queued
+    launch_run: Callable[[int, int], str]  # starts a run of a project now for a user; returns what it queued
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, mailer: Mailer | None = None, launch_run: Callable[[int], str] | None = None
+        cls, settings: Settings, *, mailer: Mailer | None = None, launch_run: Callable[[int, int], str] | None = None
     ) -> WebContext:
         """Engine and mailer from the settings; tests pass a mailer and a run launcher of their own."""
         engine = make_engine(settings.effective_database_url)
         mailer = mailer or make_mailer(
             smtp_url=settings.smtp_url, outbox_dir=settings.outbox_dir, sender=settings.mail_from
         )
-        context = cls(settings, engine, make_session_factory(engine), mailer, launch_run or (lambda _: ""))
+        context = cls(settings, engine, make_session_factory(engine), mailer,
+                      launch_run or (lambda _project, _user: ""))
         return context if launch_run else dataclasses.replace(context, launch_run=_launcher(context))
 
     @property
@@ -56,19 +57,22 @@ class WebContext:
         return self.settings.base_url.startswith("https://")
 
 
-def _launcher(context: WebContext) -> Callable[[int], str]:
-    """Queued for the workers when any is running (`feedhub serve`), else run in a thread of this process."""
+def _launcher(context: WebContext) -> Callable[[int, int], str]:
+    """Queued for the workers when any is running (`feedhub serve`), else run in a thread of this process;
+    either way the run checks again, when it starts and before it publishes, that the user still may."""
 
-    def launch(project_id: int) -> str:
+    def launch(project_id: int, requested_by: int) -> str:
         from accounts.run_queue import live_workers, run_now
 
         with context.sessions.begin() as session:
             if live_workers(session):
-                run_now(session, project_id, trigger="manual", big_feed_products=context.settings.big_feed_products)
+                run_now(session, project_id, trigger="manual", big_feed_products=context.settings.big_feed_products,
+                        requested_by=requested_by)
                 return "queued"
         from flows.runner import run_project_inline
 
-        thread = threading.Thread(target=run_project_inline, args=(project_id, context.deps), name=f"run-{project_id}")
+        thread = threading.Thread(target=run_project_inline, args=(project_id, context.deps),
+                                  kwargs={"requested_by": requested_by}, name=f"run-{project_id}")
         thread.start()
         return "in this process"
 

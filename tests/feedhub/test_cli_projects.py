@@ -206,7 +206,7 @@ class TestProjectCommands:
             with database() as session:
                 heartbeat(session, "elsewhere:1", [SMALL])
                 session.commit()
-            assert context.launch_run(1) == "queued"
+            assert context.launch_run(1, 1) == "queued"
         finally:
             context.engine.dispose()
         assert queued_runs() == [(1, "manual", None)]

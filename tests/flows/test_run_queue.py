@@ -82,9 +82,9 @@ class TestClaiming:
         self, session: Session, make_project: ProjectFactory
     ) -> None:
         a = make_project("http://example.invalid/a.xml")
-        run_now(session, a, trigger="manual", big_feed_products=BIG_FEED)
+        run_now(session, a, trigger="manual", big_feed_products=BIG_FEED, requested_by=7)
         (taken,) = claim(session, "big-worker", [BIG, SMALL], limit=15)
-        assert (taken.project_id, taken.trigger) == (a, "manual")
+        assert (taken.project_id, taken.trigger, taken.requested_by_id) == (a, "manual", 7)  # checked again later
 
     def test_two_run_nows_of_a_project_are_two_runs(self, session: Session, make_project: ProjectFactory) -> None:
         a = make_project("http://example.invalid/a.xml")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from accounts import MemoryMailer, Shop, User
 from accounts.errors import LevelTooLow
+from accounts.members import remove_member
 from accounts.models import ShopStatus
 from accounts.published import ExportLink
 from accounts.run_lock import project_run_lock
@@ -276,6 +277,49 @@ class TestFailedRun:
         project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)), rules=[{"type": "no-such-rule"}])
         summary = run_project_inline(project_id, deps)
         assert summary.status == "failed" and "rules are invalid" in summary.error
+
+
+class TestWhoAskedForTheRun:
+    """A run asked for by a person checks, when it starts and again before it publishes, that they still may
+    run the project; a scheduled run (nobody asked) acts for the shop."""
+
+    def test_a_writer_removed_before_the_run_starts_gets_it_skipped_with_the_reason(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path,
+        people: dict[str, User], session: Session, shop: Shop,
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(5)))
+        remove_member(session, people["owner"], shop.id, people["writer"].id)  # after "run now", before the run
+        session.commit()
+        summary = run_project_inline(project_id, deps, requested_by=people["writer"].id)
+        assert summary.status == "skipped" and summary.error.startswith(
+            "asked for by writer@example.com, who may no longer run this project (")
+        assert not (tmp_path / "published" / "heureka.xml").exists()
+        assert run_project_inline(project_id, deps, trigger="schedule").status == "succeeded"  # for the shop
+
+    def test_a_writer_removed_while_the_run_works_stops_it_before_it_publishes(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path,
+        people: dict[str, User], shop: Shop,
+    ) -> None:
+        feed = heureka_feed(5)
+
+        def removed_meanwhile(handler: BaseHTTPRequestHandler, server: LocalServer) -> None:
+            with deps.sessions.begin() as session:  # the owner removes the writer while the source downloads
+                remove_member(session, session.get_one(User, people["owner"].id), shop.id, people["writer"].id)
+            respond(feed)(handler, server)
+
+        http_server.routes["/feed.xml"] = removed_meanwhile
+        project_id = make_project(http_server.url("/feed.xml"))
+        summary = run_project_inline(project_id, deps, requested_by=people["writer"].id)
+        assert summary.status == "failed" and "asked for by writer@example.com" in summary.error
+        assert "nothing was published" in summary.error
+        assert not (tmp_path / "published" / "heureka.xml").exists()
+
+    def test_a_reader_can_never_have_asked(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, people: dict[str, User]
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(5)))
+        summary = run_project_inline(project_id, deps, requested_by=people["reader"].id)
+        assert summary.status == "skipped" and "read access" in summary.error
 
 
 class TestQualityGate:

@@ -21,7 +21,7 @@ def run_now(project_id: int, user: Me, session: Db, context: Context) -> dict[st
     """Queue a run now (write); the scheduler or a worker picks it up."""
     access_project(session, user, project_id, Action.RUN_FEEDS)
     session.commit()
-    return {"project_id": project_id, "queued": context.launch_run(project_id)}
+    return {"project_id": project_id, "queued": context.launch_run(project_id, user.id)}
 
 
 @router.get("/projects/{project_id}/runs")

@@ -229,7 +229,7 @@ def project_action(project_id: int, action: str, request: Request, posted: Poste
         if action == "run":
             access_project(session, c.user, project_id, Action.RUN_FEEDS)
             session.commit()
-            context.launch_run(project_id)
+            context.launch_run(project_id, c.user.id)
             return go(f"/projects/{project_id}#runs")
         if action in ("pause", "resume"):
             paused = action == "pause"

@@ -71,7 +71,7 @@ def api_server(db_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFac
     )
     api = Api(f"http://127.0.0.1:{port}", settings, MemoryMailer(), engine)
 
-    def launch(project_id: int) -> str:
+    def launch(project_id: int, requested_by: int) -> str:
         api.launched.append(project_id)
         return "recorded by the test"
 

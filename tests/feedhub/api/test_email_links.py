@@ -84,7 +84,8 @@ def site_server(db_url: str, engine: Engine, smtp_inbox: Inbox,
         allow_local_sources=True, smtp_url=smtp_url, mail_from=SENDER,  # runs and confirmations mail too
     )
     site = Site(settings.base_url, settings, smtp_inbox, engine)
-    app = create_app(settings, mailer=SmtpMailer(smtp_url, SENDER), launch_run=lambda project_id: "not started")
+    app = create_app(settings, mailer=SmtpMailer(smtp_url, SENDER),
+                     launch_run=lambda project_id, requested_by: "not started")
     with serving(app, port):
         yield site
 

@@ -67,7 +67,7 @@ def private_sources_api(db_url: str, tmp_path_factory: pytest.TempPathFactory) -
     port = free_port()
     settings = Settings(data_dir=tmp_path_factory.mktemp("private"), database_url=db_url,
                         base_url=f"http://127.0.0.1:{port}", allow_private_sources=True)
-    app = create_app(settings, mailer=MemoryMailer(), launch_run=lambda project_id: "not started")
+    app = create_app(settings, mailer=MemoryMailer(), launch_run=lambda project_id, requested_by: "not started")
     with serving(app, port):
         yield settings.base_url
 
