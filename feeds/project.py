@@ -6,6 +6,7 @@ Stored by `accounts` as append-only JSON revisions; executed by `feeds.pipeline`
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -14,6 +15,16 @@ from feeds.formats import FORMATS
 
 DEFAULT_CRON = "0 */6 * * *"  # four times a day
 DEFAULT_TIMEZONE = "Europe/Prague"
+
+
+class DeliveryOption(BaseModel):
+    """One row of an export's delivery table: a DELIVERY_ID and its prices."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Z0-9_]{1,64}$")
+    price: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    price_cod: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
 
 
 class ExportSpec(BaseModel):
@@ -33,6 +44,10 @@ class ExportSpec(BaseModel):
     # than max_invalid_percent of them are invalid); None: drop for channel formats, keep for csv/tsv/xml/mergado
     invalid: Literal["keep", "drop", "fail"] | None = None
     max_invalid_percent: float = Field(default=5.0, ge=0, le=100)
+    # Channel defaults for what Heureka and Zboží require and a source may lack: the delivery table (used
+    # for a product whose source names no delivery) and the category (for a product with none)
+    delivery: list[DeliveryOption] = Field(default_factory=list, max_length=100)
+    default_category: str = Field(default="", max_length=500)
 
     @field_validator("format")
     @classmethod

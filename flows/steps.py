@@ -263,7 +263,10 @@ def output_paths(workspace: Path, spec: ProjectSpec) -> dict[str, Path]:
 
 
 def _target(out_dir: Path, export: ExportSpec) -> ExportTarget:
-    options = ConvertOptions(currency=export.currency, escape_formulas=export.escape_formulas)
+    options = ConvertOptions(
+        currency=export.currency, escape_formulas=export.escape_formulas, default_category=export.default_category,
+        default_delivery=tuple((row.id, row.price, row.price_cod) for row in export.delivery),
+    )
     if export.country:
         options = dataclasses.replace(options, country=export.country.upper())
     return ExportTarget(export.name, export.format, out_dir / f"{export.name}{_extension(export.format)}", options,

@@ -11,6 +11,7 @@ import json
 import sys
 import tempfile
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -93,6 +94,10 @@ def convert(
     )] = None,
     max_invalid_percent: Annotated[float, typer.Option(help="The share of invalid products --invalid fail allows.")]
     = 5.0,
+    delivery: Annotated[list[str] | None, typer.Option(
+        help="Heureka/Zboží: a DELIVERY for products whose source names none, ID=PRICE[/COD_PRICE], "
+             "e.g. CESKA_POSTA=99/129; repeat for several.")] = None,
+    default_category: Annotated[str, typer.Option(help="Heureka/Zboží: CATEGORYTEXT for products with none.")] = "",
 ) -> None:
     """Convert a feed (file or URL) to another format, or to its own, applying rules if given."""
     from feeds.exports.convert import ConvertOptions
@@ -109,7 +114,9 @@ def convert(
             get_format(key)  # an unknown key fails before any download
         with tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
             fetched = fetch_source(source, Path(workspace), policy=_policy())
-            options = ConvertOptions(currency=currency, escape_formulas=escape_formulas)
+            options = ConvertOptions(currency=currency, escape_formulas=escape_formulas,
+                                     default_delivery=_delivery_table(delivery or []),
+                                     default_category=default_category)
             if country:
                 options = dataclasses.replace(options, country=country.upper())
             target = ExportTarget("out", to_format or from_format or "", out, options, invalid=invalid,
@@ -118,6 +125,25 @@ def convert(
     _print_summary(report)
     for line in ruleset.summary() if ruleset else ():
         typer.echo(f"  {line}")
+
+
+def _delivery_table(rows: list[str]) -> tuple[tuple[str, Decimal, Decimal | None], ...]:
+    """`--delivery ID=PRICE[/COD]` options, checked as a project's delivery table is."""
+    from pydantic import ValidationError
+
+    from feeds.project import DeliveryOption
+
+    table = []
+    for row in rows:
+        code, _, prices = row.partition("=")
+        price, _, cod = prices.partition("/")
+        try:
+            option = DeliveryOption(id=code.strip(), price=price.strip() or None, price_cod=cod.strip() or None)
+        except ValidationError as exc:
+            raise fail(f"--delivery {row!r}: write ID=PRICE[/COD_PRICE], e.g. CESKA_POSTA=99/129 "
+                       f"({exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']})") from None
+        table.append((option.id, option.price, option.price_cod))
+    return tuple(table)
 
 
 def _load_rules(path: Path | None) -> RuleSet | None:

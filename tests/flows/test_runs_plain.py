@@ -124,6 +124,31 @@ class TestSucceededRun:
         assert names["sheet"][0].startswith("'=") and names["raw"][0].startswith("=")
         assert names["sheet"][1:] == names["raw"][1:]
 
+    def test_an_exports_delivery_table_and_default_category_make_a_bare_feed_valid_for_heureka(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path
+    ) -> None:
+        from pydantic import ValidationError
+
+        bare = b"".join(  # a generic CSV: no delivery, no category
+            [b"id,title,description,link,image_link,price,stock\n"]
+            + [f"{n},Kolo {n},Kolo,https://kola.example/{n},https://kola.example/{n}.jpg,990,3\n".encode()
+               for n in range(1, 4)])
+        target = tmp_path / "published" / "heureka.xml"
+        plain = ExportSpec(name="heureka", format="heureka", uri=target.as_uri())
+        project_id = make_project(http_server.serve("/feed.csv", bare), exports=[plain])
+        assert run_project_inline(project_id, deps).status == "held"  # every product invalid: nothing published
+        filled_uri = (tmp_path / "published-filled" / "heureka.xml").as_uri()
+        filled = ExportSpec(name="heureka", format="heureka", uri=filled_uri,
+                            delivery=[{"id": "CESKA_POSTA", "price": "99", "price_cod": "129"}],  # type: ignore[list-item]
+                            default_category="Sport | Kola")
+        other = make_project(http_server.url("/feed.csv"), name="filled", exports=[filled])
+        assert run_project_inline(other, deps).status == "succeeded"
+        written = (tmp_path / "published-filled" / "heureka.xml").read_text(encoding="utf-8")
+        assert written.count("<DELIVERY_ID>CESKA_POSTA</DELIVERY_ID>") == 3
+        assert written.count("<CATEGORYTEXT>Sport | Kola</CATEGORYTEXT>") == 3
+        with pytest.raises(ValidationError, match="delivery.0.id"):
+            ExportSpec(name="h", format="heureka", delivery=[{"id": "česká pošta", "price": "99"}])
+
     def test_s3_export_is_uploaded_through_boto3(
         self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, s3_server: str
     ) -> None:

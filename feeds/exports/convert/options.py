@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
 
 COUNTRY_CURRENCY = {"CZ": "CZK", "SK": "EUR", "PL": "PLN", "HU": "HUF", "DE": "EUR", "AT": "EUR", "US": "USD"}
@@ -36,6 +37,9 @@ class ConvertOptions:
     feed_link: str = ""
     feed_description: str = ""
     escape_formulas: bool = True  # CSV/TSV: a leading ' on cells a spreadsheet would run as formulas
+    # Channel defaults: what the channel requires and the source may lack (Heureka and Zboží)
+    default_delivery: tuple[tuple[str, Decimal, Decimal | None], ...] = ()  # (DELIVERY_ID, price, COD price)
+    default_category: str = ""  # CATEGORYTEXT when the source names no category
 
     @property
     def target_currency(self) -> str:

@@ -158,6 +158,7 @@ GENERIC_ALIASES: dict[str, str] = {
     "categorytext": "product_type",
     "item_group_id": "item_group_id",
     "itemgroup_id": "item_group_id",
+    "google_product_category": "google_product_category",
     "group_id": "item_group_id",
     **dict.fromkeys(STOCK_COLUMNS, "stock_quantity"),
     **{attr: attr for attr in VARIANT_ATTRS},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 
 from feeds.exports.convert.offer import Offer, Param, Shipping, current_price, original_price
@@ -42,6 +43,7 @@ _COMMON_FIELDS = frozenset(
         "currency",
         "brand",
         "categories",
+        "google_category",  # CATEGORYTEXT when the source has no category of its own
         "gtin",
         "isbn",
         "mpn",
@@ -89,7 +91,7 @@ class ShopitemWriter(OfferWriter):
         self._identifiers(offer, out)
         out.extend(self._param(param) for param in offer.params)
         add(out, "DELIVERY_DATE", when)
-        out.extend(self._deliveries(offer.shipping))
+        out.extend(self._deliveries(offer.shipping) or self._default_deliveries())
         self._extras(offer, out)
         return Product(self.ITEM, children=out)
 
@@ -127,7 +129,8 @@ class ShopitemWriter(OfferWriter):
 
     def _identifiers(self, offer: Offer, out: list[Element]) -> None:
         add(out, "MANUFACTURER", offer.brand)
-        add(out, "CATEGORYTEXT", " | ".join(offer.categories))
+        add(out, "CATEGORYTEXT", " | ".join(offer.categories) or _google_category_path(offer.google_category)
+            or self.options.default_category)
         add(out, "EAN", ean_for_shopitem(offer, self.warnings))
         add(out, "ISBN", (isbn10_to_13(offer.isbn) or offer.isbn) if offer.isbn else "")
         add(out, "PRODUCTNO", offer.mpn)
@@ -157,11 +160,22 @@ class ShopitemWriter(OfferWriter):
             out.append(Element("DELIVERY", children=children))
         return out
 
+    def _default_deliveries(self) -> list[Element]:
+        """The export's delivery table, for an offer whose source names no delivery for this country."""
+        out = []
+        for code, price, price_cod in self.options.default_delivery:
+            children = [Element("DELIVERY_ID", code), Element("DELIVERY_PRICE", format_decimal(price))]
+            if price_cod is not None:
+                children.append(Element("DELIVERY_PRICE_COD", format_decimal(price_cod)))
+            out.append(Element("DELIVERY", children=children))
+        return out
+
     def _delivery_id(self, service: str) -> str:
         mapped = self.options.delivery_ids.get(service)
         if mapped:
             return mapped
-        code = service.strip().upper().replace(" ", "_")
+        plain = unicodedata.normalize("NFKD", service).encode("ascii", "ignore").decode()  # Zásilkovna -> Zasilkovna
+        code = plain.strip().upper().replace(" ", "_")
         if code in HEUREKA_DELIVERY_IDS:
             return code
         fallback = self.options.default_delivery_id
@@ -181,3 +195,10 @@ class ShopitemWriter(OfferWriter):
                 add(out, "ACCESSORY", heureka_id(accessory))
             add(out, "GIFT", offer.gift)
         add(out, "ITEM_TYPE", ITEM_TYPES.get(offer.condition, ""))
+
+
+def _google_category_path(category: str) -> str:
+    """A Google product category written as a path ("Apparel & Accessories > Clothing") as a CATEGORYTEXT
+    path; a bare taxonomy id has no words to show, so it gives "" (the export's default category then)."""
+    parts = [part.strip() for part in category.split(">") if part.strip()]
+    return "" if not parts or category.strip().isdigit() else " | ".join(parts)

@@ -252,7 +252,31 @@ class TestGoogleToHeureka:
             ("ITEMGROUP_ID", "LAMPA_2024"),
             ("ITEM_TYPE", "bazar"),
         ]
-        assert converter.warnings["g:google_product_category dropped: no heureka equivalent"] == 1
+        assert not converter.warnings  # google_product_category is the CATEGORYTEXT of items without product_type
+
+    @pytest.mark.parametrize(("category", "expected"), [
+        ("Home & Garden > Lighting > Lamps", "Home & Garden | Lighting | Lamps"),
+        ("594", "Osvětlení"),  # a bare taxonomy id has no words: the export's default category
+    ])
+    def test_channel_defaults_fill_what_heureka_requires_and_the_source_lacks(
+        self, category: str, expected: str
+    ) -> None:
+        options = ConvertOptions(today=TODAY, default_category="Osvětlení",
+                                 default_delivery=(("CESKA_POSTA", Decimal("99"), Decimal("129")),
+                                                   ("ZASILKOVNA", Decimal("69"), None)))
+        product = google_item(*BASE_GOOGLE, ("g:availability", "in_stock"), ("g:google_product_category", category))
+        out = pairs(make_converter("google", "heureka", options).convert(product))
+        assert ("CATEGORYTEXT", expected) in out
+        assert [p for p in out if p[0] == "DELIVERY"] == [
+            ("DELIVERY", [("DELIVERY_ID", "CESKA_POSTA"), ("DELIVERY_PRICE", "99.00"),
+                          ("DELIVERY_PRICE_COD", "129.00")]),
+            ("DELIVERY", [("DELIVERY_ID", "ZASILKOVNA"), ("DELIVERY_PRICE", "69.00")]),
+        ]
+        own = google_item(*BASE_GOOGLE, ("g:availability", "in_stock"),
+                          ("g:shipping", [("g:country", "CZ"), ("g:service", "PPL"), ("g:price", "89 CZK")]))
+        delivered = pairs(make_converter("google", "heureka", options).convert(own))
+        assert [p for p in delivered if p[0] == "DELIVERY"] == [  # the source's own delivery wins
+            ("DELIVERY", [("DELIVERY_ID", "PPL"), ("DELIVERY_PRICE", "89.00")])]
 
     def test_gtin14_has_no_heureka_form(self) -> None:
         converter = make_converter("google", "heureka", OPTIONS)
