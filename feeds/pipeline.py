@@ -28,6 +28,8 @@ from feeds.parsers import open_feed
 from feeds.transforms.groups import prepare_groups
 
 MAX_REPORTED_PROBLEMS = 50
+MAX_REPORTED_DUPLICATES = 200  # ids listed with their lines; more are counted
+MAX_DUPLICATE_LINES = 10
 
 
 class RuleApplier(Protocol):
@@ -59,6 +61,8 @@ class ExportReport:
     invalid: int = 0
     invalid_policy: str = "keep"
     left_out_invalid: int = 0  # invalid products not written (policy drop or fail)
+    duplicates: list[str] = field(default_factory=list)  # "123: 3 occurrences, 2 left out (lines 40, 77)"
+    duplicate_ids: int = 0  # ids that occurred more than once (all of them, listed or not)
     too_many_invalid: str = ""  # why the export must not replace the last good one: policy fail over its limit,
     # or every product left out as invalid (an empty feed would take the shop off the channel)
     dropped: dict[str, int] = field(default_factory=dict)
@@ -96,6 +100,7 @@ class _Export:
         self.report = ExportReport(target.name, target.format, str(target.path), invalid_policy=policy)
         self.leave_out_invalid = policy != "keep"
         self.max_invalid_percent = target.max_invalid_percent
+        self.repeated: dict[str, list[int | None]] = {}  # id -> lines of its later occurrences
 
     def write(self, chunk: list[Product]) -> None:
         convert, validate = self.converter.convert, self.validate
@@ -106,6 +111,8 @@ class _Export:
                 continue
             problems = validate(converted)
             if problems:
+                if any(problem.startswith("duplicate ") for problem in problems):
+                    self._repeated(product_id(converted), product.line)
                 self._invalid(converted, problems, position=self.report.products_out + len(out) + 1)
                 if self.leave_out_invalid:
                     self.report.left_out_invalid += 1
@@ -113,6 +120,17 @@ class _Export:
             out.append(converted)
         self.report.products_out += len(out)
         self.writer.write(out)
+
+    def _repeated(self, ident: str, line: int | None) -> None:
+        """Note a later occurrence of an id: each duplicate id is listed with its lines, not lost in the
+        first MAX_REPORTED_PROBLEMS problems."""
+        lines = self.repeated.get(ident)
+        if lines is None:
+            self.report.duplicate_ids += 1
+            if len(self.repeated) >= MAX_REPORTED_DUPLICATES:
+                return
+            lines = self.repeated[ident] = []
+        lines.append(line)
 
     def _invalid(self, product: Product, problems: list[str], *, position: int) -> None:
         report = self.report
@@ -126,6 +144,11 @@ class _Export:
         report = self.report
         report.dropped = dict(Counter(self.converter.dropped))
         report.warnings = dict(Counter(self.converter.warnings))
+        fate = "left out" if self.leave_out_invalid else "kept"
+        for ident, lines in self.repeated.items():
+            shown = ", ".join(str(line) for line in lines[:MAX_DUPLICATE_LINES] if line is not None)
+            report.duplicates.append(f"{ident}: {len(lines) + 1} occurrences, {len(lines)} {fate} after the first"
+                                     + (f" (lines {shown})" if shown else ""))
         converted = report.products_out + report.left_out_invalid
         if converted and not report.products_out:
             report.too_many_invalid = (f"export {report.name!r}: all {converted} products are invalid for "

@@ -196,6 +196,10 @@ def _print_summary(report: RunReport) -> None:
     )
     for problem in export.problems[:10]:
         typer.echo(f"  invalid: {problem}")
+    for duplicate in export.duplicates[:10]:
+        typer.echo(f"  duplicate id {duplicate}")
+    if export.duplicate_ids > 10:
+        typer.echo(f"  ... {export.duplicate_ids} ids occur more than once")
     for reason, count in export.dropped.items():
         typer.echo(f"  dropped {count}: {reason}")
     for warning in report.warnings:

@@ -78,3 +78,17 @@ def test_an_export_left_empty_by_invalid_products_is_refused_whatever_the_policy
         "export 'h': all 3 products are invalid for heureka and were left out (first: 1: missing URL; "
         "missing IMGURL; missing PRICE_VAT; "
         "missing CATEGORYTEXT; missing DELIVERY_DATE; missing DELIVERY)")
+
+
+def test_each_duplicate_id_is_listed_with_its_lines_however_many_other_problems_came_first(tmp_path: Path) -> None:
+    items = [NO_PRICE.format(n=n) for n in range(1000, 1060)]  # 60 invalid products fill the problem list
+    items += [VALID.format(n=n) for n in (1, 2, 1, 1)]  # id 1 three times, one item per line
+    source = tmp_path / "feed.xml"
+    source.write_text('<?xml version="1.0" encoding="utf-8"?>\n<SHOP>\n' + "\n".join(items) + "\n</SHOP>\n",
+                      encoding="utf-8")
+    dropped = process(source, [ExportTarget("h", "heureka", tmp_path / "h.xml")]).exports[0]
+    assert dropped.duplicates == ["1: 3 occurrences, 2 left out after the first (lines 65, 66)"]
+    assert dropped.duplicate_ids == 1 and len(dropped.problems) == 50
+    assert ids(tmp_path / "h.xml", "heureka") == ["1", "2"]  # the first is kept
+    kept = process(source, [ExportTarget("h", "heureka", tmp_path / "k.xml", invalid="keep")]).exports[0]
+    assert kept.duplicates == ["1: 3 occurrences, 2 kept after the first (lines 65, 66)"]
