@@ -58,7 +58,7 @@ def check_spec(spec: ProjectSpec, *, shop_id: int, limits: SpecLimits) -> None:
         problems.append(f"schedule: {problem}")
     problems += _export_problems(spec.exports)
     problems += [problem for export in spec.exports for problem in _target_problems(export, shop_id, limits)]
-    for path in local_data_files(spec.rules):
+    for path in local_data_files([*spec.rules, *(rule for export in spec.exports for rule in export.rules)]):
         if not limits.allow_local:
             problems.append(str(local_file_refused("data file", str(path))))
         elif problem := _file_problem(path, max_bytes=MAX_DATA_FILE_BYTES):
@@ -67,6 +67,11 @@ def check_spec(spec: ProjectSpec, *, shop_id: int, limits: SpecLimits) -> None:
         RuleSet.check_spec(spec.rules, spec.queries, spec.variables, group_by=spec.group_by)
     except ConfigError as exc:
         problems += exc.problems
+    for export in spec.exports:
+        try:
+            RuleSet.check_spec(export.rules, spec.queries, spec.variables, group_by=spec.group_by, allow_groups=False)
+        except ConfigError as exc:
+            problems += [f"export {export.name!r}: {problem}" for problem in exc.problems]
     if problems:
         raise ConfigError(problems)
 

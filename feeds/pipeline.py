@@ -48,6 +48,7 @@ class ExportTarget:
     options: ConvertOptions = field(default_factory=ConvertOptions)
     invalid: str | None = None  # keep, drop or fail (feeds.exports.validate); None: the format's default
     max_invalid_percent: float = 5.0  # fail: more invalid products than this share hold the run
+    rules: RuleApplier | None = None  # this export's own rules, after the shared ones, on copies
 
 
 @dataclass
@@ -101,8 +102,11 @@ class _Export:
         self.leave_out_invalid = policy != "keep"
         self.max_invalid_percent = target.max_invalid_percent
         self.repeated: dict[str, list[int | None]] = {}  # id -> lines of its later occurrences
+        self.rules = target.rules
 
     def write(self, chunk: list[Product]) -> None:
+        if self.rules is not None:  # a copy per product: the other exports see the shared rules' products
+            chunk = self.rules.apply([product.copy() for product in chunk])
         convert, validate = self.converter.convert, self.validate
         out: list[Product] = []
         for product in chunk:

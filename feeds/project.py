@@ -48,6 +48,9 @@ class ExportSpec(BaseModel):
     # for a product whose source names no delivery) and the category (for a product with none)
     delivery: list[DeliveryOption] = Field(default_factory=list, max_length=100)
     default_category: str = Field(default="", max_length=500)
+    # This export's own rules, run after the project's shared rules on this export's copy of each product
+    # (Mergado: every output has its rules); they may use the project's saved queries and variables
+    rules: list[dict[str, Any]] = Field(default_factory=list)
 
     @field_validator("format")
     @classmethod

@@ -237,15 +237,17 @@ def process_step(run: ActiveRun, deps: RunDeps) -> None:
     assert run.fetched is not None, "fetch_step runs first"
     with run.stage("process"):
         spec = run.spec
-        rules = RuleSet.from_spec(
-            spec.rules,
-            spec.queries,
-            spec.variables,
-            group_by=spec.group_by,
-            allow_private_urls=deps.fetch_policy.allow_private,
-            allow_local_files=deps.fetch_policy.allow_local,
-        )
-        targets = [_target(run.workspace / "out", export) for export in run.spec.exports]
+
+        def ruleset(rules: list[dict[str, Any]], *, allow_groups: bool = True) -> RuleSet:
+            return RuleSet.from_spec(
+                rules, spec.queries, spec.variables, group_by=spec.group_by, allow_groups=allow_groups,
+                allow_private_urls=deps.fetch_policy.allow_private, allow_local_files=deps.fetch_policy.allow_local,
+            )
+
+        rules = ruleset(spec.rules)
+        own = {export.name: ruleset(export.rules, allow_groups=False) for export in spec.exports if export.rules}
+        targets = [dataclasses.replace(_target(run.workspace / "out", export), rules=own.get(export.name))
+                   for export in spec.exports]
         report = process(run.fetched.path, targets, source_format=run.spec.source_format, rules=rules)
     run.outputs = {target.name: target.path for target in targets}
     out = run.outcome
@@ -254,6 +256,11 @@ def process_step(run: ActiveRun, deps: RunDeps) -> None:
     out.report["hidden"] = report.products_in - report.products_kept
     out.report["rules"] = [asdict(stats) for stats in rules.stats]
     out.report["rule_errors"] = {"count": rules.error_count, "first": [str(e) for e in rules.errors[:20]]}
+    for export in out.report["exports"]:  # each export's own rules, beside its counts
+        if export["name"] in own:
+            export["rules"] = [asdict(stats) for stats in own[export["name"]].stats]
+            export["rule_errors"] = {"count": own[export["name"]].error_count,
+                                     "first": [str(e) for e in own[export["name"]].errors[:20]]}
     out.warnings.extend(report.warnings)
 
 

@@ -89,6 +89,14 @@ class TestCheckSpec:
             ({"rules": [{"type": "nosuch"}]}, "rule 1 (nosuch): unknown rule type"),
             ({"rules": [{"type": "data_import", "source": "{out}/stock.csv", "key": "ITEM_ID"}]},
              "stock.csv': no such file"),
+            ({"exports": [export("h", "{uri}/h.xml", rules=[{"type": "nosuch"}])]},
+             "export 'h': rule 1 (nosuch): unknown rule type"),
+            ({"exports": [export("h", "{uri}/h.xml", rules=[
+                {"type": "rewriting", "element": "N", "value": "x", "query": "GROUP_COUNT() > 1"}])]},
+             "export 'h': rule 1 (rewriting): group functions (GROUP_*) work in the project's shared rules only"),
+            ({"exports": [export("h", "{uri}/h.xml", rules=[
+                {"type": "data_import", "source": "{out}/prices.csv", "key": "ITEM_ID"}])]},
+             "prices.csv': no such file"),
         ],
     )  # fmt: skip
     def test_what_a_run_would_refuse_is_named(

@@ -149,6 +149,34 @@ class TestSucceededRun:
         with pytest.raises(ValidationError, match="delivery.0.id"):
             ExportSpec(name="h", format="heureka", delivery=[{"id": "česká pošta", "price": "99"}])
 
+    def test_each_export_runs_its_own_rules_after_the_shared_ones_and_only_for_itself(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path,
+        session: Session,
+    ) -> None:
+        from lxml import etree
+
+        out = tmp_path / "published"
+        exports = [
+            ExportSpec(name="heureka", format="heureka", uri=(out / "heureka.xml").as_uri(), rules=[
+                {"type": "rewriting", "element": "PRODUCTNAME", "value": "%PRODUCTNAME% [H]"},
+                {"type": "hiding", "query": "cheap"},  # the project's saved query
+            ]),
+            ExportSpec(name="google", format="google", uri=(out / "google.xml").as_uri()),
+        ]
+        shared = [{"type": "rewriting", "element": "PRODUCTNAME", "value": "Arche %PRODUCTNAME%"}]
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(30)), exports=exports, rules=shared,
+                                  queries={"cheap": "PRICE_VAT < 500"})
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        heureka = [n.text for n in etree.parse(str(out / "heureka.xml")).iter("PRODUCTNAME")]
+        google = [n.text for n in etree.parse(str(out / "google.xml")).iter("{http://base.google.com/ns/1.0}title")]
+        assert len(google) == 30 and all(t.startswith("Arche ") and "[H]" not in t for t in google)
+        assert 0 < len(heureka) < 30 and all(t.startswith("Arche ") and t.endswith(" [H]") for t in heureka)
+        report = runs_of(session, project_id)[-1].report
+        assert [r["type"] for r in report["rules"]] == ["rewriting"]
+        own = {e["name"]: e.get("rules") for e in report["exports"]}
+        assert own["google"] is None and [(r["type"], r["selected"]) for r in own["heureka"]] == [
+            ("rewriting", 30), ("hiding", 30 - len(heureka))]
+
     def test_s3_export_is_uploaded_through_boto3(
         self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, s3_server: str
     ) -> None:

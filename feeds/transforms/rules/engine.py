@@ -105,16 +105,18 @@ class RuleSet:
         base_dir: Path | None = None,
         allow_private_urls: bool = False,
         allow_local_files: bool = True,
+        allow_groups: bool = True,
     ) -> RuleSet:
         """Validate everything (raising one ConfigError with every problem), then prepare data files.
 
         `group_by` is the element path of the item-group key for GROUP_* aggregates (default: the
-        product's ITEMGROUP_ID, else g:item_group_id, else item_group_id).
+        product's ITEMGROUP_ID, else g:item_group_id, else item_group_id). An export's own rules run
+        after the shared ones on copies, with no group pass of their own: `allow_groups=False`.
         """
         base = SpecContext(
             base_dir=base_dir or Path("."), allow_private_urls=allow_private_urls, allow_local_files=allow_local_files
         )
-        bound, ctx = _bound(rules, queries, variables, group_by, base)
+        bound, ctx = _bound(rules, queries, variables, group_by, base, allow_groups=allow_groups)
         return cls([_prepared(b, ctx) for b in bound], ctx.groups)
 
     @staticmethod
@@ -124,13 +126,14 @@ class RuleSet:
         variables: dict[str, Any] | None = None,
         *,
         group_by: str | None = None,
+        allow_groups: bool = True,
     ) -> None:
         """Raise one ConfigError with every problem, as `from_spec` does, without reading any data file.
 
         What a save checks first: it must not depend on a data file's server being up, nor read a
         large file under a lock; a run prepares the rules and names a data file it cannot read.
         """
-        _bound(rules, queries, variables, group_by, SpecContext())
+        _bound(rules, queries, variables, group_by, SpecContext(), allow_groups=allow_groups)
 
     def prepare_groups(self, chunks: Iterable[list[Product]]) -> None:
         """The group pass: run the rules above the first rule reading aggregates, then aggregate per group.
@@ -310,7 +313,7 @@ def read_rules_file(path: Path) -> dict[str, Any]:
 
 def _bound(
     rules: Any, queries: dict[str, str] | None, variables: dict[str, Any] | None, group_by: str | None,
-    base: SpecContext,
+    base: SpecContext, *, allow_groups: bool = True,
 ) -> tuple[list[BoundRule], SpecContext]:
     """Every rule validated and bound (ConfigError with every problem), and the context they were bound in."""
     problems: list[str] = []
@@ -322,6 +325,9 @@ def _bound(
         problems.append("rules must be a list")
         rules = []
     bound = [b for i, spec in enumerate(rules, 1) if (b := _bind(i, spec, ctx, problems)) is not None]
+    if not allow_groups:
+        problems += [str(RuleError(b.index, b.type, "group functions (GROUP_*) work in the project's shared "
+                                                   "rules only")) for b in bound if b.uses_groups]
     if problems:
         raise ConfigError(problems)
     return bound, ctx
