@@ -272,6 +272,25 @@ class TestWhatTheLastRunSaid:
         assert "A2: missing PRICE_VAT" in shown
         assert "file:///srv/feeds/heureka.xml</span>, 2.0 kB" in shown
 
+    def test_the_run_page_shows_what_was_left_out_duplicates_each_exports_rules_and_a_stopped_rule(
+        self, api: Api, world: World
+    ) -> None:
+        stopped = "stopped after 31.0 s on 620 products, past its budget of 30 s + 1 ms a product"
+        report = {
+            "rules": [{"index": 1, "type": "replacing", "name": "", "selected": 620, "changed": 0, "errors": 620,
+                       "stopped": stopped, "not_run": 9380}],
+            "exports": [{"name": "heureka", "invalid": 5, "products_out": 20, "left_out_invalid": 5,
+                         "duplicates": ["123: 3 occurrences, 2 left out after the first (lines 40, 77)"],
+                         "duplicate_ids": 1, "too_many_invalid": "export 'heureka': 5 of 25 products (20%) are "
+                         "invalid for heureka, more than its 10 % limit; they were left out",
+                         "rules": [{"index": 1, "type": "utm", "selected": 20, "changed": 20, "errors": 0}]}],
+        }
+        shown = page(api, world, "read", f"/projects/{world.project_id}/runs/{add_run(api, world, report)}").text
+        assert f"Rule 1: {stopped}; 9380 products not run." in shown
+        assert "5 invalid products were left out." in shown and "more than its 10 % limit" in shown
+        assert "1 ids occur more than once" in shown and "<li>123: 3 occurrences, 2 left out" in shown
+        assert "rule 1 (utm): 20 selected, 20 changed, 0 errors" in shown
+
     def test_the_export_page_groups_invalid_products_by_reason(self, api: Api, world: World) -> None:
         run_id = add_run(api, world, self.REPORT)
         shown = page(api, world, "read", f"/projects/{world.project_id}/exports/heureka").text
