@@ -95,7 +95,7 @@ def convert(
     max_invalid_percent: Annotated[float, typer.Option(help="The share of invalid products --invalid fail allows.")]
     = 5.0,
     delivery: Annotated[list[str] | None, typer.Option(
-        help="Heureka/Zboží: a DELIVERY for products whose source names none, ID=PRICE[/COD_PRICE], "
+        help="Heureka/Zboží: a DELIVERY for products whose source names none, ID=PRICE or ID=PRICE/COD_PRICE, "
              "e.g. CESKA_POSTA=99/129; repeat for several.")] = None,
     default_category: Annotated[str, typer.Option(help="Heureka/Zboží: CATEGORYTEXT for products with none.")] = "",
 ) -> None:
@@ -140,7 +140,7 @@ def _delivery_table(rows: list[str]) -> tuple[tuple[str, Decimal, Decimal | None
         try:
             option = DeliveryOption(id=code.strip(), price=price.strip() or None, price_cod=cod.strip() or None)
         except ValidationError as exc:
-            raise fail(f"--delivery {row!r}: write ID=PRICE[/COD_PRICE], e.g. CESKA_POSTA=99/129 "
+            raise fail(f"--delivery {row!r}: write ID=PRICE or ID=PRICE/COD_PRICE, e.g. CESKA_POSTA=99/129 "
                        f"({exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']})") from None
         table.append((option.id, option.price, option.price_cod))
     return tuple(table)

@@ -74,3 +74,31 @@ def test_schedule_defaults_shown_in_help_are_the_real_ones() -> None:
         feeds.project.DEFAULT_CRON,
         feeds.project.DEFAULT_TIMEZONE,
     )
+
+
+def _command_paths(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+    for name, command in sorted(getattr(group, "commands", {}).items()):
+        paths.append((*prefix, name))
+        paths += _command_paths(command, (*prefix, name))
+    return paths
+
+
+def _all_commands() -> list[tuple[str, ...]]:
+    import typer.main
+
+    from feedhub.cli import app
+
+    return _command_paths(typer.main.get_command(app))
+
+
+@pytest.mark.parametrize("command", _all_commands(), ids=" ".join)
+def test_every_commands_help_renders(command: tuple[str, ...]) -> None:
+    """Help text goes through rich markup: a `[...]` in it must not break `--help` (it once did)."""
+    from typer.testing import CliRunner
+
+    from feedhub.cli import app
+
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
