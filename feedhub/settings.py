@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     run_batch: int = Field(default=15, ge=1)  # due runs a worker takes at once: one Prefect flow run
     run_threads: int = Field(default=4, ge=1)  # runs of a batch made at once (their downloads overlap)
     big_feed_products: int = Field(default=50_000, ge=1)  # from this size on, a project's runs queue as big
+    worker_nice: int = Field(default=10, ge=0, le=19)  # workers run below the web app's priority
 
     @cached_property
     def effective_database_url(self) -> str:

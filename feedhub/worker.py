@@ -92,6 +92,7 @@ def run_worker(settings: Settings, lanes: Sequence[str]) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    os.nice(settings.worker_nice)  # feed work yields the CPU to the web app and the ticker on the same machine
     try:
         work(settings, lanes, stop)
     except KeyboardInterrupt:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from accounts.db import make_session_factory
 from accounts.run_queue import live_workers
 from accounts.runs import ProjectRun, RunStatus
-from feedhub.processes import descendants
+from feedhub.processes import descendants, stat_fields
 from tests.feeds.conftest import LocalServer, respond
 from tests.flows.conftest import ROOT, ProjectFactory, environ_for_subprocess, heureka_feed
 
@@ -52,6 +52,8 @@ def test_a_dead_worker_is_replaced_and_one_sigterm_stops_serve_and_records_the_c
     try:
         _wait(lambda: len(_live_workers(engine)) == 2, "serve's workers", serve, tmp_path)
         first_workers = set(_live_workers(engine))
+        niceness = {int(stat_fields(int(w.rsplit(":", 1)[1]))[16]) for w in first_workers}
+        assert (niceness, int(stat_fields(serve.pid)[16])) == ({10}, 0)  # feed work below the web app
         killed = int(sorted(first_workers)[0].rsplit(":", 1)[1])
         os.kill(killed, signal.SIGKILL)  # a worker that dies (out of memory, say) is replaced
         _wait(lambda: set(_live_workers(engine)) - first_workers, "a new worker", serve, tmp_path)
