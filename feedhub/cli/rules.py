@@ -88,6 +88,8 @@ def trace(
     rules: RulesOption,
     ids: Annotated[list[str], typer.Option("--id", help="Product id to trace (repeatable).")],
     from_format: FromOption = None,
+    export_rules: Annotated[Path | None, typer.Option(
+        "--export-rules", help="An export's own rules, traced after the shared ones on a copy.")] = None,
 ) -> None:
     """Show, rule by rule, which values each chosen product got (before -> after) and why it is hidden."""
     from feeds.model import product_id
@@ -98,11 +100,12 @@ def trace(
     traces: dict[str, ProductTrace] = {}
     with user_errors():
         ruleset = _rules(rules, source, from_format)
+        exports = {"export": _rules(export_rules, source, from_format)} if export_rules is not None else {}
         for chunk in open_feed(source, from_format).chunks():
             for product in chunk:
                 ident = product_id(product)
                 if ident in wanted and ident not in traces:
-                    traces[ident] = trace_product(ruleset, product)
+                    traces[ident] = trace_product(ruleset, product, exports=exports)
     console = Console(highlight=False)
     for ident in ids:
         if ident in traces:
@@ -116,7 +119,8 @@ def _print_trace(console: Console, result: ProductTrace) -> None:
     console.print(f"[bold]product {escape(result.product_id)}[/]")
     for step in result.steps:
         name = f" ({escape(step.rule_name)})" if step.rule_name else ""
-        label = f"  rule {step.rule_index} {step.rule_type}{name}"
+        where = f"export {escape(step.export)} " if step.export else ""
+        label = f"  {where}rule {step.rule_index} {step.rule_type}{name}"
         if not step.selected and not step.by_else:
             console.print(f"{label}: not selected by {escape(step.query)}", style="dim")
             continue

@@ -50,11 +50,15 @@ def _project_feed(deps: RunDeps, project_id: int, spec: ProjectSpec) -> Path:
     return cached
 
 
-def _project_rules(settings: Settings, spec: ProjectSpec, source: Path, rules: list | None = None) -> RuleSet:
-    """The spec's rules (or draft `rules` with the spec's queries and variables), ready to apply to `source`."""
+def _project_rules(
+    settings: Settings, spec: ProjectSpec, source: Path, rules: list | None = None, *, allow_groups: bool = True
+) -> RuleSet:
+    """The spec's rules (or draft `rules`, or an export's own, with the spec's queries and variables), ready to
+    apply to `source`."""
     ruleset = RuleSet.from_spec(
         spec.rules if rules is None else rules, spec.queries, spec.variables, group_by=spec.group_by,
         allow_private_urls=settings.allow_private_sources, allow_local_files=settings.allow_local_sources,
+        allow_groups=allow_groups,
     )
     prepare_groups(ruleset, source, spec.source_format)
     return ruleset
@@ -89,10 +93,12 @@ def browse(context: WebContext, project_id: int, spec: ProjectSpec, *, query: st
 def trace(context: WebContext, project_id: int, spec: ProjectSpec, product: str) -> ProductTrace | None:
     """Rule by rule, what the rules do to the product with this id (None: the source has no such product)."""
     source, ruleset = _source_and_rules(context, project_id, spec)
+    exports = {export.name: _project_rules(context.settings, spec, source, export.rules, allow_groups=False)
+               for export in spec.exports if export.rules}
     for chunk in _project_chunks(spec, source):
         found = next((p for p in chunk if product_id(p) == product), None)
         if found is not None:
-            return trace_product(ruleset, found)
+            return trace_product(ruleset, found, exports=exports)
     return None
 
 

@@ -6,6 +6,7 @@ disagree with a real run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from feeds.model import Product, product_id
@@ -26,6 +27,7 @@ class TraceStep:
     error: str | None = None
     hidden: bool = False
     by_else: bool = False  # not selected, and the rule's ELSE part ran on it instead
+    export: str = ""  # "" for the project's shared rules, else the export whose own rule this is
 
 
 @dataclass
@@ -37,14 +39,24 @@ class ProductTrace:
 
     @property
     def hidden_by(self) -> TraceStep | None:
-        """The hide rule that dropped this product, if any."""
-        return next((step for step in self.steps if step.hidden), None)
+        """The shared hide rule that dropped this product from every export, if any (an export's own hide rule
+        drops it from that export only: its step says so)."""
+        return next((step for step in self.steps if step.hidden and not step.export), None)
 
 
-def trace_product(ruleset: RuleSet, product: Product) -> ProductTrace:
-    """Apply the rule set to this one product (in place), recording each rule's effect."""
+def trace_product(ruleset: RuleSet, product: Product, *, exports: Mapping[str, RuleSet] | None = None) -> ProductTrace:
+    """Apply the rule set to this one product (in place), recording each rule's effect; then each export's own
+    rules (`exports`, by export name) on a copy of what the shared rules made, as a run applies them."""
     result = ProductTrace(product_id(product))
     hidden: dict[int, int] = {}
+    _trace(ruleset, product, hidden, result, "")
+    if id(product) not in hidden:
+        for name, own in (exports or {}).items():
+            _trace(own, product.copy(), {}, result, name)
+    return result
+
+
+def _trace(ruleset: RuleSet, product: Product, hidden: dict[int, int], result: ProductTrace, export: str) -> None:
     for bound, stats in zip(ruleset.rules, ruleset.stats, strict=True):
         if id(product) in hidden:
             break
@@ -52,10 +64,9 @@ def trace_product(ruleset: RuleSet, product: Product) -> ProductTrace:
         ruleset.run_rule(bound, [product], hidden)
         selected = stats.selected > selected_before
         step = TraceStep(bound.index, bound.type, bound.name, bound.query_text, selected,
-                         by_else=not selected and bound.else_rule is not None)
+                         by_else=not selected and bound.else_rule is not None, export=export)
         step.changes = diff(before, snapshot(product))
         step.hidden = id(product) in hidden
         if len(ruleset.errors) > errors_before:
             step.error = ruleset.errors[-1].reason
         result.steps.append(step)
-    return result

@@ -92,6 +92,18 @@ class TestTraceCommand:
                 in " ".join(result.stdout.split()))
         assert "-> 'NOBRAND'" in result.stdout
 
+    def test_an_exports_own_rules_are_traced_after_the_shared_ones(self, app, files, tmp_path):
+        own = tmp_path / "heureka-only.json"
+        own.write_text(json.dumps([{"type": "rewriting", "element": "PRODUCTNAME", "value": "%PRODUCTNAME% [H]"},
+                                   {"type": "hiding", "query": "ITEM_ID = 3"}]), encoding="utf-8")
+        result = invoke(app, "trace", files[0], "--rules", files[1], "--export-rules", own, "--id", "3")
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.stdout.split())  # rich wraps long lines
+        shared = text.index("rule 1 rewriting: PRODUCTNAME: 'Kočka' -> 'Zvíře Kočka'")
+        own_rule = text.index("export export rule 1 rewriting: PRODUCTNAME: 'Zvíře Kočka' -> 'Zvíře Kočka [H]'")
+        assert shared < own_rule < text.index("export export rule 2 hiding: hidden")
+        assert text.endswith("=> visible in the output")  # hidden from that export only
+
     def test_unknown_id_exits_2(self, app, files):
         result = invoke(app, "trace", files[0], "--rules", files[1], "--id", "nope")
         assert result.exit_code == 2 and "no product with id nope" in result.stderr

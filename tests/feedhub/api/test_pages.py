@@ -346,6 +346,18 @@ class TestProductBrowser:
         assert "not selected by ([PRICE_VAT] &gt; 10000)" in shown and price <= 10000
         assert "Visible in the exports." in shown
 
+        from accounts import edit_project
+
+        with make_session_factory(api.engine).begin() as session:  # the first export gets rules of its own
+            owner = session.merge(world.users["owner"])
+            edit_project(session, owner, world.project_id, lambda spec: spec.model_copy(
+                update={"exports": [spec.exports[0].model_copy(update={"rules": [
+                    {"type": "rewriting", "element": "PRODUCTNAME", "value": "%PRODUCTNAME% (H)"}]})]}))
+            export = get_current_spec(session, owner, world.project_id).exports[0]
+        shown = page(api, world, "read", f"/projects/{world.project_id}/products/{item_id}").text
+        assert f"export {export.name}: rule 1 <strong>rewriting</strong>" in shown
+        assert f"PRODUCTNAME: {maker} {name} → {maker} {name} (H)" in shown
+
         missing = page(api, world, "read", f"/projects/{world.project_id}/products/NO-SUCH-ID")
         assert missing.status_code == 404 and "no product with id &#39;NO-SUCH-ID&#39;" in missing.text
         assert page(api, world, "outsider", f"/projects/{world.project_id}/products/{item_id}").status_code == 404
