@@ -30,6 +30,7 @@ from feeds.exports.convert.write_google import STYLES, GoogleWriter
 from feeds.exports.convert.write_mergado import MergadoWriter
 from feeds.exports.convert.write_shopitem import ShopitemWriter
 from feeds.exports.convert.writing import OfferWriter
+from feeds.exports.values import parse_price
 from feeds.formats import get_format
 from feeds.model import Product
 
@@ -65,15 +66,30 @@ CHANNEL_FORMATS = tuple(WRITERS)
 
 
 class IdentityConverter:
-    """Same format (or a generic target): the product goes through untouched, not even copied."""
+    """Same format (or a generic target): the product goes through untouched, not even copied. Nothing is
+    converted, so a currency the options ask for that differs from the prices' own is said, per product."""
 
-    def __init__(self) -> None:
+    PRICE_ELEMENTS = ("g:price", "price", "g:sale_price", "sale_price")
+
+    def __init__(self, currency: str | None = None) -> None:
         self.warnings: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
+        self._currency = currency
 
     def convert(self, product: Product) -> Product | None:
         """The product itself."""
+        if self._currency:
+            self._check_currency(product)
         return product
+
+    def _check_currency(self, product: Product) -> None:
+        for child in product.children:
+            if child.name in self.PRICE_ELEMENTS:
+                _, currency = parse_price(child.text)
+                if currency and currency != self._currency:
+                    self.warnings[f"prices in {currency} kept unconverted (options ask for {self._currency}; "
+                                  "Feedhub has no exchange rates)"] += 1
+                return
 
 
 class HubConverter:
@@ -105,7 +121,7 @@ def make_converter(source_key: str, target_key: str, options: ConvertOptions | N
     get_format(source_key)
     get_format(target_key)
     if source_key == target_key or target_key not in WRITERS:
-        return IdentityConverter()
+        return IdentityConverter((options or ConvertOptions()).currency)
     return HubConverter(source_key, target_key, options or ConvertOptions())
 
 

@@ -11,7 +11,7 @@ from feeds.exports.convert.writing import NO_STOCK_SIGNAL
 from feeds.exports.envelope import target_info
 from feeds.formats import ATOM_NS, GOOGLE_NS, MERGADO_NS
 from feeds.model import Element, FeedInfo
-from tests.feeds.exports.test_convert import BASE_GOOGLE, BASE_HEUREKA, OPTIONS, item, pairs, shopitem
+from tests.feeds.exports.test_convert import BASE_GOOGLE, BASE_HEUREKA, OPTIONS, google_item, item, pairs, shopitem
 
 DELIVERY = ("DELIVERY", [("DELIVERY_ID", "PPL"), ("DELIVERY_PRICE", "99"), ("DELIVERY_PRICE_COD", "129")])
 
@@ -249,6 +249,18 @@ class TestIdentity:
         product = shopitem(*BASE_HEUREKA)
         converter = make_converter("heureka", "heureka", OPTIONS)
         assert isinstance(converter, IdentityConverter) and converter.convert(product) is product
+
+    def test_a_currency_asked_for_that_the_prices_do_not_have_is_said_not_silently_ignored(self) -> None:
+        import dataclasses
+
+        usd = google_item(*[c for c in BASE_GOOGLE if c[0] != "g:price"], ("g:price", "32.0 USD"))
+        converter = make_converter("google", "google", dataclasses.replace(OPTIONS, currency="CZK"))
+        assert converter.convert(usd) is usd  # nothing is converted: no exchange rates
+        assert converter.warnings == Counter(
+            {"prices in USD kept unconverted (options ask for CZK; Feedhub has no exchange rates)": 1})
+        czk = make_converter("google", "google", dataclasses.replace(OPTIONS, currency="USD"))
+        czk.convert(usd)
+        assert not czk.warnings
 
     def test_generic_target_keeps_source_elements(self) -> None:
         product = shopitem(*BASE_HEUREKA)
