@@ -49,6 +49,7 @@ class ExportTarget:
     invalid: str | None = None  # keep, drop or fail (feeds.exports.validate); None: the format's default
     max_invalid_percent: float = 5.0  # fail: more invalid products than this share hold the run
     rules: RuleApplier | None = None  # this export's own rules, after the shared ones, on copies
+    mapping: dict[str, str] = field(default_factory=dict)  # source element -> the name the converter reads
 
 
 @dataclass
@@ -103,10 +104,15 @@ class _Export:
         self.max_invalid_percent = target.max_invalid_percent
         self.repeated: dict[str, list[int | None]] = {}  # id -> lines of its later occurrences
         self.rules = target.rules
+        self.mapping = target.mapping
 
     def write(self, chunk: list[Product]) -> None:
-        if self.rules is not None:  # a copy per product: the other exports see the shared rules' products
-            chunk = self.rules.apply([product.copy() for product in chunk])
+        if self.rules is not None or self.mapping:  # a copy each: other exports see the shared rules' products
+            chunk = [product.copy() for product in chunk]
+            if self.rules is not None:  # in the source's names, as the shared rules
+                chunk = self.rules.apply(chunk)
+            if self.mapping:  # then the names the conversion reads
+                chunk = [_renamed(product, self.mapping) for product in chunk]
         convert, validate = self.converter.convert, self.validate
         out: list[Product] = []
         for product in chunk:
@@ -162,6 +168,15 @@ class _Export:
                 f"export {report.name!r}: {report.invalid} of {converted} products "
                 f"({report.invalid / converted:.0%}) are invalid for {report.format}, more than its "
                 f"{self.max_invalid_percent:g} % limit; they were left out")
+
+
+def _renamed(product: Product, mapping: dict[str, str]) -> Product:
+    """The product with its direct children renamed by the export's element mapping (in place)."""
+    for child in product.children:
+        new = mapping.get(child.name)
+        if new is not None:
+            child.name = new
+    return product
 
 
 def process(

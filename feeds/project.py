@@ -51,6 +51,9 @@ class ExportSpec(BaseModel):
     # This export's own rules, run after the project's shared rules on this export's copy of each product
     # (Mergado: every output has its rules); they may use the project's saved queries and variables
     rules: list[dict[str, Any]] = Field(default_factory=list)
+    # Element mapping, before conversion: a source element or column -> the name the conversion reads (for a
+    # CSV or generic XML source Google's names: id, title, price...; for a channel source its own names)
+    mapping: dict[str, str] = Field(default_factory=dict, max_length=500)
 
     @field_validator("format")
     @classmethod

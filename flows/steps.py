@@ -246,8 +246,8 @@ def process_step(run: ActiveRun, deps: RunDeps) -> None:
 
         rules = ruleset(spec.rules)
         own = {export.name: ruleset(export.rules, allow_groups=False) for export in spec.exports if export.rules}
-        targets = [dataclasses.replace(_target(run.workspace / "out", export), rules=own.get(export.name))
-                   for export in spec.exports]
+        targets = [dataclasses.replace(_target(run.workspace / "out", export), rules=own.get(export.name),
+                                       mapping=dict(export.mapping)) for export in spec.exports]
         report = process(run.fetched.path, targets, source_format=run.spec.source_format, rules=rules)
     run.outputs = {target.name: target.path for target in targets}
     out = run.outcome

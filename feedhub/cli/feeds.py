@@ -98,6 +98,9 @@ def convert(
         help="Heureka/Zboží: a DELIVERY for products whose source names none, ID=PRICE or ID=PRICE/COD_PRICE, "
              "e.g. CESKA_POSTA=99/129; repeat for several.")] = None,
     default_category: Annotated[str, typer.Option(help="Heureka/Zboží: CATEGORYTEXT for products with none.")] = "",
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", help="Read a source element or column as another, SOURCE=NAME, e.g. Produktname=title; "
+                      "repeat for several.")] = None,
 ) -> None:
     """Convert a feed (file or URL) to another format, or to its own, applying rules if given."""
     from feeds.exports.convert import ConvertOptions
@@ -120,11 +123,22 @@ def convert(
             if country:
                 options = dataclasses.replace(options, country=country.upper())
             target = ExportTarget("out", to_format or from_format or "", out, options, invalid=invalid,
-                                  max_invalid_percent=max_invalid_percent)
+                                  max_invalid_percent=max_invalid_percent, mapping=_mapping(mapping or []))
             report = _run_with_progress(fetched.path, target, from_format, ruleset)
     _print_summary(report)
     for line in ruleset.summary() if ruleset else ():
         typer.echo(f"  {line}")
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    """`--map SOURCE=NAME` options."""
+    mapping = {}
+    for pair in pairs:
+        source, _, name = pair.partition("=")
+        if not source.strip() or not name.strip():
+            raise fail(f"--map {pair!r}: write SOURCE=NAME, e.g. Produktname=title")
+        mapping[source.strip()] = name.strip()
+    return mapping
 
 
 def _delivery_table(rows: list[str]) -> tuple[tuple[str, Decimal, Decimal | None], ...]:

@@ -101,6 +101,26 @@ class TestConvert:
         unknown = runner.invoke(app, ["convert", str(source), "-o", str(out), "--invalid", "ignore"])
         assert unknown.exit_code == 2 and "--invalid: 'ignore' is not one of keep, drop, fail" in unknown.stderr
 
+    def test_a_german_shopify_export_reaches_google_with_one_mapped_column(
+        self, runner: CliRunner, tmp_path: Path
+    ) -> None:
+        # ../shared/feeds: a real Shopify export with German headers and no description column
+        source = Path(__file__).resolve().parents[3] / "shared" / "feeds" / "csv_shopify_siebentaschen_de.csv"
+        out = tmp_path / "google.xml"
+        bare = runner.invoke(app, ["convert", str(source), "--to", "google", "-o", str(out)])
+        assert bare.exit_code == 2 and "missing description" in bare.stderr and not out.exists()
+        mapped = runner.invoke(app, ["convert", str(source), "--to", "google", "-o", str(out),
+                                     "--map", "Produktart=description"])
+        assert mapped.exit_code == 0, mapped.output
+        written = etree.parse(str(out)).getroot().findall("channel/item")
+        rows = source.read_text(encoding="utf-8").count("\n") - 1
+        assert rows * 0.95 < len(written) < rows  # those without an image are left out, and listed
+        assert "missing image_link" in mapped.stdout
+        availability = {item.findtext(f"{{{GOOGLE_NS}}}availability") for item in written}
+        assert availability <= {"in_stock", "out_of_stock"} and "in_stock" in availability  # read from Inventory
+        bad = runner.invoke(app, ["convert", str(source), "--to", "google", "-o", str(out), "--map", "Produktart"])
+        assert bad.exit_code == 2 and "--map 'Produktart': write SOURCE=NAME" in bad.stderr
+
     def test_failure_never_creates_out(self, runner: CliRunner, tmp_path: Path) -> None:
         source = tmp_path / "feed.xml"
         source.write_bytes(BROKEN_FEEDS["truncated"][0])

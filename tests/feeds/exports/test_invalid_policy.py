@@ -92,3 +92,18 @@ def test_each_duplicate_id_is_listed_with_its_lines_however_many_other_problems_
     assert ids(tmp_path / "h.xml", "heureka") == ["1", "2"]  # the first is kept
     kept = process(source, [ExportTarget("h", "heureka", tmp_path / "k.xml", invalid="keep")]).exports[0]
     assert kept.duplicates == ["1: 3 occurrences, 2 kept after the first (lines 65, 66)"]
+
+
+def test_an_exports_element_mapping_lets_foreign_columns_reach_a_channel(tmp_path: Path) -> None:
+    source = tmp_path / "shop.csv"
+    source.write_text("Artikel,Name des Produkts,Text,Seite,Foto,Kosten,Lager\n"
+                      "7,Kleid,Ein Kleid,https://x.de/7,https://x.de/7.jpg,105.24,2\n", encoding="utf-8")
+    bare = process(source, [ExportTarget("g", "google", tmp_path / "bare.xml")], source_format="csv").exports[0]
+    assert bare.too_many_invalid.startswith("export 'g': all 1 products are invalid for google")
+    mapping = {"Artikel": "id", "Name des Produkts": "title", "Text": "description", "Seite": "link",
+               "Foto": "image_link", "Kosten": "price", "Lager": "stock"}
+    mapped = process(source, [ExportTarget("g", "google", tmp_path / "g.xml", mapping=mapping)],
+                     source_format="csv").exports[0]
+    assert (mapped.products_out, mapped.invalid, mapped.warnings) == (1, 0, {})
+    (product,) = [p for chunk in open_feed(tmp_path / "g.xml", "google").chunks() for p in chunk]
+    assert (product.get("g:id"), product.get("g:title"), product.get("g:availability")) == ("7", "Kleid", "in_stock")
