@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -38,12 +38,20 @@ def query(
     with user_errors():
         selection = Query.parse(mql)
         matched = 0
+        ordered: list[tuple[tuple[Any, ...], str]] = []  # SORT BY: the selected ids with their keys, then sorted
         for chunk in open_feed(source, from_format).chunks():
             for product in chunk:
                 if _matches(selection, product):
                     matched += 1
-                    if not count:
-                        typer.echo(product_id(product) or f"(line {product.line})")
+                    label = product_id(product) or f"(line {product.line})"
+                    if selection.order is not None and not count:
+                        ordered.append((selection.sort_key(product), label))
+                    elif not count:
+                        typer.echo(label)
+        if ordered:
+            ordered.sort(key=lambda pair: pair[0], reverse=selection.order.descending)  # type: ignore[union-attr]
+            for _, label in ordered:
+                typer.echo(label)
         if not matched:
             _warn_unknown_names(selection, source, from_format)
     if count:

@@ -62,6 +62,10 @@ class TestQueryCommand:
         result = invoke(app, "query", files[0], "[PRICE_VAT] > 99999")  # the elements exist: 0 is an answer
         assert (result.stdout, result.stderr) == ("", "")
 
+    def test_sort_by_lists_the_selected_ids_in_order(self, app, files):
+        result = invoke(app, "query", files[0], "[STOCK] > 0 SORT BY [PRICE_VAT] DESC AS NATURAL")
+        assert (result.exit_code, result.stdout) == (0, "2\n3\n")  # 1 500,00 then 900; product 1 has no stock
+
     def test_syntax_error_exits_2_with_position(self, app, files):
         result = invoke(app, "query", files[0], "PRICE_VAT >")
         assert result.exit_code == 2

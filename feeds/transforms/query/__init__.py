@@ -6,15 +6,20 @@ element paths (where `@@VALUE` and `@@POSITION` also work).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from feeds.model import Element, Product
+from feeds.numbers import parse_number
 from feeds.paths import ElementPath, parse_path
 from feeds.transforms.groups import GroupAggregates
-from feeds.transforms.query.ast import And, Compare, Literal, Node
+from feeds.transforms.query.ast import And, Compare, Literal, Node, Sorted
 from feeds.transforms.query.evaluate import Predicate, compile_node
 from feeds.transforms.query.parser import parse_query
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +41,25 @@ class Query:
         before = groups.requests if groups is not None else 0
         predicate = compile_node(node, text, groups)
         return cls(text, node, predicate, groups is not None and groups.requests > before)
+
+    @property
+    def order(self) -> Sorted | None:
+        """`SORT BY`, when the query gives one (listings use it; selection never does)."""
+        return self.node if isinstance(self.node, Sorted) else None
+
+    def sort_key(self, product: Element) -> tuple[Any, ...]:
+        """The product's place in the query's order (call only when `order` is set): its first value of the
+        element as text; AS NATURAL: a number as a number (`1 500,00` after `900`), and in other text each
+        run of digits as a number (`size 9` before `size 10`), numbers first."""
+        assert self.order is not None
+        value = parse_path(self.order.path).first(product).strip().casefold()
+        if not self.order.natural:
+            return (value,)
+        number = parse_number(value)
+        if number is not None:
+            return (0, number, ())
+        return (1, 0, tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                            for part in _DIGITS.split(value) if part))
 
     def matches(self, product: Element) -> bool:
         """Does this product satisfy the query? (A regex over its time budget raises ProductFailure.)"""

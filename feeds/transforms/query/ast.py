@@ -103,4 +103,15 @@ class Everything:
     """The empty query: every product."""
 
 
-Node = Compare | GroupCompare | In | Empty | Exists | Function | And | Or | Not | Everything
+@dataclass(frozen=True)
+class Sorted:
+    """`... SORT BY [ELEMENT] ASC|DESC [AS NATURAL]`: an order for listing what `part` selects; it never
+    changes which products are selected (rules ignore it)."""
+
+    part: Node
+    path: str
+    descending: bool = False
+    natural: bool = False  # numbers inside values compare as numbers ("size 9" before "size 10")
+
+
+Node = Compare | GroupCompare | In | Empty | Exists | Function | And | Or | Not | Everything | Sorted

@@ -48,6 +48,7 @@ from feeds.transforms.query.ast import (
     Node,
     Not,
     Or,
+    Sorted,
 )
 from feeds.transforms.safe_regex import PatternError, SafePattern, compile_pattern
 
@@ -77,6 +78,8 @@ def compile_node(node: Node, text: str = "", groups: GroupAggregates | None = No
     """Build the predicate for a syntax tree (`text` is the query, for error messages; `groups` of the rule set)."""
     if isinstance(node, Everything):
         return lambda element, position: True
+    if isinstance(node, Sorted):  # an order for listings: the selection is its part's
+        return compile_node(node.part, text, groups)
     if isinstance(node, And):
         parts = [compile_node(part, text, groups) for part in node.parts]
         return lambda element, position: all(part(element, position) for part in parts)

@@ -2,7 +2,8 @@
 
 Grammar (keywords are case-insensitive; AND binds tighter than OR, as in SQL)::
 
-    query     := "" | or_expr
+    query     := "" | or_expr [ sort ] | sort
+    sort      := SORT BY operand [ ASC | DESC ] [ AS NATURAL ]
     or_expr   := and_expr ( OR and_expr )*
     and_expr  := unary ( AND unary )*
     unary     := NOT unary | "(" or_expr ")" | FUNC "(" operand ")" | group OP value | condition
@@ -41,6 +42,7 @@ from feeds.transforms.query.ast import (
     Node,
     Not,
     Or,
+    Sorted,
 )
 
 MAX_QUERY_CHARS = 10_000
@@ -172,10 +174,30 @@ class _Parser:
     def parse(self) -> Node:
         if not self.tokens:
             return Everything()
-        node = self.or_expr()
+        node = Everything() if self._at_sort() else self.or_expr()
+        if self._at_sort():
+            node = self.sort(node)
         if self.peek() is not None:
-            raise self.fail("AND, OR, ')' or the end of the query")
+            raise self.fail("AND, OR, SORT BY, ')' or the end of the query")
         return node
+
+    def _at_sort(self) -> bool:
+        token = self.peek()
+        return token is not None and token.keyword == "SORT"
+
+    def sort(self, node: Node) -> Sorted:
+        """`SORT BY operand [ASC|DESC] [AS NATURAL]`."""
+        self.index += 1
+        if not self.take_keyword("BY"):
+            raise self.fail("BY after SORT")
+        path = self.operand()
+        descending = self.take_keyword("ASC", "DESC") == "DESC"
+        natural = False
+        if self.take_keyword("AS"):
+            if not self.take_keyword("NATURAL"):
+                raise self.fail("NATURAL after AS")
+            natural = True
+        return Sorted(node, path, descending, natural)
 
     def or_expr(self) -> Node:
         parts = [self.and_expr()]

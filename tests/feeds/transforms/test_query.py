@@ -44,7 +44,7 @@ class TestParseQuery:
         [
             ("PRICE_VAT >", 12, 'a value: "text", a number or a word'),
             ("(A = 1", 7, "')'"),
-            ("A = 1 B = 2", 7, "AND, OR, ')' or the end of the query"),
+            ("A = 1 B = 2", 7, "AND, OR, SORT BY, ')' or the end of the query"),
             ("A ! 1", 3, "an element, a value or an operator"),
             ("[PRICE_VAT", 11, "']' closing the '[' at position 1"),
             ('A = "open', 10, 'a closing " for the string at 5'),
@@ -73,6 +73,32 @@ class TestParseQuery:
     def test_refused_regex_is_a_syntax_error_when_saved(self):
         with pytest.raises(QuerySyntaxError, match="valid regular expression"):
             Query.parse('PRODUCTNAME ~ "(unclosed"')
+
+
+class TestSortBy:
+    PRODUCTS = [item(ITEM_ID=i, SIZE=s) for i, s in (("a", "size 10"), ("b", "size 9"), ("c", "Size 100"))]
+
+    def test_orders_without_changing_the_selection(self) -> None:
+        query = Query.parse('SIZE CONTAINS size SORT BY [SIZE] DESC AS NATURAL')
+        assert query.order is not None and (query.order.descending, query.order.natural) == (True, True)
+        selected = [p for p in self.PRODUCTS if query.matches(p)]
+        assert selected == self.PRODUCTS  # SORT BY selects nothing away
+        ordered = sorted(selected, key=query.sort_key, reverse=query.order.descending)
+        assert [p.get("ITEM_ID") for p in ordered] == ["c", "a", "b"]  # 100, 10, 9
+
+    def test_plain_order_is_by_text_and_sort_alone_selects_everything(self) -> None:
+        query = Query.parse("SORT BY SIZE")
+        assert all(query.matches(p) for p in self.PRODUCTS)
+        assert [p.get("ITEM_ID") for p in sorted(self.PRODUCTS, key=query.sort_key)] == ["a", "c", "b"]
+
+    @pytest.mark.parametrize(("text", "expected"), [
+        ("ITEM_ID = a SORT SIZE", "expected BY after SORT"),
+        ("ITEM_ID = a SORT BY SIZE AS", "expected NATURAL after AS"),
+        ("ITEM_ID = a SORT BY SIZE ASC b", "expected AND, OR, SORT BY"),
+    ])
+    def test_a_broken_sort_names_what_was_expected(self, text: str, expected: str) -> None:
+        with pytest.raises(QuerySyntaxError, match=expected):
+            Query.parse(text)
 
 
 class TestBetweenTwoElements:
