@@ -49,10 +49,13 @@ def trace_product(ruleset: RuleSet, product: Product, *, exports: Mapping[str, R
     rules (`exports`, by export name) on a copy of what the shared rules made, as a run applies them."""
     result = ProductTrace(product_id(product))
     hidden: dict[int, int] = {}
+    ruleset.capture_inputs([product])
     _trace(ruleset, product, hidden, result, "")
     if id(product) not in hidden:
         for name, own in (exports or {}).items():
-            _trace(own, product.copy(), {}, result, name)
+            copy = product.copy()
+            own.capture_inputs([copy])
+            _trace(own, copy, {}, result, name)
     return result
 
 

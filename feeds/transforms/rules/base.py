@@ -64,11 +64,13 @@ class RuleRun:
     """What a rule reports to while it runs over one chunk."""
 
     def __init__(
-        self, stats: RuleStats, errors: Callable[[ProductError], None], hidden: dict[int, int]
+        self, stats: RuleStats, errors: Callable[[ProductError], None], hidden: dict[int, int],
+        inputs: dict[int, str] | None = None,
     ) -> None:
         self.stats = stats
         self._errors = errors
         self.hidden = hidden  # id(product) -> index of the hiding rule
+        self.inputs = inputs  # id(product) -> the rule's key as the feed had it, for rules matching on input
 
     def changed(self, product: Product) -> None:
         """Count one product this rule changed."""

@@ -138,6 +138,7 @@ class DataImportRule:
     delimiter: str | None
     empty_clears: bool
     table: DataTable | None = field(default=None)
+    match_input: bool = False  # Mergado's match_by_input_values: match on the key as the feed had it
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> DataImportRule:
@@ -149,7 +150,13 @@ class DataImportRule:
         contains = r.choice("match", ("exact", "contains"), "exact") == "contains"
         delimiter = r.choice("delimiter", ("", ",", ";", "|", "\t"), "") or None
         r.choice("format", ("", "csv", "xml"), "")
-        return cls(source.strip(), key, key_column, contains, delimiter, r.boolean("empty_clears", False))
+        return cls(source.strip(), key, key_column, contains, delimiter, r.boolean("empty_clears", False),
+                   match_input=r.boolean("match_by_input_values", False))
+
+    @property
+    def input_key(self) -> ElementPath | None:
+        """The path whose input value (before any rule) the engine keeps for this rule, if it matches on it."""
+        return self.key if self.match_input else None
 
     def prepare(self, ctx: SpecContext) -> DataImportRule:
         """Read the file once; SourceError (or TransientFeedError) when it cannot be read."""
@@ -191,8 +198,10 @@ class DataImportRule:
             raise FeedError("data_import rule used before prepare()")
         extra = run.stats.extra
         extra.setdefault("duplicate_keys", list(self.table.duplicates[:MAX_REPORTED_KEYS]))
+        inputs = run.inputs
         for product in products:
-            row = self.table.find(self.key.first(product))
+            key = inputs.get(id(product), "") if inputs is not None else self.key.first(product)
+            row = self.table.find(key)
             counter = "matched" if row is not None else "unmatched"
             extra[counter] = extra.get(counter, 0) + 1
             if row is not None and self._write(product, row):

@@ -79,6 +79,9 @@ class RuleSet:
         self.hidden_count = 0
         self.cpu_seconds: list[float] | None = None  # per rule, in self.rules order, when a caller sets zeros
         self.budget_s, self.budget_per_product_s = RULE_BUDGET_S, RULE_BUDGET_PER_PRODUCT_S
+        # rules that match on input values (data_import's match_by_input_values) and those values per chunk
+        self._input_keys = {id(r): key for r in self.rules if (key := getattr(r.rule, "input_key", None)) is not None}
+        self._inputs: dict[int, dict[int, str]] = {}
         self._position = {id(r): i for i, r in enumerate(self.rules)}
 
     @classmethod
@@ -160,6 +163,7 @@ class RuleSet:
             raise GroupsNotPrepared("the rules read item-group aggregates: call prepare_groups() before apply()")
         hidden: dict[int, int] = {}
         errors: list[list[ProductError]] = [[] for _ in self.rules]
+        self.capture_inputs(chunk)
         for start in range(0, len(chunk), BATCH):
             part = chunk[start : start + BATCH]
             for bound, found in zip(self.rules, errors, strict=True):
@@ -170,6 +174,11 @@ class RuleSet:
                 self._record(error)
         self.hidden_count += len(hidden)
         return [p for p in chunk if id(p) not in hidden] if hidden else chunk
+
+    def capture_inputs(self, products: list[Product]) -> None:
+        """Keep, before any rule runs, the key values the rules matching on input values will read."""
+        if self._input_keys:
+            self._inputs = {rule: {id(p): key.first(p) for p in products} for rule, key in self._input_keys.items()}
 
     def run_rule(self, bound: BoundRule, products: list[Product], hidden: dict[int, int]) -> None:
         """One rule over some products (trace and preview call this too: there is one engine)."""
@@ -189,7 +198,7 @@ class RuleSet:
         # bench/bench_rules.py sets cpu_seconds: CPU time per rule, queries included
         start = time.process_time() if self.cpu_seconds is not None else 0.0
         started = time.perf_counter()  # once per slice of BATCH products: nothing next to the rule's work
-        run = RuleRun(stats, record, hidden)
+        run = RuleRun(stats, record, hidden, self._inputs.get(id(bound)))
         try:
             selected, others = self._select(bound, products, run)
             stats.selected += len(selected)

@@ -46,6 +46,19 @@ class TestDataImportRule:
             )
         assert "FEEDHUB_ALLOW_LOCAL_SOURCES" in (caught.value.hint or "")
 
+    @pytest.mark.parametrize(("by_input", "expected"), [(True, ["5", "0", ""]), (False, ["", "", ""])])
+    def test_match_by_input_values_reads_the_key_as_the_feed_had_it(self, tmp_path, by_input, expected):
+        # Mergado's switch: an earlier rule rewrote ITEM_ID; matching on input still finds the file's rows
+        (tmp_path / "stock.csv").write_text("ITEM_ID,STOCK\nA1,5\nB2,0\n", encoding="utf-8")
+        ruleset = RuleSet.from_spec([
+            {"type": "rewriting", "element": "ITEM_ID", "value": "shop-%ITEM_ID%"},
+            {"type": "data_import", "source": "stock.csv", "key": "ITEM_ID", "match_by_input_values": by_input},
+        ], base_dir=tmp_path)
+        chunk = products()
+        ruleset.apply(chunk)
+        assert [p.get("STOCK") for p in chunk] == expected
+        assert [p.get("ITEM_ID") for p in chunk] == ["shop-A1", "shop-b2", "shop-C3"]
+
     def test_empty_cells_clear_when_asked(self, tmp_path):
         (tmp_path / "stock.csv").write_text(CSV, encoding="utf-8")
         _, rows = run({"source": "stock.csv", "key": "ITEM_ID", "empty_clears": True}, base_dir=tmp_path)
