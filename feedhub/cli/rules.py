@@ -158,6 +158,8 @@ def preview_command(
     against: Annotated[Path | None, typer.Option("--against", help="Current rules to compare with.")] = None,
     from_format: FromOption = None,
     as_json: AsJson = False,
+    shared: Annotated[Path | None, typer.Option(
+        "--shared", help="The project's shared rules, run first on both sides: the draft is an export's own.")] = None,
 ) -> None:
     """Apply draft rules to a whole feed, publishing nothing: changes per element, newly hidden/shown ids, each rule."""
     from feeds.parsers import open_feed
@@ -166,7 +168,8 @@ def preview_command(
     with user_errors():
         draft = _rules(rules, source, from_format)
         current = _rules(against, source, from_format) if against is not None else None
-        report = preview(open_feed(source, from_format).chunks(), draft, current, all_ids=as_json)
+        first = _rules(shared, source, from_format) if shared is not None else None
+        report = preview(open_feed(source, from_format).chunks(), draft, current, all_ids=as_json, shared=first)
     if as_json:
         return print_json({**dataclasses.asdict(report), "rules": [dataclasses.asdict(s) for s in draft.stats],
                            "rule_errors": [str(e) for e in draft.errors[:100]]})

@@ -19,6 +19,7 @@ from typing import Any
 
 from feedhub.settings import Settings
 from feedhub.web.context import WebContext
+from feeds.errors import ConfigError
 from feeds.fetch import fetch_source
 from feeds.model import product_id
 from feeds.parsers import open_feed
@@ -102,9 +103,16 @@ def trace(context: WebContext, project_id: int, spec: ProjectSpec, product: str)
     return None
 
 
-def preview_draft(context: WebContext, project_id: int, spec: ProjectSpec, rules: list[dict[str, Any]]
-                  ) -> PreviewReport:
-    """What the draft `rules` would change against the saved ones, over the whole source."""
-    source, current = _source_and_rules(context, project_id, spec)
-    draft = _project_rules(context.settings, spec, source, rules)
-    return preview(_project_chunks(spec, source), draft, current)
+def preview_draft(context: WebContext, project_id: int, spec: ProjectSpec, rules: list[dict[str, Any]],
+                  export: str | None = None) -> PreviewReport:
+    """What the draft `rules` would change against the saved ones, over the whole source; with `export`, the
+    draft is that export's own rule list, compared with its saved one after the shared rules."""
+    source, shared = _source_and_rules(context, project_id, spec)
+    if export is None:
+        return preview(_project_chunks(spec, source), _project_rules(context.settings, spec, source, rules), shared)
+    own = next((e.rules for e in spec.exports if e.name == export), None)
+    if own is None:
+        raise ConfigError([f"export: the project has no export {export!r}"])
+    current = _project_rules(context.settings, spec, source, own, allow_groups=False)
+    draft = _project_rules(context.settings, spec, source, rules, allow_groups=False)
+    return preview(_project_chunks(spec, source), draft, current, shared=shared)

@@ -42,12 +42,16 @@ class PreviewReport:
 
 
 def preview(
-    chunks: Iterable[list[Product]], draft: RuleSet, current: RuleSet | None = None, *, all_ids: bool = False
+    chunks: Iterable[list[Product]], draft: RuleSet, current: RuleSet | None = None, *, all_ids: bool = False,
+    shared: RuleSet | None = None,
 ) -> PreviewReport:
     """Run both rule lists over every chunk and collect the differences per element; `all_ids` keeps every
-    newly hidden and shown id (one string per such product), not only the first MAX_LISTED_IDS."""
+    newly hidden and shown id (one string per such product), not only the first MAX_LISTED_IDS. `shared`:
+    the project's rules, run first on both sides, when the draft is an export's own rule list."""
     report = PreviewReport(all_ids=all_ids)
     for chunk in chunks:
+        if shared is not None:
+            chunk = shared.apply(chunk)
         baseline = [product.copy() for product in chunk]
         kept_current = {id(p) for p in (current.apply(baseline) if current is not None else baseline)}
         kept_draft = {id(p) for p in draft.apply(chunk)}

@@ -158,6 +158,15 @@ class TestPreviewCommand:
         assert as_json["elements"]["PRODUCTNAME"]["products"] == 120  # hiding runs last: all were renamed
         assert [(r["index"], r["selected"], r["changed"]) for r in as_json["rules"]] == [(1, 120, 120), (2, 60, 60)]
 
+    def test_an_exports_own_draft_is_previewed_after_the_shared_rules(self, app, files, tmp_path):
+        own = tmp_path / "own.json"
+        own.write_text(json.dumps([{"type": "rewriting", "element": "PRODUCTNAME", "value": "%PRODUCTNAME% [H]"}]))
+        result = invoke(app, "preview", files[0], "--rules", own, "--shared", files[1], "--json")
+        report = json.loads(result.stdout)
+        assert report["products"] == 2  # the shared hiding rule ran first: product 1 is gone on both sides
+        assert [s[1:] for s in report["elements"]["PRODUCTNAME"]["samples"]] == [
+            [["Zvíře Pes"], ["Zvíře Pes [H]"]], [["Zvíře Kočka"], ["Zvíře Kočka [H]"]]]
+
     def test_invalid_rules_exit_2_listing_every_problem(self, app, files, tmp_path):
         bad = tmp_path / "bad.json"
         bad.write_text(json.dumps([{"type": "nope"}, {"type": "calc", "element": "P"}]), encoding="utf-8")

@@ -23,6 +23,7 @@ router = APIRouter(tags=["catalogue"])
 
 class DraftRules(Body):
     rules: list[dict[str, Any]] = Field(max_length=500)
+    export: str | None = None  # the draft is this export's own rule list (after the shared rules)
 
 
 @router.get("/projects/{project_id}/queries")
@@ -79,7 +80,7 @@ def trace(project_id: int, product: str, user: Me, session: Db, context: Context
 def preview_draft(project_id: int, body: DraftRules, user: Me, session: Db, context: Context) -> dict[str, Any]:
     """What a draft rule list would change against the current rules, over the whole catalogue (read)."""
     spec = accounts.get_current_spec(session, user, project_id)
-    report = catalogue.preview_draft(context, project_id, spec, body.rules)
+    report = catalogue.preview_draft(context, project_id, spec, body.rules, body.export)
     return {
         "products": report.products, "changed_products": report.changed_products,
         "newly_hidden": report.newly_hidden, "newly_shown": report.newly_shown,

@@ -347,6 +347,20 @@ class TestProducts:
         first = SAMPLE_PRODUCTS[0]
         assert sample == {"id": first.id, "before": [f"{first.manufacturer} {first.name}"], "after": [first.name]}
 
+    def test_a_preview_of_an_exports_own_draft_rules_runs_after_the_shared_rules(self, api: Api, world: World) -> None:
+        draft = [{"type": "rewriting", "element": "PRODUCTNAME", "value": "%PRODUCTNAME% [H]"}]
+        body = {"rules": draft, "export": "heureka"}
+
+        report = ok(call(api, world, "POST", f"/projects/{world.project_id}/preview", json=body))
+
+        assert report["changed_products"] == len(SAMPLE_PRODUCTS)  # the export has no rules of its own yet
+        first = SAMPLE_PRODUCTS[0]
+        sample = report["elements"][0]["samples"][0]
+        assert sample == {"id": first.id, "before": [f"{first.manufacturer} {first.name}"],  # the shared rewrite
+                          "after": [f"{first.manufacturer} {first.name} [H]"]}
+        unknown = call(api, world, "POST", f"/projects/{world.project_id}/preview", json={**body, "export": "nope"})
+        assert unknown.status_code == 422 and "the project has no export 'nope'" in unknown.json()["message"]
+
     def test_saved_queries_are_counted(self, api: Api, world: World) -> None:
         counted = ok(call(api, world, "GET", f"/projects/{world.project_id}/queries"))
 
