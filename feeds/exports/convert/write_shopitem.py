@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from decimal import Decimal
 
 from feeds.exports.convert.offer import Offer, Param, Shipping, current_price, original_price
 from feeds.exports.convert.options import ConvertOptions
@@ -154,21 +155,12 @@ class ShopitemWriter(OfferWriter):
             if option.price is None or code in seen:
                 continue
             seen.add(code)
-            children = [Element("DELIVERY_ID", code), Element("DELIVERY_PRICE", format_decimal(option.price))]
-            if option.price_cod is not None:
-                children.append(Element("DELIVERY_PRICE_COD", format_decimal(option.price_cod)))
-            out.append(Element("DELIVERY", children=children))
+            out.append(_delivery(code, option.price, option.price_cod))
         return out
 
     def _default_deliveries(self) -> list[Element]:
         """The export's delivery table, for an offer whose source names no delivery for this country."""
-        out = []
-        for code, price, price_cod in self.options.default_delivery:
-            children = [Element("DELIVERY_ID", code), Element("DELIVERY_PRICE", format_decimal(price))]
-            if price_cod is not None:
-                children.append(Element("DELIVERY_PRICE_COD", format_decimal(price_cod)))
-            out.append(Element("DELIVERY", children=children))
-        return out
+        return [_delivery(code, price, price_cod) for code, price, price_cod in self.options.default_delivery]
 
     def _delivery_id(self, service: str) -> str:
         mapped = self.options.delivery_ids.get(service)
@@ -202,3 +194,11 @@ def _google_category_path(category: str) -> str:
     path; a bare taxonomy id has no words to show, so it gives "" (the export's default category then)."""
     parts = [part.strip() for part in category.split(">") if part.strip()]
     return "" if not parts or category.strip().isdigit() else " | ".join(parts)
+
+
+def _delivery(code: str, price: Decimal, price_cod: Decimal | None) -> Element:
+    """One DELIVERY element: its id, prepaid price and cash-on-delivery price."""
+    children = [Element("DELIVERY_ID", code), Element("DELIVERY_PRICE", format_decimal(price))]
+    if price_cod is not None:
+        children.append(Element("DELIVERY_PRICE_COD", format_decimal(price_cod)))
+    return Element("DELIVERY", children=children)
