@@ -27,6 +27,7 @@ from feeds.project import ProjectSpec
 from feeds.transforms import Query, RuleSet, prepare_groups
 from feeds.transforms.browse import ProductPage, count_queries, product_page
 from feeds.transforms.preview import PreviewReport, preview
+from feeds.transforms.query.unknown import unknown_names
 from feeds.transforms.trace import ProductTrace, trace_product
 from flows.deps import RunDeps
 
@@ -76,11 +77,19 @@ def _source_and_rules(context: WebContext, project_id: int, spec: ProjectSpec) -
     return source, _project_rules(context.settings, spec, source)
 
 
-def saved_query_counts(context: WebContext, project_id: int, spec: ProjectSpec) -> tuple[int, dict[str, int]]:
-    """How many products the source has, and how many each saved query selects."""
+def saved_query_counts(
+    context: WebContext, project_id: int, spec: ProjectSpec
+) -> tuple[int, dict[str, int], dict[str, list[str]]]:
+    """How many products the source has, how many each saved query selects, and for each query that selects
+    none, the elements it reads that no product has (with the closest one they do have), in words."""
     source, ruleset = _source_and_rules(context, project_id, spec)
     compiled = {name: Query.parse(text, ruleset.groups) for name, text in spec.queries.items()}
-    return count_queries(_project_chunks(spec, source), compiled)
+    products, counts = count_queries(_project_chunks(spec, source), compiled)
+    first = next(_project_chunks(spec, source), []) if 0 in counts.values() else []
+    unknown = {name: [f"no product has an element {element}" + (f"; did you mean {closest}?" if closest else "")
+                      for element, closest in unknown_names(compiled[name].node, first)]
+               for name, count in counts.items() if count == 0}
+    return products, counts, {name: words for name, words in unknown.items() if words}
 
 
 def browse(context: WebContext, project_id: int, spec: ProjectSpec, *, query: str | None, offset: int,

@@ -30,10 +30,11 @@ class DraftRules(Body):
 def queries(project_id: int, user: Me, session: Db, context: Context) -> dict[str, Any]:
     """The saved queries with how many of the source's products each selects."""
     spec = accounts.get_current_spec(session, user, project_id)
-    products, counts = catalogue.saved_query_counts(context, project_id, spec)
+    products, counts, unknown = catalogue.saved_query_counts(context, project_id, spec)
     return {
         "products": products,
-        "items": [{"name": name, "query": spec.queries[name], "products": counts[name]} for name in spec.queries],
+        "items": [{"name": name, "query": spec.queries[name], "products": counts[name],
+                   "warnings": unknown.get(name, [])} for name in spec.queries],
     }
 
 

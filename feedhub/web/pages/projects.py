@@ -317,7 +317,8 @@ def queries_fragment(project_id: int, request: Request, caller: MaybeCaller, ses
     """The saved queries with how many of the feed's products each selects (loaded into the project page)."""
     def act(c: Caller) -> Response:
         spec = accounts.get_current_spec(session, c.user, project_id)
-        products, counts = catalogue.saved_query_counts(context, project_id, spec)
+        products, counts, unknown = catalogue.saved_query_counts(context, project_id, spec)
         return render(request, "queries.html", caller=c, project_id=project_id, products=products,
-                      queries=[(name, text, counts[name]) for name, text in spec.queries.items()])
+                      queries=[(name, text, counts[name], unknown.get(name, []))
+                               for name, text in spec.queries.items()])
     return signed_in(request, caller, act)

@@ -366,7 +366,21 @@ class TestProducts:
 
         assert counted == {"products": len(SAMPLE_PRODUCTS), "items": [
             {"name": "expensive", "query": "[PRICE_VAT] > 1000",
-             "products": sum(1 for p in SAMPLE_PRODUCTS if p.price > 1000)}]}
+             "products": sum(1 for p in SAMPLE_PRODUCTS if p.price > 1000), "warnings": []}]}
+
+    def test_a_saved_query_that_selects_nothing_names_the_element_no_product_has(self, api: Api, world: World) -> None:
+        from accounts import edit_project
+        from accounts.db import make_session_factory
+
+        with make_session_factory(api.engine).begin() as session:
+            edit_project(session, session.merge(world.users["owner"]), world.project_id, lambda spec: spec.model_copy(
+                update={"queries": {**spec.queries, "typo": "[PRICE] > 1000", "none": "[PRICE_VAT] > 99999999"}}))
+
+        items = {i["name"]: i for i in ok(call(api, world, "GET", f"/projects/{world.project_id}/queries"))["items"]}
+
+        assert (items["typo"]["products"], items["typo"]["warnings"]) == (
+            0, ["no product has an element PRICE; did you mean PRICE_VAT?"])
+        assert (items["none"]["products"], items["none"]["warnings"]) == (0, [])  # 0 is the answer there
 
 
 class TestIdempotencyKey:
