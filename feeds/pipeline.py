@@ -22,6 +22,7 @@ from feeds.exports import writer_for
 from feeds.exports.convert import ConvertOptions, make_converter
 from feeds.exports.envelope import target_info
 from feeds.exports.validate import default_invalid_policy, make_validator
+from feeds.exports.validate.engine import DUPLICATE
 from feeds.formats import get_format
 from feeds.model import FeedInfo, Product, cyclic_gc_paused, product_id
 from feeds.parsers import open_feed
@@ -121,7 +122,7 @@ class _Export:
                 continue
             problems = validate(converted)
             if problems:
-                if any(problem.startswith("duplicate ") for problem in problems):
+                if any(problem.startswith(DUPLICATE) for problem in problems):
                     self._repeated(product_id(converted), product.line)
                 self._invalid(converted, problems, position=self.report.products_out + len(out) + 1)
                 if self.leave_out_invalid:

@@ -14,6 +14,9 @@ from feeds.exports.validate.quick import Leaf, Level, Values, counted, value_tes
 from feeds.exports.validate.seen import SeenKeys
 from feeds.model import Element, Product
 
+DUPLICATE = "duplicate "
+"""How a duplicate-id problem begins: the pipeline lists those per id with their lines."""
+
 
 @dataclass(frozen=True)
 class FieldRule:
@@ -278,5 +281,5 @@ class Validator:
         for name in self._id_names:
             if name in values:
                 if self._seen.seen_before(values[name][0]):
-                    problems.append(f"duplicate {self.rules.id_label} '{values[name][0]}'")
+                    problems.append(f"{DUPLICATE}{self.rules.id_label} '{values[name][0]}'")
                 return
