@@ -48,10 +48,8 @@ def query(
                         ordered.append((selection.sort_key(product), label))
                     elif not count:
                         typer.echo(label)
-        if ordered:
-            ordered.sort(key=lambda pair: pair[0], reverse=selection.order.descending)  # type: ignore[union-attr]
-            for _, label in ordered:
-                typer.echo(label)
+        for label in selection.in_order(ordered) if ordered else ():
+            typer.echo(label)
         if not matched:
             _warn_unknown_names(selection, source, from_format)
     if count:

@@ -94,10 +94,11 @@ def saved_query_counts(
 
 def browse(context: WebContext, project_id: int, spec: ProjectSpec, *, query: str | None, offset: int,
            limit: int) -> ProductPage:
-    """`limit` products after `offset` of those `query` (MQL, on input values) selects, before and after."""
+    """`limit` products after `offset` of those `query` (MQL, on input values) selects, before and after, in
+    feed order or the query's SORT BY order."""
     source, ruleset = _source_and_rules(context, project_id, spec)
     selection = Query.parse(query, ruleset.groups) if query and query.strip() else None
-    return product_page(_project_chunks(spec, source), ruleset, query=selection, offset=offset, limit=limit)
+    return product_page(lambda: _project_chunks(spec, source), ruleset, query=selection, offset=offset, limit=limit)
 
 
 def trace(context: WebContext, project_id: int, spec: ProjectSpec, product: str) -> ProductTrace | None:

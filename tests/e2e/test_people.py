@@ -115,13 +115,13 @@ def create_project(page: Page, shop_id: int, feed_url: str, *, check: bool = Fal
     return int(re.findall(r"/projects/(\d+)$", page.url)[0])
 
 
-def write_rule(page: Page, rule_type: str, fields: dict[str, Any], changed: int) -> None:
+def write_rule(page: Page, rule_type: str, fields: dict[str, Any], changed: int, *, back_to: str = PROJECT) -> None:
     """In the rule editor, choose the type, type the fields, wait for the preview's count, save."""
     page.get_by_label("Rule type").select_option(rule_type)
     page.get_by_label("Rule (JSON)").fill(json.dumps(fields, ensure_ascii=False))
     expect(page.get_by_role("region", name="Preview")).to_contain_text(f"{changed} products change")
     page.get_by_role("button", name="Save the rule").click()
-    expect(page.get_by_role("heading", name=PROJECT)).to_be_visible()
+    expect(page.get_by_role("heading", name=back_to)).to_be_visible()
 
 
 def invite(page: Page, shop_id: int, email: str, level: str) -> None:
@@ -331,6 +331,31 @@ class TestPublishing:
         runs.get_by_role("link", name=str(run["id"])).click()
         expect(owner.get_by_role("heading", name=f"Run {run['id']}")).to_be_visible()
         check_page(owner, "run")
+
+
+class TestAnExportOfItsOwn:
+    def test_the_owner_gives_the_export_a_rule_in_the_same_editor_and_a_default_category(
+        self, site: Site, person: Person, feed_url: str
+    ) -> None:
+        registered(site, OWNER)
+        owner = log_in(person(), OWNER)
+        project_id = create_project(owner, create_shop(owner, feed_url), feed_url)
+        owner.get_by_role("region", name="Exports").get_by_role("link", name="heureka", exact=True).click()
+        own_rules = owner.get_by_role("region", name="Rules of this export")
+        own_rules.get_by_role("link", name="Add a rule").click()
+        write_rule(owner, "replacing", KASTROL_TO_HRNEC, changed=3, back_to="Export heureka")
+        expect(own_rules).to_contain_text('"find": "Kastrol"')
+
+        owner.get_by_label("Default category").fill("Heureka.cz | Dům a zahrada")
+        owner.get_by_role("button", name="Save the settings").click()
+
+        expect(owner.get_by_label("Default category")).to_have_value("Heureka.cz | Dům a zahrada")
+        check_page(owner, "export")
+        (export,) = api(owner, "GET", f"/projects/{project_id}")["spec"]["exports"]
+        assert [{k: v for k, v in rule.items() if k != "id"} for rule in export["rules"]] == [
+            {"type": "replacing", **KASTROL_TO_HRNEC}]
+        assert export["default_category"] == "Heureka.cz | Dům a zahrada"
+        assert rules(owner, project_id) == []  # the shared rules are not the export's
 
 
 class TestTransferring:

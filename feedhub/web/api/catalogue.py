@@ -42,7 +42,8 @@ def queries(project_id: int, user: Me, session: Db, context: Context) -> dict[st
 def products(project_id: int, user: Me, session: Db, context: Context, limit: Limit = DEFAULT_LIMIT,
              cursor: str | None = None, query: str | None = QueryParam(default=None, max_length=2000)
              ) -> dict[str, Any]:
-    """Products in feed order, input and output values side by side; `query` (MQL) filters on input values."""
+    """Products in feed order (or the query's SORT BY order), input and output values side by side; `query` (MQL)
+    filters on input values."""
     offset = _offset(cursor)
     spec = accounts.get_current_spec(session, user, project_id)
     page = catalogue.browse(context, project_id, spec, query=query, offset=offset, limit=limit)

@@ -6,10 +6,11 @@ element paths (where `@@VALUE` and `@@POSITION` also work).
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from feeds.model import Element, Product
 from feeds.numbers import parse_number
@@ -20,6 +21,7 @@ from feeds.transforms.query.evaluate import Predicate, compile_node
 from feeds.transforms.query.parser import parse_query
 
 _DIGITS = re.compile(r"(\d+)")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +62,22 @@ class Query:
             return (0, number, ())
         return (1, 0, tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
                             for part in _DIGITS.split(value) if part))
+
+    def in_order(self, keyed: Iterable[tuple[tuple[Any, ...], T]], *, first: int | None = None) -> list[T]:
+        """The values of (`sort_key`, value) pairs in the query's order, equal keys in the order given; with
+        `first`, only that many from the front, and never more than that many held (a page of a big feed)."""
+        assert self.order is not None
+        descending = self.order.descending
+        numbered = ((key, -n if descending else n, value) for n, (key, value) in enumerate(keyed))
+
+        def rank(entry: tuple[tuple[Any, ...], int, T]) -> tuple[tuple[Any, ...], int]:
+            return entry[0], entry[1]
+
+        if first is None:
+            chosen = sorted(numbered, key=rank, reverse=descending)
+        else:
+            chosen = (heapq.nlargest if descending else heapq.nsmallest)(first, numbered, key=rank)
+        return [value for _, _, value in chosen]
 
     def matches(self, product: Element) -> bool:
         """Does this product satisfy the query? (A regex over its time budget raises ProductFailure.)"""

@@ -9,9 +9,10 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from accounts import get_current_spec
+from accounts import get_current_spec, list_history
 from accounts.db import make_session_factory
 from accounts.members import list_members
+from feeds.project import ExportSpec
 from tests.feedhub.api.conftest import PASSWORD, SAMPLE, Api, World
 
 EDIT_CONTROLS = ("Run now", "Add a rule", "Move up", "Delete</button>", "Pause the schedule")
@@ -123,6 +124,129 @@ class TestRuleEditor:
     def test_readers_see_the_rule_without_a_form(self, api: Api, world: World) -> None:
         shown = page(api, world, "read", f"/projects/{world.project_id}/rules/r1").text
         assert "%MANUFACTURER% %PRODUCTNAME%" in shown and "Save the rule" not in shown
+
+
+def export_of(api: Api, world: World) -> ExportSpec:
+    with make_session_factory(api.engine)() as session:
+        return get_current_spec(session, world.users["owner"], world.project_id).exports[0]
+
+
+class TestExportRules:
+    """An export's own rules, in the rule editor of the shared ones pointed at the export."""
+
+    def test_a_writer_adds_switches_and_deletes_an_exports_own_rule(self, api: Api, world: World) -> None:
+        export = f"/projects/{world.project_id}/exports/heureka"
+        shown = page(api, world, "write", export).text
+        assert "No rules of its own" in shown and f'href="{export}/rules/new"' in shown
+        assert f'action="{export}/rules/save"' in page(api, world, "write", f"{export}/rules/new").text
+
+        added = post(api, world, "write", f"{export}/rules/save", {
+            "type": "rewriting", "rule": '{"element": "PRODUCTNAME", "value": "%PRODUCTNAME% (H)"}', "rule_id": ""})
+        assert (added.status_code, added.headers["location"]) == (303, f"{export}#rules")
+        (rule,) = export_of(api, world).rules
+        assert rule == {"type": "rewriting", "element": "PRODUCTNAME", "value": "%PRODUCTNAME% (H)", "id": rule["id"]}
+        assert [r["id"] for r in rules_of(api, world)] == ["r1", "r2"]  # the shared rules stay as they were
+        shown = page(api, world, "write", export).text
+        assert f'href="{export}/rules/{rule["id"]}" aria-label="Edit rule 1"' in shown
+
+        switched = post(api, world, "write", f"/projects/{world.project_id}/disable",
+                        {"rule_id": rule["id"], "export": "heureka"})
+        assert (switched.status_code, switched.headers["location"]) == (303, f"{export}#rules")
+        assert export_of(api, world).rules[0]["enabled"] is False
+        assert all(r.get("enabled", True) for r in rules_of(api, world))
+        post(api, world, "write", f"/projects/{world.project_id}/delete", {"rule_id": rule["id"], "export": "heureka"})
+        assert export_of(api, world).rules == []
+        with make_session_factory(api.engine)() as session:
+            notes = [r.note for r in list_history(session, world.users["owner"], world.project_id)]
+        assert notes[:3] == ["rule deleted (export heureka)", "rule disabled (export heureka)",
+                             "rule added (export heureka)"]
+
+    def test_a_bad_rule_is_shown_under_the_field_and_not_saved(self, api: Api, world: World) -> None:
+        shown = post(api, world, "write", f"/projects/{world.project_id}/exports/heureka/rules/save",
+                     {"type": "hiding", "rule": '{"query": "[PRICE_VAT] >"}', "rule_id": ""})
+        assert shown.status_code == 422
+        assert 'id="rule-problems"' in shown.text and "export &#39;heureka&#39;: rule 1 (hiding)" in shown.text
+        assert export_of(api, world).rules == []
+
+    def test_the_preview_runs_the_shared_rules_first(self, api: Api, world: World) -> None:
+        _, name, maker, _ = sample_products()[0]
+        shown = post(api, world, "read", f"/projects/{world.project_id}/exports/heureka/rules/preview", {
+            "type": "rewriting", "rule": '{"element": "PRODUCTNAME", "value": "%PRODUCTNAME% (H)"}', "rule_id": ""})
+        assert f"{maker} {name} (H)" in shown.text  # after shared rule 1 put the maker first
+
+    def test_readers_see_the_rules_and_settings_and_the_server_refuses_their_changes(self, api: Api,
+                                                                                     world: World) -> None:
+        export = f"/projects/{world.project_id}/exports/heureka"
+        shown = page(api, world, "read", export).text
+        assert "Rules of this export" in shown and "Add a rule" not in shown
+        assert "Invalid products" in shown and "Save the settings" not in shown
+        saved = post(api, world, "read", f"{export}/rules/save",
+                     {"type": "hiding", "rule": '{"query": "[PRICE_VAT] > 0"}', "rule_id": ""})
+        settings = post(api, world, "read", f"{export}/settings", {"invalid": "keep"})
+        assert saved.status_code == settings.status_code == 403
+        assert export_of(api, world) == export_of(api, world).model_copy(update={"rules": [], "invalid": None})
+
+    def test_an_unknown_export_is_a_404(self, api: Api, world: World) -> None:
+        path = f"/projects/{world.project_id}/exports/google/rules"
+        assert page(api, world, "write", f"{path}/new").status_code == 404
+        refused = post(api, world, "write", f"{path}/save", {"type": "hiding", "rule": '{"query": "A = 1"}'})
+        assert refused.status_code == 404 and "no export &#39;google&#39;" in refused.text
+
+
+class TestExportSettings:
+    def test_a_writer_saves_the_settings_as_a_new_revision(self, api: Api, world: World) -> None:
+        path = f"/projects/{world.project_id}/exports/heureka"
+        saved = post(api, world, "write", f"{path}/settings", {
+            "invalid": "fail", "max_invalid_percent": "12.5", "default_category": "Heureka.cz | Dům a zahrada",
+            "delivery-0-id": "PPL", "delivery-0-price": "99", "delivery-0-price_cod": "129",
+            "delivery-1-id": "", "delivery-1-price": "", "delivery-1-price_cod": "",  # an empty row is no row
+            "delivery-2-id": "ZASILKOVNA", "delivery-2-price": "69", "delivery-2-price_cod": "",
+            "mapping-0-from": "NAZEV", "mapping-0-to": "PRODUCTNAME"})
+        assert (saved.status_code, saved.headers["location"]) == (303, f"{path}#settings")
+        export = export_of(api, world)
+        assert (export.invalid, export.max_invalid_percent, export.default_category, export.mapping) == (
+            "fail", 12.5, "Heureka.cz | Dům a zahrada", {"NAZEV": "PRODUCTNAME"})
+        assert [(d.id, d.price, d.price_cod) for d in export.delivery] == [
+            ("PPL", Decimal("99"), Decimal("129")), ("ZASILKOVNA", Decimal("69"), None)]
+        shown = page(api, world, "write", path).text
+        assert 'name="delivery-1-id" value="ZASILKOVNA"' in shown and 'name="delivery-4-id" value=""' in shown
+        assert '<option value="fail" selected>' in shown and 'value="12.5"' in shown
+
+        cleared = post(api, world, "write", f"{path}/settings", {"delivery-0-id": "", "delivery-0-price": ""})
+        assert cleared.status_code == 303
+        assert (export_of(api, world).delivery, export_of(api, world).invalid) == ([], None)
+        with make_session_factory(api.engine)() as session:
+            assert list_history(session, world.users["owner"], world.project_id)[0].note == (
+                "export heureka settings changed")
+
+    def test_every_problem_is_named_as_the_api_names_it_and_the_form_keeps_what_was_typed(
+        self, api: Api, world: World
+    ) -> None:
+        before = export_of(api, world)
+        typed = {"invalid": "fail", "max_invalid_percent": "150", "default_category": "",
+                 "delivery-0-id": "ppl", "delivery-0-price": "9,50", "delivery-0-price_cod": "",
+                 "mapping-0-from": "NAZEV", "mapping-0-to": "", "mapping-1-from": "A", "mapping-1-to": "title",
+                 "mapping-2-from": "A", "mapping-2-to": "description"}
+        shown = post(api, world, "write", f"/projects/{world.project_id}/exports/heureka/settings", typed)
+        assert shown.status_code == 422
+        problems = re.findall(r"<li>([^<]*)</li>", shown.text.split('id="settings-problems"')[1].split("</ul>")[0])
+        assert problems[:2] == [
+            "mapping, row 1: name both the source element and the element it is read as",
+            "mapping, row 3: &#39;A&#39; is mapped in an earlier row already",
+        ]
+        with api.client() as client:  # the same values through the API: the same messages
+            spec = client.get(f"/api/v1/projects/{world.project_id}", headers=world.as_("write")).json()["spec"]
+            spec["exports"][0].update(invalid="fail", max_invalid_percent="150", mapping={"A": "title"},
+                                      delivery=[{"id": "ppl", "price": "9,50", "price_cod": None}])
+            refused = client.put(f"/api/v1/projects/{world.project_id}", json={"spec": spec},
+                                 headers=world.as_("write"))
+        assert refused.status_code == 422
+        assert problems[2:] == [p["message"].replace("'", "&#39;") for p in refused.json()["problems"]]
+        assert len(problems) == 5  # the limit, the delivery id, its price
+        for field, value in (("delivery-0-id", "ppl"), ("delivery-0-price", "9,50"), ("mapping-2-to", "description"),
+                             ("max_invalid_percent", "150")):
+            assert f'name="{field}" value="{value}"' in shown.text
+        assert export_of(api, world) == before
 
 
 class TestShopPage:
@@ -338,6 +462,19 @@ class TestProductBrowser:
         row = shown.split(f">{item_id}</a>")[1].split("</tr>")[0]
         assert f"PRODUCTNAME: {name}" in row  # the input
         assert f"<strong>PRODUCTNAME: {maker} {name}</strong>" in row  # the output, changed by rule 1
+
+    def test_sort_by_orders_the_products_and_the_pages(self, api: Api, world: World) -> None:
+        query = "[PRICE_VAT] > 100 SORT BY [PRICE_VAT] DESC AS NATURAL"
+        expected = [p[0] for p in sorted(sample_products(), key=lambda p: -p[3]) if p[3] > 100]  # ties: feed order
+        shown = page(api, world, "read", f"/projects/{world.project_id}/products?query={query}").text
+        assert re.findall(rf'href="/projects/{world.project_id}/products/([^"]+)"', shown) == expected
+        listed, cursor = [], ""
+        while cursor is not None:  # the API's pages, 5 at a time, follow the same order without a gap or a repeat
+            found = page(api, world, "read", f"/api/v1/projects/{world.project_id}/products?limit=5&query={query}"
+                                             + (f"&cursor={cursor}" if cursor else "")).json()
+            listed += [item["id"] for item in found["items"]]
+            cursor = found["next_cursor"]
+        assert listed == expected
 
     def test_the_trace_shows_each_rule_and_a_missing_id_is_a_404(self, api: Api, world: World) -> None:
         item_id, name, maker, price = sample_products()[0]

@@ -91,6 +91,21 @@ class TestSortBy:
         assert all(query.matches(p) for p in self.PRODUCTS)
         assert [p.get("ITEM_ID") for p in sorted(self.PRODUCTS, key=query.sort_key)] == ["a", "c", "b"]
 
+    @pytest.mark.parametrize(("text", "first", "expected"), [
+        ("SORT BY RANK", None, ["b", "d", "a", "c"]),
+        ("SORT BY RANK DESC", None, ["a", "c", "b", "d"]),  # equal keys stay in the order given, also descending
+        ("SORT BY RANK", 3, ["b", "d", "a"]),
+        ("SORT BY RANK DESC", 3, ["a", "c", "b"]),
+        ("SORT BY RANK DESC", 0, []),
+    ])
+    def test_in_order_keeps_equal_keys_in_the_order_given_and_can_stop_early(
+        self, text: str, first: int | None, expected: list[str]
+    ) -> None:
+        query = Query.parse(text)
+        products = [item(ITEM_ID=i, RANK=r) for i, r in (("a", "2"), ("b", "1"), ("c", "2"), ("d", "1"))]
+        keyed = ((query.sort_key(p), p.get("ITEM_ID")) for p in products)
+        assert query.in_order(keyed, first=first) == expected
+
     @pytest.mark.parametrize(("text", "expected"), [
         ("ITEM_ID = a SORT SIZE", "expected BY after SORT"),
         ("ITEM_ID = a SORT BY SIZE AS", "expected NATURAL after AS"),
