@@ -25,6 +25,7 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     │   └── LevelNotGrantable        nobody grants owner, or a level above their own
     ├── InvitationInvalid            unknown, used, revoked or expired invitation (reason)
     │   └── InvitationWrongAccount   the invitation belongs to another email
+    ├── InvitationsThrottled         the shop or the inviting user sent its hourly limit (scope, limit, retry_after_s)
     ├── TransferError
     │   ├── TransferPending          the shop already has a pending transfer
     │   └── TransferInvalid          unknown, decided or expired transfer, or not the recipient (reason)
@@ -231,6 +232,24 @@ class InvitationWrongAccount(InvitationInvalid):
         AccountsError.__init__(self, f"this invitation was sent to another email; sign in as {masked}")
         self.reason = "wrong account"
         self.masked_email = masked
+
+
+class InvitationsThrottled(AccountsError):
+    """The shop (`scope` "shop") or the inviting user ("user") emailed `limit` invitations within the last hour;
+    `retry_after_s`: until the oldest of them ages out and the next may go."""
+
+    def __init__(self, scope: str, limit: int, retry_after_s: int) -> None:
+        minutes = max(1, -(-retry_after_s // 60))
+        when = f"the next can go out in {minutes} minute{'s' if minutes > 1 else ''}"
+        invitations = f"{limit} invitation{'s' if limit > 1 else ''} an hour"
+        if scope == "shop":
+            message = f"this shop has reached its limit of {invitations}; {when}"
+        else:
+            message = f"you have reached your limit of {invitations}, over all your shops; {when}"
+        super().__init__(message)
+        self.scope = scope
+        self.limit = limit
+        self.retry_after_s = retry_after_s
 
 
 class TransferError(AccountsError):

@@ -2,7 +2,11 @@
 
 The token is random (256 bits), stored only as a hash, single use, valid INVITE_TTL_DAYS, revocable;
 re-sending replaces the hash, so the old link stops working. Only the account whose verified email
-was invited can accept, and accepting grants exactly the invited level.
+was invited can accept, and accepting grants exactly the invited level. Each email sent counts against
+the hourly limits per shop and per inviting user (accounts.throttle).
+
+A refused acceptance is audited with its reason (never the token), on the shop when the link names one,
+else on the account that tried; like a failed login, the caller commits also when accepting raises.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from accounts import audit
 from accounts.access import access_shop
 from accounts.emails import invitation_email, invitation_link
 from accounts.errors import (
+    AccountsError,
     AlreadyMember,
     EmailNotVerified,
     InvitationInvalid,
@@ -26,6 +31,7 @@ from accounts.errors import (
 from accounts.mail import Mailer
 from accounts.models import Invitation, InvitationStatus, Membership, Shop, ShopStatus, User
 from accounts.roles import Action, Level, can_grant
+from accounts.throttle import DEFAULT_INVITE_LIMITS, InviteLimits, check_invite_limits
 from accounts.tokens import hash_token, new_token
 from accounts.types import utcnow
 from accounts.users import get_user, language_of_address
@@ -42,6 +48,7 @@ def invite_member(
     level: Level,
     mailer: Mailer,
     base_url: str,
+    limits: InviteLimits = DEFAULT_INVITE_LIMITS,
     now: datetime | None = None,
 ) -> tuple[Invitation, str]:
     """Email an invitation; returns it and its token. Inviting a pending email again re-sends it."""
@@ -51,6 +58,7 @@ def invite_member(
     invitee = get_user(session, email)  # must exist: UserNotFound tells them to sign up
     if _has_access(session, shop, invitee):
         raise AlreadyMember(shop.id, invitee.email)
+    check_invite_limits(session, shop_id=shop.id, inviter_id=actor.id, limits=limits, now=now or utcnow())
     invitation = session.scalars(
         select(Invitation)
         .where(Invitation.shop_id == shop.id, Invitation.email == invitee.email)
@@ -81,11 +89,13 @@ def resend_invitation(
     *,
     mailer: Mailer,
     base_url: str,
+    limits: InviteLimits = DEFAULT_INVITE_LIMITS,
     now: datetime | None = None,
 ) -> str:
     """Send a fresh link with a fresh expiry; the previous link stops working."""
     shop = access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS, lock=True).shop
     invitation = _pending_in_shop(session, shop, invitation_id)
+    check_invite_limits(session, shop_id=shop.id, inviter_id=actor.id, limits=limits, now=now or utcnow())
     token = _issue(session, invitation, shop, actor, mailer=mailer, base_url=base_url, now=now)
     audit.record(session, shop_id=shop.id, actor=actor, action="invitation.resent", email=invitation.email)
     return token
@@ -105,6 +115,7 @@ def accept_invitation(
     session: Session, actor: User, token: str, *, now: datetime | None = None
 ) -> Membership:
     """Join the shop with the invited level; the token works once, for the invited verified email only.
+    Commit also when this raises: a refusal is audited.
 
     Locks the shop, then the invitation (the order every membership change uses), so two accepts of
     one link queue up and the second finds it no longer pending.
@@ -114,7 +125,9 @@ def accept_invitation(
         select(Invitation).where(Invitation.token_hash == hash_token(token))
     ).one_or_none()
     if found is None:
-        raise InvitationInvalid("unknown or replaced link")
+        unknown = InvitationInvalid("unknown or replaced link")
+        _audit_refusal(session, None, actor, unknown)
+        raise unknown
     shop = session.scalars(
         select(Shop)
         .where(Shop.id == found.shop_id)
@@ -127,9 +140,10 @@ def accept_invitation(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    _check_acceptable(invitation, shop, actor, now)
-    if _has_access(session, shop, actor):
-        raise AlreadyMember(shop.id, actor.email)
+    refusal = _refusal(session, invitation, shop, actor, now)
+    if refusal is not None:
+        _audit_refusal(session, invitation, actor, refusal)
+        raise refusal
     membership = Membership(shop_id=shop.id, user_id=actor.id, level=invitation.level)
     session.add(membership)
     invitation.status, invitation.accepted_by_id, invitation.decided_at = (
@@ -230,17 +244,37 @@ def _pending_in_shop(session: Session, shop: Shop, invitation_id: int) -> Invita
     return invitation
 
 
-def _check_acceptable(invitation: Invitation, shop: Shop, actor: User, now: datetime) -> None:
+def _refusal(
+    session: Session, invitation: Invitation, shop: Shop, actor: User, now: datetime
+) -> AccountsError | None:
+    """Why the actor may not accept the invitation now, or None."""
     if invitation.status is not InvitationStatus.PENDING:
-        raise InvitationInvalid(f"already {invitation.status.value}")
+        return InvitationInvalid(f"already {invitation.status.value}")
     if invitation.expires_at <= now:
-        raise InvitationInvalid("expired")
+        return InvitationInvalid("expired")
     if shop.status.closed:
-        raise InvitationInvalid("the shop was deleted")
+        return InvitationInvalid("the shop was deleted")
     if actor.email != invitation.email:
-        raise InvitationWrongAccount(invitation.email)
+        return InvitationWrongAccount(invitation.email)
     if not actor.verified:
-        raise EmailNotVerified(actor.email)
+        return EmailNotVerified(actor.email)
+    if _has_access(session, shop, actor):
+        return AlreadyMember(shop.id, actor.email)
+    return None
+
+
+def _audit_refusal(session: Session, invitation: Invitation | None, actor: User, refusal: AccountsError) -> None:
+    """One entry for a refused acceptance: on the shop, for its owner to see who tried a link and why;
+    on the actor's account when the link names no invitation (unknown, or replaced by a re-send)."""
+    if isinstance(refusal, InvitationInvalid):
+        reason = refusal.reason
+    else:
+        reason = "email not verified" if isinstance(refusal, EmailNotVerified) else "already has access"
+    if invitation is None:
+        audit.record(session, shop_id=None, actor=actor, action="invitation.refused", reason=reason)
+    else:
+        audit.record(session, shop_id=invitation.shop_id, actor=actor, action="invitation.refused",
+                     invitation_id=invitation.id, email=invitation.email, reason=reason)
 
 
 def _has_access(session: Session, shop: Shop, user: User) -> bool:

@@ -266,7 +266,8 @@ class AuditEntry(Base):
     """Who did what to which shop, and when; written by services, never edited."""
 
     __tablename__ = "audit_log"
-    __table_args__ = NEVER_REUSE_IDS
+    # a user's recent entries: what the invitation limit per user counts (accounts.throttle)
+    __table_args__ = (Index("ix_audit_log_actor_id_created_at", "actor_id", "created_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)  # None: account

@@ -17,6 +17,7 @@ from accounts.targets import canonical_target
 from feeds.errors import ConfigError, FeedError, local_file_refused
 from feeds.fetch import MAX_FEED_BYTES, names_a_url, unsupported_source
 from feeds.formats import FORMATS
+from feeds.netguard import refused_on_sight
 from feeds.project import ExportSpec, ProjectSpec
 from feeds.storage import FileStorage, Storage, for_shop, storage_for
 from feeds.transforms import RuleSet
@@ -30,6 +31,7 @@ class SpecLimits:
     """What this server lets a project do: the limits its runs apply, as plain values."""
 
     allow_local: bool = False  # sources and data files given as paths on the server
+    allow_private: bool = False  # source URLs on loopback, private and reserved addresses
     max_source_bytes: int = MAX_FEED_BYTES
     exports_dir: Path | None = None  # file:// exports only inside it, `{shop}` is the shop id; None: anywhere
     s3_prefixes: tuple[str, ...] | None = None  # s3:// exports only under one, `{shop}` is the shop id; None: any
@@ -49,7 +51,7 @@ class SpecLimits:
 def check_spec(spec: ProjectSpec, *, shop_id: int, limits: SpecLimits) -> None:
     """Refuse (ConfigError naming every problem) what a run of `spec` in shop `shop_id`, or the scheduler,
     would refuse: the source, the formats, the schedule, each export's target, local data files, the rules."""
-    problems = _source_problems(spec.source, allow_local=limits.allow_local, max_bytes=limits.max_source_bytes)
+    problems = _source_problems(spec.source, limits)
     if spec.source_format is not None and spec.source_format not in FORMATS:
         problems.append(f"unknown source format {spec.source_format!r}; known: {', '.join(FORMATS)}")
     if limits.schedule_problem is not None and (
@@ -76,26 +78,33 @@ def check_spec(spec: ProjectSpec, *, shop_id: int, limits: SpecLimits) -> None:
         raise ConfigError(problems)
 
 
-def _source_problems(source: str, *, allow_local: bool, max_bytes: int) -> list[str]:
-    """What fetching this source would refuse: an empty one, another scheme, a server path, a missing file."""
+def _source_problems(source: str, limits: SpecLimits) -> list[str]:
+    """What fetching this source would refuse: an empty one, another scheme, an address on the server's own
+    networks (as written: a save resolves nothing), a server path, a missing file."""
     if not source or "\x00" in source:
         return ["the source is empty: give a feed URL" if not source else "the source contains a NUL character"]
     if names_a_url(source):
-        return [problem] if (problem := unsupported_source(source)) else []
-    if not allow_local:
+        if problem := unsupported_source(source):
+            return [problem]
+        refused = refused_on_sight(source, allow_private=limits.allow_private)
+        return [f"source {refused}"] if refused else []
+    if not limits.allow_local:
         return [str(local_file_refused("source", source))]
-    problem = _file_problem(Path(source), max_bytes=max_bytes)
+    problem = _file_problem(Path(source), max_bytes=limits.max_source_bytes)
     return [f"source {source!r}: {problem}"] if problem else []
 
 
 def _file_problem(path: Path, *, max_bytes: int) -> str | None:
     """Why a run could not read this local file, found by looking it up: a save never reads it."""
-    if not path.exists():
-        return "no such file"
-    if not path.is_file():  # a folder, a pipe or a device: a read would fail, block or never end
-        return "not a regular file"
-    if path.stat().st_size > max_bytes:
-        return f"larger than {max_bytes:,} bytes"
+    try:
+        if not path.exists():
+            return "no such file"
+        if not path.is_file():  # a folder, a pipe or a device: a read would fail, block or never end
+            return "not a regular file"
+        if path.stat().st_size > max_bytes:
+            return f"larger than {max_bytes:,} bytes"
+    except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG)
+        return f"cannot be looked up: {exc.strerror}"
     return None
 
 

@@ -86,8 +86,8 @@ def delete_project(session: Session, actor: User, project_id: int) -> DeletedPro
     runs = select(ProjectRun.workspace).where(ProjectRun.project_id == project.id)
     workspaces = [workspace for workspace in session.scalars(runs) if workspace]
     bind = session.get_bind()
-    with project_run_lock(bind if isinstance(bind, Engine) else bind.engine, project.id) as free:
-        if not free:
+    with project_run_lock(bind if isinstance(bind, Engine) else bind.engine, project.id) as lock:
+        if not lock.taken:
             raise ProjectBusy(project.id, then="delete the project")
         audit.record(session, shop_id=project.shop_id, actor=actor, action="project.deleted", name=project.name)
         session.delete(project)  # the database cascades to every row that names the project

@@ -154,6 +154,14 @@ def claim(session: Session, worker: str, lanes: Iterable[str], *, limit: int) ->
     return []
 
 
+def unmade_run(session: Session, queue_id: int, project_id: int) -> DueRun | None:
+    """The queued run `queue_id` of the project, as Feedhub queued it, if no worker has made it yet; else None."""
+    row = session.get(QueuedRun, queue_id)
+    if row is None or row.project_id != project_id or row.done_at is not None:
+        return None
+    return DueRun(row.id, row.project_id, row.due_at, row.trigger, row.requested_by_id)
+
+
 def mark_done(session: Session, queue_ids: Iterable[int]) -> None:
     """The worker made these runs (whatever their outcome: the run history has it)."""
     session.execute(update(QueuedRun).where(QueuedRun.id.in_(list(queue_ids))).values(done_at=utcnow()))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, delete, select
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, delete, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts.access import access_shop
@@ -26,6 +26,13 @@ from accounts.types import UTCDateTime, enum_column, utcnow
 
 RUN_HISTORY_DAYS = 90
 MAX_LISTED_RUNS = 200
+RUN_HEARTBEAT_S = 10.0  # a running run stamps `heartbeat_at` this often (flows.run_watch)
+RUN_STALE_S = 40.0  # and is dead once it has not for this long: four beats missed
+CRASHED_REASON = "the run stopped without finishing (process killed or machine restarted); nothing was published"
+SILENT_REASON = (
+    "the run stopped sending its heartbeat (process killed, machine lost or database unreachable); "
+    "nothing was published"
+)
 
 
 class RunStatus(enum.Enum):
@@ -79,6 +86,7 @@ class ProjectRun(Base):
     error_kind: Mapped[str] = mapped_column(String(60), default="")  # the exception class, for filters
     workspace: Mapped[str] = mapped_column(Text, default="")  # held outputs wait here
     host: Mapped[str] = mapped_column(String(200), default="")  # host:pid of the process that ran it
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # stamped while it runs (flows.run_watch)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was queued for; started_at - due_at = late
     requested_by_id: Mapped[int | None] = mapped_column()  # the user who asked for it; None: the schedule
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -185,20 +193,46 @@ def requester_refused(session: Session, user_id: int | None, project_id: int) ->
     return None
 
 
-def mark_crashed_runs(session: Session, project_id: int) -> list[ProjectRun]:
-    """Turn `running` rows of the project into `crashed` (only call while holding the project lock)."""
-    runs = list(
+def running_runs(session: Session, project_id: int) -> list[ProjectRun]:
+    """The project's rows still marked `running`: live runs, or runs that died without saying so."""
+    return list(
         session.scalars(
             select(ProjectRun).where(ProjectRun.project_id == project_id, ProjectRun.status == RunStatus.RUNNING)
         )
     )
+
+
+def run_is_alive(run: ProjectRun, *, machine: str, alive: Callable[[int], bool], now: datetime | None = None) -> bool:
+    """A fresh heartbeat and, when it runs on `machine`, a living process: the run works, even if it lost its
+    lock (a cut database connection drops it). A killed run's heartbeat stops; so does its process."""
+    if run.heartbeat_at is None or (now or utcnow()) - run.heartbeat_at > timedelta(seconds=RUN_STALE_S):
+        return False
+    host, _, pid = run.host.rpartition(":")
+    return host != machine or not pid.isdigit() or alive(int(pid))
+
+
+def mark_crashed_runs(session: Session, runs: list[ProjectRun], *, reason: str = CRASHED_REASON) -> list[ProjectRun]:
+    """Turn dead `running` rows into `crashed`."""
     for run in runs:
         run.status = RunStatus.CRASHED
         run.finished_at = utcnow()
-        run.error = "the run stopped without finishing (process killed or machine restarted); nothing was published"
+        run.error = reason
         run.error_kind = "Crashed"
     session.flush()
     return runs
+
+
+def mark_silent_runs(session: Session, *, now: datetime | None = None) -> list[ProjectRun]:
+    """Crash every `running` row whose heartbeat stopped RUN_STALE_S ago (or never came): a killed run
+    shows as crashed within a minute, not only when its project runs next."""
+    since = (now or utcnow()) - timedelta(seconds=RUN_STALE_S)
+    silent = session.scalars(
+        select(ProjectRun).where(
+            ProjectRun.status == RunStatus.RUNNING,
+            or_(ProjectRun.heartbeat_at < since, (ProjectRun.heartbeat_at.is_(None)) & (ProjectRun.started_at < since)),
+        )
+    )
+    return mark_crashed_runs(session, list(silent), reason=SILENT_REASON)
 
 
 def mark_ended_runs(session: Session, machine: str, alive: Callable[[int], bool], reason: str) -> list[ProjectRun]:

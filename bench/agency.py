@@ -50,7 +50,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from feedhub.processes import descendants, is_running, stat_fields  # noqa: E402 - after the path is set
+from flows.processes import descendants, is_running, stat_fields  # noqa: E402 - after the path is set
 
 DATA = ROOT / "bench" / "data"
 TICK = os.sysconf("SC_CLK_TCK")

@@ -33,8 +33,8 @@ RESULT_STORAGE = Path(get_current_settings().results.local_storage_path)
 async def run_due_projects(
     batch: list[dict[str, Any]], label: str = "due projects", threads: int = 4
 ) -> list[dict[str, Any]]:
-    """Run each queued project of the batch (`project_id`, `trigger`, `due_at`) on `threads` threads
-    (FEEDHUB_RUN_THREADS), see flows.project_flow; the flow run gets a table of their outcomes."""
+    """Run each queued run of the batch (`queue_id`, `project_id`) on `threads` threads (FEEDHUB_RUN_THREADS), as
+    Feedhub's database vouches for it (flows.admission); the flow run gets a table of their outcomes."""
     summaries = run_batch_in_flow(batch, deps_from_settings(get_settings()), threads=threads,
                                   log=get_run_logger())
     await acreate_table_artifact(batch_table(summaries), description=f"{len(summaries)} runs: {label}")

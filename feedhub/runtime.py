@@ -60,6 +60,7 @@ def spec_limits(settings: Settings) -> SpecLimits:
 
     return SpecLimits(
         allow_local=settings.allow_local_sources,
+        allow_private=settings.allow_private_sources,
         max_source_bytes=settings.max_feed_bytes,
         exports_dir=settings.exports_dir.resolve(),
         s3_prefixes=settings.s3_prefixes,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,16 +28,23 @@ from typing import Any
 import httpx
 
 from accounts.run_queue import BIG, SMALL, drop_dead_workers, prune_done
-from feedhub.processes import descendants, is_running, stop_all
+from accounts.runs import mark_silent_runs
 from feedhub.runtime import deps_from_settings, prefect_environment
 from feedhub.settings import Settings
+from flows.deps import RunDeps
+from flows.processes import descendants, is_running, stop_all
 from flows.schedules import TICK_S, Ticker
+from flows.steps import run_workspace
 
 PREFECT_START_TIMEOUT_S = 90.0
 STOP_GRACE_S = 5.0  # then SIGKILL: one SIGTERM stops serve and all it started within 10 s
+SWEEP_S = 15.0  # how often runs whose heartbeat stopped are marked crashed (within RUN_STALE_S + SWEEP_S)
 HOUSEKEEPING_S = 60.0  # how often dead workers' runs go back to the queue and old queue rows go
 RESTART_DELAY_S = 10.0
 BILLING_S = 3600.0  # how often the billing jobs run (each is safe to run again)
+# serve's own Prefect server is never on the network: whoever reaches a Prefect API may create flow runs and
+# deployments, so servers other machines use are set up apart, with basic auth (docs/operations.md)
+PREFECT_HOST = "127.0.0.1"
 
 
 # ---------------------------------------------------------------------------------------------- serve
@@ -52,17 +60,25 @@ def server_log(settings: Settings) -> Path:
     return settings.data_dir / "prefect" / "server.log"
 
 
+def prefect_auth_string() -> str | None:
+    """The secret of Prefect's basic auth here: the one clients send (PREFECT_API_AUTH_STRING), else the one a
+    server asks for (PREFECT_SERVER_API_AUTH_STRING); serve's own server requires it and its clients send it."""
+    return os.environ.get("PREFECT_API_AUTH_STRING") or os.environ.get("PREFECT_SERVER_API_AUTH_STRING") or None
+
+
 @contextlib.contextmanager
 def local_prefect_server(settings: Settings, *, port: int) -> Iterator[str]:
-    """A Prefect server in a child process (SQLite under the data folder), its output appended to
-    `server_log`; yields its API URL."""
+    """A Prefect server in a child process on PREFECT_HOST (SQLite under the data folder), requiring
+    `prefect_auth_string()` when there is one, its output appended to `server_log`; yields its API URL."""
     env = {**os.environ, **prefect_environment(settings)}
     env.pop("PREFECT_API_URL", None)
+    if auth := prefect_auth_string():
+        env["PREFECT_SERVER_API_AUTH_STRING"] = auth
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", PREFECT_HOST, "--port", str(port)]
     with open(server_log(settings), "ab") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/api"
+    url = f"http://{PREFECT_HOST}:{port}/api"
     try:
         wait_healthy(url, process, log=server_log(settings))
         api_url_file(settings).write_text(url)
@@ -125,6 +141,8 @@ def serve(settings: Settings, *, host: str, port: int, prefect_port: int, worker
             url = os.environ.get("PREFECT_API_URL") or stack.enter_context(
                 local_prefect_server(settings, port=prefect_port))
             os.environ["PREFECT_API_URL"] = url  # before this process imports Prefect (the billing flow)
+            if auth := prefect_auth_string():  # the workers and the billing flow send what the server asks for
+                os.environ["PREFECT_API_AUTH_STRING"] = auth
             stack.callback(_stop_started, settings)  # first thing on the way out, before the server stops
             ticker = threading.Thread(target=_tick_until, args=(settings, stop), name="feedhub-ticker", daemon=True)
             ticker.start()
@@ -146,7 +164,7 @@ def _tick_until(settings: Settings, stop: threading.Event) -> None:
     BILLING_S: the billing jobs, as a Prefect flow run."""
     deps = deps_from_settings(settings)
     ticker = Ticker(big_feed_products=settings.big_feed_products)
-    housekept = billed = -BILLING_S
+    housekept = billed = swept = -BILLING_S
     while not stop.is_set():
         if time.monotonic() - billed >= BILLING_S:
             billed = time.monotonic()
@@ -154,6 +172,9 @@ def _tick_until(settings: Settings, stop: threading.Event) -> None:
         try:
             with deps.sessions.begin() as session:
                 ticker.tick(session)
+            if time.monotonic() - swept >= SWEEP_S:
+                _crash_silent_runs(deps)
+                swept = time.monotonic()
             if time.monotonic() - housekept >= HOUSEKEEPING_S:
                 with deps.sessions.begin() as session:
                     for worker in drop_dead_workers(session):
@@ -164,6 +185,16 @@ def _tick_until(settings: Settings, stop: threading.Event) -> None:
         except Exception as exc:  # noqa: BLE001 - a failed tick is retried at the next; nothing is lost
             print(f"feedhub serve: scheduling failed, retrying: {exc}", file=sys.stderr)
         stop.wait(TICK_S)
+
+
+def _crash_silent_runs(deps: RunDeps) -> None:
+    """Runs whose heartbeat stopped (killed anywhere) show as crashed within a minute; their workspaces go."""
+    with deps.sessions.begin() as session:
+        silent = mark_silent_runs(session)
+    for run in silent:  # a run on another machine has its workspace there: nothing to remove here
+        shutil.rmtree(run_workspace(deps, run.project_id, run.id), ignore_errors=True)
+        print(f"feedhub serve: run {run.id} of project {run.project_id} stopped beating; marked crashed",
+              file=sys.stderr)
 
 
 def _bill() -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from accounts.throttle import InviteLimits
 
 
 class Settings(BaseSettings):
@@ -26,6 +30,11 @@ class Settings(BaseSettings):
     allow_local_sources: bool = False  # project sources given as server paths; on only where users may read its files
     # where project runs may publish s3:// exports, comma-separated; {shop} is each shop's id. Unset: any bucket
     s3_publish_prefixes: str | None = None
+    # how /f/ serves s3:// exports: "stream" them through this server, or "presigned": answer 307 to a presigned
+    # S3 URL valid for serve_s3_presigned_ttl_s (S3 must be reachable by the channels; the URL works for anyone
+    # who has it until it expires, and the download log cannot know the bytes)
+    serve_s3_redirect: Literal["stream", "presigned"] = "stream"
+    serve_s3_presigned_ttl_s: int = Field(default=60, ge=1, le=3600)
     fetch_timeout_s: float = 30.0
     fetch_deadline_s: float = 600.0
     max_feed_bytes: int = Field(default=4 * 1024**3)  # cap on decompressed bytes of one source
@@ -37,11 +46,21 @@ class Settings(BaseSettings):
     run_threads: int = Field(default=4, ge=1)  # runs of a batch made at once (their downloads overlap)
     big_feed_products: int = Field(default=50_000, ge=1)  # from this size on, a project's runs queue as big
     worker_nice: int = Field(default=10, ge=0, le=19)  # workers run below the web app's priority
+    # invitation emails (new or re-sent) a shop may send an hour, and one user over all their shops
+    invitations_per_shop_hour: int = Field(default=50, ge=1)
+    invitations_per_user_hour: int = Field(default=100, ge=1)
 
     @cached_property
     def effective_database_url(self) -> str:
         """The configured database, or SQLite inside the data folder."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'feedhub.db').resolve()}"
+
+    @property
+    def invite_limits(self) -> InviteLimits:
+        """The invitation limits the services take (accounts.throttle)."""
+        from accounts.throttle import InviteLimits
+
+        return InviteLimits(per_shop_hour=self.invitations_per_shop_hour, per_user_hour=self.invitations_per_user_hour)
 
     @property
     def outbox_dir(self) -> Path:

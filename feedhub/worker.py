@@ -73,8 +73,9 @@ def _beat_until(deps: Any, name: str, lanes: Sequence[str], stop: threading.Even
 
 
 def _parameters(due: DueRun) -> dict[str, Any]:
-    return {"project_id": due.project_id, "trigger": due.trigger, "due_at": due.due_at.isoformat(),
-            "requested_by": due.requested_by_id}
+    """The flow run's entry for a run taken: the run reads its trigger, due time and requester from the queue
+    (flows.admission), never from parameters, which anyone who reaches Prefect's API can write."""
+    return {"queue_id": due.queue_id, "project_id": due.project_id}
 
 
 def _label(batch: list[DueRun]) -> str:

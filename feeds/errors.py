@@ -4,10 +4,12 @@ Every error carries fields, not only text, and says whether retrying can help::
 
     FeedError                      root; .transient is False unless a subclass says otherwise
     ├── TransientFeedError         timeouts, connection errors, 5xx, 429: a retry may succeed
+    │   └── PublishedChanged       a published object was replaced between reading its headers and its bytes (uri)
     ├── SourceError                the source cannot be read (missing file, 404, refused address, too big)
     ├── FeedSyntaxError            not well-formed, truncated, wrong encoding (line, column, item_id, hint)
-    ├── HostileFeedError           entity declarations, DTDs, bombs: refused on purpose
+    ├── HostileFeedError           entity declarations, DTDs, bombs: refused on purpose (line)
     ├── NotAFeedError              empty body, an HTML page, no repeating item element
+    │   └── EmptyFeedError         a complete feed with no products: its envelope or header only (sold out)
     ├── UnknownFormat              a format key nobody registered (name, known)
     ├── ExportError                a writer or publish target failed
     └── ConfigError                a project, rule or export setting is invalid (problems: list[str])
@@ -43,6 +45,14 @@ class TransientFeedError(FeedError):
     def __init__(self, message: str, *, hint: str | None = None, retry_after: float | None = None) -> None:
         super().__init__(message, hint=hint)
         self.retry_after = retry_after
+
+
+class PublishedChanged(TransientFeedError):
+    """A publish replaced the object being served between its headers and its bytes: read it again."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"{uri} was replaced while it was being read")
+        self.uri = uri
 
 
 class SourceError(FeedError):
@@ -84,11 +94,24 @@ class FeedSyntaxError(FeedError):
 
 
 class HostileFeedError(FeedError):
-    """The feed uses XML features we refuse on purpose (entities, DTDs, bombs)."""
+    """The feed uses XML features we refuse on purpose (entities, DTDs, bombs); `line` is where, when known."""
+
+    def __init__(self, message: str, *, line: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.line = line
 
 
 class NotAFeedError(FeedError):
     """The input is readable but is not a product feed."""
+
+
+class EmptyFeedError(NotAFeedError):
+    """A well-formed feed without products: an XML envelope with no items, a CSV header with no rows.
+
+    What a shop that sold out publishes, so a project run may hold it for confirmation instead of failing.
+    The parser that raises it has read the feed's `info` (root, namespaces, header elements, columns)
+    first, so empty exports keep the feed's shape.
+    """
 
 
 class UnknownFormat(FeedError):

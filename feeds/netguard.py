@@ -42,12 +42,50 @@ def pin(url: str, allow_private: bool) -> Pinned:
     if not allow_private:
         for address in addresses:
             if not is_public_address(address):
-                raise SourceError(
-                    f"{redact(url)} resolves to {address}, a private or reserved address; refused",
-                    hint="feeds come from public addresses; FEEDHUB_ALLOW_PRIVATE_SOURCES=true allows others",
-                )
+                raise _refused(url, f"{address}, a private or reserved address")
     pinned = parsed.copy_with(host=str(addresses[0]))
     return Pinned(str(pinned), parsed.netloc.decode("ascii"), parsed.host, parsed.scheme == "https")
+
+
+def refused_on_sight(url: str, *, allow_private: bool) -> SourceError | None:
+    """The refusal every fetch of `url` meets whatever DNS answers, or None: a host no resolver takes, and
+    unless `allow_private`, a host written as a private or reserved address (`10.0.0.5`, `[::1]`,
+    `2130706433`) or a localhost name (RFC 6761: always loopback).
+
+    What a save can check: it looks nothing up, since it must not wait on another server. A host name
+    is only resolved by a run, and `pin` checks its addresses at every run.
+    """
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL:
+        return None  # the fetch names what is wrong with it
+    try:  # the resolver's own reading of a numeric host (`127.1`, `0x7f.1`), without a lookup
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except UnicodeError:
+        return _bad_host(host)
+    except socket.gaierror:
+        infos = []
+    if allow_private:
+        return None
+    if host.rstrip(".") == "localhost" or host.rstrip(".").endswith(".localhost"):
+        return _refused(url, "a loopback address")
+    if not infos:
+        return None  # a name: only a run can tell where it points
+    address = ipaddress.ip_address(str(infos[0][4][0]).split("%")[0])
+    return None if is_public_address(address) else _refused(url, f"{address}, a private or reserved address")
+
+
+def _refused(url: str, where: str) -> SourceError:
+    return SourceError(
+        f"{redact(url)} resolves to {where}; refused",
+        hint="feeds come from public addresses; FEEDHUB_ALLOW_PRIVATE_SOURCES=true allows others",
+    )
+
+
+def _bad_host(host: str) -> SourceError:
+    """A host no resolver takes: the IDNA codec refuses an empty part (`a..b`) or one over 63 characters."""
+    return SourceError(f"{host!r} is no host name: a part of it is empty or longer than 63 characters",
+                       hint="check the feed URL")
 
 
 def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -58,6 +96,8 @@ def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6
         if exc.errno in (socket.EAI_AGAIN, getattr(socket, "EAI_SYSTEM", None)):
             raise TransientFeedError(f"cannot resolve {host!r} now: {exc}") from exc
         raise SourceError(f"unknown host {host!r}: {exc}", hint="check the feed URL") from exc
+    except UnicodeError as exc:
+        raise _bad_host(host) from exc
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise SourceError(f"unknown host {host!r}")

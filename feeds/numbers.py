@@ -4,6 +4,8 @@ Accepted: `1299`, `1299.90`, `1 299,90` (also with no-break or thin spaces, or `
 `−5`, `.5`, `1,234.56`, `1.234,56`, `1.234.567`. The last `.` or `,` is the decimal point, so
 `1.240` is one point two four (FORMATS.md 1.7: a dot-decimal value in a real cp1250 feed), unless it
 occurs more than once (`1.234.567`): then it groups thousands, like every other separator.
+Exponent notation, as spreadsheets and scripts write floats (`1.5e3`, `1,5E+03`, `2e-05`), is read
+whole: `1.5e3` is 1500, never 1.5. `NaN`, `inf` and `Infinity` are no numbers.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-_NUMBER = re.compile(r"[-+\u2212]?(?:\d|[.,]\d)[\d\s\u00a0\u202f\u2009.,']*")
+# group 1: the exponent, right after the digits (`1.5e3`, `5.e3`; `12 eur` and `5e` have none)
+_NUMBER = re.compile(r"[-+\u2212]?(?:\d|[.,]\d)[\d\s\u00a0\u202f\u2009.,']*(?:(?<=[\d.])[eE]([-+\u2212]?\d+))?")
 _GROUPING = re.compile(r"[\s\u00a0\u202f\u2009']")
 _PLAIN = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
 _DECIMAL_COMMA = re.compile(r"\s*-?\d+,\d+\s*")  # `12424,50`: what the separator analysis makes of it
@@ -20,6 +23,8 @@ _DECIMAL_COMMA = re.compile(r"\s*-?\d+,\d+\s*")  # `12424,50`: what the separato
 MAX_MAGNITUDE = 18
 """Numbers of 10**18 or more are refused (None): no price or count is that big, and rounding one to
 cents would overflow Decimal's 28 digits (a 30-digit PRICE_VAT used to crash a conversion)."""
+MAX_EXPONENT_DIGITS = 2
+"""`1e-99` at most: a longer exponent makes the value no number, as `1e-999999999` would print a billion zeros."""
 
 
 def parse_decimal(text: str) -> Decimal | None:
@@ -27,7 +32,7 @@ def parse_decimal(text: str) -> Decimal | None:
     value = _quick(text)
     if value is None:
         match = _NUMBER.fullmatch(text.strip().removesuffix("%").rstrip())
-        value = _read(match.group()) if match else None
+        value = _read(match) if match else None
     return value if value is None or value.adjusted() < MAX_MAGNITUDE else None
 
 
@@ -36,7 +41,7 @@ def parse_number(text: str) -> Decimal | None:
     value = _quick(text)
     if value is None:
         match = _NUMBER.search(text)
-        value = _read(match.group()) if match else None
+        value = _read(match) if match else None
     return value if value is None or value.adjusted() < MAX_MAGNITUDE else None
 
 
@@ -45,7 +50,7 @@ def number_span(text: str) -> tuple[int, int, Decimal] | None:
     match = _NUMBER.search(text)
     if match is None:
         return None
-    value = _read(match.group())
+    value = _read(match)
     if value is None or value.adjusted() >= MAX_MAGNITUDE:
         return None
     raw = match.group()
@@ -66,7 +71,13 @@ def _quick(text: str) -> Decimal | None:
     return None
 
 
-def _read(raw: str) -> Decimal | None:
+def _read(match: re.Match[str]) -> Decimal | None:
+    raw, exponent = match.group(), None
+    if match.lastindex:  # an exponent: rare, so the common case pays one attribute read
+        exponent = match.group(1).replace("\u2212", "-")
+        if len(exponent.lstrip("+-")) > MAX_EXPONENT_DIGITS:
+            return None
+        raw = raw[: match.start(1) - match.start() - 1]  # the digits before the `e`
     raw = _GROUPING.sub("", raw).rstrip(".,").replace("\u2212", "-")
     last = max(raw.rfind("."), raw.rfind(","))
     if last >= 0:
@@ -74,6 +85,6 @@ def _read(raw: str) -> Decimal | None:
         whole = raw[:last] if decimals is not None else raw
         raw = whole.replace(".", "").replace(",", "") + ("." + decimals if decimals is not None else "")
     try:
-        return Decimal(raw)
+        return Decimal(raw if exponent is None else f"{raw}e{exponent}")
     except InvalidOperation:
         return None

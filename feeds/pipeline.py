@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from feeds.atomic import atomic_text
+from feeds.errors import EmptyFeedError
 from feeds.exports import writer_for
 from feeds.exports.convert import ConvertOptions, make_converter
 from feeds.exports.envelope import target_info
@@ -82,6 +83,7 @@ class RunReport:
     encoding: str = ""
     products_in: int = 0
     products_kept: int = 0  # after hide rules
+    empty_source: str = ""  # why the source has no products, when `process` was allowed an empty feed
     exports: list[ExportReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -188,21 +190,22 @@ def process(
     rules: RuleApplier | None = None,
     progress: Callable[[int], None] | None = None,
     check: Callable[[RunReport], None] | None = None,
+    allow_empty: bool = False,
 ) -> RunReport:
     """Parse `source` once, apply `rules`, and write every target; targets change only if all succeed.
-    `check` sees the finished report before any target is replaced; raising there replaces nothing."""
+    `check` sees the finished report before any target is replaced; raising there replaces nothing.
+    `allow_empty`: a well-formed feed without products (EmptyFeedError) writes each target as its
+    envelope without products, and the report's `empty_source` says why, instead of raising."""
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         stack.enter_context(cyclic_gc_paused())  # from the first chunk on: GC running doubles the parse
         prepare_groups(rules, source, source_format)  # a first pass, only when the rules read group aggregates
-        parser = open_feed(source, source_format)
-        chunks = parser.chunks()
-        first = next(chunks)  # fills parser.info, which the writers' envelopes need
-        report = RunReport(source_format=parser.info.format, encoding=parser.info.encoding)
-        exports = [_Export(t, parser.info, stack.enter_context(atomic_text(t.path))) for t in targets]
+        info, chunks, empty_source = _opened(source, source_format, allow_empty=allow_empty)
+        report = RunReport(source_format=info.format, encoding=info.encoding, empty_source=empty_source)
+        exports = [_Export(t, info, stack.enter_context(atomic_text(t.path))) for t in targets]
         for export in exports:
             export.writer.begin()
-        for chunk in _counted(chain([first], chunks), report, progress):
+        for chunk in _counted(chunks, report, progress):
             kept = rules.apply(chunk) if rules is not None else chunk
             report.products_kept += len(kept)
             for export in exports:
@@ -214,9 +217,25 @@ def process(
             check(report)
     for target, export in zip(targets, exports, strict=True):
         export.report.bytes = target.path.stat().st_size
-    report.warnings = list(parser.info.warnings)
+    report.warnings = list(info.warnings)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _opened(
+    source: Path, source_format: str | None, *, allow_empty: bool
+) -> tuple[FeedInfo, Iterator[list[Product]], str]:
+    """(envelope, chunks, "") of the feed; a feed without products, when allowed: its envelope, no chunks, and
+    why it is empty."""
+    parser = open_feed(source, source_format)
+    chunks = parser.chunks()
+    try:
+        first = next(chunks)  # fills parser.info, which the writers' envelopes need
+    except EmptyFeedError as exc:
+        if not allow_empty:
+            raise
+        return parser.info, iter(()), str(exc)
+    return parser.info, chain([first], chunks), ""
 
 
 def _counted(

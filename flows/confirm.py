@@ -16,7 +16,7 @@ from accounts.errors import ProjectBusy
 from accounts.lifecycle import record_exported_products
 from accounts.models import Project, ProjectRevision, User
 from accounts.published import ensure_links
-from accounts.run_lock import project_run_lock
+from accounts.run_lock import RunLockLost, project_run_lock
 from accounts.runs import check_confirmable, mark_confirmed
 from feeds.project import ProjectSpec
 from flows.deps import RunDeps
@@ -28,8 +28,8 @@ def confirm_held_run(deps: RunDeps, actor: User, run_id: int) -> RunSummary:
     """Publish a held run's outputs (owner or writer); the run becomes succeeded, confirmed by `actor`."""
     with deps.sessions() as session:
         project_id = check_confirmable(session, actor, run_id).project_id
-    with project_run_lock(deps.engine, project_id) as locked:
-        if not locked:
+    with project_run_lock(deps.engine, project_id) as lock:
+        if not lock.taken:
             raise ProjectBusy(project_id, then="confirm again")
         with deps.sessions.begin() as session:
             run = check_confirmable(session, actor, run_id)  # again, under the lock: still held, still newest
@@ -41,6 +41,8 @@ def confirm_held_run(deps: RunDeps, actor: User, run_id: int) -> RunSummary:
                 ).one()
             )
             workspace = Path(run.workspace)
+            if why := lock.lost():
+                raise RunLockLost(why)
             published = publish_outputs(deps, spec, output_paths(workspace, spec), shop_id=run.shop_id)
             run.report = {**run.report, "published": published}
             run.bytes_out = sum(item["bytes"] for item in published)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.db import make_session_factory
 from accounts.mail import Mailer
-from accounts.runs import RUN_HISTORY_DAYS
+from accounts.runs import RUN_HEARTBEAT_S, RUN_HISTORY_DAYS
 from feeds.fetch import FetchPolicy
 from feeds.storage import Storage, for_shop, storage_for
 
@@ -48,6 +48,7 @@ class RunDeps:
     file_exports_dir: Path | None = None  # file:// exports inside it, `{shop}` is the shop id; None: anywhere
     s3_prefixes: tuple[str, ...] | None = None  # s3:// exports must lie under one, `{shop}` is the shop id; None: any
     history_days: int = RUN_HISTORY_DAYS
+    heartbeat_s: float = RUN_HEARTBEAT_S  # how often a working run stamps its row and checks its lock
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

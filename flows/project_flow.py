@@ -12,6 +12,9 @@ cores busy with bookkeeping and held the server's SQLite locked. A batch's runs 
 thread pool (FEEDHUB_RUN_THREADS: downloads overlap, one slow source does not hold up the rest), each
 logs one line, and Feedhub's run history keeps every run's report; Prefect records the batch, its
 state and the table of its runs, in a handful of API calls whatever the batch's size.
+
+A batch's parameters name queued runs; what each entry may run, and as what, Feedhub's database
+decides (flows.admission): whoever reaches Prefect's API can write a flow run's parameters.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import Any
 
 from accounts.errors import ProjectNotFound
+from accounts.runs import ProjectRun
+from flows.admission import admit
 from flows.deps import RunDeps
 from flows.finish import RunSummary
 from flows.runner import run_project_inline
@@ -31,16 +35,22 @@ FLOW_NAME = "feedhub-run-due-projects"
 
 
 def run_queued_project(
-    due: dict[str, Any], deps: RunDeps, log: logging.LoggerAdapter[Any]
+    entry: dict[str, Any], deps: RunDeps, log: logging.LoggerAdapter[Any]
 ) -> dict[str, Any]:
-    """One queued run (project_id, trigger, due_at, requested_by) of one project (skipped if another run of
-    it holds the lock); returns its summary."""
-    project_id = due["project_id"]
+    """One entry of a batch (`queue_id`, `project_id`), run as Feedhub's database vouches for it
+    (flows.admission), or skipped with the reason (also when another run of the project holds the lock);
+    returns its summary."""
+    project_id = entry["project_id"]
     try:
-        summary = run_project_inline(project_id, deps, trigger=due["trigger"], due_at=_when(due.get("due_at")),
-                                     requested_by=due.get("requested_by"))
-    except ProjectNotFound:  # deleted after it was queued: nothing to run, nothing to record
-        log.info(f"project {project_id} no longer exists")
+        with deps.sessions.begin() as session:
+            admitted = admit(session, entry, log)
+        if isinstance(admitted, ProjectRun):
+            summary = RunSummary.of(admitted)  # skipped before it began
+        else:
+            summary = run_project_inline(project_id, deps, trigger=admitted.trigger, due_at=admitted.due_at,
+                                         requested_by=admitted.requested_by)
+    except ProjectNotFound:  # deleted after it was queued, or never was: nothing to run, nothing to record
+        log.info(f"project {project_id} does not exist")
         return {"project_id": project_id, "status": "deleted"}
     log.info(describe_summary(summary))
     return dataclasses.asdict(summary)
@@ -49,8 +59,8 @@ def run_queued_project(
 def run_batch_in_flow(
     batch: list[dict[str, Any]], deps: RunDeps, *, threads: int, log: logging.LoggerAdapter[Any]
 ) -> list[dict[str, Any]]:
-    """The body of the flow: each queued run (project_id, trigger, due_at) on `threads` threads; their
-    summaries, in the batch's order. One run's failure is its own, not the batch's."""
+    """The body of the flow: each entry (`queue_id`, `project_id`) on `threads` threads; their summaries, in
+    the batch's order. One run's failure is its own, not the batch's."""
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="feedhub-run") as pool:
         futures = [pool.submit(run_queued_project, due, deps, log) for due in batch]
     summaries = []
@@ -71,10 +81,6 @@ def batch_table(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
          "error": s.get("error") or ""}
         for s in summaries
     ]
-
-
-def _when(value: str | datetime | None) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def describe_summary(summary: RunSummary) -> str:

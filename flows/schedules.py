@@ -13,6 +13,7 @@ up; the project runs at its next one, as a cron job would.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -35,25 +36,40 @@ class ProjectSchedule:
     project_id: int
     cron: str
     timezone: str
-    active: bool
+    stopped: str | None  # why the project does not run by itself (paused, shop deleted); None: it does
+
+    @property
+    def active(self) -> bool:
+        """Whether the ticker queues the project's runs."""
+        return self.stopped is None
 
 
-def project_schedules(session: Session) -> list[ProjectSchedule]:
-    """Every project's schedule; paused projects and deleted shops are inactive, so a restored shop's schedules
-    come back as they were. A shop that may not run for billing (suspended, trial over) stays scheduled:
-    each of its runs is recorded as skipped, with what to pay (accounts.lifecycle.shop_may_run)."""
-    rows = session.execute(
+def project_schedules(session: Session, project_ids: Collection[int] | None = None) -> list[ProjectSchedule]:
+    """Every project's schedule (or those of `project_ids`); paused projects and deleted shops are inactive, so a
+    restored shop's schedules come back as they were. A shop that may not run for billing (suspended, trial over)
+    stays scheduled: each of its runs is recorded as skipped, with what to pay (accounts.lifecycle.shop_may_run)."""
+    query = (
         select(Project.id, Shop.status, ProjectRevision.spec["schedule"])
         .join(Shop, Shop.id == Project.shop_id)
         .join(ProjectRevision, (ProjectRevision.project_id == Project.id) & (ProjectRevision.number == Project.head))
         .order_by(Project.id)
     )
+    if project_ids is not None:
+        query = query.where(Project.id.in_(project_ids))
     schedules = []
-    for project_id, status, data in rows:
+    for project_id, status, data in session.execute(query):
         schedule = ScheduleSpec.model_validate(data or {})
-        active = not schedule.paused and not status.closed
-        schedules.append(ProjectSchedule(project_id, schedule.cron, schedule.timezone, active))
+        schedules.append(ProjectSchedule(project_id, schedule.cron, schedule.timezone,
+                                         _why_stopped(schedule, shop_closed=status.closed)))
     return schedules
+
+
+def _why_stopped(schedule: ScheduleSpec, *, shop_closed: bool) -> str | None:
+    if shop_closed:
+        return "its shop was deleted"
+    if schedule.paused:
+        return "the project is paused: only a person's \"run now\" starts it"
+    return None
 
 
 class Ticker:

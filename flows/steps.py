@@ -36,6 +36,8 @@ from accounts.runs import (
     mark_crashed_runs,
     record_skipped,
     requester_refused,
+    run_is_alive,
+    running_runs,
     start_run,
 )
 from feeds.errors import FeedError
@@ -46,6 +48,7 @@ from feeds.pipeline import ExportTarget, process
 from feeds.project import ExportSpec, ProjectSpec
 from flows.deps import RunDeps
 from flows.gate import hold_reason
+from flows.processes import is_running
 from flows.retry import call_with_retries
 
 BUSY_REASON = "another run of this project was in progress; this trigger was skipped"
@@ -134,11 +137,14 @@ def begin_run(
             raise ProjectNotFound(project_id)
         may_run, why = shop_may_run(session, project.shop_id)
         refused = requester_refused(session, requested_by, project_id)
-        if not locked or not may_run or refused:
-            reason = BUSY_REASON if not locked else f"the shop may not run: {why}" if not may_run else refused
+        running = running_runs(session, project_id) if locked else []
+        live = [r for r in running if run_is_alive(r, machine=socket.gethostname(), alive=is_running)]
+        if not locked or live or not may_run or refused:
+            reason = (BUSY_REASON if not locked else _live_reason(live[0]) if live
+                      else f"the shop may not run: {why}" if not may_run else refused)
             return record_skipped(session, project, trigger=trigger, reason=str(reason), due_at=due_at,
                                   requested_by=requested_by)
-        crashed = mark_crashed_runs(session, project_id)
+        crashed = mark_crashed_runs(session, running)
         number = project.head
         spec = ProjectSpec.model_validate(
             session.scalars(
@@ -156,9 +162,13 @@ def begin_run(
             run_workspace(deps, project.id, run.id), _baseline(last_good_run(session, project_id)),
             requested_by=requested_by,
         )
-    if crashed:
-        _clean_after_crash(deps, active, [r.id for r in crashed])
+    _clean_leftovers(deps, active, [r.id for r in crashed])
     return active
+
+
+def _live_reason(run: ProjectRun) -> str:
+    return (f"run {run.id} of this project is still working, though it lost the project's lock (a cut database "
+            "connection); it will not publish, and this trigger was skipped so that its workspace stays")
 
 
 def _baseline(run: ProjectRun | None) -> Baseline | None:
@@ -170,8 +180,9 @@ def _baseline(run: ProjectRun | None) -> Baseline | None:
     )
 
 
-def _clean_after_crash(deps: RunDeps, run: ActiveRun, crashed_ids: list[int]) -> None:
-    """Remove what killed runs left: their workspaces and any half-published temporary objects."""
+def _clean_leftovers(deps: RunDeps, run: ActiveRun, crashed_ids: list[int]) -> None:
+    """Remove what killed runs left: the workspaces of those found running, and at every start any half-published
+    temporary objects (a run killed just before its rename may have been marked crashed by another process)."""
     for crashed_id in crashed_ids:
         shutil.rmtree(run_workspace(deps, run.project_id, crashed_id), ignore_errors=True)
     removed = 0
@@ -181,10 +192,10 @@ def _clean_after_crash(deps: RunDeps, run: ActiveRun, crashed_ids: list[int]) ->
         try:  # a target refused or unreachable now fails the run where it publishes, with the run recorded
             removed += deps.storage(export.uri, run.shop_id).cleanup_leftovers()
         except FeedError as exc:
-            run.outcome.warnings.append(f"could not clean up after a crashed run at {export.uri}: {exc}")
-    run.outcome.warnings.append(
-        f"cleaned up after {len(crashed_ids)} crashed run(s): {removed} leftover publish object(s) removed"
-    )
+            run.outcome.warnings.append(f"could not clean up leftovers of stopped runs at {export.uri}: {exc}")
+    if crashed_ids or removed:
+        after = f"{len(crashed_ids)} crashed run(s)" if crashed_ids else "an earlier run that was stopped"
+        run.outcome.warnings.append(f"cleaned up after {after}: {removed} leftover publish object(s) removed")
 
 
 def _host() -> str:
@@ -231,7 +242,10 @@ def fetch_step(run: ActiveRun, deps: RunDeps) -> None:
 
 
 def process_step(run: ActiveRun, deps: RunDeps) -> None:
-    """Parse once, apply the saved rules, write every export into the workspace; count everything."""
+    """Parse once, apply the saved rules, write every export into the workspace; count everything.
+
+    A feed without products (a shop that sold out) after a good run writes empty exports for the gate to
+    hold; on a project's first run it fails, naming what is missing: there, a wrong source is likelier."""
     from feeds.transforms import RuleSet  # the rule engine is heavy to import; only runs that process need it
 
     assert run.fetched is not None, "fetch_step runs first"
@@ -248,7 +262,8 @@ def process_step(run: ActiveRun, deps: RunDeps) -> None:
         own = {export.name: ruleset(export.rules, allow_groups=False) for export in spec.exports if export.rules}
         targets = [dataclasses.replace(_target(run.workspace / "out", export), rules=own.get(export.name),
                                        mapping=dict(export.mapping)) for export in spec.exports]
-        report = process(run.fetched.path, targets, source_format=run.spec.source_format, rules=rules)
+        report = process(run.fetched.path, targets, source_format=run.spec.source_format, rules=rules,
+                         allow_empty=run.baseline is not None)
     run.outputs = {target.name: target.path for target in targets}
     out = run.outcome
     out.products_in, out.products_out = report.products_in, report.products_kept
@@ -293,9 +308,11 @@ def _extension(format_key: str) -> str:
 def gate_step(run: ActiveRun) -> None:
     """Hold the run when its product count looks wrong; its outputs stay in the workspace."""
     baseline = run.baseline.products_out if run.baseline else None
+    report = run.outcome.report
     reason = hold_reason(run.outcome.products_out, baseline, max_drop_ratio=run.spec.max_drop_ratio,
-                         too_many_invalid=[e["too_many_invalid"] for e in run.outcome.report.get("exports", [])
-                                           if e.get("too_many_invalid")])
+                         too_many_invalid=[e["too_many_invalid"] for e in report.get("exports", [])
+                                           if e.get("too_many_invalid")],
+                         empty_source=report.get("empty_source", ""))
     if reason is not None:
         run.outcome.status = RunStatus.HELD
         run.outcome.error, run.outcome.error_kind = reason, "QualityGate"

@@ -105,6 +105,7 @@ def shop_invite(
             level=_level(level),
             mailer=mailer(settings),
             base_url=settings.base_url,
+            limits=settings.invite_limits,
         )
     typer.echo(f"invited {invitation.email} to shop {shop} with {invitation.level.label} access; link emailed")
 
@@ -132,7 +133,11 @@ def invite_accept(token: str, by: By) -> None:
     import accounts
 
     with database() as (session, _):
-        membership = accounts.accept_invitation(session, accounts.get_user(session, by), token)
+        try:
+            membership = accounts.accept_invitation(session, accounts.get_user(session, by), token)
+        except accounts.AccountsError:
+            session.commit()  # the refusal's audit entry stays
+            raise
     typer.echo(f"{by.lower()} joined shop {membership.shop_id} with {membership.level.label} access")
 
 

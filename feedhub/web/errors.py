@@ -68,6 +68,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     account_errors.PaymentRefused: 409,
     RunNotConfirmable: 409,
     account_errors.MailError: 503,
+    account_errors.InvitationsThrottled: 429,  # the API also sends Retry-After (any error with retry_after_s)
     InvalidRuleOrder: 422,
     account_errors.AccountsError: 422,  # invalid names, emails, passwords, billing periods
     ConfigError: 422,

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from feeds.errors import FeedSyntaxError, NotAFeedError
+from feeds.errors import EmptyFeedError, FeedSyntaxError, NotAFeedError
 from feeds.formats import FeedFormat
 from feeds.model import CHUNK_SIZE, Element, FeedInfo, Product
 from feeds.parsers.safe import ENCODING_SAMPLE_BYTES
@@ -87,14 +87,15 @@ class CsvFeedParser:
                     for offset, row in enumerate(frame.itertuples(index=False, name=None))
                 ]
                 count += len(chunk)
-                yield chunk
+                if chunk:  # pandas reads a header without rows as one empty frame
+                    yield chunk
         except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
             hint = "quote fields that contain the delimiter"
             raise FeedSyntaxError(f"broken CSV: {str(exc).strip()}", hint=hint) from exc
         finally:
             reader.close()  # also when the caller stops early (first chunk only): no file left open
         if count == 0:
-            raise NotAFeedError("the CSV has a header but no product rows")
+            raise EmptyFeedError("the CSV has a header but no product rows")
 
 
 def _encoding(sample: bytes, warnings: list[str]) -> str:

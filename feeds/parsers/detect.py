@@ -31,7 +31,7 @@ def detect_format(path: Path) -> str:
     namespaces = set(shape.nsmap.values())
     if root == "html":
         raise NotAFeedError("this is an HTML page, not a product feed", hint="check the feed URL and any login")
-    if root == "shop" and shape.item_path[-1:] == ("SHOPITEM",):
+    if root == "shop" and shape.item_path[-1:] in (("SHOPITEM",), ()):  # no items at all: a shop that sold out
         return "zbozi" if ZBOZI_NS in namespaces else "heureka"
     if root == "rss" and GOOGLE_NS in namespaces:
         return "google"

@@ -101,22 +101,25 @@ def utf8_head(head: bytes) -> bytes:
 
 
 def check_prolog(head: bytes) -> None:
-    """Refuse entity declarations and HTML before the parser sees them."""
-    body = utf8_head(head).lstrip(codecs.BOM_UTF8).lstrip()
+    """Refuse entity declarations and HTML before the parser sees them; a refused DOCTYPE is named by its line."""
+    text = utf8_head(head)
+    body = text.lstrip(codecs.BOM_UTF8).lstrip()
     if not body:
         raise NotAFeedError("the feed is empty")
     doctype = _DOCTYPE.search(body[:PROLOG_SCAN_BYTES])
     if doctype and doctype.group(1).lower() == b"html" or re.match(rb"(?i)<html[\s>]", body):
         raise NotAFeedError("this is an HTML page, not a product feed", hint=HTML_HINT)
-    if doctype and _ENTITY_DECL.search(internal_subset(body, doctype.end())):
-        raise _entities_refused()
+    if doctype:
+        line = text.count(b"\n", 0, len(text) - len(body) + doctype.start()) + 1
+        if _ENTITY_DECL.search(internal_subset(body, doctype.end(), line=line)):
+            raise _entities_refused(line)
 
 
-def internal_subset(head: bytes, after_name: int) -> bytes:
+def internal_subset(head: bytes, after_name: int, *, line: int) -> bytes:
     """The whole internal DTD subset of the DOCTYPE whose name ends at `after_name` (b"" if it has none).
 
     A subset that does not end inside `head` is refused rather than checked in part: an entity
-    declaration hidden past the scanned bytes must not slip through.
+    declaration hidden past the scanned bytes must not slip through. `line` is the DOCTYPE's, for the message.
     """
     rest = _DOCTYPE_REST.match(head, after_name)
     if rest is None or rest.group(1) == b">":
@@ -127,16 +130,23 @@ def internal_subset(head: bytes, after_name: int) -> bytes:
             return head[rest.end() : token.start()]
         position = token.end()
     raise HostileFeedError(
-        f"the feed's DOCTYPE block does not end within its first {len(head):,} bytes; Feedhub refuses it",
+        f"the feed's DOCTYPE block{_at(line)} does not end within its first {len(head):,} bytes; Feedhub refuses it",
+        line=line,
         hint="remove the <!DOCTYPE ...> block from the feed",
     )
 
 
-def _entities_refused() -> HostileFeedError:
+def _entities_refused(line: int | None = None) -> HostileFeedError:
     return HostileFeedError(
-        "the feed declares XML entities in a DOCTYPE; Feedhub refuses them (billion laughs, external files)",
+        f"the feed declares XML entities in a DOCTYPE{_at(line)}; Feedhub refuses them"
+        " (billion laughs, external files)",
+        line=line,
         hint="remove the <!DOCTYPE ...> block from the feed",
     )
+
+
+def _at(line: int | None) -> str:
+    return "" if line is None else f" at line {line}"
 
 
 def declared_encoding(head: bytes) -> str | None:

@@ -7,7 +7,7 @@ see, before the item is dropped: memory stays flat whatever the feed's size.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from feeds.errors import FeedSyntaxError, NotAFeedError
+from feeds.errors import EmptyFeedError, FeedSyntaxError, NotAFeedError
 from feeds.formats import FeedFormat
 from feeds.model import CHUNK_SIZE, Element, FeedInfo, Product, product_id
 from feeds.parsers.safe import (
@@ -32,6 +32,9 @@ from feeds.parsers.safe import (
 
 SNIFF_ELEMENTS = 20_000
 KNOWN_ITEMS = ("SHOPITEM", "item", "entry", "ITEM")  # Heureka/Zboží, RSS, Atom, Mergado
+BARE_ENVELOPE_MAX_BYTES = 64 * 1024
+"""Largest XML file without items taken as an empty feed: an envelope is a few hundred bytes (an RSS channel's
+title, link and description); a bigger file without items is some other file, not a shop that sold out."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,11 @@ class XmlFeedParser:
                 raise _syntax_error(exc, self._last_product_before(exc.position)) from exc
         count += len(chunk)
         if count == 0:
-            raise NotAFeedError(f"the feed contains no products (no <{self._item_path[-1]}> elements)")
+            message = f"the feed contains no products (no <{self._item_path[-1]}> elements)"
+            if self.path.stat().st_size > BARE_ENVELOPE_MAX_BYTES:
+                raise NotAFeedError(message)
+            self._read_bare_envelope()
+            raise EmptyFeedError(message)
         if chunk:
             yield chunk
 
@@ -218,6 +225,22 @@ class XmlFeedParser:
         info.item = reader.name(item)
         info.container = [reader.name(a) for a in reversed(list(item.iterancestors()))][1:]
         info.header = [reader.element(e) for e in reversed(list(item.itersiblings(preceding=True)))]
+
+    def _read_bare_envelope(self) -> None:
+        """What `_read_envelope` reads before the first item, for a feed that has none: root, namespaces,
+        the containers on the item path (their usual names where the file lacks them) and the header
+        elements in the innermost one. Such a file is small (BARE_ENVELOPE_MAX_BYTES), so it is read whole."""
+        with open(self.path, "rb") as handle:  # the last element to end is the root
+            ((_, root),) = deque(safe_iterparse(handle, events=("end",), encoding=self._encoding), maxlen=1)
+        reader, info = _ProductReader(), self.info
+        info.root, info.root_attrs, info.nsmap = reader.name(root), dict(root.attrib), dict(root.nsmap)
+        info.item = self._item_path[-1]
+        node: etree._Element | None = root
+        for name in self._item_path[:-1]:
+            node = next((child for child in node if _local_name(child) == name), None) if node is not None else None
+            info.container.append(reader.name(node) if node is not None else name)
+        if node is not None:
+            info.header = [reader.element(child) for child in node if isinstance(child.tag, str)]
 
     def _check_entity_references(self) -> None:
         """A pre-pass for feeds with an external DTD: unknown entities must fail, not vanish."""
@@ -340,6 +363,11 @@ class _ProductReader:
             name = f"{prefix}:{local}" if prefix else local
         self._names[key] = name
         return name
+
+
+def _local_name(elem: etree._Element) -> str:
+    """The local name of an element; "" for a comment or processing instruction."""
+    return etree.QName(elem).localname if isinstance(elem.tag, str) else ""
 
 
 def _has_text(text: str | None) -> bool:

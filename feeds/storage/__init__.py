@@ -3,7 +3,8 @@
     storage = storage_for(uri, s3_endpoint_url=settings.s3_endpoint_url)
     result = storage.publish(export_path, gzip=uri.endswith(".gz"))
 
-The guarantees every storage gives are in `feeds.storage.base`.
+The guarantees every storage gives are in `feeds.storage.base`; the gzip copy of plain exports in
+`feeds.storage.gzip_copy`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from feeds.errors import ExportError
-from feeds.storage.base import PublishResult, Storage, StorageOptions, for_shop
+from feeds.storage.base import (
+    CurrentExport,
+    PublishedInfo,
+    PublishResult,
+    Readable,
+    Storage,
+    StorageOptions,
+    for_shop,
+)
 from feeds.storage.file import FileStorage
 from feeds.storage.s3 import S3Storage
 
@@ -48,8 +57,11 @@ def storage_for(
 
 __all__ = [
     "STORAGES",
+    "CurrentExport",
     "FileStorage",
+    "PublishedInfo",
     "PublishResult",
+    "Readable",
     "S3Storage",
     "Storage",
     "for_shop",

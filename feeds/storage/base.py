@@ -8,6 +8,11 @@ flows hold a per-project lock, and `cleanup_leftovers` relies on it.
 gzip: the URI names the final object (`.../google.xml.gz`); with `gzip=True` its content is the
 gzip-compressed export. The gzip stream carries no file name and mtime 0, so the same export always
 gives the same published bytes and the same sha256 ("unchanged since last publish" stays meaningful).
+A plain export (`gzip=False`) is published with a gzip copy beside it, replaced and kept as previous
+along with it, for the web server to send to clients that accept gzip (`feeds.storage.gzip_copy`).
+
+Serving: `open_current` pins the live object at one version (an open file; an S3 ETag) and describes
+it (`PublishedInfo`), so the headers sent and the bytes read afterwards always belong together.
 """
 
 from __future__ import annotations
@@ -16,15 +21,18 @@ import abc
 import hashlib
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from gzip import GzipFile
 from pathlib import Path
-from typing import BinaryIO
+from types import TracebackType
+from typing import BinaryIO, Protocol
 
 from feeds.atomic import TEMP_PREFIX
 from feeds.errors import ExportError
 
 COPY_BLOCK_BYTES = 1024 * 1024
 PREVIOUS_SUFFIX = ".previous"
+GZIP_COPY_SUFFIX = ".feedhub.gz"  # the gzip copy of a plain export, see feeds.storage.gzip_copy
 
 
 def for_shop(template: str, shop_id: int) -> str:
@@ -33,13 +41,15 @@ def for_shop(template: str, shop_id: int) -> str:
 
 
 def reserved_name_problem(name: str) -> str | None:
-    """Why a target's file or key name is Feedhub's own (a kept previous version, a temporary upload), or None.
+    """Why a target's file or key name is Feedhub's own (a kept previous version, a gzip copy, a temporary
+    upload), or None.
 
-    Publishing to such a name would overwrite another export's previous version, and serving it would
-    hand out that version past the other export's password.
+    Publishing to such a name would overwrite another export's previous version or gzip copy, and serving
+    it would hand out that version past the other export's password.
     """
-    if name.endswith(PREVIOUS_SUFFIX) or name.startswith(TEMP_PREFIX):
-        return f"names ending in {PREVIOUS_SUFFIX!r} or starting with {TEMP_PREFIX!r} are Feedhub's own"
+    if name.endswith((PREVIOUS_SUFFIX, GZIP_COPY_SUFFIX)) or name.startswith(TEMP_PREFIX):
+        return (f"names ending in {PREVIOUS_SUFFIX!r} or {GZIP_COPY_SUFFIX!r} or starting with {TEMP_PREFIX!r}"
+                " are Feedhub's own")
     return None
 
 
@@ -63,6 +73,52 @@ class StorageOptions:
     s3_prefixes: tuple[str, ...] | None = None  # s3:// targets must lie under one of them (None: any bucket)
 
 
+@dataclass(frozen=True)
+class PublishedInfo:
+    """The live object as `Storage.open_current` pinned it."""
+
+    size: int  # bytes a full read gives: the gzip copy's when `gzip_copy`
+    version: str  # changes whenever the export does; a gzip copy has its export's (file: inode-mtime-size; S3: ETag)
+    modified: datetime  # when the export was published, timezone-aware
+    gzip_copy: bool = False  # the bytes are the export's gzip copy (Content-Encoding: gzip), not the export
+
+
+class Readable(Protocol):
+    """An open file or an S3 response body."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class CurrentExport(abc.ABC):
+    """The live object pinned at one version: its description now, its bytes when asked (a context manager)."""
+
+    info: PublishedInfo
+
+    @abc.abstractmethod
+    def open_bytes(self, start: int = 0, end: int | None = None) -> Readable:
+        """Bytes `start` to `end` (exclusive; None: to the end) of the pinned version, for the caller to read
+        and close; PublishedChanged if a publish replaced that version meanwhile (S3)."""
+
+    def presigned_url(self, *, expires_s: int, head: bool = False) -> str | None:
+        """A URL from which a client may GET (or HEAD) the object itself for `expires_s` seconds; None where
+        the storage has no such thing (file://)."""
+        return None
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release what was opened and not handed out by `open_bytes`."""
+
+    def __enter__(self) -> CurrentExport:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
 class Storage(abc.ABC):
     """A publish target named by a URI; see the module docstring for the guarantees."""
 
@@ -75,7 +131,8 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def publish(self, local_path: Path, *, gzip: bool = False) -> PublishResult:
-        """Replace the published object with `local_path`, keeping the old one as the previous version."""
+        """Replace the published object with `local_path`, keeping the old one as the previous version; a plain
+        export (`gzip=False`) gets its gzip copy, replaced and kept the same way."""
 
     @abc.abstractmethod
     def exists(self) -> bool:
@@ -84,6 +141,11 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def fetch_current(self, dest: Path) -> bool:
         """Download the published bytes (still gzip if published so) to `dest`; False if none."""
+
+    @abc.abstractmethod
+    def open_current(self, *, gzip_copy: bool = False) -> CurrentExport | None:
+        """The live object pinned for serving, or with `gzip_copy` its gzip copy if that is the copy of exactly
+        this version (else the object itself); None if nothing is published."""
 
     @abc.abstractmethod
     def fetch_previous(self, dest: Path) -> bool:

@@ -9,6 +9,11 @@ mark of a Feedhub temporary file.
 The previous export is kept as a hard link `<name>.previous` (one generation): linking costs nothing,
 the old inode is untouched by the rename, and the link itself is swapped in by rename too. A crash at
 any point leaves the target as the old complete file or the new complete one.
+
+A plain export's gzip copy `<name>.feedhub.gz` is written the same way (its temp file carries the
+target's name too, so `cleanup_leftovers` finds it) and renamed into place right after the export;
+its own previous version is `<name>.feedhub.gz.previous`. In between, and after a crash there, the
+copy names another version than the live export's, and `open_current` serves the export itself.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
@@ -27,16 +34,25 @@ from feeds.atomic import TEMP_PREFIX, atomic_path, fsync_dir
 from feeds.errors import ExportError
 from feeds.storage.base import (
     COPY_BLOCK_BYTES,
+    GZIP_COPY_SUFFIX,
     PREVIOUS_SUFFIX,
+    CurrentExport,
+    PublishedInfo,
     PublishResult,
+    Readable,
     Storage,
     StorageOptions,
     require_export_file,
     reserved_name_problem,
     write_payload,
 )
+from feeds.storage.gzip_copy import gzip_copy_source, write_gzip_copy
 
 _TOKEN_HEX_CHARS = 16
+MAX_NAME_BYTES = 255  # NAME_MAX of ext4, XFS, Btrfs, tmpfs: a longer name is ENAMETOOLONG
+MAX_PATH_BYTES = 4095  # PATH_MAX, less its NUL
+_TEMP_EXTRA_BYTES = len(TEMP_PREFIX) + 1 + _TOKEN_HEX_CHARS  # what a temp sibling's name adds to the target's
+MAX_SHOWN_CHARS = 120  # a longer URI is quoted with its middle left out
 
 
 class FileStorage(Storage):
@@ -66,8 +82,10 @@ class FileStorage(Storage):
         reserved = reserved_name_problem(Path(unquote(parts.path)).name)
         if reserved:
             problems.append(reserved)
+        if too_long := _length_problem(Path(unquote(parts.path))):
+            problems.append(too_long)
         if problems:
-            raise ExportError(f"bad publish target {uri!r}: {'; '.join(problems)}")
+            raise ExportError(f"bad publish target {_shown(uri)}: {'; '.join(problems)}")
         path = Path(unquote(parts.path))
         if options.file_root is not None and not _inside(path, options.file_root):
             raise ExportError(
@@ -81,21 +99,50 @@ class FileStorage(Storage):
         """Where the export replaced by the last publish is kept."""
         return self.path.with_name(self.path.name + PREVIOUS_SUFFIX)
 
+    @property
+    def gzip_copy_path(self) -> Path:
+        """Where a plain export's gzip copy is published."""
+        return self.path.with_name(self.path.name + GZIP_COPY_SUFFIX)
+
     def publish(self, local_path: Path, *, gzip: bool = False) -> PublishResult:
-        """Write a temp sibling, fsync it, link the live file as `.previous`, rename over the target."""
+        """Write temp siblings (the export, and a plain one's gzip copy naming its version), fsync them, link
+        the live files as `.previous`, rename over the targets."""
         require_export_file(local_path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._temp_sibling() as (temp, handle):
+            with self._temp_sibling() as (temp, handle), contextlib.ExitStack() as copy_stack:
                 size, sha256 = write_payload(local_path, handle, gzip=gzip)
-                handle.flush()
-                os.fsync(handle.fileno())
-                self._keep_previous()
-                os.replace(temp, self.path)
+                _sync(handle)
+                copy = None
+                if not gzip:
+                    copy, copy_handle = copy_stack.enter_context(self._temp_sibling())
+                    write_gzip_copy(local_path, copy_handle, source=_version(os.fstat(handle.fileno())))
+                    _sync(copy_handle)
+                self._replace_live(temp, copy)
             fsync_dir(self.path.parent)
         except OSError as exc:
             raise ExportError(f"cannot publish {self.path}: {exc}") from exc
         return PublishResult(self.uri, size, sha256)
+
+    def open_current(self, *, gzip_copy: bool = False) -> CurrentExport | None:
+        """Open the live file (an open file is one version, whatever is renamed over the path later); with
+        `gzip_copy`, its gzip copy instead if that names the open file's version."""
+        try:
+            export = _open_file(self.path)
+            if export is None:
+                return None
+            live = os.fstat(export.fileno())
+            version = _version(live)
+            modified = datetime.fromtimestamp(live.st_mtime, UTC)
+            copy = _open_file(self.gzip_copy_path) if gzip_copy else None
+            if copy is not None and gzip_copy_source(copy) == version:
+                export.close()
+                return _OpenFile(copy, PublishedInfo(os.fstat(copy.fileno()).st_size, version, modified, True))
+            if copy is not None:
+                copy.close()
+            return _OpenFile(export, PublishedInfo(live.st_size, version, modified))
+        except OSError as exc:
+            raise ExportError(f"cannot read {self.path}: {exc}") from exc
 
     def exists(self) -> bool:
         """Whether the target file is there."""
@@ -137,16 +184,74 @@ class FileStorage(Storage):
         finally:
             temp.unlink(missing_ok=True)
 
-    def _keep_previous(self) -> None:
+    def _replace_live(self, export: Path, copy: Path | None) -> None:
+        """Keep the live files as `.previous`, then rename the new ones into place, the export first."""
+        copy_previous = self.gzip_copy_path.with_name(self.gzip_copy_path.name + PREVIOUS_SUFFIX)
+        self._keep_previous(self.path, self.previous_path)
+        if copy is not None:
+            self._keep_previous(self.gzip_copy_path, copy_previous)
+        os.replace(export, self.path)
+        if copy is not None:
+            os.replace(copy, self.gzip_copy_path)
+
+    def _keep_previous(self, live: Path, previous: Path) -> None:
         """Make the live file `<name>.previous`; the link is made under a temp name, then renamed."""
         link = self._temp_name()
         try:
-            os.link(self.path, link)
+            os.link(live, link)
         except FileNotFoundError:
             return  # first publish: nothing to keep
         except OSError:  # file systems without hard links: a copy does the same job, slower
-            shutil.copyfile(self.path, link)
-        os.replace(link, self.previous_path)
+            try:
+                shutil.copyfile(live, link)
+            except FileNotFoundError:
+                return
+        os.replace(link, previous)
+
+
+class _OpenFile(CurrentExport):
+    """A live file held open: its bytes stay those of the version described, whatever is renamed over it."""
+
+    def __init__(self, handle: BinaryIO, info: PublishedInfo) -> None:
+        self._handle: BinaryIO | None = handle
+        self.info = info
+
+    def open_bytes(self, start: int = 0, end: int | None = None) -> Readable:
+        """The open file itself, at `start`: the caller reads `end - start` bytes and closes it."""
+        handle, self._handle = self._handle, None
+        if handle is None:
+            raise ExportError("the published file was handed out already")
+        handle.seek(start)
+        return handle
+
+    def close(self) -> None:
+        """Close the file unless `open_bytes` handed it out."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def _version(status: os.stat_result) -> str:
+    """What changes whenever a publish renames a new file into place: inode, mtime and size (hex)."""
+    return f"{status.st_ino:x}-{status.st_mtime_ns:x}-{status.st_size:x}"
+
+
+def _open_file(path: Path) -> BinaryIO | None:
+    """`path` opened for reading if it is a regular file, else None."""
+    try:  # O_NONBLOCK: a FIFO put there must not hang the server; it means nothing to a regular file
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        return None
+    return handle
+
+
+def _sync(handle: BinaryIO) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
 
 
 def _copy_out(src: Path, dest: Path) -> bool:
@@ -164,6 +269,22 @@ def _copy_out(src: Path, dest: Path) -> bool:
     except OSError as exc:
         raise ExportError(f"cannot copy {src} to {dest}: {exc}") from exc
     return True
+
+
+def _length_problem(path: Path) -> str | None:
+    """Why the file system would refuse the target's temp sibling (the longest name a publish makes), or None."""
+    if len(os.fsencode(path.name)) + _TEMP_EXTRA_BYTES > MAX_NAME_BYTES:
+        return f"the file name is longer than {MAX_NAME_BYTES - _TEMP_EXTRA_BYTES} bytes"
+    if any(len(os.fsencode(part)) > MAX_NAME_BYTES for part in path.parent.parts):
+        return f"a folder name in the path is longer than {MAX_NAME_BYTES} bytes"
+    if len(os.fsencode(path)) + _TEMP_EXTRA_BYTES > MAX_PATH_BYTES:
+        return f"the path is longer than {MAX_PATH_BYTES - _TEMP_EXTRA_BYTES:,} bytes"
+    return None
+
+
+def _shown(uri: str) -> str:
+    """The URI quoted for a message; a very long one (a 5000-character name) with its middle left out."""
+    return repr(uri) if len(uri) <= MAX_SHOWN_CHARS else repr(f"{uri[:70]}…{uri[-40:]}")
 
 
 def _inside(path: Path, root: Path) -> bool:

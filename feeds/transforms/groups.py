@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from feeds.errors import QuerySyntaxError
+from feeds.errors import EmptyFeedError, QuerySyntaxError
 from feeds.model import Element, Product
 from feeds.numbers import parse_number
 from feeds.paths import ElementPath, parse_path
@@ -213,4 +213,7 @@ def prepare_groups(rules: object, source: Path, source_format: str | None = None
         return
     from feeds.parsers import open_feed  # imported here: transforms must not load the parsers for nothing
 
-    rules.prepare_groups(open_feed(source, source_format).chunks())
+    try:
+        rules.prepare_groups(open_feed(source, source_format).chunks())
+    except EmptyFeedError:
+        return  # no products, no groups: the main pass meets the same feed and decides what empty means

@@ -142,6 +142,29 @@ def test_invite_accept_and_show(data_dir: Path) -> None:
     assert "status: trial" in text and "read   ivan@example.com" in text
 
 
+def test_the_hourly_invitation_limit_and_a_refused_acceptance(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import select
+
+    from accounts.db import make_engine, make_session_factory
+    from accounts.models import AuditEntry
+
+    monkeypatch.setenv("FEEDHUB_INVITATIONS_PER_SHOP_HOUR", "1")
+    users("owner@example.com", "ivan@example.com", "eva@example.com")
+    ok("shop", "add", "Bikes", "--owner", "owner@example.com")
+    ok("shop", "invite", "1", "ivan@example.com", "--by", "owner@example.com")
+    refused = fails("shop", "invite", "1", "eva@example.com", "--by", "owner@example.com")
+    assert re.fullmatch(r"error: this shop has reached its limit of 1 invitation an hour; the next can go out in "
+                        r"\d+ minutes\n", refused), refused
+    token = outbox_link(data_dir, "ivan@example.com", "invitations")
+    wrong = fails("invite", "accept", token, "--by", "eva@example.com")
+    assert wrong == "error: this invitation was sent to another email; sign in as i***@example.com\n"
+    engine = make_engine(f"sqlite:///{data_dir / 'feedhub.db'}")
+    with make_session_factory(engine)() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "invitation.refused")).one()
+        assert (entry.shop_id, entry.details["reason"]) == (1, "wrong account")
+    engine.dispose()
+
+
 def test_transfer_and_invoice(data_dir: Path) -> None:
     users("owner@example.com", "heir@example.com")
     ok("shop", "add", "Bikes", "--owner", "owner@example.com", "--period", "yearly")

@@ -145,6 +145,52 @@ class TestCheckSpec:
         (refused,) = problems(make_spec(exports=[export("a", "s3://feeds/shop-8/a.xml")]), limits, shop_id=7)
         assert "outside this server's S3 publish prefixes (s3://feeds/shop-7/)" in refused
 
+    @pytest.mark.parametrize(
+        ("source", "address"),
+        [
+            ("http://127.0.0.1:8000/feed.xml", "127.0.0.1, a private or reserved address"),
+            ("https://[::1]/feed.xml", "::1, a private or reserved address"),
+            ("http://10.0.0.5/feed.xml", "10.0.0.5, a private or reserved address"),
+            ("http://169.254.169.254/latest/meta-data", "169.254.169.254, a private or reserved address"),
+            ("http://2130706433/feed.xml", "127.0.0.1, a private or reserved address"),  # as the resolver reads it
+            ("http://0x7f.1/feed.xml", "127.0.0.1, a private or reserved address"),
+            ("http://[::ffff:192.168.1.1]/feed.xml", "::ffff:c0a8:101, a private or reserved address"),
+            ("http://localhost:8000/feed.xml", "a loopback address"),
+            ("http://shop.localhost/feed.xml", "a loopback address"),  # RFC 6761: every name under localhost
+        ],
+    )
+    def test_a_source_on_the_servers_own_network_is_refused_as_every_run_refuses_it(
+        self, source: str, address: str
+    ) -> None:
+        hint = "(hint: feeds come from public addresses; FEEDHUB_ALLOW_PRIVATE_SOURCES=true allows others)"
+        refusal = f"source {source} resolves to {address}; refused {hint}"
+        assert problems(make_spec(source=source), SpecLimits()) == [refusal]
+        assert problems(make_spec(source=source), SpecLimits(allow_private=True)) == []  # as runs then allow it
+
+    @pytest.mark.parametrize(
+        "source", ["https://shop.test/feed.xml", "http://1.1.1.1/feed.xml", "https://localhost.shop.test/feed.xml"]
+    )
+    def test_a_host_name_or_a_public_address_is_left_to_the_run_to_resolve(self, source: str) -> None:
+        assert problems(make_spec(source=source), SpecLimits()) == []
+
+    def test_a_source_url_names_no_user_and_no_query_in_the_refusal(self) -> None:
+        (refused,) = problems(make_spec(source="http://me:secret@10.1.2.3/feed.xml?token=abc"), SpecLimits())
+        assert refused.startswith("source http://10.1.2.3/feed.xml?… resolves to 10.1.2.3") and "secret" not in refused
+
+    def test_a_host_no_resolver_takes_is_refused(self) -> None:
+        for limits in (SpecLimits(), SpecLimits(allow_private=True)):  # a run fails on it either way
+            assert problems(make_spec(source="http://shop..test/feed.xml"), limits) == [
+                "source 'shop..test' is no host name: a part of it is empty or longer than 63 characters"
+                " (hint: check the feed URL)"
+            ]
+
+    def test_a_local_path_longer_than_the_file_system_takes_is_a_problem_not_a_crash(self, out: Path) -> None:
+        source = str(out / ("a" * 5000))
+        limits = SpecLimits(allow_local=True)
+        assert problems(make_spec(source=source), limits) == [
+            f"source {source!r}: cannot be looked up: File name too long"
+        ]
+
     def test_the_schedule_is_checked_by_the_schedulers_own_check(self) -> None:
         asked: list[tuple[str, str]] = []
 

@@ -190,8 +190,8 @@ class TestDelete:
         project = create_project(session, owner, shop.id, name="Main", spec=V1)
         session.commit()
         bind = session.get_bind()
-        with project_run_lock(bind.engine if hasattr(bind, "engine") else bind, project.id) as taken:  # type: ignore[arg-type]
-            assert taken
+        with project_run_lock(bind.engine if hasattr(bind, "engine") else bind, project.id) as lock:  # type: ignore[arg-type]
+            assert lock.taken
             with pytest.raises(ProjectBusy, match="in progress"):
                 delete_project(session, owner, project.id)
         session.rollback()

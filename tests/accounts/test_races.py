@@ -40,11 +40,13 @@ from accounts.errors import (
     AccountsError,
     ExportTargetTaken,
     InvitationInvalid,
+    InvitationsThrottled,
     ProjectNotFound,
     TransferInvalid,
     TransferPending,
 )
 from accounts.models import (
+    Invitation,
     Invoice,
     Membership,
     Project,
@@ -55,6 +57,7 @@ from accounts.models import (
     TransferStatus,
     User,
 )
+from accounts.throttle import InviteLimits
 from feeds.project import ProjectSpec
 from tests.accounts.conftest import BASE_URL, PASSWORD, empty_tables
 
@@ -205,6 +208,27 @@ def test_two_transfers_at_once(factory: sessionmaker[Session]) -> None:
     with factory() as session:
         pending = session.scalars(select(Transfer.to_user_id).where(Transfer.status == TransferStatus.PENDING))
         assert list(pending) == [ids["b@example.com"]]
+
+
+def test_one_owner_inviting_into_two_shops_at_once_is_counted_in_turn(factory: sessionmaker[Session]) -> None:
+    """The limit per user counts over all their shops, whose row locks do not serialize each other."""
+    ids, shop_id = setup(factory, "owner@example.com", "b@example.com", "c@example.com")
+    with factory() as session:
+        other_shop_id = create_shop(session, as_user(session, ids["owner@example.com"]), name="Second shop").id
+        session.commit()
+    limits = InviteLimits(per_shop_hour=50, per_user_hour=1)
+
+    def invite_into(shop: int, email: str) -> Op:
+        def invite(s: Session) -> object:
+            return invite_member(s, as_user(s, ids["owner@example.com"]), shop, email=email, level=Level.READ,
+                                 mailer=MemoryMailer(), base_url=BASE_URL, limits=limits)
+
+        return invite
+
+    outcomes = race(factory, invite_into(shop_id, "b@example.com"), invite_into(other_shop_id, "c@example.com"))
+    assert isinstance(outcomes[1], InvitationsThrottled) and outcomes[1].scope == "user"
+    with factory() as session:
+        assert list(session.scalars(select(Invitation.email))) == ["b@example.com"]
 
 
 def one_project(factory: sessionmaker[Session]) -> tuple[int, int]:

@@ -162,6 +162,25 @@ class TestProjectCommands:
             "--export", f"heureka=heureka:{(tmp_path / 'feeds' / '1' / 'heureka.xml').as_uri()}",
         )  # fmt: skip
 
+    def test_a_file_name_longer_than_the_file_system_takes_is_refused_in_one_line(
+        self, project: int, tmp_path: Path
+    ) -> None:
+        result = add_refused(f"heureka=heureka:{(tmp_path / 'out' / ('a' * 5000 + '.xml')).as_uri()}")
+        assert "export 'heureka': bad publish target" in result.output  # was a traceback (ENAMETOOLONG)
+        assert result.output.endswith("the file name is longer than 225 bytes\n") and result.output.count("\n") == 1
+        assert "evil" not in feedhub("project", "list", "1", "--by", "owner@example.com")
+
+    def test_a_source_on_the_servers_own_network_is_refused_when_added_unless_the_operator_allows_it(
+        self, project: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        add = ("project", "add", "1", "intranet", "--source", "http://10.0.0.5/feed.xml", "--by", "owner@example.com",
+               "--export", f"heureka=heureka:{(tmp_path / 'out' / 'intranet.xml').as_uri()}")
+        result = refused(*add)
+        assert "source http://10.0.0.5/feed.xml resolves to 10.0.0.5, a private or reserved address" in result.output
+        assert "FEEDHUB_ALLOW_PRIVATE_SOURCES=true" in result.output  # the setting that lets every run fetch it
+        monkeypatch.setenv("FEEDHUB_ALLOW_PRIVATE_SOURCES", "true")
+        assert "added to shop 1" in feedhub(*add)
+
     def test_a_malformed_s3_prefix_setting_is_named(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("FEEDHUB_S3_PUBLISH_PREFIXES", "s3://feeds/shops/{shop}")  # a folder needs its "/"
         with pytest.raises(ValueError, match="is not an S3 publish prefix"):
@@ -171,6 +190,20 @@ class TestProjectCommands:
         for command in (["project", "run", "1", "--wait"], ["project", "pause", "1"], ["project", "confirm", "1"]):
             result = CliRunner().invoke(app, [*command, "--by", "reader@example.com"])
             assert result.exit_code == 2, (command, result.output)
+
+    def test_a_sold_out_feed_is_held_and_confirm_publishes_it_empty(self, project: int, tmp_path: Path) -> None:
+        source, target = tmp_path / "stock.xml", tmp_path / "out" / "stock.xml"
+        source.write_bytes(SAMPLE.read_bytes())
+        feedhub("project", "add", "1", "stock", "--source", str(source), "--by", "owner@example.com",
+                "--export", f"heureka=heureka:{target.as_uri()}")
+        assert "succeeded" in feedhub("project", "run", "2", "--wait", "--by", "owner@example.com")
+        source.write_bytes(b'<?xml version="1.0" encoding="utf-8"?>\n<SHOP>\n</SHOP>\n')
+        assert "held" in feedhub("project", "run", "2", "--wait", "--by", "owner@example.com")
+        (held, _) = json.loads(feedhub("runs", "2", "--by", "owner@example.com", "--json"))
+        assert held["error"].startswith("the feed contains no products (no <SHOPITEM> elements)")
+        out = feedhub("project", "confirm", str(held["id"]), "--by", "owner@example.com")
+        assert out == f"run {held['id']} confirmed and published (0 products)\n"
+        assert target.read_bytes() == b'<?xml version="1.0" encoding="UTF-8"?>\n<SHOP>\n</SHOP>\n'
 
     def test_pause_and_resume_are_saved_in_the_spec(self, project: int) -> None:
         feedhub("project", "pause", "1", "--by", "owner@example.com")

@@ -118,6 +118,8 @@ class TestUpdate:
             (["--export", "a=heureka:{out}/a.XML.GZ"], None),  # saved: gzip follows the URI, case or not
             (["--source", "https:/example.com/feed.xml"], "unsupported source 'https:/example.com/feed.xml'"),
             (["--source", "ftp://example.com/feed.xml"], "unsupported source"),
+            (["--source", "http://[::1]:9/feed.xml"], "resolves to ::1, a private or reserved address; refused"),
+            (["--export", "a=heureka:{out}/" + "a" * 5000 + ".xml"], "the file name is longer than 225 bytes"),
             (["--export", "a=heureka:{out}"], "is a folder; name a file in it"),
             (["--export", "a=heureka:{out}/blocker/a.xml"], "blocker' is a file, not a folder"),
             (["--export", "a b=heureka:{out}/a.xml"], "--export 'a b=heureka:"),

@@ -412,6 +412,11 @@ class TestSsrf:
         with pytest.raises(SourceError, match="resolves to 10.1.2.3"):
             fetch_source("http://intranet.example/feed.xml", tmp_path / "ws")
 
+    @pytest.mark.parametrize("host", ["shop..example", "a" * 64 + ".example"])
+    def test_a_host_no_resolver_takes_is_a_source_error(self, tmp_path: Path, host: str) -> None:
+        with pytest.raises(SourceError, match="is no host name: a part of it is empty or longer than 63"):
+            fetch_source(f"http://{host}/feed.xml", tmp_path / "ws", policy=LOCAL)  # was a UnicodeError
+
     @pytest.mark.parametrize(
         ("address", "public"),
         [

@@ -37,6 +37,11 @@ WHOLE_NUMBERS = [
     ("5.", "5"),
     ("  85 ", "85"),
     ("0012", "12"),
+    ("1.5e3", "1500"),  # exponent notation, as spreadsheets and scripts write floats: never 1.5
+    ("1.5E+03", "1500"),
+    ("1,5E+03", "1500"),  # a spreadsheet with a decimal comma
+    ("-2e-05", "-0.00002"),
+    ("5.e3", "5000"),
 ]
 
 
@@ -49,8 +54,9 @@ def test_a_number_reads_the_same_whole_and_inside_text(text: str, expected: str)
 
 @pytest.mark.parametrize(
     ("text", "inside"),
-    [("433.00 CZK", "433.00"), ("cca 12 ks", "12"), ("cena: 99,-", "99"), ("1e5", "1"), ("abc", None), ("", None),
-     ("-", None), (".", None), ("NaN", None)],
+    [("433.00 CZK", "433.00"), ("cca 12 ks", "12"), ("cena: 99,-", "99"), ("12 eur", "12"), ("5e", "5"),
+     ("abc", None), ("", None), ("-", None), (".", None), ("NaN", None), ("nan", None), ("inf", None),
+     ("-inf", None), ("Infinity", None), ("1e100", None), ("1e-100", None)],
 )  # fmt: skip
 def test_text_around_a_number_makes_it_no_whole_number(text: str, inside: str | None) -> None:
     assert parse_decimal(text) is None
@@ -96,3 +102,16 @@ def test_a_30_digit_price_is_an_invalid_product_not_a_crash(tmp_path: Path) -> N
     assert [(e.format, e.invalid) for e in report.exports] == [("google", 1), ("mergado", 1), ("heureka", 1)]
     google, mergado, _ = (e.problems[0] for e in report.exports)  # Heureka keeps the text as it came
     assert "missing price" in google and "missing PRICE_VAT" in mergado
+
+
+def test_a_price_in_exponent_notation_converts_as_its_value_and_heureka_reports_it(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        "<SHOP><SHOPITEM><ITEM_ID>1</ITEM_ID><PRODUCTNAME>X</PRODUCTNAME><URL>https://a.cz/x</URL>"
+        "<PRICE_VAT>1.5e3</PRICE_VAT></SHOPITEM></SHOP>",
+        encoding="utf-8",
+    )
+    targets = [ExportTarget(key, key, tmp_path / f"{key}.xml", invalid="keep") for key in ("google", "heureka")]
+    report = process(feed, targets)
+    assert "<g:price>1500.00 CZK</g:price>" in (tmp_path / "google.xml").read_text(encoding="utf-8")
+    assert "PRICE_VAT '1.5e3' is not a number" in report.exports[1].problems[0]  # Heureka reads no exponent

@@ -6,6 +6,7 @@ against SIGKILL at random points of a large publish.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import os
@@ -15,15 +16,17 @@ import subprocess
 import sys
 import time
 import uuid
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from feeds.atomic import TEMP_PREFIX
-from feeds.errors import ExportError, FeedError, TransientFeedError
-from feeds.storage import STORAGES, FileStorage, S3Storage, Storage, storage_for
+from feeds.errors import ExportError, FeedError, PublishedChanged, TransientFeedError
+from feeds.storage import STORAGES, FileStorage, PublishedInfo, S3Storage, Storage, storage_for
 from feeds.storage.s3 import translate_error
 
 REGION = "eu-central-1"
@@ -151,6 +154,102 @@ class TestStorageContract:
         assert storage.fetch_previous(tmp_path / "previous.xml") is False
 
 
+class TestServingContract:
+    """`open_current`: what the web server reads, pinned at one version, with the gzip copy of exactly it."""
+
+    def test_nothing_published_opens_nothing(self, storage: Storage) -> None:
+        assert storage.open_current() is None
+        assert storage.open_current(gzip_copy=True) is None
+
+    def test_plain_export_and_its_gzip_copy_describe_one_version(
+        self, storage: Storage, exports: Callable[[bytes], Path]
+    ) -> None:
+        content = b"<SHOP><SHOPITEM><ITEM_ID>1</ITEM_ID></SHOPITEM></SHOP>\n" * 500
+        storage.publish(exports(content))
+
+        plain, packed = _read_current(storage), _read_current(storage, gzip_copy=True)
+
+        assert (plain.body, plain.info.gzip_copy, plain.info.size) == (content, False, len(content))
+        assert packed.info.gzip_copy and gzip.decompress(packed.body) == content
+        assert packed.info.size == len(packed.body) < len(content) // 10
+        assert (packed.info.version, packed.info.modified) == (plain.info.version, plain.info.modified)
+        storage.publish(exports(content + b"<!-- next -->"))
+        assert _read_current(storage).info.version != plain.info.version
+
+    def test_gzip_export_is_served_as_published_without_a_copy(
+        self, storage: Storage, exports: Callable[[bytes], Path], tmp_path: Path
+    ) -> None:
+        storage.publish(exports(b"<x/>" * 1000), gzip=True)
+        storage.fetch_current(tmp_path / "published.gz")
+
+        current = _read_current(storage, gzip_copy=True)
+
+        assert not current.info.gzip_copy and current.body == (tmp_path / "published.gz").read_bytes()
+
+    def test_a_range_is_read_from_the_pinned_version(
+        self, storage: Storage, exports: Callable[[bytes], Path]
+    ) -> None:
+        storage.publish(exports(b"0123456789"))
+        with storage.open_current() as current:  # type: ignore[union-attr]
+            readable = current.open_bytes(2, 5)
+            try:
+                assert readable.read(3) == b"234"
+            finally:
+                readable.close()
+
+    def test_bytes_read_after_a_publish_are_the_described_version_or_refused(
+        self, storage: Storage, exports: Callable[[bytes], Path]
+    ) -> None:
+        storage.publish(exports(b"<first/>"))
+        with storage.open_current() as current:  # type: ignore[union-attr]
+            storage.publish(exports(b"<second!/>"))
+            try:
+                readable = current.open_bytes()
+            except PublishedChanged:  # S3: If-Match on the ETag the description came from
+                return
+            with contextlib.closing(readable):
+                assert readable.read(current.info.size) == b"<first/>"  # file: the open file
+
+    def test_a_rollback_of_the_export_alone_never_serves_the_newer_gzip_copy(
+        self, storage: Storage, exports: Callable[[bytes], Path]
+    ) -> None:
+        storage.publish(exports(b"<first/>" * 100))
+        storage.publish(exports(b"<second/>" * 100))
+
+        _restore_previous(storage, copy=False)  # by hand, as the module docstring allows
+        rolled_back = _read_current(storage, gzip_copy=True)
+        assert (rolled_back.info.gzip_copy, rolled_back.body) == (False, b"<first/>" * 100)
+
+        _restore_previous(storage, copy=True)  # the pair: the older copy is the export's own again
+        both = _read_current(storage, gzip_copy=True)
+        assert both.info.gzip_copy and gzip.decompress(both.body) == b"<first/>" * 100
+
+
+@dataclass
+class _Read:
+    info: PublishedInfo
+    body: bytes
+
+
+def _read_current(storage: Storage, *, gzip_copy: bool = False) -> _Read:
+    current = storage.open_current(gzip_copy=gzip_copy)
+    assert current is not None
+    with current, contextlib.closing(current.open_bytes()) as readable:
+        return _Read(current.info, readable.read(current.info.size))
+
+
+def _restore_previous(storage: Storage, *, copy: bool) -> None:
+    """What an operator does to roll a publish back: the `.previous` file or object over the live one."""
+    if isinstance(storage, FileStorage):
+        live = storage.gzip_copy_path if copy else storage.path
+        os.replace(live.with_name(live.name + ".previous"), live)
+        return
+    assert isinstance(storage, S3Storage)
+    key = storage.gzip_copy_key if copy else storage.key
+    client = storage._client
+    client.copy_object(Bucket=storage.bucket, Key=key, CopySource={"Bucket": storage.bucket, "Key": key + ".previous"})
+
+
 def _sha256(content: bytes) -> str:
     import hashlib
 
@@ -229,6 +328,8 @@ class TestStorageFor:
             ("file:///srv/feeds/google.xml.previous", "Feedhub's own"),  # another export's kept version
             ("file:///srv/feeds/.feedhub-tmp-google.xml", "Feedhub's own"),
             ("s3://feeds/shops/1/google.xml.previous", "Feedhub's own"),
+            ("file:///srv/feeds/google.xml.feedhub.gz", "Feedhub's own"),  # another export's gzip copy
+            ("s3://feeds/shops/1/google.xml.feedhub.gz", "Feedhub's own"),
             ("file:///srv/feeds/a%00.xml", "NUL character"),
             ("s3://[feeds/google.xml", "Invalid IPv6 URL"),
         ],
@@ -236,6 +337,30 @@ class TestStorageFor:
     def test_reserved_and_malformed_targets_are_export_errors(self, uri: str, reason: str) -> None:
         with pytest.raises(ExportError, match=reason):
             storage_for(uri)
+
+    @pytest.mark.parametrize(
+        ("name", "reason"),
+        [
+            ("a" * 5000 + ".xml", "the file name is longer than 225 bytes"),  # was ENAMETOOLONG at the first look
+            ("ž" * 113, "the file name is longer than 225 bytes"),  # bytes count, not characters
+            ("a" * 300 + "/feed.xml", "a folder name in the path is longer than 255 bytes"),
+            ("/".join(["a" * 250] * 17) + "/feed.xml", "the path is longer than 4,065 bytes"),
+        ],
+    )
+    def test_a_name_the_file_system_would_refuse_is_named_in_one_short_line(self, name: str, reason: str) -> None:
+        with pytest.raises(ExportError, match=reason) as caught:
+            storage_for(f"file:///srv/feeds/{name}")
+        assert len(str(caught.value)) < 250  # the URI is quoted with its middle left out
+
+    def test_the_longest_file_name_allowed_is_the_longest_a_publish_can_write(self, tmp_path: Path) -> None:
+        export = tmp_path / "export.xml"
+        export.write_bytes(b"<SHOP/>")
+        storage = storage_for((tmp_path / "out" / ("a" * 225)).as_uri())
+        for _ in range(2):  # the second publish also keeps the first as the previous version
+            storage.publish(export)
+        assert storage.fetch_previous(tmp_path / "previous.xml")
+        with pytest.raises(ExportError, match="the file name is longer than 225 bytes"):
+            storage_for((tmp_path / "out" / ("a" * 226)).as_uri())  # its temp sibling's name would need 256
 
     @pytest.mark.parametrize("uri", ["s3://feeds/shops/1/../2/google.xml", "s3://feeds/shops/1/./google.xml"])
     def test_dot_segments_in_s3_keys_are_refused(self, uri: str) -> None:
@@ -292,6 +417,8 @@ class TestFileStorage:
             finished = self._publish_and_kill(storage, tmp_path / "new.xml", delay)
 
             assert storage.path.read_bytes() in (old, new), f"torn target after kill at {delay}s"
+            served = _read_current(storage, gzip_copy=True)  # the copy only if it is the live file's
+            assert (gzip.decompress(served.body) if served.info.gzip_copy else served.body) == storage.path.read_bytes()
             if storage.previous_path.exists():
                 assert storage.previous_path.read_bytes() == old
             leftovers = _temp_files(storage.path.parent)
@@ -343,6 +470,30 @@ class TestFileStorage:
         assert ours.cleanup_leftovers() == 1
         assert not own_leftover.exists()
         assert all(path.exists() for path in others)
+
+    def test_gzip_copy_is_a_plain_gzip_member_any_gunzip_reads(self, tmp_path: Path) -> None:
+        content = "<SHOP><PRODUCT>Žluťoučký kůň</PRODUCT></SHOP>\n".encode() * 2000
+        (tmp_path / "export.xml").write_bytes(content)
+        storage = FileStorage(tmp_path / "public" / "feed.xml")
+        storage.publish(tmp_path / "export.xml")
+        packed = storage.gzip_copy_path.read_bytes()
+
+        assert gzip.decompress(packed) == zlib.decompress(packed, 31) == content  # the comment is skipped
+        assert subprocess.run(["gzip", "-dc"], input=packed, capture_output=True, check=True).stdout == content
+        assert sorted(p.name for p in storage.path.parent.iterdir()) == ["feed.xml", "feed.xml.feedhub.gz"]
+
+    def test_cleanup_removes_a_crashed_publish_of_the_gzip_copy(self, tmp_path: Path) -> None:
+        storage = FileStorage(tmp_path / "feed.xml")
+        (tmp_path / "export.xml").write_bytes(b"<x/>")
+        storage.publish(tmp_path / "export.xml")
+        storage.publish(tmp_path / "export.xml")
+        leftover = tmp_path / f"{TEMP_PREFIX}feed.xml.{'d' * 16}"  # a copy's temp file carries the target's name
+        leftover.write_bytes(b"\x1f\x8b")
+
+        assert storage.cleanup_leftovers() == 1
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "export.xml", "feed.xml", "feed.xml.feedhub.gz", "feed.xml.feedhub.gz.previous", "feed.xml.previous",
+        ]
 
     def test_published_file_gets_the_umask_mode_not_0600(self, tmp_path: Path) -> None:
         old_umask = os.umask(0o022)
@@ -489,18 +640,29 @@ class TestS3Storage:
         client = _boto_client(s3_server)
         plain_head = client.head_object(Bucket=bucket, Key="feed.xml")
         packed_head = client.head_object(Bucket=bucket, Key="feed.xml.gz")
+        copy_head = client.head_object(Bucket=bucket, Key="feed.xml.feedhub.gz")
+        copy_sha256 = _sha256(client.get_object(Bucket=bucket, Key="feed.xml.feedhub.gz")["Body"].read())
         assert (plain_head["ContentType"], plain_head["Metadata"]) == (
             "application/xml",
-            {"sha256": result.sha256},
+            {"sha256": result.sha256, "gzip-copy-sha256": copy_sha256},  # the export names its gzip copy
+        )
+        # the copy is the export, compressed for the transfer: a client fetching it itself unpacks it
+        assert (copy_head["ContentType"], copy_head["ContentEncoding"], copy_head["Metadata"]) == (
+            "application/xml", "gzip", {"sha256": copy_sha256},
         )
         # gzip is the content: a Content-Encoding would make HTTP clients unpack the .gz on download
         assert (packed_head["ContentType"], packed_head.get("ContentEncoding")) == ("application/gzip", None)
+        assert "feed.xml.gz.feedhub.gz" not in _keys(client, bucket)  # a gzip export gets no copy
 
     def test_without_boto3_the_error_says_what_to_install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(sys.modules, "boto3", None)  # makes `import boto3` raise ImportError
 
         with pytest.raises(ExportError, match="S3 publishing is not configured: install boto3"):
             S3Storage("my-bucket", "feed.xml")
+
+
+def _keys(client: Any, bucket: str) -> list[str]:
+    return [item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
 
 
 def _client_error(code: str, status: int) -> Exception:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from accounts import delete_project
 from accounts.models import User
-from accounts.run_queue import SMALL, QueuedRun, RunWorker, run_now
+from accounts.run_queue import SMALL, QueuedRun, RunWorker, claim, enqueue, run_now
 from accounts.runs import ProjectRun
 from accounts.types import utcnow
 from flows.deps import RunDeps
@@ -56,10 +56,13 @@ def test_a_batch_is_one_flow_run_with_a_table_of_its_runs(
     good = make_project(http_server.serve("/feed.xml", heureka_feed(20)))
     broken = make_project(http_server.serve("/down.xml", b"<html>down for maintenance</html>"), name="down")
     gone = make_project(http_server.serve("/gone.xml", heureka_feed(3)), name="gone")
+    due = utcnow().replace(microsecond=0)
+    with deps.sessions.begin() as session:
+        enqueue(session, [(pid, due) for pid in (good, broken, gone)], trigger="schedule", big_feed_products=50_000)
+        taken = claim(session, "here:1", (SMALL,), limit=3)
     with deps.sessions.begin() as session:
         delete_project(session, session.merge(people["owner"]), gone)  # deleted after it was queued
-    due = utcnow().replace(microsecond=0)
-    batch = [{"project_id": pid, "trigger": "schedule", "due_at": due.isoformat()} for pid in (good, broken, gone)]
+    batch = [{"queue_id": run.queue_id, "project_id": run.project_id} for run in taken]
     state = asyncio.run(run_due_projects(batch, label="test batch", return_state=True))
     assert state.is_completed()  # one run's failure is its own, not the batch's
     summaries = state.result()

@@ -21,6 +21,7 @@ from accounts.models import ShopStatus
 from accounts.published import ExportLink
 from accounts.run_lock import project_run_lock
 from accounts.runs import ProjectRun, RunNotConfirmable, RunNotFound, RunStatus, list_runs, list_shop_runs
+from feeds.atomic import TEMP_PREFIX
 from feeds.project import ExportSpec
 from flows.confirm import confirm_held_run
 from flows.deps import RetryPolicy, RunDeps
@@ -29,6 +30,7 @@ from tests.feeds.conftest import LocalServer, respond
 from tests.flows.conftest import ProjectFactory, heureka_feed, make_user
 
 HIDE_CHEAP = [{"type": "hiding", "query": "PRICE_VAT < 0"}]
+SOLD_OUT = b'<?xml version="1.0" encoding="utf-8"?>\n<SHOP>\n</SHOP>\n'  # a shop's feed with nothing left to sell
 
 
 def published(tmp_path: Path, name: str = "heureka.xml") -> bytes:
@@ -436,6 +438,63 @@ class TestQualityGate:
         project_id = make_project(http_server.serve("/feed.xml", heureka_feed(5)), rules=hide_all)
         assert run_project_inline(project_id, deps).status == "held"
 
+    def test_a_sold_out_feed_after_a_good_run_is_held_and_a_writer_publishes_it_empty(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path,
+        people: dict[str, User], session: Session,
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(20)))
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        before = published(tmp_path), published(tmp_path, "google.xml")
+        http_server.serve("/feed.xml", SOLD_OUT)
+        held = run_project_inline(project_id, deps)
+        assert (held.status, held.products_in, held.products_out) == ("held", 0, 0)
+        assert held.error == (
+            "the feed contains no products (no <SHOPITEM> elements); the last good run had 20 products. The last good "
+            "exports stay published; if the shop really has nothing to offer, confirm the run to publish empty exports")
+        assert (published(tmp_path), published(tmp_path, "google.xml")) == before
+        confirmed = confirm_held_run(deps, people["writer"], held.run_id)
+        assert (confirmed.status, confirmed.products_out) == ("succeeded", 0)
+        assert published(tmp_path) == b'<?xml version="1.0" encoding="UTF-8"?>\n<SHOP>\n</SHOP>\n'
+        assert b"<channel>" in published(tmp_path, "google.xml") and b"<item>" not in published(tmp_path, "google.xml")
+        assert runs_of(session, project_id)[-1].confirmed_by_id == people["writer"].id
+
+    def test_a_csv_header_without_rows_after_a_good_run_is_held_and_publishes_the_header(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path,
+        people: dict[str, User],
+    ) -> None:
+        target = tmp_path / "published" / "all.csv"
+        project_id = make_project(http_server.serve("/feed.csv", b"id,title,price\n1,Kolo,100\n2,Lampa,200\n"),
+                                  exports=[ExportSpec(name="all", format="csv", uri=target.as_uri())])
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        http_server.serve("/feed.csv", b"id,title,price\n")
+        held = run_project_inline(project_id, deps)
+        assert held.status == "held" and held.error.startswith("the CSV has a header but no product rows; the last")
+        assert target.read_bytes().count(b"\n") == 3
+        confirm_held_run(deps, people["owner"], held.run_id)
+        assert target.read_bytes() == b"id,title,price\n"
+
+    def test_once_empty_exports_are_published_a_run_still_without_products_publishes_by_itself(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, tmp_path: Path,
+        people: dict[str, User],
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(20)))
+        run_project_inline(project_id, deps)
+        http_server.serve("/feed.xml", SOLD_OUT)
+        confirm_held_run(deps, people["owner"], run_project_inline(project_id, deps).run_id)
+        http_server.serve("/feed.xml", SOLD_OUT.replace(b"<SHOP>", b"<SHOP><!-- generated again -->"))
+        assert run_project_inline(project_id, deps).status == "succeeded"  # no fall against an empty baseline
+        http_server.serve("/feed.xml", heureka_feed(5))
+        assert run_project_inline(project_id, deps).status == "succeeded"  # back in stock
+
+    def test_the_first_run_of_a_feed_without_products_fails_as_a_wrong_source_would(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, people: dict[str, User],
+    ) -> None:
+        project_id = make_project(http_server.serve("/feed.xml", SOLD_OUT))
+        failed = run_project_inline(project_id, deps)
+        assert (failed.status, failed.error) == ("failed", "the feed contains no products (no <SHOPITEM> elements)")
+        with pytest.raises(RunNotConfirmable, match="it is failed, not held"):
+            confirm_held_run(deps, people["owner"], failed.run_id)
+
     def test_held_run_cannot_be_confirmed_after_a_newer_publish(
         self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, people: dict[str, User]
     ) -> None:
@@ -485,8 +544,8 @@ class TestWhenNotToRun:
         self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps
     ) -> None:
         project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)))
-        with project_run_lock(deps.engine, project_id) as taken:
-            assert taken
+        with project_run_lock(deps.engine, project_id) as lock:
+            assert lock.taken
             summary = run_project_inline(project_id, deps)
         assert summary.status == "skipped" and "in progress" in summary.error
 
@@ -496,13 +555,13 @@ class TestWhenNotToRun:
             thread = threading.Thread(target=lambda: got.append(_try(deps, 2)))
             thread.start()
             thread.join()
-            assert first and got == [True]
+            assert first.taken and got == [True]
         assert _try(deps, 1)
 
 
 def _try(deps: RunDeps, project_id: int) -> bool:
-    with project_run_lock(deps.engine, project_id) as taken:
-        return taken
+    with project_run_lock(deps.engine, project_id) as lock:
+        return lock.taken
 
 
 class TestHistory:
@@ -536,6 +595,21 @@ class TestHistory:
         crashed = runs_of(session, project_id)[0]
         assert crashed.status == RunStatus.CRASHED and "killed" in crashed.error
         assert not dead.workspace.exists()  # type: ignore[union-attr]
+
+    def test_a_temp_file_left_by_a_run_killed_before_its_rename_is_removed_when_the_next_run_starts(
+        self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, session: Session, tmp_path: Path
+    ) -> None:
+        """The killed run may already be marked crashed by another process (`feedhub serve` stopping its
+        worker), and the next run may publish nothing (unchanged): it still removes the half-written file."""
+        project_id = make_project(http_server.serve("/feed.xml", heureka_feed(3)))
+        assert run_project_inline(project_id, deps).status == "succeeded"
+        leftover = tmp_path / "published" / f"{TEMP_PREFIX}heureka.xml.{'0' * 16}"
+        leftover.write_bytes(b'<?xml version="1.0"?><SHOP><SHOPITEM>')
+        assert run_project_inline(project_id, deps).status == "unchanged"
+        assert not leftover.exists()
+        assert "cleaned up after an earlier run that was stopped: 1 leftover publish object(s) removed" in (
+            runs_of(session, project_id)[-1].warnings
+        )
 
     def test_a_crash_cleanup_that_cannot_reach_a_target_is_a_warning_and_the_run_is_recorded(
         self, http_server: LocalServer, make_project: ProjectFactory, deps: RunDeps, session: Session

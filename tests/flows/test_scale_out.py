@@ -1,8 +1,9 @@
 """Several machines, as docs/operations.md sets them up: a Prefect server on PostgreSQL, `feedhub serve
 --workers 0` (pages and the ticker), two `feedhub worker` processes on machines of their own, Feedhub's
-database on PostgreSQL and exports in S3. Every project is triggered twice at once: the run that
-takes the project's lock publishes, the other is recorded as skipped, and no project runs twice at
-the same time, whichever worker took its runs; Prefect has every batch as a completed flow run.
+database on PostgreSQL and exports in S3, Prefect's basic auth on. Every project is triggered twice at
+once: the run that takes the project's lock publishes, the other is recorded as skipped, and no project
+runs twice at the same time, whichever worker took its runs; Prefect has every batch as a completed flow
+run, and refuses a client without the secret.
 
 Every feed download is held open until each project's second trigger has been recorded as skipped,
 so both triggers of a project really did overlap and the outcome is exact, not a matter of timing.
@@ -39,6 +40,7 @@ PROJECTS = 3  # held runs occupy a worker's batch threads (FEEDHUB_RUN_THREADS, 
 TRIGGERS_PER_PROJECT = 2
 BUCKET = "scale-out"
 DEADLINE_S = 240.0  # a loaded 2-core machine is 3-5x slower than a quiet one; a hang still fails
+AUTH = f"feedhub:{secrets.token_urlsafe(16)}"  # the `user:secret` of Prefect's basic auth
 
 
 def test_two_workers_run_each_project_once_at_a_time_and_publish_to_s3(
@@ -69,9 +71,11 @@ def test_two_workers_run_each_project_once_at_a_time_and_publish_to_s3(
         _wait_until(lambda: _count(pg_db_url, RunStatus.SKIPPED) == PROJECTS, "every second trigger skipped")
         release.set()
         _wait_until(lambda: _undone(pg_db_url) == 0, "every queued run made")
-        states = _flow_run_states(url)
+        states = _flow_run_states(url, auth=AUTH)
+        refused = [_refusal(url, auth) for auth in (None, "feedhub:wrong")]
 
     assert states and set(states) == {"COMPLETED"}
+    assert refused == [401, 401]
     runs = _runs(pg_db_url)
     for project_id in project_ids:
         statuses = sorted(run.status.value for run in runs if run.project_id == project_id)
@@ -150,14 +154,16 @@ def _prefect_database(postgres_url: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def _prefect_server(home: Path, database_url: str) -> Iterator[str]:
-    """`prefect server start` on the Prefect database, as docs/operations.md runs it."""
+    """`prefect server start` on the Prefect database with basic auth on, as docs/operations.md runs it."""
     from feedhub.serve import local_prefect_server
     from feedhub.settings import Settings
 
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PREFECT_API_DATABASE_CONNECTION_URL", database_url)
+        env.setenv("PREFECT_SERVER_API_AUTH_STRING", AUTH)
         with local_prefect_server(Settings(data_dir=home), port=_free_port()) as url:
             env.delenv("PREFECT_API_DATABASE_CONNECTION_URL")
+            env.delenv("PREFECT_SERVER_API_AUTH_STRING")
             yield url
     assert (home / "prefect" / "server.log").stat().st_size > 0  # the server's output is kept, not thrown away
 
@@ -172,6 +178,7 @@ def _machine_env(feedhub_env: dict[str, str], api_url: str) -> Callable[[Path], 
             FEEDHUB_DATA_DIR=str(data_dir),
             PREFECT_HOME=str(data_dir / "prefect"),
             PREFECT_API_URL=api_url,
+            PREFECT_API_AUTH_STRING=AUTH,
         )
 
     return env
@@ -235,13 +242,25 @@ def _undone(db_url: str) -> int:
     return count
 
 
-def _flow_run_states(api_url: str) -> list[str]:
-    """The state of every flow run the workers recorded in Prefect."""
+def _flow_run_states(api_url: str, *, auth: str | None) -> list[str]:
+    """The state of every flow run the workers recorded in Prefect, read by Prefect's client sending `auth`."""
     from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+    updates = {PREFECT_API_URL: api_url, PREFECT_API_AUTH_STRING: auth}
+    with temporary_settings(updates=updates), get_client(sync_client=True) as client:
         return [run.state_type.value for run in client.read_flow_runs()]
+
+
+def _refusal(api_url: str, auth: str | None) -> int:
+    """The status Prefect's client gets sending `auth` (None: no secret at all), or 200 if it gets in."""
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    try:
+        _flow_run_states(api_url, auth=auth)
+    except PrefectHTTPStatusError as exc:
+        return exc.response.status_code
+    return 200
 
 
 def _runs(db_url: str) -> list[ProjectRun]:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from accounts.db import make_session_factory
 from accounts.run_queue import live_workers
 from accounts.runs import ProjectRun, RunStatus
-from feedhub.processes import descendants, stat_fields
+from flows.processes import descendants, stat_fields
 from tests.feeds.conftest import LocalServer, respond
 from tests.flows.conftest import ROOT, ProjectFactory, environ_for_subprocess, heureka_feed
 

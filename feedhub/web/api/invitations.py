@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from accounts.errors import AccountsError
 from accounts.invitations import (
     accept_invitation,
     invite_member,
@@ -35,7 +36,7 @@ def invite(shop_id: int, body: NewInvitation, user: Me, session: Db, context: Co
     """Email an invitation to an existing account (owner)."""
     invitation, _ = invite_member(
         session, user, shop_id, email=body.email, level=Level.parse(body.level), mailer=context.mailer,
-        base_url=context.base_url,
+        base_url=context.base_url, limits=context.settings.invite_limits,
     )
     return {"id": invitation.id, "email": invitation.email, "level": invitation.level.label,
             "expires_at": invitation.expires_at.isoformat()}
@@ -50,12 +51,17 @@ def revoke(shop_id: int, invitation_id: int, user: Me, session: Db) -> None:
 @router.post("/shops/{shop_id}/invitations/{invitation_id}/resend", status_code=202)
 def resend(shop_id: int, invitation_id: int, user: Me, session: Db, context: Context) -> dict[str, str]:
     """Email a fresh link with a fresh expiry; the previous link stops working (owner)."""
-    resend_invitation(session, user, shop_id, invitation_id, mailer=context.mailer, base_url=context.base_url)
+    resend_invitation(session, user, shop_id, invitation_id, mailer=context.mailer, base_url=context.base_url,
+                      limits=context.settings.invite_limits)
     return {"status": "sent"}
 
 
 @router.post("/invitations/accept")
 def accept(body: TokenBody, user: Me, session: Db) -> dict[str, Any]:
     """Join a shop with the emailed token (the invited, verified account only)."""
-    membership = accept_invitation(session, user, body.token)
+    try:
+        membership = accept_invitation(session, user, body.token)
+    except AccountsError:
+        session.commit()  # the refusal's audit entry stays
+        raise
     return {"shop_id": membership.shop_id, "level": membership.level.label}

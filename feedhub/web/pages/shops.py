@@ -93,7 +93,7 @@ ShopAction = Callable[[Any, Caller, int, dict[str, str], Any], str | None]
 
 def _invite(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
     invite_member(session, c.user, shop_id, email=form.get("email", ""), level=Level.parse(form.get("level", "read")),
-                  mailer=context.mailer, base_url=context.base_url)
+                  mailer=context.mailer, base_url=context.base_url, limits=context.settings.invite_limits)
 
 
 def _level(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
@@ -110,7 +110,7 @@ def _revoke(session: Any, c: Caller, shop_id: int, form: dict[str, str], context
 
 def _resend(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
     resend_invitation(session, c.user, shop_id, int(form["invitation_id"]), mailer=context.mailer,
-                      base_url=context.base_url)
+                      base_url=context.base_url, limits=context.settings.invite_limits)
 
 
 def _leave(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> str:

@@ -193,5 +193,7 @@ class BiddingRule(PerProductRule):
         if price is None:
             raise ProductFailure(f"{self.price.path.text} is not a number")
         rate = parse_number(self.vat.first(product)) or Decimal(0)
+        if rate < 0:  # -1 % would divide by zero and fail the whole run
+            raise ProductFailure(f"{self.vat.path.text} {self.vat.first(product).strip()[:40]!r} is not a VAT rate")
         rate = rate * 100 if rate < 1 else rate  # `0,21` and `21%` both mean 21 %
         return price / (1 + rate / 100) * self.amount / 100

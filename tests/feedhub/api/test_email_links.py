@@ -361,6 +361,17 @@ class TestInvitationEmail:
         assert "bara@agency.cz" not in refused.text
         assert "bara@agency.cz" not in members_of(site, world, "owner")
 
+    def test_a_refusal_on_the_page_is_in_the_shops_audit_log(self, site: Site, world: World,
+                                                            browser: Browser) -> None:
+        link = self.invite(site, world, "invitee@example.com", "read")
+        offer = browser.log_in(browser.open(link), "outsider@example.com")
+
+        assert browser.submit(offer, "Accept").status_code == 400
+
+        entries = site.api("GET", f"/shops/{world.shop_id}/audit", world, "owner").json()["items"]
+        assert [(e["actor"], e["action"], e["details"]["reason"]) for e in entries[-1:]] == [
+            ("outsider@example.com", "invitation.refused", "wrong account")]
+
 
 class TestTransferEmail:
     def test_the_new_owner_logs_in_and_accepts(self, site: Site, world: World, browser: Browser) -> None:
@@ -461,4 +472,58 @@ class TestHeldRunEmail:
         assert (page.status_code, said(page)[1]) == (200, f"Project {link.split('/')[-3]}, revision 1: held, 23"
                                                           " products in, 0 out.")
         assert buttons(page) == ["Log out"]
+
+
+class TestSoldOutRunEmail:
+    """A shop that sold out: its feed, good at the last run, has no products now. The run is held, mailed about,
+    and published empty by a person, on the page the email links to or through the API."""
+
+    @pytest.fixture
+    def held(self, site: Site, world: World, tmp_path: Path) -> tuple[str, Path]:
+        """The link of the held-run alert, and where the project publishes."""
+        source = tmp_path / "feed.xml"
+        source.write_bytes(SAMPLE.read_bytes())
+        export = site.settings.exports_dir.resolve() / f"sold-out-{world.shop_id}.xml"  # ids are never reused
+        spec = {"source": str(source), "exports": [{"name": "heureka", "format": "heureka", "uri": export.as_uri()}]}
+        created = site.api("POST", f"/shops/{world.shop_id}/projects", world, "owner",
+                           json={"name": "Sold out", "spec": spec})
+        assert created.status_code == 201, created.text
+        deps = deps_from_settings(site.settings, engine=site.engine)
+        assert run_project_inline(created.json()["id"], deps).status == "succeeded"
+        source.write_bytes(b'<?xml version="1.0" encoding="utf-8"?>\n<SHOP>\n</SHOP>\n')
+        summary = run_project_inline(created.json()["id"], deps)
+        assert summary.status == "held"
+        messages = site.inbox.messages()
+        assert {" ".join(m["Subject"].split()) for m in messages} == {
+            "[Feedhub] Kola s.r.o. / Sold out: run held, nothing published"}
+        assert "the feed contains no products (no <SHOPITEM> elements)" in messages[0].get_content()
+        return site.link(messages[0], "projects"), export
+
+    def test_the_owner_sees_why_and_publishes_the_empty_export(self, site: Site, world: World, browser: Browser,
+                                                               held: tuple[str, Path]) -> None:
+        link, export = held
+        page = browser.log_in(browser.open(link), "owner@example.com")
+        run_id = int(link.rsplit("/", 1)[1])
+        assert said(page)[1:3] == [
+            f"Project {link.split('/')[-3]}, revision 1: held, 0 products in, 0 out.",
+            "the feed contains no products (no <SHOPITEM> elements); the last good run had 23 products. The last "
+            "good exports stay published; if the shop really has nothing to offer, confirm the run to publish empty "
+            "exports",
+        ]
+        assert export.read_bytes().count(b"<SHOPITEM>") == 23
+
+        published = browser.submit(page, "Publish this run anyway")
+
+        assert (published.status_code, said(published)) == (200, [f"Run {run_id}: 0 products."])
+        assert export.read_bytes() == b'<?xml version="1.0" encoding="UTF-8"?>\n<SHOP>\n</SHOP>\n'
+
+    def test_a_writer_publishes_it_through_the_api(self, site: Site, world: World, held: tuple[str, Path]) -> None:
+        link, export = held
+        run_id = int(link.rsplit("/", 1)[1])
+
+        confirmed = site.api("POST", f"/runs/{run_id}/confirm", world, "write")
+
+        assert confirmed.status_code == 200, confirmed.text
+        assert (confirmed.json()["status"], confirmed.json()["products_out"]) == ("succeeded", 0)
+        assert export.read_bytes() == b'<?xml version="1.0" encoding="UTF-8"?>\n<SHOP>\n</SHOP>\n'
 

@@ -6,6 +6,7 @@ the API: a products page, a query count or a preview must agree with an independ
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -463,6 +464,74 @@ class TestErrorBodies:
         assert refused.json()["message"] == "; ".join(p["message"] for p in problems)
         assert ok(call(api, world, "GET", f"/shops/{world.shop_id}/projects"))["items"] == [
             {"id": world.project_id, "shop_id": world.shop_id, "name": "Heureka", "revision": 1}]
+
+
+@pytest.fixture(scope="module")
+def strict_api(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app whose shops may send 2 invitations an hour (FEEDHUB_INVITATIONS_PER_SHOP_HOUR)."""
+    port = free_port()
+    settings = Settings(data_dir=tmp_path_factory.mktemp("strict"), database_url=db_url,
+                        base_url=f"http://127.0.0.1:{port}", invitations_per_shop_hour=2)
+    app = create_app(settings, mailer=MemoryMailer(), launch_run=lambda project_id, requested_by: "not started")
+    with serving(app, port):
+        yield settings.base_url
+
+
+class TestInvitations:
+    def test_over_the_shops_hourly_limit_invitations_answer_429_with_retry_after(
+        self, strict_api: str, world: World
+    ) -> None:
+        invitations = f"{P}/shops/{world.shop_id}/invitations"
+        with httpx.Client(base_url=strict_api, headers=world.as_("owner"), timeout=30) as client:
+            second = client.post(invitations, json={"email": "outsider@example.com", "level": "read"})  # the world's
+            # invitation of invitee@ was the first
+            again = client.post(invitations, json={"email": "outsider@example.com", "level": "write"})
+            resent = client.post(f"{invitations}/{world.invitation_id}/resend")
+
+        assert second.status_code == 201, second.text
+        for refused in (again, resent):
+            assert (refused.status_code, refused.json()["code"]) == (429, "invitations_throttled")
+            assert re.fullmatch(r"this shop has reached its limit of 2 invitations an hour; the next can go out in "
+                                r"\d+ minutes", refused.json()["message"])
+            assert 0 < int(refused.headers["retry-after"]) <= 3600
+
+    def test_a_refused_acceptance_is_in_the_shops_audit_log(self, api: Api, world: World) -> None:
+        sent = ok(call(api, world, "POST", f"/shops/{world.shop_id}/invitations",
+                       json={"email": "outsider@example.com", "level": "read"}), 201)
+        (message,) = api.mailer.messages
+        token = re.search(r"/invitations/(\S+)", message.get_content())
+        assert token
+
+        refused = call(api, world, "POST", "/invitations/accept", "write", json={"token": token.group(1)})
+
+        assert (refused.status_code, refused.json()["code"]) == (400, "invitation_wrong_account")
+        entries = ok(call(api, world, "GET", f"/shops/{world.shop_id}/audit"))["items"]
+        assert [(e["actor"], e["action"], e["details"]) for e in entries[-1:]] == [
+            ("write@example.com", "invitation.refused",
+             {"invitation_id": sent["id"], "email": "outsider@example.com", "reason": "wrong account"})]
+        assert token.group(1) not in json.dumps(entries)
+
+
+class TestProjectSources:
+    def test_a_source_on_the_servers_own_network_is_refused_when_saved_unless_runs_may_fetch_it(
+        self, api: Api, world: World, private_sources_api: str
+    ) -> None:
+        spec = {"source": "http://169.254.169.254/latest/meta-data/", "exports": []}
+
+        created = call(api, world, "POST", f"/shops/{world.shop_id}/projects", json={"name": "Q", "spec": spec})
+        updated = call(api, world, "PUT", f"/projects/{world.project_id}", json={"spec": spec})
+        with httpx.Client(base_url=private_sources_api, timeout=30) as client:  # FEEDHUB_ALLOW_PRIVATE_SOURCES
+            allowed = client.post(f"{P}/shops/{world.shop_id}/projects", json={"name": "Q", "spec": spec},
+                                  headers=world.as_("owner"))
+
+        for refused in (created, updated):
+            assert (refused.status_code, refused.json()["code"]) == (422, "config_error")
+            assert [p["message"] for p in refused.json()["problems"]] == [
+                "source http://169.254.169.254/latest/meta-data/ resolves to 169.254.169.254, a private or reserved"
+                " address; refused (hint: feeds come from public addresses; FEEDHUB_ALLOW_PRIVATE_SOURCES=true allows"
+                " others)"]
+        assert len(ok(call(api, world, "GET", f"/projects/{world.project_id}/revisions"))["items"]) == 1
+        assert ok(allowed, 201)["spec"]["source"] == spec["source"]
 
 
 def log_in(client: httpx.Client, email: str = "owner@example.com", password: str = PASSWORD) -> httpx.Response:

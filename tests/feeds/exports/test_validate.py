@@ -39,6 +39,14 @@ class TestHeureka:
             (heureka(("PRICE_VAT", "")), ["missing PRICE_VAT"]),  # an empty element is as good as none
             (heureka(("PRICE_VAT", "abc")), ["PRICE_VAT 'abc' is not a number"]),
             (heureka(("PRICE_VAT", "1 299")), ["PRICE_VAT '1 299' is not a number"]),  # no thousands separator
+            (heureka(("PRICE_VAT", "NaN")), ["PRICE_VAT 'NaN' is not a number"]),  # what a float writer leaves
+            (heureka(("PRICE_VAT", "inf")), ["PRICE_VAT 'inf' is not a number"]),
+            (heureka(("PRICE_VAT", "1.5e3")), ["PRICE_VAT '1.5e3' is not a number"]),  # Heureka reads no exponent
+            (heureka(("HEUREKA_CPC", "Infinity")), ["HEUREKA_CPC 'Infinity' is not a number"]),
+            (
+                heureka(("DELIVERY", [("DELIVERY_ID", "PPL"), ("DELIVERY_PRICE", "NaN")])),
+                ["DELIVERY: DELIVERY_PRICE 'NaN' is not a number"],
+            ),
             (heureka(("EAN", "123")), ["EAN '123' is not 8, 12, 13 or 14 digits"]),
             (heureka(("EAN", "5902687180166")), ["EAN '5902687180166' has a bad check digit"]),
             (heureka(("EAN", "")), []),  # empty <EAN/> is common and harmless

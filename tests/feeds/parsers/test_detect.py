@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.errors import NotAFeedError
+from feeds.errors import EmptyFeedError, NotAFeedError
 from feeds.parsers import detect_format, open_feed
 
 DECL = b'<?xml version="1.0" encoding="utf-8"?>\n'
@@ -119,9 +119,27 @@ def test_meta_csv_comment_lines_are_not_columns(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (DECL + b"<SHOP/>", "heureka"),
+        (DECL + b"<SHOP>\n</SHOP>", "heureka"),
+        (DECL + b'<SHOP xmlns="http://www.zbozi.cz/ns/offer/1.0"></SHOP>', "zbozi"),
+    ],
+)
+def test_a_shop_without_items_is_an_empty_heureka_or_zbozi_feed(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "feed"
+    path.write_bytes(content)
+    assert detect_format(path) == expected
+    with pytest.raises(EmptyFeedError, match=r"^the feed contains no products \(no <SHOPITEM> elements\)$"):
+        next(open_feed(path).chunks())
+
+
+@pytest.mark.parametrize(
     "content",
     [
-        DECL + b"<SHOP/>",  # a root and nothing else
+        DECL + b"<products/>",  # a root and nothing else (an empty <SHOP> is a Heureka feed, above)
         DECL + b"<note>text only</note>",
     ],
 )

@@ -6,6 +6,7 @@ way the pipeline reads a feed, except the tests of the second safety layer in `s
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 from pathlib import Path
@@ -69,18 +70,30 @@ class TestEntities:
             + b"]>",
             # parameter entity pulling an external DTD
             b'<!DOCTYPE SHOP [<!ENTITY % p SYSTEM "http://127.0.0.1:9/evil.dtd"> %p;]>',
+            # quadratic blowup: one long entity, referenced many times
+            b'<!DOCTYPE SHOP [<!ENTITY x "' + b"a" * 30_000 + b'">]>',
             # lower-case keyword and a "]" in a comment must not end the scan early
             b'<!DOCTYPE SHOP [<!-- ] --> <!entity x "y">]>',
             # a "]>" inside an attribute default value must not end the scan early either
             b'<!DOCTYPE SHOP [<!ATTLIST SHOP a CDATA "]>"> <!ENTITY x "y">]>',
         ],
-        ids=["external", "billion-laughs", "parameter", "comment-bracket", "literal-bracket"],
+        ids=["external", "billion-laughs", "parameter", "quadratic", "comment-bracket", "literal-bracket"],
     )
     def test_entity_declarations_are_refused(self, tmp_path: Path, doctype: bytes) -> None:
         path = write(tmp_path, DECL + doctype + b"\n<SHOP><SHOPITEM><ITEM_ID>&x;</ITEM_ID></SHOPITEM></SHOP>")
         for error in fails_everywhere(path, HostileFeedError):
-            assert "declares XML entities in a DOCTYPE" in error.message
+            assert "declares XML entities in a DOCTYPE at line 2;" in error.message
+            assert error.line == 2
             assert error.hint == "remove the <!DOCTYPE ...> block from the feed"
+
+    def test_the_refused_doctype_is_named_by_its_own_line(self, tmp_path: Path) -> None:
+        prolog = codecs.BOM_UTF8 + DECL + b"<!-- made by the shop -->\n\n"  # the DOCTYPE is on line 4
+        doctype = b'<!DOCTYPE SHOP [<!ENTITY % p SYSTEM "http://127.0.0.1:9/evil.dtd"> %p;]>'
+        path = write(tmp_path, prolog + doctype + b"\n<SHOP>" + ITEM + b"</SHOP>")
+        for error in fails_everywhere(path, HostileFeedError):
+            assert (error.line, str(error)) == (4, (
+                "the feed declares XML entities in a DOCTYPE at line 4; Feedhub refuses them (billion laughs,"
+                " external files) (hint: remove the <!DOCTYPE ...> block from the feed)"))
 
     @pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
     def test_entity_declarations_in_utf16_or_utf32_are_refused(self, tmp_path: Path, codec: str) -> None:
@@ -91,7 +104,7 @@ class TestEntities:
             tmp_path, (doc + "<SHOP><SHOPITEM><ITEM_ID>&x;</ITEM_ID></SHOPITEM></SHOP>").encode(codec)
         )
         for error in fails_everywhere(path, HostileFeedError):
-            assert "declares XML entities in a DOCTYPE" in error.message
+            assert "declares XML entities in a DOCTYPE at line 2;" in error.message
 
     def test_entity_hidden_past_a_long_internal_subset_is_refused(self, tmp_path: Path) -> None:
         filler = b"<!-- " + b"x" * 100_000 + b" -->"  # pushes the declaration past the first 64 KiB
@@ -100,7 +113,8 @@ class TestEntities:
             DECL + b"<!DOCTYPE SHOP [" + filler + b'<!ENTITY x "boom">]>\n<SHOP>' + ITEM + b"</SHOP>",
         )
         for error in fails_everywhere(path, HostileFeedError):
-            assert "DOCTYPE block does not end within its first 65,536 bytes" in error.message
+            assert "DOCTYPE block at line 2 does not end within its first 65,536 bytes" in error.message
+            assert error.line == 2
 
     @pytest.mark.parametrize(
         "doc",

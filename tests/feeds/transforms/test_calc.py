@@ -33,6 +33,15 @@ class TestFormula:
         variables = {"volume": Variable.from_spec("volume", {"element": "NAME", "regex": r"(\d+) ?ml"})}
         assert Formula.parse(formula, variables).evaluate(PRODUCT) == Decimal(expected)
 
+    @pytest.mark.parametrize(("value", "expected"), [("1.5e3", "1500"), ("1,5E+03", "1500"), ("2e-2", "0.02")])
+    def test_a_value_in_exponent_notation_is_read_whole(self, value, expected):
+        assert Formula.parse("%PRICE_VAT% * 1", {}).evaluate(item(PRICE_VAT=value)) == Decimal(expected)
+
+    @pytest.mark.parametrize("value", ["NaN", "inf", "-Infinity", "1e999"])
+    def test_a_value_no_finite_number_is_not_a_number(self, value):
+        with pytest.raises(ProductFailure, match=f"%PRICE_VAT% is '{value}', not a number"):
+            Formula.parse("%PRICE_VAT% * 1", {}).evaluate(item(PRICE_VAT=value))
+
     @pytest.mark.parametrize(
         ("formula", "reason"),
         [

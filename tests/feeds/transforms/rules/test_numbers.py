@@ -28,6 +28,10 @@ class TestCalcRule:
         spec = {"type": "calc", "element": "OUT", "formula": formula, **options}
         assert value_after(spec, item(PRICE_VAT="1 210,00 Kč"), "OUT") == [expected]
 
+    def test_a_price_in_exponent_notation_is_its_value(self):
+        spec = {"type": "calc", "element": "OUT", "formula": "%PRICE_VAT%"}
+        assert value_after(spec, item(PRICE_VAT="1.5e3"), "OUT") == ["1500.00"]  # was 1.50
+
     def test_division_by_zero_names_product_and_rule_and_keeps_the_old_value(self):
         products = [item(ITEM_ID="A", P="100", D="0"), item(ITEM_ID="B", P="100", D="4")]
         rules = {"type": "calc", "name": "unit price", "element": "P", "formula": "%P% / %D%"}
@@ -60,6 +64,8 @@ class TestRoundRule:
             ("1 299,90", {}, "1300"),
             ("1299.4", {"rounding": "up"}, "1300"),
             ("", {}, ""),  # empty stays empty
+            ("1.5e3", {}, "1500"),  # exponent notation is read whole, never as 1.5
+            ("cena 1,5E+03 Kč", {"round_to": "0.01"}, "cena 1500.00 Kč"),
         ],
     )
     def test_round(self, value, options, expected):
@@ -85,6 +91,12 @@ class TestBiddingRule:
     def test_bid(self, options, expected):
         spec = {"type": "bidding", "channel": "heureka", **options}
         assert value_after(spec, item(PRICE_VAT="1210", VAT="21%"), "HEUREKA_CPC") == [expected]
+
+    def test_a_negative_vat_rate_is_a_product_error_not_a_crash(self):
+        products = [item(ITEM_ID="A", PRICE_VAT="1210", VAT="-1"), item(ITEM_ID="B", PRICE_VAT="1210", VAT="21%")]
+        ruleset = apply_rule({"type": "bidding", "channel": "heureka", "mode": "percent", "amount": "1"}, *products)
+        assert [str(e) for e in ruleset.errors] == ["product A: rule 1 (bidding): VAT '-1' is not a VAT rate"]
+        assert [p.get_all("HEUREKA_CPC") for p in products] == [[], ["10.00"]]  # A gets no bid
 
     def test_zbozi_writes_max_cpc(self):
         spec = {"type": "bidding", "channel": "zbozi", "mode": "fixed", "amount": "2"}

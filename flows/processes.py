@@ -1,4 +1,4 @@
-"""The processes a process started, and stopping all of them within a deadline (Linux /proc).
+"""Processes: the ones a process started, whether one still runs, stopping them all by a deadline (/proc).
 
 `feedhub serve` starts a Prefect server, which starts its own children, and a flow-run process per
 run; signalling only the direct children leaves the rest running, holding ports and marked Running.
