@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, delete, select, update
+from sqlalchemy import ColumnElement, ForeignKey, Index, Select, String, UniqueConstraint, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts.models import NEVER_REUSE_IDS, Base, Project
+from accounts.run_lock import FEEDHUB_LOCK_SPACE
 from accounts.runs import ProjectRun
 from accounts.types import UTCDateTime, utcnow
 
@@ -32,6 +33,7 @@ LANES = (SMALL, BIG)
 WORKER_ALIVE_S = 60.0  # a worker not seen for this long is gone (its heartbeat comes every HEARTBEAT_S)
 HEARTBEAT_S = 10.0
 DONE_KEPT = timedelta(days=1)
+CLAIM_LOCK_ID = 0  # with FEEDHUB_LOCK_SPACE, the lock of claims under a per-shop limit (project ids start at 1)
 
 
 class QueuedRun(Base):
@@ -126,17 +128,25 @@ def last_feed_sizes(session: Session, project_ids: set[int]) -> dict[int, int]:
 # ---------------------------------------------------------------------------------------------- taking
 
 
-def claim(session: Session, worker: str, lanes: Iterable[str], *, limit: int) -> list[DueRun]:
+def claim(
+    session: Session, worker: str, lanes: Iterable[str], *, limit: int, per_shop: int | None = None
+) -> list[DueRun]:
     """Take up to `limit` due runs for this worker from the first of its lanes that has any (at most one
-    from the big lane: a big run takes long, and the rest of a batch would wait for it)."""
+    from the big lane: a big run takes long, and the rest of a batch would wait for it). `per_shop`: a shop
+    whose runs taken and not yet made reach it gets no more, so one shop with many projects cannot hold every
+    worker while other shops' runs wait; its runs stay queued, in order, until one of its runs is made."""
     now = utcnow()
     for lane in lanes:
         waiting = (QueuedRun.lane == lane, QueuedRun.claimed_at.is_(None), QueuedRun.due_at <= now)
         if session.scalar(select(QueuedRun.id).where(*waiting).limit(1)) is None:
             continue  # a read first: an idle worker's poll takes no write lock
+        if per_shop is not None and session.get_bind().dialect.name == "postgresql":
+            # claims one at a time, so two workers cannot both see a shop below its limit; one statement each
+            session.execute(select(func.pg_advisory_xact_lock(FEEDHUB_LOCK_SPACE, CLAIM_LOCK_ID)))
+        candidates = select(QueuedRun.id).where(*waiting) if per_shop is None else _below_shop_limit(waiting, per_shop)
         oldest = (  # a CTE: PostgreSQL runs it once; as an IN subquery it may rerun it and take more than asked
             select(QueuedRun.id)
-            .where(*waiting)
+            .where(QueuedRun.id.in_(candidates))
             .order_by(QueuedRun.due_at, QueuedRun.id)
             .limit(1 if lane == BIG else limit)
             .with_for_update(skip_locked=True)
@@ -152,6 +162,26 @@ def claim(session: Session, worker: str, lanes: Iterable[str], *, limit: int) ->
         if taken:
             return sorted((DueRun(*row) for row in taken), key=lambda run: (run.due_at, run.queue_id))
     return []
+
+
+def _below_shop_limit(waiting: tuple[ColumnElement[bool], ...], per_shop: int) -> Select[tuple[int]]:
+    """The waiting runs that fit their shop's limit: each shop's oldest, as many as it has free places."""
+    taken = (
+        select(Project.shop_id, func.count().label("runs"))
+        .join(QueuedRun, QueuedRun.project_id == Project.id)
+        .where(QueuedRun.claimed_at.is_not(None), QueuedRun.done_at.is_(None))
+        .group_by(Project.shop_id)
+        .subquery("taken")
+    )
+    place = func.row_number().over(partition_by=Project.shop_id, order_by=(QueuedRun.due_at, QueuedRun.id))
+    ranked = (
+        select(QueuedRun.id, (place + func.coalesce(taken.c.runs, 0)).label("place"))
+        .join(Project, Project.id == QueuedRun.project_id)
+        .outerjoin(taken, taken.c.shop_id == Project.shop_id)
+        .where(*waiting)
+        .subquery("ranked")
+    )
+    return select(ranked.c.id).where(ranked.c.place <= per_shop)
 
 
 def unmade_run(session: Session, queue_id: int, project_id: int) -> DueRun | None:

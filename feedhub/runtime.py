@@ -32,7 +32,9 @@ def deps_from_settings(settings: Settings, *, engine: Engine | None = None, mail
     from accounts.mail import make_mailer
     from feeds.fetch import FetchPolicy
     from flows.deps import RunDeps
+    from flows.isolation import ProcessLimits
 
+    limits = ProcessLimits(cpu_s=settings.run_cpu_s, memory_mb=settings.run_memory_mb, nice=settings.worker_nice)
     return RunDeps(
         engine=engine or _engine(settings.effective_database_url),
         data_dir=settings.data_dir.resolve(),
@@ -49,6 +51,7 @@ def deps_from_settings(settings: Settings, *, engine: Engine | None = None, mail
         s3_endpoint_url=settings.s3_endpoint_url,
         file_exports_dir=settings.exports_dir.resolve(),
         s3_prefixes=settings.s3_prefixes,
+        process_limits=limits if settings.run_in_child else None,
     )
 
 

@@ -44,8 +44,16 @@ class Settings(BaseSettings):
     run_limit: int = Field(default_factory=lambda: max(2, os.cpu_count() or 2), ge=1)
     run_batch: int = Field(default=15, ge=1)  # due runs a worker takes at once: one Prefect flow run
     run_threads: int = Field(default=4, ge=1)  # runs of a batch made at once (their downloads overlap)
+    # runs of one shop taken by workers and not yet made: above it the shop's other due runs wait their turn,
+    # so one shop with many projects cannot hold every worker (with the project lock: one run per project)
+    runs_per_shop: int = Field(default=4, ge=1)
     big_feed_products: int = Field(default=50_000, ge=1)  # from this size on, a project's runs queue as big
-    worker_nice: int = Field(default=10, ge=0, le=19)  # workers run below the web app's priority
+    worker_nice: int = Field(default=10, ge=0, le=19)  # workers, and runs' processing, below the web app's priority
+    # each run's processing (parse, rules, writing) runs in a child process with these limits (flows.isolation);
+    # a run that reaches one fails, naming it. Off: in the run's thread, without limits
+    run_in_child: bool = True
+    run_cpu_s: int = Field(default=3600, ge=1)  # CPU seconds one run's processing may use
+    run_memory_mb: int = Field(default=4096, ge=256)  # address space of that child process (RLIMIT_AS)
     # invitation emails (new or re-sent) a shop may send an hour, and one user over all their shops
     invitations_per_shop_hour: int = Field(default=50, ge=1)
     invitations_per_user_hour: int = Field(default=100, ge=1)

@@ -43,7 +43,7 @@ def work(settings: Settings, lanes: Sequence[str], stop: threading.Event) -> Non
     try:
         while not stop.is_set():
             with deps.sessions.begin() as session:
-                batch = claim(session, name, lanes, limit=settings.run_batch)
+                batch = claim(session, name, lanes, limit=settings.run_batch, per_shop=settings.runs_per_shop)
             if not batch:
                 stop.wait(POLL_S)
                 continue

@@ -21,7 +21,8 @@ from accounts.runs import check_confirmable, mark_confirmed
 from feeds.project import ProjectSpec
 from flows.deps import RunDeps
 from flows.finish import RunSummary
-from flows.steps import output_paths, publish_outputs
+from flows.processing import output_paths
+from flows.steps import publish_outputs
 
 
 def confirm_held_run(deps: RunDeps, actor: User, run_id: int) -> RunSummary:

@@ -18,6 +18,7 @@ from accounts.mail import Mailer
 from accounts.runs import RUN_HEARTBEAT_S, RUN_HISTORY_DAYS
 from feeds.fetch import FetchPolicy
 from feeds.storage import Storage, for_shop, storage_for
+from flows.isolation import ProcessLimits
 
 FETCH_ATTEMPTS = 4
 FETCH_BACKOFF_S = (2.0, 10.0, 30.0)  # waits between attempts, unless the server asks for longer
@@ -49,6 +50,7 @@ class RunDeps:
     s3_prefixes: tuple[str, ...] | None = None  # s3:// exports must lie under one, `{shop}` is the shop id; None: any
     history_days: int = RUN_HISTORY_DAYS
     heartbeat_s: float = RUN_HEARTBEAT_S  # how often a working run stamps its row and checks its lock
+    process_limits: ProcessLimits | None = None  # processing in a child under these limits; None: in the run's thread
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

@@ -18,6 +18,7 @@ from accounts.runs import ProjectRun, RunStatus, alert_recipients, finish_run, p
 from accounts.users import language_of_address
 from feeds.errors import ConfigError, FeedError
 from flows.deps import RunDeps
+from flows.isolation import ProcessFailed
 from flows.notify import notice_kind, run_notice
 from flows.steps import ActiveRun
 
@@ -47,6 +48,8 @@ class RunSummary:
 def describe_error(exc: BaseException) -> tuple[str, str]:
     """(kind, text for people) of what stopped a run."""
     kind = type(exc).__name__
+    if isinstance(exc, ProcessFailed):  # described in the child already
+        return exc.kind, exc.text
     if isinstance(exc, ConfigError):
         return kind, f"the project's settings or rules are invalid: {exc}"
     if isinstance(exc, FeedError) and exc.transient:

@@ -41,14 +41,13 @@ from accounts.runs import (
     start_run,
 )
 from feeds.errors import FeedError
-from feeds.exports.convert import ConvertOptions
 from feeds.fetch import FetchedSource, fetch_source
-from feeds.formats import get_format
-from feeds.pipeline import ExportTarget, process
-from feeds.project import ExportSpec, ProjectSpec
+from feeds.project import ProjectSpec
 from flows.deps import RunDeps
 from flows.gate import hold_reason
+from flows.isolation import run_limited
 from flows.processes import is_running
+from flows.processing import process_feed
 from flows.retry import call_with_retries
 
 BUSY_REASON = "another run of this project was in progress; this trigger was skipped"
@@ -242,64 +241,25 @@ def fetch_step(run: ActiveRun, deps: RunDeps) -> None:
 
 
 def process_step(run: ActiveRun, deps: RunDeps) -> None:
-    """Parse once, apply the saved rules, write every export into the workspace; count everything.
+    """Parse once, apply the saved rules, write every export into the workspace; count everything. In a
+    child process under limits when the deps set them (`flows.isolation`), so one shop's run cannot slow others.
 
     A feed without products (a shop that sold out) after a good run writes empty exports for the gate to
     hold; on a project's first run it fails, naming what is missing: there, a wrong source is likelier."""
-    from feeds.transforms import RuleSet  # the rule engine is heavy to import; only runs that process need it
-
     assert run.fetched is not None, "fetch_step runs first"
     with run.stage("process"):
-        spec = run.spec
-
-        def ruleset(rules: list[dict[str, Any]], *, allow_groups: bool = True) -> RuleSet:
-            return RuleSet.from_spec(
-                rules, spec.queries, spec.variables, group_by=spec.group_by, allow_groups=allow_groups,
-                allow_private_urls=deps.fetch_policy.allow_private, allow_local_files=deps.fetch_policy.allow_local,
-            )
-
-        rules = ruleset(spec.rules)
-        own = {export.name: ruleset(export.rules, allow_groups=False) for export in spec.exports if export.rules}
-        targets = [dataclasses.replace(_target(run.workspace / "out", export), rules=own.get(export.name),
-                                       mapping=dict(export.mapping)) for export in spec.exports]
-        report = process(run.fetched.path, targets, source_format=run.spec.source_format, rules=rules,
-                         allow_empty=run.baseline is not None)
-    run.outputs = {target.name: target.path for target in targets}
+        args = (run.fetched.path, run.spec, run.workspace / "out")
+        kwargs = {"allow_empty": run.baseline is not None, "allow_private_urls": deps.fetch_policy.allow_private,
+                  "allow_local_files": deps.fetch_policy.allow_local}
+        if deps.process_limits is None:
+            processed = process_feed(*args, **kwargs)
+        else:
+            processed = run_limited(deps.process_limits, process_feed, *args, **kwargs)
+    run.outputs = processed.outputs
     out = run.outcome
-    out.products_in, out.products_out = report.products_in, report.products_kept
-    out.report = report.to_dict()
-    out.report["hidden"] = report.products_in - report.products_kept
-    out.report["rules"] = [asdict(stats) for stats in rules.stats]
-    out.report["rule_errors"] = {"count": rules.error_count, "first": [str(e) for e in rules.errors[:20]]}
-    for export in out.report["exports"]:  # each export's own rules, beside its counts
-        if export["name"] in own:
-            export["rules"] = [asdict(stats) for stats in own[export["name"]].stats]
-            export["rule_errors"] = {"count": own[export["name"]].error_count,
-                                     "first": [str(e) for e in own[export["name"]].errors[:20]]}
-    out.warnings.extend(report.warnings)
-
-
-def output_paths(workspace: Path, spec: ProjectSpec) -> dict[str, Path]:
-    """Where a run in `workspace` writes each export (a held run's outputs are found again here)."""
-    return {export.name: _target(workspace / "out", export).path for export in spec.exports}
-
-
-def _target(out_dir: Path, export: ExportSpec) -> ExportTarget:
-    options = ConvertOptions(
-        currency=export.currency, escape_formulas=export.escape_formulas, default_category=export.default_category,
-        default_delivery=tuple((row.id, row.price, row.price_cod) for row in export.delivery),
-    )
-    if export.country:
-        options = dataclasses.replace(options, country=export.country.upper())
-    return ExportTarget(export.name, export.format, out_dir / f"{export.name}{_extension(export.format)}", options,
-                        invalid=export.invalid, max_invalid_percent=export.max_invalid_percent)
-
-
-def _extension(format_key: str) -> str:
-    feed_format = get_format(format_key)
-    if feed_format.kind == "xml":
-        return ".xml"
-    return ".tsv" if feed_format.delimiter == "\t" else ".csv"
+    out.products_in, out.products_out = processed.products_in, processed.products_out
+    out.report = processed.report
+    out.warnings.extend(processed.warnings)
 
 
 # ---------------------------------------------------------------------------------------------- gate

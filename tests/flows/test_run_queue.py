@@ -3,13 +3,14 @@ runs of a worker that stops or dies. PostgreSQL: two workers claiming at once ne
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from accounts import Shop
+from accounts import Shop, User, create_project, create_shop
 from accounts.db import make_engine, make_session_factory
 from accounts.run_queue import (
     BIG,
@@ -28,6 +29,7 @@ from accounts.run_queue import (
 )
 from accounts.runs import ProjectRun, RunStatus
 from accounts.types import utcnow
+from feeds.project import ProjectSpec
 from tests.flows.conftest import ProjectFactory
 
 BIG_FEED = 50_000
@@ -91,6 +93,22 @@ class TestClaiming:
         for _ in range(2):  # the second is recorded as skipped if the first still runs, as before
             run_now(session, a, trigger="manual", big_feed_products=BIG_FEED)
         assert claimed(claim(session, "host:1", [SMALL], limit=15)) == [a, a]
+
+    def test_a_shop_at_its_limit_waits_while_other_shops_runs_are_taken(
+        self, session: Session, people: dict[str, User], make_project: ProjectFactory
+    ) -> None:
+        busy = [make_project(f"http://example.invalid/{n}.xml", name=n) for n in "abcd"]
+        other_shop = create_shop(session, people["owner"], name="Other")
+        other = [create_project(session, people["owner"], other_shop.id, name=n,
+                                spec=ProjectSpec(source="http://example.invalid/o.xml")).id for n in "xy"]
+        enqueue(session, [(pid, ago(60 - i)) for i, pid in enumerate(busy + other)], trigger="schedule",
+                big_feed_products=BIG_FEED)
+        first = claim(session, "host:1", [SMALL], limit=15, per_shop=2)
+        assert claimed(first) == busy[:2] + other  # the busy shop's oldest two, then the other shop's
+        assert claim(session, "host:2", [SMALL], limit=15, per_shop=2) == []  # both shops at their limit
+        mark_done(session, [run.queue_id for run in first if run.project_id == busy[0]])
+        assert claimed(claim(session, "host:2", [SMALL], limit=15, per_shop=2)) == [busy[2]]  # one place came free
+        assert claimed(claim(session, "host:3", [SMALL], limit=15)) == [busy[3]]  # no limit: everything due
 
 
 class TestWorkers:
@@ -156,6 +174,35 @@ def test_two_workers_claiming_at_once_take_different_runs(
     engine.dispose()
     assert taken_first == ids[:2]
     assert taken_second == ids[2:]
+
+
+@pytest.mark.postgres
+def test_two_workers_claiming_at_once_never_take_a_shop_past_its_limit(
+    pg_db_url: str, make_project_on: ProjectFactory
+) -> None:
+    """Without claims taking turns, the second worker would see none of the shop's runs taken (the first has
+    not committed) and take the two the first passed over: four at once for a limit of two."""
+    ids = [make_project_on(f"http://example.invalid/{n}.xml", name=n) for n in "abcd"]
+    engine = make_engine(pg_db_url)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        enqueue(session, [(pid, ago(10)) for pid in ids], trigger="schedule", big_feed_products=BIG_FEED)
+    second_took: list[list[int]] = []
+
+    def second_worker() -> None:
+        with sessions.begin() as second:
+            second_took.append(claimed(claim(second, "host:2", [SMALL], limit=15, per_shop=2)))
+
+    with sessions() as first:
+        assert claimed(claim(first, "host:1", [SMALL], limit=15, per_shop=2)) == ids[:2]
+        worker = threading.Thread(target=second_worker)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), "the second claim waits for the first to commit"
+        first.commit()
+    worker.join(10)
+    engine.dispose()
+    assert second_took == [[]]
 
 
 @pytest.fixture

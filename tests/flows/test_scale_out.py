@@ -55,6 +55,7 @@ def test_two_workers_run_each_project_once_at_a_time_and_publish_to_s3(
         "FEEDHUB_S3_ENDPOINT_URL": s3_server,
         "FEEDHUB_ALLOW_PRIVATE_SOURCES": "true",
         "FEEDHUB_FETCH_TIMEOUT_S": str(DEADLINE_S),
+        "FEEDHUB_RUNS_PER_SHOP": str(PROJECTS * TRIGGERS_PER_PROJECT),  # every trigger taken at once, to overlap
     }
     with _prefect_database(postgres_url) as database_url, contextlib.ExitStack() as stack:
         url = stack.enter_context(_prefect_server(tmp_path / "server", database_url))
