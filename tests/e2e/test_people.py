@@ -198,10 +198,10 @@ class TestStartingAProject:
         shop_id = create_shop(owner, feed_url, check=True)
         check_page(owner, "shop")
         owner.goto("/")
-        expect(owner.get_by_role("link", name=SHOP)).to_be_visible()
+        expect(owner.get_by_role("link", name=SHOP, exact=True)).to_be_visible()
         owner.get_by_label("Search shops").fill("obchod")
         owner.get_by_role("button", name="Search").click()
-        expect(owner.get_by_role("link", name=SHOP)).to_be_visible()
+        expect(owner.get_by_role("link", name=SHOP, exact=True)).to_be_visible()
         check_page(owner, "home")
         assert api(owner, "GET", f"/shops/{shop_id}")["name"] == SHOP
 

@@ -15,6 +15,7 @@ from feedhub.web.api import (
     rules,
     runs,
     shops,
+    statistics,
     transfers,
 )
 
@@ -30,6 +31,7 @@ ROUTERS = [
     rules.router,
     catalogue.router,
     runs.router,
+    statistics.router,
     exports.router,
     admin.router,
 ]

@@ -82,6 +82,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", f"{P}/shops/{{shop_id}}"): shop_route(200, level="owner"),
     ("POST", f"{P}/shops/{{shop_id}}/restore"): shop_route(409, level="owner"),  # it is not deleted
     ("GET", f"{P}/shops/{{shop_id}}/audit"): shop_route(200, level="owner"),
+    ("GET", f"{P}/shops/{{shop_id}}/statistics"): shop_route(200),
     ("GET", f"{P}/shops/{{shop_id}}/members"): shop_route(200),
     ("PATCH", f"{P}/shops/{{shop_id}}/members/{{user_id}}"): shop_route(200, level="owner", body={"level": "read"}),
     ("DELETE", f"{P}/shops/{{shop_id}}/members/{{user_id}}"): shop_route(204, level="owner"),
