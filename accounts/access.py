@@ -1,4 +1,4 @@
-"""The one access check every shop service starts with.
+"""The one access check every shop service starts with, and its form for a shop's project.
 
 Missing shops, deleted shops and shops the actor may not act on all raise the same `NoShopAccess`,
 so nobody can probe which shops exist. A member whose level is too low gets `LevelTooLow` (a
@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
-from accounts.errors import LevelTooLow, NoShopAccess
-from accounts.models import Membership, Shop, ShopStatus, User
+from accounts.errors import LevelTooLow, NoShopAccess, ProjectNotFound
+from accounts.models import Membership, Project, Shop, ShopStatus, User
 from accounts.roles import Action, Level, allows
 
 
@@ -53,3 +54,28 @@ def level_in(session: Session, user: User, shop: Shop) -> Level | None:
     return session.scalar(
         select(Membership.level).where(Membership.shop_id == shop.id, Membership.user_id == user.id)
     )
+
+
+def access_project(
+    session: Session, actor: User, project_id: int, action: Action, *, lock: bool = False
+) -> Project:
+    """The project if the actor may `action` its shop; `lock` serializes revision numbering.
+
+    Outsiders get ProjectNotFound, as for a missing project; a member whose level is too low gets
+    LevelTooLow naming the project (they can see it anyway).
+    """
+    project = session.get(Project, project_id)
+    if project is None:
+        raise ProjectNotFound(project_id)
+    try:
+        access_shop(session, actor, project.shop_id, action)
+    except LevelTooLow as exc:
+        raise LevelTooLow(exc.shop_id, exc.action, exc.level, project_id=project_id) from exc
+    except NoShopAccess as exc:  # a refused project must look like a missing one
+        raise ProjectNotFound(project_id) from exc
+    if lock:
+        try:
+            session.refresh(project, with_for_update=True)
+        except InvalidRequestError as exc:  # deleted by a transaction that committed while we waited
+            raise ProjectNotFound(project_id) from exc
+    return project

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accounts.targets import canonical_target
+from feeds.channels import CHANNELS
 from feeds.errors import ConfigError, FeedError, local_file_refused
 from feeds.fetch import MAX_FEED_BYTES, names_a_url, unsupported_source
-from feeds.formats import FORMATS
 from feeds.netguard import refused_on_sight
 from feeds.project import ExportSpec, ProjectSpec
 from feeds.storage import FileStorage, Storage, for_shop, storage_for
@@ -52,8 +52,8 @@ def check_spec(spec: ProjectSpec, *, shop_id: int, limits: SpecLimits) -> None:
     """Refuse (ConfigError naming every problem) what a run of `spec` in shop `shop_id`, or the scheduler,
     would refuse: the source, the formats, the schedule, each export's target, local data files, the rules."""
     problems = _source_problems(spec.source, limits)
-    if spec.source_format is not None and spec.source_format not in FORMATS:
-        problems.append(f"unknown source format {spec.source_format!r}; known: {', '.join(FORMATS)}")
+    if spec.source_format is not None and spec.source_format not in CHANNELS:
+        problems.append(f"unknown source format {spec.source_format!r}; known: {', '.join(CHANNELS)}")
     if limits.schedule_problem is not None and (
         problem := limits.schedule_problem(spec.schedule.cron, spec.schedule.timezone)
     ):

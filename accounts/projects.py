@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts import audit
-from accounts.access import access_shop
-from accounts.errors import LevelTooLow, NoShopAccess, ProjectBusy, ProjectExists, ProjectNotFound, RevisionNotFound
+from accounts.access import access_project, access_shop
+from accounts.errors import ProjectBusy, ProjectExists, RevisionNotFound
 from accounts.models import Project, ProjectRevision, User
+from accounts.published import ensure_links
 from accounts.roles import Action
 from accounts.run_lock import project_run_lock
+from accounts.runs import ProjectRun
 from accounts.shops import clean_name
 from accounts.targets import check_targets_free, claim_targets
 from feeds.project import ProjectSpec
@@ -79,8 +81,6 @@ def delete_project(session: Session, actor: User, project_id: int) -> DeletedPro
     already published stay where they are; their served URLs stop at once, and the targets are free
     for another project. Refused (ProjectBusy) while a run holds the project's run lock.
     """
-    from accounts.runs import ProjectRun  # runs build on projects: imported here, not at the top
-
     project = access_project(session, actor, project_id, Action.DELETE, lock=True)
     spec = ProjectSpec.model_validate(_revision(session, project, project.head).spec)
     runs = select(ProjectRun.workspace).where(ProjectRun.project_id == project.id)
@@ -171,34 +171,7 @@ def list_projects(session: Session, actor: User, shop_id: int) -> list[Project]:
     return list(session.scalars(select(Project).where(Project.shop_id == shop_id).order_by(Project.name)))
 
 
-def access_project(
-    session: Session, actor: User, project_id: int, action: Action, *, lock: bool = False
-) -> Project:
-    """The project if the actor may `action` its shop; `lock` serializes revision numbering.
-
-    Outsiders get ProjectNotFound, as for a missing project; a member whose level is too low gets
-    LevelTooLow naming the project (they can see it anyway).
-    """
-    project = session.get(Project, project_id)
-    if project is None:
-        raise ProjectNotFound(project_id)
-    try:
-        access_shop(session, actor, project.shop_id, action)
-    except LevelTooLow as exc:
-        raise LevelTooLow(exc.shop_id, exc.action, exc.level, project_id=project_id) from exc
-    except NoShopAccess as exc:  # a refused project must look like a missing one
-        raise ProjectNotFound(project_id) from exc
-    if lock:
-        try:
-            session.refresh(project, with_for_update=True)
-        except InvalidRequestError as exc:  # deleted by a transaction that committed while we waited
-            raise ProjectNotFound(project_id) from exc
-    return project
-
-
 def _append(session: Session, actor: User, project: Project, spec: ProjectSpec, *, note: str) -> int:
-    from accounts.published import ensure_links  # served links build on projects: imported here, not at the top
-
     claim_targets(session, project.id, spec)
     project.head += 1
     session.add(

@@ -19,9 +19,9 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts import audit
+from accounts.access import access_project
 from accounts.errors import AccountsError
 from accounts.models import NEVER_REUSE_IDS, Base, Project, Shop, ShopStatus, User
-from accounts.projects import access_project
 from accounts.roles import Action
 from accounts.types import UTCDateTime, utcnow
 

@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, delete, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from accounts.access import access_shop
+from accounts.access import access_project, access_shop
 from accounts.errors import AccountsError, ProjectNotFound
 from accounts.models import NEVER_REUSE_IDS, Base, Membership, Project, Shop, User
-from accounts.projects import access_project
 from accounts.roles import Action, Level
 from accounts.types import UTCDateTime, enum_column, utcnow
 

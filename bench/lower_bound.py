@@ -35,7 +35,7 @@ from lxml import etree
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
-from feeds.exports.convert.params import gender_to_google, param_attr  # noqa: E402
+from feeds.channels.params import gender_to_google, param_attr  # noqa: E402
 from feeds.exports.values import HEUREKA_DELIVERY_IDS, html_to_text, is_http_url, split_category  # noqa: E402
 from feeds.gtin import is_valid_gtin  # noqa: E402
 

@@ -24,11 +24,11 @@ from typing import TextIO
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from feeds.channels import ConvertOptions, get_channel  # noqa: E402
+from feeds.channels.convert import make_converter  # noqa: E402
+from feeds.channels.envelope import target_info  # noqa: E402
+from feeds.channels.validate import make_validator  # noqa: E402
 from feeds.exports import CsvFeedWriter, XmlFeedWriter, writer_for  # noqa: E402
-from feeds.exports.convert import ConvertOptions, make_converter  # noqa: E402
-from feeds.exports.envelope import target_info  # noqa: E402
-from feeds.exports.validate import make_validator  # noqa: E402
-from feeds.formats import get_format  # noqa: E402
 from feeds.model import Product, cyclic_gc_paused  # noqa: E402
 from feeds.parsers import open_feed  # noqa: E402
 from feeds.pipeline import ExportTarget, process  # noqa: E402
@@ -73,7 +73,7 @@ def stages(feed: Path, target: str, devnull: TextIO) -> Times:
         writer: XmlFeedWriter | CsvFeedWriter | None = None
         for chunk in _timed_chunks(parser.chunks(), times):
             if writer is None:  # the envelope needs the parser's info, known after the first chunk
-                writer = writer_for(get_format(key), devnull, target_info(key, parser.info, options))
+                writer = writer_for(get_channel(key).kind, devnull, target_info(key, parser.info, options))
                 writer.begin()
             clock = time.process_time()
             out = [product for product in map(converter.convert, chunk) if product is not None]

@@ -20,6 +20,10 @@ Writing follows Mergado: `set` leaves one value (the first node keeps it, furthe
 removed; an empty value removes the nodes), `transform` rewrites every value, `add` appends a new
 occurrence, and writes create missing nodes, including the keyed node of a filter made of `=`
 conditions joined by AND (`FLAGS | FLAG { CODE = "action" } | ACTIVE` creates the FLAG).
+
+The `{ MQL }` filters are MQL, and MQL reads element paths: the two grammars are mutually recursive. So
+this module never imports the query language; `parse_path_with` is handed the filter compiler, and
+feeds.transforms.query binds its own as `parse_path`.
 """
 
 from __future__ import annotations
@@ -273,14 +277,18 @@ def _detach(located: list[tuple[Element, Element]]) -> None:
         parent.children = [child for child in parent.children if id(child) not in ids]
 
 
+FilterCompiler = Callable[[str], NodeFilter | None]
+"""The inside of a `{ ... }` -> its compiled filter (None: only its syntax was checked)."""
+
+
 @lru_cache(maxsize=4096)
-def parse_path(text: str) -> ElementPath:
-    """Parse an element path once (cached: the same text always gives the same object)."""
+def parse_path_with(text: str, compile_filter: FilterCompiler) -> ElementPath:
+    """Parse an element path once (cached: the same text and compiler always give the same object)."""
     segments = _split_segments(text)
     if len(segments) == 2:
         shorthand = _flat_shorthand(segments)
         if shorthand is not None:
-            return parse_path(shorthand)
+            return parse_path_with(shorthand, compile_filter)
     steps: list[Step] = []
     attr: str | None = None
     for index, (offset, segment) in enumerate(segments):
@@ -296,7 +304,7 @@ def parse_path(text: str) -> ElementPath:
                 )
             attr = name[1:]
             continue
-        steps.append(Step(name, _compile_filter(filter_text, text, filter_offset)))
+        steps.append(Step(name, _compile_filter(compile_filter, filter_text, text, filter_offset)))
     return ElementPath(text, tuple(steps), attr)
 
 
@@ -342,11 +350,11 @@ def _split_filter(text: str, offset: int, segment: str) -> tuple[str, str | None
     return name, body[:-1], offset + brace + 1
 
 
-def _compile_filter(filter_text: str | None, text: str, offset: int) -> NodeFilter | None:
+def _compile_filter(
+    compile_filter: FilterCompiler, filter_text: str | None, text: str, offset: int
+) -> NodeFilter | None:
     if filter_text is None:
         return None
-    from feeds.transforms.query import compile_filter  # the filter language is MQL; lazy to avoid a cycle
-
     try:
         return compile_filter(filter_text)
     except QuerySyntaxError as exc:
@@ -365,4 +373,4 @@ def _flat_shorthand(segments: list[tuple[int, str]]) -> str | None:
     return f'{group} {{ {name_child} = "{quoted}" }} | {value_child}'
 
 
-__all__ = ["KEYED_GROUPS", "ElementPath", "NodeFilter", "Step", "insert_child", "parse_path"]
+__all__ = ["KEYED_GROUPS", "ElementPath", "FilterCompiler", "NodeFilter", "Step", "insert_child", "parse_path_with"]

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from feeds.atomic import atomic_text
+from feeds.channels import ConvertOptions, get_channel
+from feeds.channels.convert import make_converter
+from feeds.channels.envelope import target_info
+from feeds.channels.validate import default_invalid_policy, make_validator
 from feeds.errors import EmptyFeedError
 from feeds.exports import writer_for
-from feeds.exports.convert import ConvertOptions, make_converter
-from feeds.exports.envelope import target_info
-from feeds.exports.validate import default_invalid_policy, make_validator
 from feeds.exports.validate.engine import DUPLICATE
-from feeds.formats import get_format
 from feeds.model import FeedInfo, Product, cyclic_gc_paused, product_id
 from feeds.parsers import open_feed
 from feeds.transforms.groups import prepare_groups
@@ -48,7 +48,7 @@ class ExportTarget:
     format: str
     path: Path
     options: ConvertOptions = field(default_factory=ConvertOptions)
-    invalid: str | None = None  # keep, drop or fail (feeds.exports.validate); None: the format's default
+    invalid: str | None = None  # keep, drop or fail (feeds.channels.validate); None: the format's default
     max_invalid_percent: float = 5.0  # fail: more invalid products than this share hold the run
     rules: RuleApplier | None = None  # this export's own rules, after the shared ones, on copies
     mapping: dict[str, str] = field(default_factory=dict)  # source element -> the name the converter reads
@@ -99,7 +99,8 @@ class _Export:
     def __init__(self, target: ExportTarget, source: FeedInfo, handle: Any) -> None:
         self.converter = make_converter(source.format, target.format, target.options)
         self.validate = make_validator(target.format)
-        self.writer = writer_for(get_format(target.format), handle, target_info(target.format, source, target.options),
+        info = target_info(target.format, source, target.options)
+        self.writer = writer_for(get_channel(target.format).kind, handle, info,
                                  escape_formulas=target.options.escape_formulas)
         policy = target.invalid or default_invalid_policy(target.format)
         self.report = ExportReport(target.name, target.format, str(target.path), invalid_policy=policy)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from feeds.formats import FORMATS
+from feeds.channels import CHANNELS
 
 DEFAULT_CRON = "0 */6 * * *"  # four times a day
 DEFAULT_TIMEZONE = "Europe/Prague"
@@ -58,8 +58,8 @@ class ExportSpec(BaseModel):
     @field_validator("format")
     @classmethod
     def _known_format(cls, value: str) -> str:
-        if value not in FORMATS:
-            raise ValueError(f"unknown format {value!r}; known formats: {', '.join(sorted(FORMATS))}")
+        if value not in CHANNELS:
+            raise ValueError(f"unknown format {value!r}; known formats: {', '.join(sorted(CHANNELS))}")
         return value
 
 

@@ -16,6 +16,7 @@ import os
 import resource
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -24,6 +25,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 PRELOAD = ["flows.finish", "flows.processing", "feeds.transforms"]  # what every child needs, imported once
 CPU_GRACE_S = 10  # past the soft limit (SIGXCPU, answered with a message) the kernel kills the child
+HEAVY_CPU_S = 5.0  # a child that has used this much CPU drops to the lowest priority, so short runs pass it
+LOWEST_NICE = 19
 LIMIT_KIND = "RunLimit"
 
 _context = multiprocessing.get_context("forkserver")
@@ -100,6 +103,7 @@ def _child(results: Connection, parent_gone: Connection, limits: ProcessLimits,
 
     threading.Thread(target=_exit_with_parent, args=(parent_gone,), daemon=True).start()
     _apply(limits)
+    threading.Thread(target=_yield_when_heavy, daemon=True).start()
     try:
         outcome: tuple[Any, ...] = ("ok", function(*args, **kwargs))
     except _CpuTimeUp:
@@ -122,6 +126,14 @@ def _apply(limits: ProcessLimits) -> None:
 
 def _cpu_time_up(signum: int, frame: object) -> None:
     raise _CpuTimeUp
+
+
+def _yield_when_heavy() -> None:
+    """Past HEAVY_CPU_S of CPU, lowest priority: when runs outnumber the cores, a shop's long or runaway run
+    gives way to the short runs of everyone else (a process may always lower its own priority)."""
+    while (used := resource.getrusage(resource.RUSAGE_SELF)).ru_utime + used.ru_stime < HEAVY_CPU_S:
+        time.sleep(0.5)
+    os.setpriority(os.PRIO_PROCESS, 0, LOWEST_NICE)
 
 
 def _exit_with_parent(parent_gone: Connection) -> None:

@@ -12,8 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feeds.exports.convert import ConvertOptions
-from feeds.formats import get_format
+from feeds.channels import ConvertOptions, get_channel
 from feeds.pipeline import ExportTarget, process
 from feeds.project import ExportSpec, ProjectSpec
 
@@ -79,12 +78,7 @@ def _target(out_dir: Path, export: ExportSpec) -> ExportTarget:
     )
     if export.country:
         options = dataclasses.replace(options, country=export.country.upper())
-    return ExportTarget(export.name, export.format, out_dir / f"{export.name}{_extension(export.format)}", options,
-                        invalid=export.invalid, max_invalid_percent=export.max_invalid_percent)
+    path = out_dir / f"{export.name}{get_channel(export.format).extension}"
+    return ExportTarget(export.name, export.format, path, options, invalid=export.invalid,
+                        max_invalid_percent=export.max_invalid_percent)
 
-
-def _extension(format_key: str) -> str:
-    feed_format = get_format(format_key)
-    if feed_format.kind == "xml":
-        return ".xml"
-    return ".tsv" if feed_format.delimiter == "\t" else ".csv"

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from feeds.channels import CHANNELS
 from feeds.errors import FeedError
-from feeds.formats import FORMATS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -34,7 +34,7 @@ EXIT_USER_ERROR = 2
 By = Annotated[str, typer.Option("--by", help="Email of the acting user.")]
 MaybeBy = Annotated[str | None, typer.Option("--by", help="Email of the acting user; optional here.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-FromOption = Annotated[str | None, typer.Option("--from", help=f"Source format: {', '.join(FORMATS)}")]
+FromOption = Annotated[str | None, typer.Option("--from", help=f"Source format: {', '.join(CHANNELS)}")]
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
 ]

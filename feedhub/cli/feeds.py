@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from feeds.pipeline import ExportTarget, RunReport
     from feeds.transforms import RuleSet
 
-DEMO_TARGETS = ("heureka", "zbozi", "google", "google-atom", "meta", "meta-csv", "mergado")
-EXTENSIONS = {"csv": ".csv", "tsv": ".tsv", "meta-csv": ".csv"}
 
 
 def _policy() -> FetchPolicy:
@@ -103,10 +101,9 @@ def convert(
                       "repeat for several.")] = None,
 ) -> None:
     """Convert a feed (file or URL) to another format, or to its own, applying rules if given."""
-    from feeds.exports.convert import ConvertOptions
-    from feeds.exports.validate import INVALID_POLICIES
+    from feeds.channels import ConvertOptions, get_channel
+    from feeds.channels.validate import INVALID_POLICIES
     from feeds.fetch import fetch_source
-    from feeds.formats import get_format
     from feeds.pipeline import ExportTarget
 
     with user_errors():
@@ -114,7 +111,7 @@ def convert(
             raise fail(f"--invalid: {invalid!r} is not one of {', '.join(INVALID_POLICIES)}")
         ruleset = _load_rules(rules)
         for key in filter(None, (from_format, to_format)):
-            get_format(key)  # an unknown key fails before any download
+            get_channel(key)  # an unknown key fails before any download
         with tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
             fetched = fetch_source(source, Path(workspace), policy=_policy())
             options = ConvertOptions(currency=currency, escape_formulas=escape_formulas,
@@ -227,6 +224,7 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where converted feeds go.")] = Path("out"),
 ) -> None:
     """Convert every feed in sample_feeds/ to its own and the channel formats under out/, then run a demo project."""
+    from feeds.channels import CHANNEL_TARGETS, get_channel
     from feeds.fetch import fetch_source
     from feeds.parsers import open_feed
     from feeds.pipeline import ExportTarget, process
@@ -238,8 +236,8 @@ def demo(
             fetched = fetch_source(str(feed), Path(workspace) / feed.name, policy=_policy())
             own = open_feed(fetched.path).info.format
             targets = [
-                ExportTarget(key, key, out / feed.name.split(".")[0] / f"{key}{EXTENSIONS.get(key, '.xml')}")
-                for key in dict.fromkeys((own, *DEMO_TARGETS))
+                ExportTarget(key, key, out / feed.name.split(".")[0] / f"{key}{get_channel(key).extension}")
+                for key in dict.fromkeys((own, *CHANNEL_TARGETS))
             ]
             report = process(fetched.path, targets)
             for export in report.exports:

@@ -69,8 +69,8 @@ def project_update(
 ) -> None:
     """Save a new revision: what an option names is replaced, everything else is kept (owner or writer)."""
     import accounts
+    from accounts.access import access_project
     from accounts.project_checks import check_spec
-    from accounts.projects import access_project
     from accounts.roles import Action
     from feedhub.runtime import spec_limits
 
@@ -136,8 +136,8 @@ def project_history(project: int, by: By, as_json: AsJson = False) -> None:
 def project_rollback(project: int, revision: int, by: By) -> None:
     """Make REVISION current again, as a new revision; only the pause switch stays as it is now."""
     import accounts
+    from accounts.access import access_project
     from accounts.project_checks import check_spec
-    from accounts.projects import access_project
     from accounts.roles import Action
     from feedhub.runtime import spec_limits
 

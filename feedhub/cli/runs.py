@@ -37,7 +37,7 @@ def project_run(
 ) -> None:
     """Run a project now: with --wait in this process, else queued for the workers of `feedhub serve`."""
     import accounts
-    from accounts.projects import access_project
+    from accounts.access import access_project
     from accounts.roles import Action
     from accounts.run_queue import live_workers, run_now
 

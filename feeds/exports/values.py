@@ -14,8 +14,8 @@ import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from feeds.decimal_text import parse_decimal
 from feeds.gtin import gtin_check_digit, is_valid_gtin
-from feeds.numbers import parse_decimal
 
 CENT = Decimal("0.01")
 _CURRENCY_SIGNS = {"KČ": "CZK", "KC": "CZK", "€": "EUR", "$": "USD", "£": "GBP", "EUR": "EUR"}

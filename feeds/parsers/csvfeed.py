@@ -13,8 +13,8 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from feeds.channels.base import Channel
 from feeds.errors import EmptyFeedError, FeedSyntaxError, NotAFeedError
-from feeds.formats import FeedFormat
 from feeds.model import CHUNK_SIZE, Element, FeedInfo, Product
 from feeds.parsers.safe import ENCODING_SAMPLE_BYTES
 
@@ -34,7 +34,7 @@ def sniff_delimiter(text: str) -> str:
 class CsvFeedParser:
     """Streams the rows of a CSV/TSV file as flat products whose element names are the column headers."""
 
-    def __init__(self, path: Path, fmt: FeedFormat) -> None:
+    def __init__(self, path: Path, fmt: Channel) -> None:
         self.path = path
         self.info = FeedInfo(format=fmt.key)
         with open(path, "rb") as handle:
@@ -48,7 +48,7 @@ class CsvFeedParser:
         lines = text.splitlines()
         self._skip = _comment_lines(lines)  # Meta's "# ref_application_id ..." lines
         body = "\n".join(lines[self._skip : self._skip + 50])
-        self.info.delimiter = fmt.delimiter if fmt.key == "tsv" else sniff_delimiter(body)
+        self.info.delimiter = fmt.delimiter if fmt.delimiter == "\t" else sniff_delimiter(body)
         self.info.columns = next(csv.reader(io.StringIO(body), delimiter=self.info.delimiter), [])
         self.info.encoding = "utf-8" if self._encoding == "utf-8-sig" else self._encoding
         self.info.item = CSV_ITEM

@@ -1,4 +1,8 @@
-"""Format detection from content (never from file names): XML root and namespaces, or CSV delimiters."""
+"""Format detection from content (never from file names): XML root and namespaces, or CSV delimiters.
+
+What a channel looks like is its own detection predicate (feeds.channels); here the file is sniffed
+and the non-feeds (HTML pages, JSON, a README) are refused with a reason.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import codecs
 import csv
 from pathlib import Path
 
+from feeds.channels import Sniffed, detect_channel
 from feeds.errors import NotAFeedError
-from feeds.formats import ATOM_NS, GOOGLE_NS, MERGADO_NS, ZBOZI_NS
 from feeds.parsers.csvfeed import sniff_delimiter
 from feeds.parsers.safe import check_prolog, encoding_override, utf8_head
 from feeds.parsers.xmlfeed import sniff_shape
@@ -27,21 +31,12 @@ def detect_format(path: Path) -> str:
         return _delimited_format(text_start)
     check_prolog(head)
     shape = sniff_shape(path, encoding_override(path, []))
-    root = shape.root.lower()
-    namespaces = set(shape.nsmap.values())
-    if root == "html":
+    if shape.root.lower() == "html":
         raise NotAFeedError("this is an HTML page, not a product feed", hint="check the feed URL and any login")
-    if root == "shop" and shape.item_path[-1:] in (("SHOPITEM",), ()):  # no items at all: a shop that sold out
-        return "zbozi" if ZBOZI_NS in namespaces else "heureka"
-    if root == "rss" and GOOGLE_NS in namespaces:
-        return "google"
-    if root == "feed" and ATOM_NS in namespaces and GOOGLE_NS in namespaces:
-        return "google-atom"
-    if shape.root == "CHANNEL" and MERGADO_NS in namespaces:
-        return "mergado"
-    if not shape.item_path:
+    channel = detect_channel(Sniffed(shape.root, frozenset(shape.nsmap.values()), shape.item_path))
+    if channel is None:
         raise NotAFeedError("no repeating product element found in this XML", hint="is this a product feed?")
-    return "xml"
+    return channel.key
 
 
 PRODUCT_COLUMNS = frozenset(
@@ -79,7 +74,9 @@ def _delimited_format(text_start: bytes) -> str:
             " a feed names at least one of id, title, price, link (or kód, název, cena, odkaz)",
             hint=DELIMITED_HINT,
         )
-    return "tsv" if delimiter == "\t" else "csv"
+    channel = detect_channel(Sniffed(delimiter=delimiter, columns=tuple(columns)))
+    assert channel is not None, "a delimited text is CSV or TSV"
+    return channel.key
 
 
 def _not_delimited(text_start: bytes) -> str | None:

@@ -16,8 +16,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from feeds.channels.base import Channel
 from feeds.errors import EmptyFeedError, FeedSyntaxError, NotAFeedError
-from feeds.formats import FeedFormat
 from feeds.model import CHUNK_SIZE, Element, FeedInfo, Product, product_id
 from feeds.parsers.safe import (
     check_prolog,
@@ -133,7 +133,7 @@ XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 class XmlFeedParser:
     """Streams the products of one XML file; `info` describes the envelope once the first chunk is read."""
 
-    def __init__(self, path: Path, fmt: FeedFormat, *, item_path: tuple[str, ...] | None = None) -> None:
+    def __init__(self, path: Path, fmt: Channel, *, item_path: tuple[str, ...] | None = None) -> None:
         self.path = path
         self.info = FeedInfo(format=fmt.key)
         head = _head(path)

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from feeds.decimal_text import parse_number
 from feeds.errors import QuerySyntaxError
 from feeds.model import Element
-from feeds.numbers import parse_number
 from feeds.transforms.failure import ProductFailure
 from feeds.transforms.groups import GroupAggregates
 from feeds.transforms.template import Variable, getter

@@ -33,10 +33,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from feeds.decimal_text import parse_number
 from feeds.errors import EmptyFeedError, QuerySyntaxError
 from feeds.model import Element, Product
-from feeds.numbers import parse_number
-from feeds.paths import ElementPath, parse_path
+from feeds.paths import ElementPath
 from feeds.transforms.failure import ProductFailure
 
 COUNT = "GROUP_COUNT"
@@ -100,8 +100,9 @@ def format_aggregate(value: Decimal | None) -> str:
 class GroupAggregates:
     """The aggregates one rule set reads, and after the group pass, their value for every group."""
 
-    def __init__(self, key: ElementPath | None = None) -> None:
+    def __init__(self, key: ElementPath | None = None, *, parse_path: Callable[[str], ElementPath]) -> None:
         self.key_path = key
+        self._parse_path = parse_path  # feeds.transforms.query.parse_path: passed in, as MQL reads groups
         self.sites: list[Site] = []
         self.requests = 0  # aggregates compiled so far: the engine compares it to see which rules use them
         self.ready = False
@@ -159,9 +160,15 @@ class GroupAggregates:
             return 0
         slot = self._index.get((function, path))
         if slot is None:
-            self.sites.append(Site(function, _parse(path)))
+            self.sites.append(Site(function, self._parse(path)))
             slot = self._index[(function, path)] = len(self.sites)
         return slot
+
+    def _parse(self, path: str) -> ElementPath:
+        try:
+            return self._parse_path(path)
+        except QuerySyntaxError as exc:
+            raise ValueError(f"group function over {path!r}: {exc}") from exc
 
     def _row(self, product: Element) -> Row:
         if not self.ready:
@@ -188,13 +195,6 @@ class GroupAggregates:
                 combine = AGGREGATES[site.function]
                 assert combine is not None
                 row[slot] = number if current is None else combine(Decimal(current), number)
-
-
-def _parse(path: str) -> ElementPath:
-    try:
-        return parse_path(path)
-    except QuerySyntaxError as exc:
-        raise ValueError(f"group function over {path!r}: {exc}") from exc
 
 
 @runtime_checkable

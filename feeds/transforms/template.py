@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feeds.model import Element
-from feeds.paths import ElementPath, parse_path
+from feeds.paths import ElementPath
 from feeds.transforms.groups import GroupAggregates, parse_call
 from feeds.transforms.plain import plain_name
+from feeds.transforms.query import parse_path
 from feeds.transforms.safe_regex import SafePattern, compile_pattern
 
 _PLACEHOLDER = re.compile(r"%%|%([^%\s][^%]*?)%")

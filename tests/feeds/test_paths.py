@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from feeds.errors import QuerySyntaxError
-from feeds.paths import parse_path
+from feeds.transforms.query import parse_path
 from tests.feeds.transforms.factory import content, item
 
 

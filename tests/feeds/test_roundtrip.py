@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from feeds.channels import get_channel
 from feeds.fetch import fetch_local
-from feeds.formats import get_format
 from feeds.parsers import detect_format, open_feed
 from feeds.pipeline import ExportTarget, process
 from tests.feeds.roundtrip import csv_rows, xml_item_prints
@@ -30,14 +30,14 @@ REAL = _feeds(SHARED_FEEDS)
 def _assert_lossless(source: Path, tmp_path: Path) -> None:
     plain = fetch_local(source, tmp_path / "workspace").path  # inflates .gz
     fmt = detect_format(plain)
-    out = tmp_path / f"out{'.csv' if get_format(fmt).kind == 'csv' else '.xml'}"
+    out = tmp_path / f"out{'.csv' if get_channel(fmt).kind == 'csv' else '.xml'}"
     report = process(plain, [ExportTarget("same", fmt, out, invalid="keep")])  # fidelity, valid or not
     assert report.products_in == report.exports[0].products_out > 0
     parsed_in = [p for chunk in open_feed(plain, fmt).chunks() for p in chunk]
     parsed_out = [p for chunk in open_feed(out, fmt).chunks() for p in chunk]
     assert parsed_out == parsed_in
     # Independent of our parser: lxml's or csv's own view of the items must match too.
-    if get_format(fmt).kind == "csv":
+    if get_channel(fmt).kind == "csv":
         delimiter = open_feed(plain, fmt).info.delimiter
         assert csv_rows(out, delimiter) == csv_rows(plain, delimiter)
     else:

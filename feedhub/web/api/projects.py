@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 import accounts
-from accounts.projects import access_project
+from accounts.access import access_project
 from accounts.roles import Action
 from feedhub.web.api.schemas import NewProject, ProjectUpdate, RollbackBody
 from feedhub.web.api.views import project_view

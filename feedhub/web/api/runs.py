@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from accounts.projects import access_project
+from accounts.access import access_project
 from accounts.roles import Action
 from accounts.runs import access_run, list_runs
 from feedhub.web.api.views import run_view

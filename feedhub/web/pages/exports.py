@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 import accounts
-from accounts.projects import access_project
+from accounts.access import access_project
 from accounts.published import list_downloads, list_links, set_basic_auth
 from accounts.roles import Action
 from accounts.runs import list_runs

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 import accounts
 from accounts import project_rules
-from accounts.projects import access_project
+from accounts.access import access_project
 from accounts.published import list_links, rotate_token
 from accounts.roles import Action
 from accounts.runs import list_runs
@@ -22,11 +22,10 @@ from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted
 from feedhub.web.language import page_translations
 from feedhub.web.pages.base import form_data, go, may, message, render, signed_in
 from feedhub.web.pages.rules import rule_stats, rule_text, rules_page
-from feeds.formats import FORMATS
+from feeds.channels import CHANNEL_TARGETS
 
 router = APIRouter(include_in_schema=False)
 PRODUCTS_PER_PAGE = 25
-CHANNELS = [key for key, fmt in FORMATS.items() if key not in ("xml", "csv", "tsv")]
 
 
 @router.get("/shops/{shop_id}/projects/new", response_class=HTMLResponse)
@@ -34,7 +33,7 @@ def new_project_form(shop_id: int, request: Request, caller: MaybeCaller, sessio
     def act(c: Caller) -> Response:
         accounts.access_shop(session, c.user, shop_id, Action.EDIT_FEEDS)
         title = page_translations(request, c).gettext("New project")
-        return render(request, "project_new.html", caller=c, title=title, shop_id=shop_id, formats=CHANNELS)
+        return render(request, "project_new.html", caller=c, title=title, shop_id=shop_id, formats=CHANNEL_TARGETS)
     return signed_in(request, caller, act, back=f"/shops/{shop_id}")
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 import accounts
 from accounts import project_rules
-from accounts.projects import access_project
+from accounts.access import access_project
 from accounts.roles import Action
 from feedhub.web import catalogue
 from feedhub.web.api.projects import spec_check

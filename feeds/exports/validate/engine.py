@@ -1,7 +1,7 @@
 """Runs a format's rules over one product: required elements, lengths, counts, value checks, groups.
 
 Rules are data (`FieldRule`, `GroupRule`, `FormatRules`), so each format's requirements read as a
-table in rules.py and the per-product work is one pass to index the children plus the checks.
+table in feeds/channels/rules.py and the per-product work is one pass to index the children plus the checks.
 """
 
 from __future__ import annotations

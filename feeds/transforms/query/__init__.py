@@ -12,12 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from feeds.decimal_text import parse_number
 from feeds.model import Element, Product
-from feeds.numbers import parse_number
-from feeds.paths import ElementPath, parse_path
 from feeds.transforms.groups import GroupAggregates
-from feeds.transforms.query.ast import And, Compare, Literal, Node, Sorted
-from feeds.transforms.query.evaluate import Predicate, compile_node
+from feeds.transforms.query.ast import Node, Sorted
+from feeds.transforms.query.evaluate import PathFilter, Predicate, compile_filter, compile_node, parse_path
 from feeds.transforms.query.parser import parse_query
 
 _DIGITS = re.compile(r"(\d+)")
@@ -39,7 +38,7 @@ class Query:
 
         Group functions compile only with the rule set's `groups`; without them they are a syntax error.
         """
-        node = parse_query(text)
+        node = parse_query(text, parse_path)
         before = groups.requests if groups is not None else 0
         predicate = compile_node(node, text, groups)
         return cls(text, node, predicate, groups is not None and groups.requests > before)
@@ -89,59 +88,6 @@ class Query:
         return [predicate(product, 0) for product in products]
 
 
-@dataclass(frozen=True, eq=False)
-class PathFilter:
-    """A compiled `{ MQL }` filter of an element path (see feeds.paths.NodeFilter)."""
-
-    text: str
-    predicate: Predicate
-    creates: tuple[tuple[ElementPath, str], ...] | None
-
-    def matches(self, node: Element, position: int) -> bool:
-        """Does this candidate node (at this 1-based position among its namesakes) match?"""
-        return self.predicate(node, position)
-
-
-def compile_filter(text: str) -> PathFilter:
-    """Compile the inside of `{ ... }`; `creates` is set when the filter is `=` conditions joined by AND."""
-    node = parse_query(text)
-    return PathFilter(text, _key_match(node) or compile_node(node, text), _creates(node))
-
-
-def _key_match(node: Node) -> Predicate | None:
-    """The common keyed-group filter `NAME = "value"` as one tight loop (the general path is 3x slower)."""
-    if not (isinstance(node, Compare) and node.op == "=" and isinstance(node.value, Literal)):
-        return None
-    path = parse_path(node.path)
-    if path.attr is not None or path.pseudo is not None or len(path.steps) != 1 or path.steps[0].filter:
-        return None
-    name, wanted = path.steps[0].name, node.value.text.strip().casefold()
-
-    def matches(element: Element, position: int) -> bool:
-        found = False
-        for child in element.children:
-            if child.name == name:
-                found = True
-                if child.text.strip().casefold() == wanted:
-                    return True
-        return not found and wanted == ""  # a missing element reads as one empty value
-
-    return matches
-
-
-def _creates(node: Node) -> tuple[tuple[ElementPath, str], ...] | None:
-    parts = node.parts if isinstance(node, And) else (node,)
-    pairs = []
-    for part in parts:
-        if not (isinstance(part, Compare) and part.op == "=" and isinstance(part.value, Literal)):
-            return None
-        path = parse_path(part.path)
-        if path.pseudo is not None:
-            return None
-        pairs.append((path, part.value.text))
-    return tuple(pairs)
-
-
 def count_selected(queries: dict[str, Query], chunks: Iterable[list[Product]]) -> dict[str, int]:
     """How many products each saved query selects (a regex over its time budget counts as not selected)."""
     from feeds.transforms.failure import ProductFailure
@@ -157,4 +103,4 @@ def count_selected(queries: dict[str, Query], chunks: Iterable[list[Product]]) -
     return counts
 
 
-__all__ = ["PathFilter", "Query", "compile_filter", "count_selected", "parse_query"]
+__all__ = ["PathFilter", "Query", "compile_filter", "count_selected", "parse_path", "parse_query"]

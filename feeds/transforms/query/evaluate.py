@@ -23,13 +23,14 @@ import dataclasses
 import functools
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
+from feeds.decimal_text import parse_number
 from feeds.errors import QuerySyntaxError
 from feeds.gtin import gtin_valid
 from feeds.model import Element
-from feeds.numbers import parse_number
-from feeds.paths import ElementPath, parse_path
+from feeds.paths import ElementPath, parse_path_with
 from feeds.transforms.failure import ProductFailure
 from feeds.transforms.groups import GroupAggregates
 from feeds.transforms.plain import plain_name
@@ -50,6 +51,7 @@ from feeds.transforms.query.ast import (
     Or,
     Sorted,
 )
+from feeds.transforms.query.parser import parse_query
 from feeds.transforms.safe_regex import PatternError, SafePattern, compile_pattern
 
 Predicate = Callable[[Element, int], bool]
@@ -313,3 +315,61 @@ def _number_operand(operand: Literal | FieldRef | Aggregate, text: str, groups: 
             found=operand.name,
         )
     return groups.number(operand.name, operand.path)
+
+
+def parse_path(text: str) -> ElementPath:
+    """An element path whose `{ MQL }` filters are compiled by `compile_filter` (cached: see parse_path_with)."""
+    return parse_path_with(text, compile_filter)
+
+
+@dataclass(frozen=True, eq=False)
+class PathFilter:
+    """A compiled `{ MQL }` filter of an element path (see feeds.paths.NodeFilter)."""
+
+    text: str
+    predicate: Predicate
+    creates: tuple[tuple[ElementPath, str], ...] | None
+
+    def matches(self, node: Element, position: int) -> bool:
+        """Does this candidate node (at this 1-based position among its namesakes) match?"""
+        return self.predicate(node, position)
+
+
+def compile_filter(text: str) -> PathFilter:
+    """Compile the inside of `{ ... }`; `creates` is set when the filter is `=` conditions joined by AND."""
+    node = parse_query(text, parse_path)
+    return PathFilter(text, _key_match(node) or compile_node(node, text), _creates(node))
+
+
+def _key_match(node: Node) -> Predicate | None:
+    """The common keyed-group filter `NAME = "value"` as one tight loop (the general path is 3x slower)."""
+    if not (isinstance(node, Compare) and node.op == "=" and isinstance(node.value, Literal)):
+        return None
+    path = parse_path(node.path)
+    if path.attr is not None or path.pseudo is not None or len(path.steps) != 1 or path.steps[0].filter:
+        return None
+    name, wanted = path.steps[0].name, node.value.text.strip().casefold()
+
+    def matches(element: Element, position: int) -> bool:
+        found = False
+        for child in element.children:
+            if child.name == name:
+                found = True
+                if child.text.strip().casefold() == wanted:
+                    return True
+        return not found and wanted == ""  # a missing element reads as one empty value
+
+    return matches
+
+
+def _creates(node: Node) -> tuple[tuple[ElementPath, str], ...] | None:
+    parts = node.parts if isinstance(node, And) else (node,)
+    pairs = []
+    for part in parts:
+        if not (isinstance(part, Compare) and part.op == "=" and isinstance(part.value, Literal)):
+            return None
+        path = parse_path(part.path)
+        if path.pseudo is not None:
+            return None
+        pairs.append((path, part.value.text))
+    return tuple(pairs)

@@ -23,6 +23,7 @@ Errors name the 1-based position and what was expected (`QuerySyntaxError`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from feeds.errors import QuerySyntaxError
@@ -140,8 +141,9 @@ MAX_NESTING = 100
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, parse_path: Callable[[str], object]) -> None:
         self.text = text
+        self.parse_path = parse_path
         self.tokens = tokenize(text)
         self.index = 0
         self.depth = 0
@@ -252,7 +254,7 @@ class _Parser:
         self.index += 1
         if not token.text:
             raise QuerySyntaxError(self.text, position=token.position, expected="an element name inside []")
-        _check_path(self.text, token)
+        _check_path(self.text, token, self.parse_path)
         return token.text
 
     def _at_group(self) -> bool:
@@ -310,7 +312,7 @@ class _Parser:
                 raise QuerySyntaxError(
                     self.text, position=token.position, expected="a text value", found=token.text
                 )
-            _check_path(self.text, token)
+            _check_path(self.text, token, self.parse_path)
             return FieldRef(token.text)
         return Literal(token.text)
 
@@ -339,10 +341,8 @@ def _group_op(text: str, token: Token) -> str:
     return token.text
 
 
-def _check_path(text: str, token: Token) -> None:
+def _check_path(text: str, token: Token, parse_path: Callable[[str], object]) -> None:
     """Parse the element path now, so a bad path is a syntax error of the query, at the right place."""
-    from feeds.paths import parse_path
-
     try:
         parse_path(token.text)
     except QuerySyntaxError as exc:
@@ -351,10 +351,14 @@ def _check_path(text: str, token: Token) -> None:
         ) from exc
 
 
-def parse_query(text: str) -> Node:
-    """Parse MQL text into a syntax tree; raises QuerySyntaxError with the position and what was expected."""
+def parse_query(text: str, parse_path: Callable[[str], object]) -> Node:
+    """Parse MQL text into a syntax tree; raises QuerySyntaxError with the position and what was expected.
+
+    `parse_path` parses the element paths the query names (feeds.transforms.query.parse_path): passed in,
+    as paths hold MQL filters in turn.
+    """
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(
             text[:40] + "...", position=MAX_QUERY_CHARS, expected=f"at most {MAX_QUERY_CHARS} characters"
         )
-    return _Parser(text).parse()
+    return _Parser(text, parse_path).parse()

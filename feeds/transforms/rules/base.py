@@ -16,11 +16,11 @@ from typing import Any, Protocol
 
 from feeds.errors import QuerySyntaxError
 from feeds.model import Product, product_id
-from feeds.paths import ElementPath, parse_path
+from feeds.paths import ElementPath
 from feeds.transforms.failure import ProductFailure
 from feeds.transforms.groups import GroupAggregates
 from feeds.transforms.plain import Slot
-from feeds.transforms.query import Query
+from feeds.transforms.query import Query, parse_path
 from feeds.transforms.safe_regex import PatternError, SafePattern, compile_pattern
 from feeds.transforms.template import Template, Variable
 
@@ -170,7 +170,8 @@ class SpecContext:
     queries: dict[str, Query] = field(default_factory=dict)
     base_dir: Path = Path(".")
     allow_private_urls: bool = False
-    groups: GroupAggregates = field(default_factory=GroupAggregates)  # what templates and queries aggregate
+    groups: GroupAggregates = field(  # what templates and queries aggregate
+        default_factory=lambda: GroupAggregates(parse_path=parse_path))
     allow_local_files: bool = True  # data files given as paths; project runs follow FEEDHUB_ALLOW_LOCAL_SOURCES
 
     def saved_query(self, name: str) -> Query:

@@ -21,7 +21,8 @@ import regex
 from feeds.errors import ConfigError, FeedError, QuerySyntaxError, SourceError, local_file_refused
 from feeds.fetch import is_http, names_a_url, unsupported_source
 from feeds.model import Product
-from feeds.paths import ElementPath, parse_path
+from feeds.paths import ElementPath
+from feeds.transforms.query import parse_path
 from feeds.transforms.rules.base import RuleRun, SpecContext, SpecReader, write
 from feeds.transforms.rules.download import download_text
 

@@ -20,10 +20,10 @@ from typing import Any
 
 from feeds.errors import ConfigError, QuerySyntaxError, RuleError
 from feeds.model import Product
-from feeds.paths import ElementPath, parse_path
+from feeds.paths import ElementPath
 from feeds.transforms.failure import ProductFailure
 from feeds.transforms.groups import GroupAggregates, GroupsNotPrepared
-from feeds.transforms.query import Query
+from feeds.transforms.query import Query, parse_path
 from feeds.transforms.rules.base import (
     ProductError,
     Rule,
@@ -70,7 +70,7 @@ class RuleSet:
 
     def __init__(self, rules: list[BoundRule], groups: GroupAggregates | None = None) -> None:
         self.rules = [r for r in rules if r.type != HIDING] + [r for r in rules if r.type == HIDING]
-        self.groups = groups if groups is not None else GroupAggregates()
+        self.groups = groups if groups is not None else GroupAggregates(parse_path=parse_path)
         self.uses_groups = any(r.uses_groups for r in self.rules)
         self.stats = [RuleStats(r.index, r.type, r.name) for r in self.rules]
         self._stats_by_rule = {id(r): s for r, s in zip(self.rules, self.stats, strict=True)}
@@ -326,7 +326,7 @@ def _bound(
 ) -> tuple[list[BoundRule], SpecContext]:
     """Every rule validated and bound (ConfigError with every problem), and the context they were bound in."""
     problems: list[str] = []
-    groups = GroupAggregates(_group_key(group_by, problems))
+    groups = GroupAggregates(_group_key(group_by, problems), parse_path=parse_path)
     compiled_variables = _variables(variables or {}, problems)
     compiled_queries = _queries(queries or {}, groups, problems)
     ctx = dataclasses.replace(base, variables=compiled_variables, queries=compiled_queries, groups=groups)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from feeds.transforms.rules.base import Rule, SpecReader
+from feeds.transforms.rules.calc_rules import BiddingRule, CalcRule, RoundRule
 from feeds.transforms.rules.dataimport import DataImportRule
 from feeds.transforms.rules.dates import AddDaysRule
 from feeds.transforms.rules.hiding import HideRule
 from feeds.transforms.rules.lookup import CategoryRule, LookupRule, QueryTableRule
-from feeds.transforms.rules.numbers import BiddingRule, CalcRule, RoundRule
 from feeds.transforms.rules.params import RemoveParamsRule, SetParamsRule, ShippingRule
 from feeds.transforms.rules.text import (
     FindReplaceRule,

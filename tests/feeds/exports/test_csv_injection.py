@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from feedhub.cli import app
-from feeds.exports.convert import ConvertOptions
+from feeds.channels import ConvertOptions
 from feeds.exports.csvwriter import spreadsheet_safe
 from feeds.pipeline import ExportTarget, process
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from feeds.exports.validate import make_validator
+from feeds.channels.validate import make_validator
 from feeds.exports.validate.seen import PENDING_MAX, SeenKeys
 from feeds.model import Element, Product
 

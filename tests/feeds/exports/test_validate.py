@@ -6,9 +6,10 @@ import random
 
 import pytest
 
-from feeds.exports.validate import Validator, make_validator
+from feeds.channels.validate import make_validator
+from feeds.exports.validate import Validator
 from feeds.model import Product
-from tests.feeds.exports.test_convert import Spec, element, item, pairs
+from tests.feeds.channels.test_convert import Spec, element, item, pairs
 
 HEUREKA_OK: tuple[Spec, ...] = (
     ("ITEM_ID", "A-1"),

@@ -15,12 +15,11 @@ import regex
 
 from feeds.model import Element, Product
 from feeds.parsers import open_feed
-from feeds.paths import parse_path
 from feeds.transforms import RuleSet, safe_regex, template
 from feeds.transforms import plain as plain_module
 from feeds.transforms.failure import ProductFailure
 from feeds.transforms.plain import Slot
-from feeds.transforms.query import Query, evaluate
+from feeds.transforms.query import Query, evaluate, parse_path
 from feeds.transforms.rules import text
 from feeds.transforms.rules.text import remove_diacritics
 from tests.feeds.transforms.factory import content, item

@@ -3,9 +3,9 @@ as Mergado ran them; what cannot be converted is named, never guessed."""
 
 from __future__ import annotations
 
-from feeds.paths import parse_path
 from feeds.transforms import RuleSet
 from feeds.transforms.mergado_rules import from_mergado
+from feeds.transforms.query import parse_path
 from tests.feeds.transforms.factory import item
 
 EXPORTED = {"rules": [

@@ -17,7 +17,7 @@ def apply_rule(spec: dict[str, Any], *products: Product, **kwargs: Any) -> RuleS
 
 def value_after(spec: dict[str, Any], product: Product, path: str) -> list[str]:
     """The values of `path` after the rule ran."""
-    from feeds.paths import parse_path
+    from feeds.transforms.query import parse_path
 
     apply_rule(spec, product)
     return parse_path(path).values(product)

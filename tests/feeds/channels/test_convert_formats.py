@@ -6,12 +6,13 @@ from collections import Counter
 
 import pytest
 
-from feeds.exports.convert import HubConverter, IdentityConverter, make_converter
-from feeds.exports.convert.writing import NO_STOCK_SIGNAL
-from feeds.exports.envelope import target_info
-from feeds.formats import ATOM_NS, GOOGLE_NS, MERGADO_NS
+from feeds.channels.convert import HubConverter, IdentityConverter, make_converter
+from feeds.channels.envelope import target_info
+from feeds.channels.google import ATOM_NS, GOOGLE_NS
+from feeds.channels.mergado import MERGADO_NS
+from feeds.channels.writing import NO_STOCK_SIGNAL
 from feeds.model import Element, FeedInfo
-from tests.feeds.exports.test_convert import BASE_GOOGLE, BASE_HEUREKA, OPTIONS, google_item, item, pairs, shopitem
+from tests.feeds.channels.test_convert import BASE_GOOGLE, BASE_HEUREKA, OPTIONS, google_item, item, pairs, shopitem
 
 DELIVERY = ("DELIVERY", [("DELIVERY_ID", "PPL"), ("DELIVERY_PRICE", "99"), ("DELIVERY_PRICE_COD", "129")])
 
@@ -296,7 +297,7 @@ class TestEnvelope:
         ]  # fmt: skip
 
     def test_mergado_link_from_options(self) -> None:
-        from feeds.exports.convert import ConvertOptions
+        from feeds.channels import ConvertOptions
 
         info = target_info("mergado", FeedInfo(format="heureka"), ConvertOptions(feed_link="https://s.cz"))
         assert (info.root, info.nsmap, [(e.name, e.text) for e in info.header]) == (

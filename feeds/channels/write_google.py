@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from feeds.exports.convert.offer import Offer, Param, original_price
-from feeds.exports.convert.options import ConvertOptions
-from feeds.exports.convert.params import gender_to_google
-from feeds.exports.convert.writing import (
+from feeds.channels.offer import Offer, Param, original_price
+from feeds.channels.options import ConvertOptions
+from feeds.channels.params import gender_to_google
+from feeds.channels.writing import (
     NO_STOCK_SIGNAL,
     OfferWriter,
     add,

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from feeds.exports.convert import ConvertOptions, make_converter
-from feeds.exports.convert.writing import heureka_id
+from feeds.channels import ConvertOptions
+from feeds.channels.convert import make_converter
+from feeds.channels.writing import heureka_id
 from feeds.model import Element, Product
 
 TODAY = date(2026, 1, 10)

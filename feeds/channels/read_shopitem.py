@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection
 
-from feeds.exports.convert.offer import Offer, Param, Shipping
-from feeds.exports.convert.params import param_attr
-from feeds.exports.convert.reading import (
+from feeds.channels.offer import Offer, Param, Shipping
+from feeds.channels.params import param_attr
+from feeds.channels.reading import (
     Handler,
     TableReader,
     add_images,
@@ -22,6 +22,7 @@ from feeds.exports.convert.reading import (
     set_text,
     text_of,
 )
+from feeds.decimal_text import parse_decimal
 from feeds.exports.values import (
     parse_int,
     parse_iso_date,
@@ -30,7 +31,6 @@ from feeds.exports.values import (
     strip_default_title,
 )
 from feeds.model import Element, Product
-from feeds.numbers import parse_decimal
 
 _CONDITIONS = {"new": "new", "bazar": "used"}
 _EXTRA_MESSAGES = {"EXTENDED_WARRANTY": "extended_warranty", "SALES_VOUCHER": "voucher", "GIFT": "free_gift"}

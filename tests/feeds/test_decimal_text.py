@@ -1,4 +1,4 @@
-"""Numbers as shops write them, read the same way by rules, queries and conversions (feeds.numbers)."""
+"""Numbers as shops write them, read the same way by rules, queries and conversions (feeds.decimal_text)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.numbers import number_span, parse_decimal, parse_number
+from feeds.decimal_text import number_span, parse_decimal, parse_number
 from feeds.pipeline import ExportTarget, process
 
 WHOLE_NUMBERS = [

@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 
-from feeds.exports.convert.offer import Offer
+from feeds.channels.offer import Offer
+from feeds.decimal_text import parse_decimal
 from feeds.exports.values import clean_gtin, parse_iso_date, split_urls
 from feeds.model import Element, Product
-from feeds.numbers import parse_decimal
 
 Handler = Callable[[Offer, Element], None]
 Table = Mapping[str, tuple[str, Handler]]

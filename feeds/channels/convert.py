@@ -1,4 +1,4 @@
-"""Conversion of products between feed formats, through one hub model (`Offer`).
+"""Conversion of products between channels, through one hub model (`Offer`).
 
 Why a hub and not one mapping per pair: seven channel formats make 42 directed pairs, but only
 three vocabularies (Heureka/Zboží SHOPITEM, Google/Meta, Mergado). A reader per vocabulary
@@ -18,51 +18,12 @@ products the target cannot list (out of stock for Heureka/Zboží) are counted i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection
 
-from feeds.exports.convert.offer import Offer
-from feeds.exports.convert.options import ConvertOptions
-from feeds.exports.convert.read_google import GENERIC_ALIASES, GoogleReader
-from feeds.exports.convert.read_mergado import MergadoReader
-from feeds.exports.convert.read_shopitem import ShopitemReader
-from feeds.exports.convert.reading import TableReader
-from feeds.exports.convert.write_google import STYLES, GoogleWriter
-from feeds.exports.convert.write_mergado import MergadoWriter
-from feeds.exports.convert.write_shopitem import ShopitemWriter
-from feeds.exports.convert.writing import OfferWriter
+from feeds.channels import get_channel
+from feeds.channels.offer import Offer
+from feeds.channels.options import ConvertOptions
 from feeds.exports.values import parse_price
-from feeds.formats import get_format
 from feeds.model import Product
-
-ReaderFactory = Callable[[str, Collection[str], Counter[str]], TableReader]
-WriterFactory = Callable[[ConvertOptions, Counter[str], Counter[str]], OfferWriter]
-
-READERS: dict[str, ReaderFactory] = {
-    "heureka": lambda t, f, w: ShopitemReader(target=t, target_fields=f, warnings=w),
-    "zbozi": lambda t, f, w: ShopitemReader(target=t, target_fields=f, warnings=w),
-    "google": lambda t, f, w: GoogleReader(target=t, target_fields=f, warnings=w),
-    "google-atom": lambda t, f, w: GoogleReader(target=t, target_fields=f, warnings=w, atom=True),
-    "meta": lambda t, f, w: GoogleReader(target=t, target_fields=f, warnings=w),
-    "meta-csv": lambda t, f, w: GoogleReader(target=t, target_fields=f, warnings=w),
-    "mergado": lambda t, f, w: MergadoReader(target=t, target_fields=f, warnings=w),
-    "csv": lambda t, f, w: GoogleReader(target=t, target_fields=f, warnings=w, aliases=GENERIC_ALIASES),
-    "tsv": lambda t, f, w: GoogleReader(target=t, target_fields=f, warnings=w, aliases=GENERIC_ALIASES),
-    "xml": lambda t, f, w: GoogleReader(target=t, target_fields=f, warnings=w, aliases=GENERIC_ALIASES),
-}
-"""Source format -> reader into the hub."""
-
-WRITERS: dict[str, WriterFactory] = {
-    "heureka": lambda o, w, d: ShopitemWriter(o, warnings=w, dropped=d),
-    "zbozi": lambda o, w, d: ShopitemWriter(o, warnings=w, dropped=d, zbozi=True),
-    "google": lambda o, w, d: GoogleWriter(o, warnings=w, dropped=d, style=STYLES["google"]),
-    "google-atom": lambda o, w, d: GoogleWriter(o, warnings=w, dropped=d, style=STYLES["google-atom"]),
-    "meta": lambda o, w, d: GoogleWriter(o, warnings=w, dropped=d, style=STYLES["meta"]),
-    "meta-csv": lambda o, w, d: GoogleWriter(o, warnings=w, dropped=d, style=STYLES["meta-csv"]),
-    "mergado": lambda o, w, d: MergadoWriter(o, warnings=w, dropped=d),
-}
-"""Channel target format -> writer out of the hub. Generic targets (csv, tsv, xml) keep the source tree."""
-
-CHANNEL_FORMATS = tuple(WRITERS)
 
 
 class IdentityConverter:
@@ -98,8 +59,10 @@ class HubConverter:
     def __init__(self, source_key: str, target_key: str, options: ConvertOptions) -> None:
         self.warnings: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
-        self._writer = WRITERS[target_key](options, self.warnings, self.dropped)
-        self._reader = READERS[source_key](target_key, self._writer.FIELDS, self.warnings)
+        make_writer = get_channel(target_key).writer
+        assert make_writer is not None, "make_converter sends generic targets to IdentityConverter"
+        self._writer = make_writer(options, self.warnings, self.dropped)
+        self._reader = get_channel(source_key).reader(target_key, self._writer.FIELDS, self.warnings)
 
     def convert(self, product: Product) -> Product | None:
         """The product in the target format, or None when the target cannot list it (see `dropped`)."""
@@ -117,12 +80,11 @@ Converter = IdentityConverter | HubConverter
 
 
 def make_converter(source_key: str, target_key: str, options: ConvertOptions | None = None) -> Converter:
-    """The converter from one registered format to another (unknown keys raise UnknownFormat)."""
-    get_format(source_key)
-    get_format(target_key)
-    if source_key == target_key or target_key not in WRITERS:
+    """The converter from one channel to another (unknown keys raise UnknownFormat)."""
+    get_channel(source_key)
+    if source_key == target_key or get_channel(target_key).writer is None:
         return IdentityConverter((options or ConvertOptions()).currency)
     return HubConverter(source_key, target_key, options or ConvertOptions())
 
 
-__all__ = ["CHANNEL_FORMATS", "READERS", "WRITERS", "ConvertOptions", "Converter", "make_converter"]
+__all__ = ["ConvertOptions", "Converter", "HubConverter", "IdentityConverter", "make_converter"]

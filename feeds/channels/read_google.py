@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping
 
-from feeds.exports.convert.offer import Offer, Param, Shipping
-from feeds.exports.convert.params import VARIANT_ATTRS
-from feeds.exports.convert.reading import (
+from feeds.channels.offer import Offer, Param, Shipping
+from feeds.channels.params import VARIANT_ATTRS
+from feeds.channels.reading import (
     Handler,
     TableReader,
     add_images,

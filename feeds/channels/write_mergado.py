@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from feeds.exports.convert.offer import Offer, current_price, original_price
-from feeds.exports.convert.options import ConvertOptions
-from feeds.exports.convert.writing import (
+from feeds.channels.offer import Offer, current_price, original_price
+from feeds.channels.options import ConvertOptions
+from feeds.channels.writing import (
     NO_STOCK_SIGNAL,
     OfferWriter,
     add,

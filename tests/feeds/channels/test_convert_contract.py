@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from feeds.channels import CHANNEL_TARGETS, CHANNELS, ConvertOptions, get_channel
+from feeds.channels.convert import make_converter
+from feeds.channels.envelope import target_info
+from feeds.channels.validate import make_validator
 from feeds.exports import writer_for
-from feeds.exports.convert import CHANNEL_FORMATS, ConvertOptions, make_converter
-from feeds.exports.envelope import target_info
-from feeds.exports.validate import make_validator
-from feeds.formats import FORMATS, get_format
 from feeds.model import Element, FeedInfo, Product
 from feeds.parsers import open_feed
-from tests.feeds.exports.test_convert import OPTIONS, TODAY, item
+from tests.feeds.channels.test_convert import OPTIONS, TODAY, item
 
 SHARED_FEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "feeds"
 REAL = SHARED_FEEDS.is_dir()
@@ -43,7 +43,7 @@ COMPLETE_HEUREKA = item(
 def _samples() -> dict[str, Product]:
     """One complete product per channel format, each made from the Heureka one."""
     samples = {"heureka": COMPLETE_HEUREKA}
-    for key in CHANNEL_FORMATS:
+    for key in CHANNEL_TARGETS:
         if key != "heureka":
             converted = make_converter("heureka", key, OPTIONS).convert(COMPLETE_HEUREKA)
             assert converted is not None
@@ -55,11 +55,15 @@ SAMPLES = _samples()
 
 
 def test_channel_formats_are_registered() -> None:
-    assert set(CHANNEL_FORMATS) <= set(FORMATS)
-    assert set(FORMATS) - set(CHANNEL_FORMATS) == {"csv", "tsv", "xml"}
+    assert set(CHANNEL_TARGETS) <= set(CHANNELS)
+    assert set(CHANNELS) - set(CHANNEL_TARGETS) == {"csv", "tsv", "xml"}
 
 
-@pytest.mark.parametrize(("source", "target"), list(cartesian(CHANNEL_FORMATS, CHANNEL_FORMATS)))
+FULL_PAIRS = [(source, target) for source, target in cartesian(CHANNEL_TARGETS, CHANNEL_TARGETS)
+              if not CHANNELS[source].offers_only or CHANNELS[target].offers_only]  # offers carry no product data
+
+
+@pytest.mark.parametrize(("source", "target"), FULL_PAIRS)
 def test_every_pair_converts_a_complete_product_to_a_valid_one(source: str, target: str) -> None:
     converter = make_converter(source, target, OPTIONS)
     out = converter.convert(SAMPLES[source])
@@ -68,7 +72,7 @@ def test_every_pair_converts_a_complete_product_to_a_valid_one(source: str, targ
     assert converter.dropped == Counter()
 
 
-@pytest.mark.parametrize(("source", "target"), list(cartesian(CHANNEL_FORMATS, CHANNEL_FORMATS)))
+@pytest.mark.parametrize(("source", "target"), list(cartesian(CHANNEL_TARGETS, CHANNEL_TARGETS)))
 def test_every_pair_reports_a_bare_product_clearly(source: str, target: str) -> None:
     bare = Product(SAMPLES[source].name, children=[c for c in SAMPLES[source].children[:1]])  # the id only
     out = make_converter(source, target, OPTIONS).convert(bare)
@@ -77,7 +81,7 @@ def test_every_pair_reports_a_bare_product_clearly(source: str, target: str) -> 
     assert problems and all(p.startswith("missing ") for p in problems), problems
 
 
-@pytest.mark.parametrize("key", sorted(FORMATS))
+@pytest.mark.parametrize("key", sorted(CHANNELS))
 def test_generic_targets_validate_nothing(key: str) -> None:
     validate = make_validator(key)
     assert (validate(Product("x")) == []) is (key in ("csv", "tsv", "xml"))
@@ -99,7 +103,7 @@ def _convert_file(
     converter = make_converter(source, target, options)
     out = [p for p in (converter.convert(product.copy()) for product in products) if p is not None]
     buffer = io.StringIO()
-    writer = writer_for(get_format(target), buffer, target_info(target, info, options))
+    writer = writer_for(get_channel(target).kind, buffer, target_info(target, info, options))
     writer.begin()
     writer.write(out)  # type: ignore[arg-type]
     writer.end()
@@ -148,7 +152,7 @@ class TestRealFeeds:
                                     Element("g:price", "4.90 EUR")]
         )  # fmt: skip
 
-    @pytest.mark.parametrize(("name", "target"), list(cartesian(REAL_FEEDS, CHANNEL_FORMATS)))
+    @pytest.mark.parametrize(("name", "target"), list(cartesian(REAL_FEEDS, CHANNEL_TARGETS)))
     def test_every_real_feed_converts_writes_and_reparses(self, name: str, target: str, tmp_path: Path) -> None:
         source = REAL_FEEDS[name]
         out, _, text = _convert_file(name, source, target)

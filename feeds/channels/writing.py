@@ -11,8 +11,8 @@ import hashlib
 from collections import Counter
 from datetime import date, timedelta
 
-from feeds.exports.convert.offer import Offer
-from feeds.exports.convert.options import ConvertOptions
+from feeds.channels.offer import Offer
+from feeds.channels.options import ConvertOptions
 from feeds.exports.values import gtin_to_ean13, isbn10_to_13
 from feeds.gtin import is_valid_gtin
 from feeds.model import Element, Product

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
+from feeds.channels import ALL_CHANNELS, CpcBid
+from feeds.decimal_text import number_span, parse_number
 from feeds.errors import QuerySyntaxError
 from feeds.model import Product
-from feeds.numbers import number_span, parse_number
 from feeds.transforms.calc import Formula
 from feeds.transforms.failure import ProductFailure
-from feeds.transforms.numbers import ROUNDING_MODES, format_number, places_of, round_to
 from feeds.transforms.plain import Slot
+from feeds.transforms.rounding import ROUNDING_MODES, format_number, places_of, round_to
 from feeds.transforms.rules.base import PerProductRule, SpecReader, rewrite_each, write
 
 ROUNDING = ("half", "up", "down", "none")
@@ -147,11 +148,8 @@ class RoundRule(PerProductRule):
         return value[:start] + self.number_format.format(number) + value[end:]
 
 
-CPC_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
-    # (minimum, maximum) bid per click in CZK; defaults only, override with "minimum"/"maximum"
-    "heureka": (Decimal("1"), Decimal("100")),
-    "zbozi": (Decimal("1"), Decimal("500")),
-}
+CPC_BIDS: dict[str, CpcBid] = {channel.key: channel.cpc for channel in ALL_CHANNELS if channel.cpc is not None}
+"""Channels that take CPC bids: their bid element and default bounds (override with "minimum"/"maximum")."""
 
 
 @dataclass(frozen=True)
@@ -172,11 +170,10 @@ class BiddingRule(PerProductRule):
 
     @classmethod
     def from_spec(cls, r: SpecReader) -> BiddingRule:
-        channel = r.choice("channel", tuple(CPC_LIMITS))
-        low, high = CPC_LIMITS[channel]
-        element = r.slot("element", "HEUREKA_CPC" if channel == "heureka" else "MAX_CPC")
+        bid = CPC_BIDS[r.choice("channel", tuple(CPC_BIDS))]
+        element = r.slot("element", bid.element)
         mode, amount = r.choice("mode", ("fixed", "percent")), r.decimal("amount")
-        minimum, maximum = r.decimal("minimum", str(low)), r.decimal("maximum", str(high))
+        minimum, maximum = r.decimal("minimum", str(bid.minimum)), r.decimal("maximum", str(bid.maximum))
         if minimum > maximum:
             r.problem("minimum", f"must not be above maximum ({maximum})")
         price, vat = r.slot("price_element", "PRICE_VAT"), r.slot("vat_element", "VAT")

@@ -6,10 +6,10 @@ import unicodedata
 from collections import Counter
 from decimal import Decimal
 
-from feeds.exports.convert.offer import Offer, Param, Shipping, current_price, original_price
-from feeds.exports.convert.options import ConvertOptions
-from feeds.exports.convert.params import gender_to_local, local_param_name
-from feeds.exports.convert.writing import (
+from feeds.channels.offer import Offer, Param, Shipping, current_price, original_price
+from feeds.channels.options import ConvertOptions
+from feeds.channels.params import gender_to_local, local_param_name
+from feeds.channels.writing import (
     OfferWriter,
     add,
     check_currency,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feeds.exports.convert.read_shopitem import _DELIVERY_NAMES, _first_texts
+from feeds.channels.read_shopitem import _DELIVERY_NAMES, _first_texts
 from feeds.model import Element
 
 

@@ -1,4 +1,4 @@
-"""Rounding and formatting numbers for rules (`round`, `format number`); reading them is `feeds.numbers`."""
+"""Rounding and formatting numbers for rules (`round`, `format number`); reading them is `feeds.decimal_text`."""
 
 from __future__ import annotations
 

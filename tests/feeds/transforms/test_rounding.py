@@ -1,4 +1,4 @@
-"""Rounding and formatting numbers in rules (reading them: tests/feeds/test_numbers.py)."""
+"""Rounding and formatting numbers in rules (reading them: tests/feeds/test_decimal_text.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from feeds.transforms.numbers import format_number, round_to
+from feeds.transforms.rounding import format_number, round_to
 
 
 class TestRoundAndFormat:
