@@ -25,7 +25,6 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 PRELOAD = ["flows.finish", "flows.processing", "feeds.transforms"]  # what every child needs, imported once
 CPU_GRACE_S = 10  # past the soft limit (SIGXCPU, answered with a message) the kernel kills the child
-HEAVY_CPU_S = 5.0  # a child that has used this much CPU drops to the lowest priority, so short runs pass it
 LOWEST_NICE = 19
 LIMIT_KIND = "RunLimit"
 
@@ -40,6 +39,7 @@ class ProcessLimits:
     cpu_s: int
     memory_mb: int
     nice: int
+    heavy_cpu_s: float = 5.0  # past this much CPU the child drops to the lowest priority, so short runs pass it
 
     def cpu_text(self) -> str:
         return f"processing stopped: it used up a run's CPU-time limit of {self.cpu_s} s (FEEDHUB_RUN_CPU_S)"
@@ -103,7 +103,7 @@ def _child(results: Connection, parent_gone: Connection, limits: ProcessLimits,
 
     threading.Thread(target=_exit_with_parent, args=(parent_gone,), daemon=True).start()
     _apply(limits)
-    threading.Thread(target=_yield_when_heavy, daemon=True).start()
+    threading.Thread(target=_yield_when_heavy, args=(limits.heavy_cpu_s,), daemon=True).start()
     try:
         outcome: tuple[Any, ...] = ("ok", function(*args, **kwargs))
     except _CpuTimeUp:
@@ -128,12 +128,12 @@ def _cpu_time_up(signum: int, frame: object) -> None:
     raise _CpuTimeUp
 
 
-def _yield_when_heavy() -> None:
-    """Past HEAVY_CPU_S of CPU, lowest priority: when runs outnumber the cores, a shop's long or runaway run
+def _yield_when_heavy(heavy_cpu_s: float) -> None:
+    """Past `heavy_cpu_s` of CPU, lowest priority: when runs outnumber the cores, a shop's long or runaway run
     gives way to the short runs of everyone else (a process may always lower its own priority)."""
-    while (used := resource.getrusage(resource.RUSAGE_SELF)).ru_utime + used.ru_stime < HEAVY_CPU_S:
+    while (used := resource.getrusage(resource.RUSAGE_SELF)).ru_utime + used.ru_stime < heavy_cpu_s:
         time.sleep(0.5)
-    os.setpriority(os.PRIO_PROCESS, 0, LOWEST_NICE)
+    os.setpriority(os.PRIO_PROCESS, os.getpid(), LOWEST_NICE)  # Linux: niceness is per thread; the main one works
 
 
 def _exit_with_parent(parent_gone: Connection) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -248,13 +249,11 @@ def process_step(run: ActiveRun, deps: RunDeps) -> None:
     hold; on a project's first run it fails, naming what is missing: there, a wrong source is likelier."""
     assert run.fetched is not None, "fetch_step runs first"
     with run.stage("process"):
-        args = (run.fetched.path, run.spec, run.workspace / "out")
-        kwargs = {"allow_empty": run.baseline is not None, "allow_private_urls": deps.fetch_policy.allow_private,
-                  "allow_local_files": deps.fetch_policy.allow_local}
-        if deps.process_limits is None:
-            processed = process_feed(*args, **kwargs)
-        else:
-            processed = run_limited(deps.process_limits, process_feed, *args, **kwargs)
+        work = functools.partial(process_feed, run.fetched.path, run.spec, run.workspace / "out",
+                                 allow_empty=run.baseline is not None,
+                                 allow_private_urls=deps.fetch_policy.allow_private,
+                                 allow_local_files=deps.fetch_policy.allow_local)
+        processed = work() if deps.process_limits is None else run_limited(deps.process_limits, work)
     run.outputs = processed.outputs
     out = run.outcome
     out.products_in, out.products_out = processed.products_in, processed.products_out

@@ -38,6 +38,14 @@ def spin() -> None:
         pass
 
 
+def spin_then_tell_priority(cpu_s: float) -> int:
+    deadline = time.process_time() + cpu_s
+    while time.process_time() < deadline:
+        pass
+    time.sleep(0.6)  # the watch looks twice a second
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
 def hoard(megabytes: int) -> int:
     return len(bytearray(megabytes * 1024 * 1024))
 
@@ -57,6 +65,11 @@ class TestRunLimited:
         assert nice >= 10
         assert memory == (1024 * 1024 * 1024,) * 2
         assert cpu == (30, 40)  # the soft limit answers with a message; the hard one kills
+
+    def test_a_heavy_run_drops_to_the_lowest_priority_so_short_runs_pass_it(self) -> None:
+        limits = dataclasses.replace(LIMITS, heavy_cpu_s=0.5)
+        assert run_limited(limits, spin_then_tell_priority, 0.1) == 10
+        assert run_limited(limits, spin_then_tell_priority, 1.0) == 19
 
     def test_a_run_past_its_cpu_time_is_stopped_naming_the_limit(self) -> None:
         started = time.monotonic()
