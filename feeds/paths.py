@@ -374,3 +374,22 @@ def _flat_shorthand(segments: list[tuple[int, str]]) -> str | None:
 
 
 __all__ = ["KEYED_GROUPS", "ElementPath", "FilterCompiler", "NodeFilter", "Step", "insert_child", "parse_path_with"]
+
+
+def closing_bracket(text: str, start: int) -> int | None:
+    """Where the `]` closing the `[` at `start` is (an element path in brackets, as queries and templates
+    write one: quotes and `{filters}` inside it are skipped), or None when it is never closed."""
+    quote, depth = "", 0
+    for index in range(start + 1, len(text)):
+        char = text[index]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "]" and depth <= 0:
+            return index
+    return None

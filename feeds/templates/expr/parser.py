@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from feeds.paths import closing_bracket
 from feeds.templates.errors import ExpressionError
 from feeds.templates.expr.ast import Call, Chain, Compare, Literal, Node, Ref, Unary
 
@@ -105,19 +106,8 @@ def _string(text: str, start: int) -> tuple[str, int]:
 
 
 def _closing_bracket(text: str, start: int) -> int:
-    quote, depth = "", 0
-    for index in range(start + 1, len(text)):
-        char = text[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif char == "]" and depth <= 0:
-            return index
+    if (end := closing_bracket(text, start)) is not None:
+        return end
     raise ExpressionError(text, position=start + 1, reason="the '[' opened here has no closing ']'")
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from feeds.errors import QuerySyntaxError
+from feeds.paths import closing_bracket
 from feeds.transforms.groups import AGGREGATES
 from feeds.transforms.query.ast import (
     Aggregate,
@@ -101,19 +102,8 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _closing_bracket(text: str, start: int) -> int:
-    quote, depth = "", 0
-    for index in range(start + 1, len(text)):
-        char = text[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif char == "]" and depth <= 0:
-            return index
+    if (end := closing_bracket(text, start)) is not None:
+        return end
     raise QuerySyntaxError(
         text, position=len(text) + 1, expected="']' closing the '[' at position " + str(start + 1)
     )
