@@ -40,6 +40,7 @@ class ConvertOptions:
     # Channel defaults: what the channel requires and the source may lack (Heureka and Zboží)
     default_delivery: tuple[tuple[str, Decimal, Decimal | None], ...] = ()  # (DELIVERY_ID, price, COD price)
     default_category: str = ""  # CATEGORYTEXT when the source names no category
+    google_taxonomy: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # id -> category path
 
     @property
     def target_currency(self) -> str:

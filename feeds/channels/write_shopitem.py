@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 
 from feeds.channels.offer import Offer, Param, Shipping, current_price, original_price
@@ -130,7 +131,8 @@ class ShopitemWriter(OfferWriter):
 
     def _identifiers(self, offer: Offer, out: list[Element]) -> None:
         add(out, "MANUFACTURER", offer.brand)
-        add(out, "CATEGORYTEXT", " | ".join(offer.categories) or _google_category_path(offer.google_category)
+        add(out, "CATEGORYTEXT", " | ".join(offer.categories)
+            or _google_category_path(offer.google_category, self.options.google_taxonomy)
             or self.options.default_category)
         add(out, "EAN", ean_for_shopitem(offer, self.warnings))
         add(out, "ISBN", (isbn10_to_13(offer.isbn) or offer.isbn) if offer.isbn else "")
@@ -189,11 +191,12 @@ class ShopitemWriter(OfferWriter):
         add(out, "ITEM_TYPE", ITEM_TYPES.get(offer.condition, ""))
 
 
-def _google_category_path(category: str) -> str:
-    """A Google product category written as a path ("Apparel & Accessories > Clothing") as a CATEGORYTEXT
-    path; a bare taxonomy id has no words to show, so it gives "" (the export's default category then)."""
-    parts = [part.strip() for part in category.split(">") if part.strip()]
-    return "" if not parts or category.strip().isdigit() else " | ".join(parts)
+def _google_category_path(category: str, taxonomy: Mapping[str, str]) -> str:
+    """A Google product category ("Apparel & Accessories > Clothing", or its taxonomy id) as a CATEGORYTEXT
+    path; an id the taxonomy does not name (or with no taxonomy given) gives "": the export's default category."""
+    if category.strip().isdigit():
+        category = taxonomy.get(category.strip(), "")
+    return " | ".join(part.strip() for part in category.split(">") if part.strip())
 
 
 def _delivery(code: str, price: Decimal, price_cod: Decimal | None) -> Element:

@@ -5,15 +5,19 @@ The small builders at the top are shared by the other test_convert* modules.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from feeds.channels import ConvertOptions
 from feeds.channels.convert import make_converter
+from feeds.channels.google_taxonomy import read_taxonomy
 from feeds.channels.writing import heureka_id
+from feeds.errors import ConfigError
 from feeds.model import Element, Product
 
 TODAY = date(2026, 1, 10)
@@ -278,6 +282,32 @@ class TestGoogleToHeureka:
         delivered = pairs(make_converter("google", "heureka", options).convert(own))
         assert [p for p in delivered if p[0] == "DELIVERY"] == [  # the source's own delivery wins
             ("DELIVERY", [("DELIVERY_ID", "PPL"), ("DELIVERY_PRICE", "89.00")])]
+
+    @pytest.mark.parametrize(("category", "expected"), [
+        ("594", "Elektronika | Osvětlení"),  # the id, named by the operator's taxonomy file
+        ("595", "Osvětlení"),  # an id the file does not name: the default category
+    ])
+    def test_a_taxonomy_file_names_a_bare_google_category_id(
+        self, tmp_path: Path, category: str, expected: str
+    ) -> None:
+        taxonomy = tmp_path / "taxonomy-with-ids.cs-CZ.txt"
+        taxonomy.write_text("# Google_Product_Taxonomy_Version: 2021-09-21\n222 - Elektronika\n"
+                            "594 - Elektronika > Osvětlení\n", encoding="utf-8")
+        options = ConvertOptions(today=TODAY, default_category="Osvětlení", google_taxonomy=read_taxonomy(taxonomy))
+        product = google_item(*BASE_GOOGLE, ("g:availability", "in_stock"), ("g:google_product_category", category))
+        assert ("CATEGORYTEXT", expected) in pairs(make_converter("google", "heureka", options).convert(product))
+
+    @pytest.mark.parametrize(("text", "problem"), [
+        ("594 Elektronika\n", "line 1: expected 'ID - Category > Subcategory', found '594 Elektronika'"),
+        ("# only a comment\n", "no categories in it"),
+    ])
+    def test_a_taxonomy_file_that_is_not_one_is_refused_naming_the_line(
+        self, tmp_path: Path, text: str, problem: str
+    ) -> None:
+        taxonomy = tmp_path / "taxonomy.txt"
+        taxonomy.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=re.escape(problem)):
+            read_taxonomy(taxonomy)
 
     def test_gtin14_has_no_heureka_form(self) -> None:
         converter = make_converter("google", "heureka", OPTIONS)
