@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from accounts.targets import canonical_target
 from feeds.channels import CHANNELS
 from feeds.errors import ConfigError, FeedError, local_file_refused
 from feeds.fetch import MAX_FEED_BYTES, names_a_url, unsupported_source
 from feeds.netguard import refused_on_sight
-from feeds.project import ExportSpec, ProjectSpec
+from feeds.project import ExportSpec, ProjectSpec, output_type
 from feeds.storage import FileStorage, Storage, for_shop, storage_for
+from feeds.templates import template_problems
 from feeds.transforms import RuleSet
 from feeds.transforms.rules.dataimport import MAX_DATA_FILE_BYTES, local_data_files
 
@@ -59,6 +61,7 @@ def check_spec(spec: ProjectSpec, *, shop_id: int, limits: SpecLimits) -> None:
     ):
         problems.append(f"schedule: {problem}")
     problems += _export_problems(spec.exports)
+    problems += [problem for export in spec.exports for problem in _template_problems(export)]
     problems += [problem for export in spec.exports for problem in _target_problems(export, shop_id, limits)]
     for path in local_data_files([*spec.rules, *(rule for export in spec.exports for rule in export.rules)]):
         if not limits.allow_local:
@@ -119,6 +122,38 @@ def _export_problems(exports: list[ExportSpec]) -> list[str]:
             wanted = "does not end in .gz" if export.gzip else "ends in .gz"
             problems.append(f"export {export.name!r}: gzip is {str(export.gzip).lower()} but its URI {wanted}")
     return problems
+
+
+def _template_problems(export: ExportSpec) -> list[str]:
+    """Every problem of the export's template, each naming the export and the template's field; and the settings
+    a template export cannot honour (a product the template cannot write is always left out, and the channel
+    defaults belong to the built-in conversions, which a template replaces)."""
+    if export.template is None:
+        return []
+    where = f"export {export.name!r}: "
+    problems = [where + (p if p.startswith("template") else f"template > {p}")
+                for p in template_problems(export.template)]
+    if not problems and (suffix := _uri_suffix(export.uri)) in _FILE_TYPES:
+        writes = output_type(export)[0]
+        if suffix != writes:
+            problems.append(where + f"its template writes {writes} but its URI ends in {suffix}")
+    if export.invalid == "keep":
+        problems.append(where + "invalid products cannot be kept: a template leaves out a product it cannot write "
+                                "(choose drop or fail)")
+    channel_only = {"currency": export.currency, "country": export.country, "delivery": export.delivery,
+                    "default_category": export.default_category}
+    problems += [where + f"{name} is a channel default and does nothing for a template: write it in the template"
+                 for name, value in channel_only.items() if value]
+    return problems
+
+
+_FILE_TYPES = (".xml", ".csv", ".tsv")
+
+
+def _uri_suffix(uri: str) -> str:
+    """The extension of a publish URI's file, without a trailing .gz (`feed.csv.gz` -> `.csv`)."""
+    path = PurePosixPath(unquote(urlsplit(uri).path))
+    return (path.with_suffix("") if path.suffix.lower() == ".gz" else path).suffix.lower()
 
 
 def _target_problems(export: ExportSpec, shop_id: int, limits: SpecLimits) -> list[str]:

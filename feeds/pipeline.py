@@ -17,16 +17,17 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
 
-from feeds.atomic import atomic_text
+from feeds.atomic import atomic_path, atomic_text
 from feeds.channels import ConvertOptions, get_channel
 from feeds.channels.convert import make_converter
 from feeds.channels.envelope import target_info
 from feeds.channels.validate import default_invalid_policy, make_validator
-from feeds.errors import EmptyFeedError
+from feeds.errors import ConfigError, EmptyFeedError
 from feeds.exports import writer_for
 from feeds.exports.validate.engine import DUPLICATE
 from feeds.model import FeedInfo, Product, cyclic_gc_paused, product_id
 from feeds.parsers import open_feed
+from feeds.templates import CsvTemplate, TemplateWriter, XmlTemplate
 from feeds.transforms.groups import prepare_groups
 
 MAX_REPORTED_PROBLEMS = 50
@@ -52,6 +53,9 @@ class ExportTarget:
     max_invalid_percent: float = 5.0  # fail: more invalid products than this share hold the run
     rules: RuleApplier | None = None  # this export's own rules, after the shared ones, on copies
     mapping: dict[str, str] = field(default_factory=dict)  # source element -> the name the converter reads
+    # a custom template writes this export (format "template"): it reads the source's elements after the rules,
+    # so no conversion and no channel validation; a product it cannot write is left out and reported
+    template: XmlTemplate | CsvTemplate | None = None
 
 
 @dataclass
@@ -111,12 +115,7 @@ class _Export:
         self.mapping = target.mapping
 
     def write(self, chunk: list[Product]) -> None:
-        if self.rules is not None or self.mapping:  # a copy each: other exports see the shared rules' products
-            chunk = [product.copy() for product in chunk]
-            if self.rules is not None:  # in the source's names, as the shared rules
-                chunk = self.rules.apply(chunk)
-            if self.mapping:  # then the names the conversion reads
-                chunk = [_renamed(product, self.mapping) for product in chunk]
+        chunk = _own_copies(chunk, self.rules, self.mapping)
         convert, validate = self.converter.convert, self.validate
         out: list[Product] = []
         for product in chunk:
@@ -163,15 +162,61 @@ class _Export:
             shown = ", ".join(str(line) for line in lines[:MAX_DUPLICATE_LINES] if line is not None)
             report.duplicates.append(f"{ident}: {len(lines) + 1} occurrences, {len(lines)} {fate} after the first"
                                      + (f" (lines {shown})" if shown else ""))
-        converted = report.products_out + report.left_out_invalid
-        if converted and not report.products_out:
-            report.too_many_invalid = (f"export {report.name!r}: all {converted} products are invalid for "
-                                       f"{report.format} and were left out (first: {report.problems[0]})")
-        elif report.invalid_policy == "fail" and report.invalid * 100 > self.max_invalid_percent * converted:
-            report.too_many_invalid = (
-                f"export {report.name!r}: {report.invalid} of {converted} products "
-                f"({report.invalid / converted:.0%}) are invalid for {report.format}, more than its "
-                f"{self.max_invalid_percent:g} % limit; they were left out")
+        report.too_many_invalid = _over_limit(report, self.max_invalid_percent)
+
+
+class _TemplateExport:
+    """An export a user's template writes: the products after the rules (and this export's own rules and
+    mapping) go to the template as they are; a product it cannot write is left out and counted as invalid,
+    its problem reported as the product id, the template's field and the reason."""
+
+    def __init__(self, target: ExportTarget, template: XmlTemplate | CsvTemplate, handle: Any) -> None:
+        if target.invalid == "keep":
+            raise ConfigError([f"export {target.name!r}: a template leaves out a product it cannot write; "
+                               "invalid products cannot be kept"])
+        self.writer = TemplateWriter(handle, template)
+        self.report = ExportReport(target.name, target.format, str(target.path),
+                                   invalid_policy=target.invalid or "drop")
+        self.max_invalid_percent = target.max_invalid_percent
+        self.rules = target.rules
+        self.mapping = target.mapping
+
+    def write(self, chunk: list[Product]) -> None:
+        self.writer.write(_own_copies(chunk, self.rules, self.mapping))
+
+    def finish(self) -> None:
+        writer, report = self.writer, self.report
+        writer.end()
+        report.products_out = writer.products_out
+        report.invalid = report.left_out_invalid = writer.failed
+        report.problems = [f"{error.product_id}: {error.field}: {error.reason}" for error in writer.errors]
+        report.too_many_invalid = _over_limit(report, self.max_invalid_percent)
+
+
+def _over_limit(report: ExportReport, max_invalid_percent: float) -> str:
+    """Why the export must not replace the last good one, or "": every product left out as invalid, or policy
+    fail over its limit."""
+    converted = report.products_out + report.left_out_invalid
+    if converted and not report.products_out:
+        return (f"export {report.name!r}: all {converted} products are invalid for {report.format} and were left "
+                f"out (first: {report.problems[0]})")
+    if report.invalid_policy == "fail" and report.invalid * 100 > max_invalid_percent * converted:
+        return (f"export {report.name!r}: {report.invalid} of {converted} products ({report.invalid / converted:.0%}) "
+                f"are invalid for {report.format}, more than its {max_invalid_percent:g} % limit; they were left out")
+    return ""
+
+
+def _own_copies(chunk: list[Product], rules: RuleApplier | None, mapping: dict[str, str]) -> list[Product]:
+    """The chunk as one export sees it: with its own rules or mapping, copies (other exports see the shared
+    rules' products), changed by its rules in the source's names, then renamed by its mapping."""
+    if rules is None and not mapping:
+        return chunk
+    chunk = [product.copy() for product in chunk]
+    if rules is not None:
+        chunk = rules.apply(chunk)
+    if mapping:
+        chunk = [_renamed(product, mapping) for product in chunk]
+    return chunk
 
 
 def _renamed(product: Product, mapping: dict[str, str]) -> Product:
@@ -203,7 +248,7 @@ def process(
         prepare_groups(rules, source, source_format)  # a first pass, only when the rules read group aggregates
         info, chunks, empty_source = _opened(source, source_format, allow_empty=allow_empty)
         report = RunReport(source_format=info.format, encoding=info.encoding, empty_source=empty_source)
-        exports = [_Export(t, info, stack.enter_context(atomic_text(t.path))) for t in targets]
+        exports = [_opened_export(stack, target, info) for target in targets]
         for export in exports:
             export.writer.begin()
         for chunk in _counted(chunks, report, progress):
@@ -221,6 +266,15 @@ def process(
     report.warnings = list(info.warnings)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _opened_export(stack: contextlib.ExitStack, target: ExportTarget, info: FeedInfo) -> _Export | _TemplateExport:
+    """The export's writer on a temporary file that replaces the target when the stack closes without an error;
+    binary for a template (it chooses the encoding), text for the built-in writers."""
+    if target.template is None:
+        return _Export(target, info, stack.enter_context(atomic_text(target.path)))
+    handle = stack.enter_context(open(stack.enter_context(atomic_path(target.path)), "wb"))
+    return _TemplateExport(target, target.template, handle)
 
 
 def _opened(

@@ -9,12 +9,13 @@ import secrets
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from feeds.channels import CHANNELS
 
 DEFAULT_CRON = "0 */6 * * *"  # four times a day
 DEFAULT_TIMEZONE = "Europe/Prague"
+TEMPLATE_FORMAT = "template"  # an export's format when a custom template (feeds.templates) writes it
 
 
 class DeliveryOption(BaseModel):
@@ -54,13 +55,26 @@ class ExportSpec(BaseModel):
     # Element mapping, before conversion: a source element or column -> the name the conversion reads (for a
     # CSV or generic XML source Google's names: id, title, price...; for a channel source its own names)
     mapping: dict[str, str] = Field(default_factory=dict, max_length=500)
+    # format "template": the custom template (docs/templates.md) that writes this export, as the user saved it.
+    # Kept as the JSON document, as rules are: `accounts.project_checks.check_spec` names its every problem beside
+    # the spec's others, and a run loads it (feeds.templates.load_template)
+    template: dict[str, Any] | None = None
 
     @field_validator("format")
     @classmethod
     def _known_format(cls, value: str) -> str:
-        if value not in CHANNELS:
-            raise ValueError(f"unknown format {value!r}; known formats: {', '.join(sorted(CHANNELS))}")
+        if value not in CHANNELS and value != TEMPLATE_FORMAT:
+            known = ", ".join(sorted([*CHANNELS, TEMPLATE_FORMAT]))
+            raise ValueError(f"unknown format {value!r}; known formats: {known}")
         return value
+
+    @model_validator(mode="after")
+    def _template_with_its_format(self) -> ExportSpec:
+        if self.format == TEMPLATE_FORMAT and self.template is None:
+            raise ValueError(f"format {TEMPLATE_FORMAT!r} needs a template")
+        if self.format != TEMPLATE_FORMAT and self.template is not None:
+            raise ValueError(f"a template is written by format {TEMPLATE_FORMAT!r}, not {self.format!r}")
+        return self
 
 
 class ScheduleSpec(BaseModel):
@@ -87,6 +101,18 @@ class ProjectSpec(BaseModel):
     exports: list[ExportSpec] = Field(default_factory=list)
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
     max_drop_ratio: float = Field(default=0.5, ge=0.0, le=1.0)  # quality gate: largest allowed product-count drop
+
+
+def output_type(export: ExportSpec) -> tuple[str, str]:
+    """(file extension, media type) of what the export writes: its template's (xml, csv or tsv), else its
+    channel's. TemplateError for a template that does not validate (a saved one does: check_spec checked it)."""
+    if export.template is None:
+        channel = CHANNELS[export.format]
+        return channel.extension, channel.media_type
+    from feeds.templates import load_template  # the template engine loads only for a template export
+
+    template = load_template(export.template)
+    return template.extension, template.media_type
 
 
 def validation_problems(exc: ValidationError) -> str:

@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feeds.channels import ConvertOptions, get_channel
+from feeds.channels import CHANNELS, ConvertOptions
 from feeds.pipeline import ExportTarget, process
 from feeds.project import ExportSpec, ProjectSpec
+from feeds.templates import load_template
 
 if TYPE_CHECKING:
     from feeds.transforms import RuleSet
@@ -78,7 +79,8 @@ def _target(out_dir: Path, export: ExportSpec) -> ExportTarget:
     )
     if export.country:
         options = dataclasses.replace(options, country=export.country.upper())
-    path = out_dir / f"{export.name}{get_channel(export.format).extension}"
-    return ExportTarget(export.name, export.format, path, options, invalid=export.invalid,
-                        max_invalid_percent=export.max_invalid_percent)
+    template = None if export.template is None else load_template(export.template)  # checked when saved
+    extension = CHANNELS[export.format].extension if template is None else template.extension
+    return ExportTarget(export.name, export.format, out_dir / f"{export.name}{extension}", options,
+                        invalid=export.invalid, max_invalid_percent=export.max_invalid_percent, template=template)
 

@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -44,6 +45,36 @@ def fail(message: str) -> typer.Exit:
     """Print one clear error line to stderr; return the exit to raise."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(EXIT_USER_ERROR)
+
+
+def fail_problems(what: str, problems: list[str]) -> typer.Exit:
+    """Print every problem, one a line under `what`, to stderr; return the exit to raise."""
+    typer.echo(f"error: {what}:", err=True)
+    for problem in problems:
+        typer.echo(f"  {problem}", err=True)
+    return typer.Exit(EXIT_USER_ERROR)
+
+
+def read_template(value: str) -> dict[str, Any]:
+    """A template document from `preset:NAME` (a template shipped with Feedhub) or a JSON file; exits with every
+    problem of one that does not validate."""
+    from feeds.templates import PRESET_PREFIX, preset_text, template_problems
+
+    if value.startswith(PRESET_PREFIX):
+        with user_errors():
+            text = preset_text(value.removeprefix(PRESET_PREFIX))
+    else:
+        try:
+            text = Path(value).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot read template file {value!r}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise fail(f"template file {value!r} is not UTF-8: {exc}") from None
+    problems = template_problems(text)
+    if problems:
+        raise fail_problems(f"template {value!r} is not valid", problems)
+    data: dict[str, Any] = json.loads(text)  # an object: it validated
+    return data
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from feedhub.cli.common import AsJson, FromOption, fail, user_errors
+from feedhub.cli.common import AsJson, FromOption, fail, read_template, user_errors
 
 if TYPE_CHECKING:
     from feeds.fetch import FetchPolicy
@@ -99,18 +99,28 @@ def convert(
     mapping: Annotated[list[str] | None, typer.Option(
         "--map", help="Read a source element or column as another, SOURCE=NAME, e.g. Produktname=title; "
                       "repeat for several.")] = None,
+    template: Annotated[str | None, typer.Option(
+        help="Write with a custom template instead of --to: a template JSON file (docs/templates.md) or "
+             "preset:NAME, e.g. preset:marketplace-products.")] = None,
 ) -> None:
     """Convert a feed (file or URL) to another format, or to its own, applying rules if given."""
     from feeds.channels import ConvertOptions, get_channel
     from feeds.channels.validate import INVALID_POLICIES
     from feeds.fetch import fetch_source
     from feeds.pipeline import ExportTarget
+    from feeds.project import TEMPLATE_FORMAT
+    from feeds.templates import load_template
 
     with user_errors():
         if invalid is not None and invalid not in INVALID_POLICIES:
             raise fail(f"--invalid: {invalid!r} is not one of {', '.join(INVALID_POLICIES)}")
+        if template is not None:
+            _template_only(to_format=to_format, invalid=invalid, currency=currency, country=country,
+                           delivery=delivery, default_category=default_category)
+            to_format = TEMPLATE_FORMAT
+        loaded = None if template is None else load_template(read_template(template))
         ruleset = _load_rules(rules)
-        for key in filter(None, (from_format, to_format)):
+        for key in filter(None, (from_format, to_format if loaded is None else None)):
             get_channel(key)  # an unknown key fails before any download
         with tempfile.TemporaryDirectory(prefix="feedhub-") as workspace:
             fetched = fetch_source(source, Path(workspace), policy=_policy())
@@ -120,11 +130,23 @@ def convert(
             if country:
                 options = dataclasses.replace(options, country=country.upper())
             target = ExportTarget("out", to_format or from_format or "", out, options, invalid=invalid,
-                                  max_invalid_percent=max_invalid_percent, mapping=_mapping(mapping or []))
+                                  max_invalid_percent=max_invalid_percent, mapping=_mapping(mapping or []),
+                                  template=loaded)
             report = _run_with_progress(fetched.path, target, from_format, ruleset)
     _print_summary(report)
     for line in ruleset.summary() if ruleset else ():
         typer.echo(f"  {line}")
+
+
+def _template_only(*, to_format: str | None, invalid: str | None, **channel_defaults: object) -> None:
+    """--template writes what the template says: refuse the options of the built-in conversions beside it."""
+    if to_format is not None:
+        raise fail("--template and --to: give one; the template is the output format")
+    if invalid == "keep":
+        raise fail("--invalid keep: a template leaves out a product it cannot write; use drop or fail")
+    given = [f"--{name.replace('_', '-')}" for name, value in channel_defaults.items() if value]
+    if given:
+        raise fail(f"{', '.join(given)}: channel defaults do nothing for --template; write them in the template")
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:

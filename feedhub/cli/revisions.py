@@ -1,4 +1,4 @@
-"""Changing a project: `feedhub project show`, `update`, `history`, `rollback` and `delete`.
+"""Changing a project: `feedhub project show`, `update`, `export-template`, `history`, `rollback` and `delete`.
 
 Every save is a new revision (accounts.projects), so an edit never overwrites anything: `history`
 lists who changed what and when, and `rollback N` makes an old revision current again, as a new
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from feedhub.cli.common import AsJson, By, database, fail, print_json
+from feedhub.cli.common import AsJson, By, database, fail, fail_problems, print_json, read_template
 from feedhub.cli.projects import build_spec, parse_export, rules_of, source_location
 from feedhub.runtime import deps_from_settings
 
@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 
 
 def register(project_app: typer.Typer) -> None:
-    """Add show, update, history, rollback and delete to `feedhub project`."""
+    """Add show, update, export-template, history, rollback and delete to `feedhub project`."""
     project_app.command("show")(project_show)
     project_app.command("update")(project_update)
+    project_app.command("export-template")(project_export_template)
     project_app.command("history")(project_history)
     project_app.command("rollback")(project_rollback)
     project_app.command("delete")(project_delete)
@@ -107,6 +108,53 @@ def project_update(
         typer.echo(f"project {project}: nothing changed, no revision saved")
     else:
         typer.echo(f"project {project}: revision {number} saved")
+
+
+def project_export_template(
+    project: int,
+    export: str,
+    template: Annotated[str, typer.Argument(
+        help="A template JSON file (docs/templates.md), or preset:NAME to start from a shipped one.")],
+    by: By,
+    uri: Annotated[str | None, typer.Option(
+        help="Publish it here instead, e.g. with the template's extension (.csv); a .gz URI publishes gzip.")] = None,
+    note: Annotated[str, typer.Option(help="Why, for the history.")] = "",
+) -> None:
+    """Write EXPORT with a custom template (its format becomes "template"); a new revision, checked whole first."""
+    import accounts
+    from accounts.access import access_project
+    from accounts.project_checks import check_spec
+    from accounts.roles import Action
+    from feedhub.runtime import spec_limits
+    from feeds.errors import ConfigError
+    from feeds.project import TEMPLATE_FORMAT
+
+    document = read_template(template)
+    with database() as (session, settings):
+        actor = accounts.get_user(session, by)
+        row = access_project(session, actor, project, Action.EDIT_FEEDS)
+        limits = spec_limits(settings)
+
+        def edit(current: ProjectSpec) -> ProjectSpec:
+            data = current.model_dump(mode="json")
+            found = next((e for e in data["exports"] if e["name"] == export), None)
+            if found is None:
+                raise fail(f"project {project} has no export {export!r}")
+            found.update(format=TEMPLATE_FORMAT, template=document)
+            if uri is not None:
+                found.update(uri=uri, gzip=uri.lower().endswith(".gz"))
+            spec = build_spec(data)
+            try:
+                check_spec(spec, shop_id=row.shop_id, limits=limits)
+            except ConfigError as exc:
+                raise fail_problems(f"export {export!r} not changed", exc.problems) from None
+            return spec
+
+        number = accounts.edit_project(session, actor, project, edit, note=note or f"export {export} template set")
+    if number is None:
+        typer.echo(f"project {project}: export {export!r} has this template already; no revision saved")
+    else:
+        typer.echo(f"project {project}: export {export!r} is written with the template; revision {number} saved")
 
 
 def project_history(project: int, by: By, as_json: AsJson = False) -> None:

@@ -90,14 +90,17 @@ def status_of(error: Exception) -> int:
 
 
 def problem_list(error: Exception) -> list[dict[str, Any]]:
-    """Each problem of a rule set, query or spec as `{"message"}` (with `position` where the text names one)."""
+    """Each problem of a rule set, query or spec as `{"message"}` (with `rule` or `export` where the text names
+    one)."""
     problems = getattr(error, "problems", None) or []
     return [_problem(str(problem)) for problem in problems]
 
 
 def _problem(text: str) -> dict[str, Any]:
     found = re.match(r"rule (\d+)", text)
-    return {"message": text, **({"rule": int(found.group(1))} if found else {})}
+    export = re.match(r"export '([A-Za-z0-9_.-]+)': ", text)
+    return {"message": text, **({"rule": int(found.group(1))} if found else {}),
+            **({"export": export.group(1)} if export else {})}
 
 
 def error_response(status: int, code: str, message: str, problems: list[dict[str, Any]] | None = None,

@@ -1,5 +1,5 @@
 """An export's settings as its page edits them: the invalid-product policy, the channel defaults (delivery
-table, default category) and the element mapping.
+table, default category), the element mapping and a custom template (which makes the export's format "template").
 
 The form holds what was typed, as text, so a refused form comes back as it was sent. Its values are
 checked as the API checks them: the export is changed inside the whole spec, which `spec_of` validates
@@ -8,6 +8,7 @@ checked as the API checks them: the export is changed inside the whole spec, whi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import count
@@ -15,7 +16,7 @@ from typing import Any
 
 from feedhub.web.api.projects import spec_of
 from feeds.errors import ConfigError
-from feeds.project import ExportSpec, ProjectSpec
+from feeds.project import TEMPLATE_FORMAT, ExportSpec, ProjectSpec
 
 BLANK_ROWS = 3  # empty rows under the delivery table and the mapping, to add to them without JavaScript
 
@@ -29,6 +30,7 @@ class ExportSettingsForm:
     default_category: str = ""
     delivery: list[tuple[str, str, str]] = field(default_factory=list)  # id, price, COD price
     mapping: list[tuple[str, str]] = field(default_factory=list)  # source element, the name it is read as
+    template: str = ""  # the custom template's JSON; empty: the export's channel format writes it
 
     @classmethod
     def from_export(cls, export: ExportSpec) -> ExportSettingsForm:
@@ -38,6 +40,7 @@ class ExportSettingsForm:
             default_category=export.default_category,
             delivery=[(d.id, str(d.price), "" if d.price_cod is None else str(d.price_cod)) for d in export.delivery],
             mapping=list(export.mapping.items()),
+            template="" if export.template is None else json.dumps(export.template, indent=2, ensure_ascii=False),
         )
 
     @classmethod
@@ -48,6 +51,7 @@ class ExportSettingsForm:
             default_category=form.get("default_category", "").strip(),
             delivery=[(r[0], r[1], r[2]) for r in _rows(form, "delivery", ("id", "price", "price_cod"))],
             mapping=[(r[0], r[1]) for r in _rows(form, "mapping", ("from", "to"))],
+            template=form.get("template", "").strip(),
         )
 
     def with_blank_rows(self) -> ExportSettingsForm:
@@ -87,12 +91,21 @@ class ExportSettingsForm:
                 problems.append(f"mapping, row {n}: {source.strip()!r} is mapped in an earlier row already")
             else:
                 mapping[source.strip()] = name.strip()
-        values = {
+        values: dict[str, Any] = {
             "invalid": self.invalid or None, "default_category": self.default_category, "mapping": mapping,
             "max_invalid_percent": self.max_invalid_percent or ExportSpec.model_fields["max_invalid_percent"].default,
             "delivery": [{"id": id_.strip(), "price": price.strip(), "price_cod": cod.strip() or None}
                          for id_, price, cod in self.delivery],
         }
+        if self.template:
+            try:
+                values.update(format=TEMPLATE_FORMAT, template=json.loads(self.template))
+            except json.JSONDecodeError as exc:
+                problems.append(f"template: not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+            except RecursionError:  # Python's JSON reader recurses once per [ or {
+                problems.append("template: nests lists or objects too deep to read")
+        else:
+            values["template"] = None  # a template export without one: spec_of says it needs one
         return values, problems
 
 

@@ -49,7 +49,7 @@ from feedhub.web.feed_http import (
 )
 from feedhub.web.streaming import ReadableResponse
 from feeds.errors import FeedError, PublishedChanged
-from feeds.project import ExportSpec, ProjectSpec
+from feeds.project import ExportSpec, ProjectSpec, output_type
 from feeds.storage import CurrentExport, Storage
 
 MEDIA_TYPES = {
@@ -74,6 +74,8 @@ def published_feed(token: str, filename: str, request: Request) -> Response:
 def export_file_name(export: ExportSpec) -> str:
     """The file name an export is served under: its name plus the suffixes of its publish URI."""
     suffixes = "".join(PurePosixPath(unquote(urlsplit(export.uri).path)).suffixes[-2:])
+    if not suffixes and export.template is not None:
+        suffixes = output_type(export)[0]
     return f"{export.name}{suffixes or '.xml'}"
 
 
@@ -140,7 +142,8 @@ def _answer(
     gzip_copy = not as_published and accepts_gzip(request.headers.get("accept-encoding"))
     for _ in range(READ_ATTEMPTS):
         try:
-            return _read(context.settings, request, storage, name, gzip_copy=gzip_copy, vary=not as_published)
+            return _read(context.settings, request, storage, name, gzip_copy=gzip_copy, vary=not as_published,
+                         media_type=_media_type(export, name))
         except PublishedChanged:
             continue
         except FeedError as exc:
@@ -150,15 +153,23 @@ def _answer(
     return _Answer(_text(503, "feed temporarily unavailable", headers), 0)
 
 
+def _media_type(export: ExportSpec, name: str) -> str:
+    """A template export's own media type (xml, csv or tsv, as its template writes); else the file name's."""
+    suffix = Path(name).suffix
+    if export.template is not None and suffix != ".gz":
+        return output_type(export)[1]
+    return MEDIA_TYPES.get(suffix, "application/octet-stream")
+
+
 def _read(
-    settings: Settings, request: Request, storage: Storage, name: str, *, gzip_copy: bool, vary: bool
+    settings: Settings, request: Request, storage: Storage, name: str, *, gzip_copy: bool, vary: bool,
+    media_type: str,
 ) -> _Answer:
     current = storage.open_current(gzip_copy=gzip_copy)
     if current is None:
         return _Answer(_text(404, "not found"), 0)
     with current:
-        return _represent(settings, request, current, media_type=MEDIA_TYPES.get(
-            Path(name).suffix, "application/octet-stream"), vary=vary)
+        return _represent(settings, request, current, media_type=media_type, vary=vary)
 
 
 def _represent(

@@ -23,6 +23,7 @@ from feeds.channels.reading import (
     set_gtin,
     set_images,
     set_text,
+    stock_count,
     text_of,
 )
 from feeds.exports.values import (
@@ -194,7 +195,10 @@ def _availability(offer: Offer, element: Element) -> None:
 
 
 def _stock_quantity(offer: Offer, element: Element) -> None:
-    """A generic feed's stock count: in stock when positive, unless an availability column said otherwise."""
+    """A generic feed's stock count, kept as the hub's count (Mirakl's quantity, Mergado's STOCK_QUANTITY); and
+    availability from it: in stock when positive, unless an availability column said otherwise."""
+    if not offer.stock_qty:
+        offer.stock_qty = stock_count(element.text)
     quantity = parse_int(element.text)
     if quantity is not None and not offer.availability:
         offer.availability = "in_stock" if quantity > 0 else "out_of_stock"

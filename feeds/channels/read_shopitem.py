@@ -118,6 +118,14 @@ def _price_net(offer: Offer, element: Element) -> None:
     offer.price_net = parse_decimal(element.text)
 
 
+def _stock(offer: Offer, element: Element) -> None:
+    """The stock count: `<STOCK>5</STOCK>` (Shopify apps) or `<STOCK><AMOUNT>5</AMOUNT></STOCK>` (Shoptet)."""
+    if offer.stock_qty:
+        return
+    amount = next((child for child in element.children if child.name == "AMOUNT"), None)
+    offer.stock_qty = (amount if amount is not None and not element.text.strip() else element).text.strip()
+
+
 SHOPITEM_TABLE: dict[str, tuple[str, Handler]] = {
     "ITEM_ID": ("id", set_text("id")),
     "ITEMGROUP_ID": ("group_id", set_text("group_id")),
@@ -150,7 +158,7 @@ SHOPITEM_TABLE: dict[str, tuple[str, Handler]] = {
     "SALES_VOUCHER": ("extra_messages", _extra_message),
     "EXTRA_MESSAGE": ("extra_messages", _extra_message),
     "ITEM_TYPE": ("condition", _condition),
-    "STOCK": ("stock_qty", set_text("stock_qty")),  # non-standard, seen in Shopify feeds
+    "STOCK": ("stock_qty", _stock),  # non-standard: flat in Shopify feeds, STOCK|AMOUNT in Shoptet's
     "RELEASE_DATE": ("release_date", set_date("release_date")),
     **custom_label_entries("CUSTOM_LABEL_"),
 }

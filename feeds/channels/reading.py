@@ -56,6 +56,15 @@ def cached_decimal(text: str) -> Decimal | None:
     return parse_decimal(text)
 
 
+def stock_count(text: str) -> str:
+    """A stock count as the hub keeps it: a whole number as digits (a spreadsheet's `7.0` as `7`), another number
+    as written (a channel's validator names it), "" for a text that is no number (`skladem`)."""
+    value = cached_decimal(text)
+    if value is None or not value.is_finite():
+        return ""
+    return str(int(value)) if value == value.to_integral_value() else text.strip()
+
+
 def set_decimal(attr: str) -> Handler:
     """A handler that stores a tolerant-parsed number in `attr` (bad numbers are left unset)."""
 

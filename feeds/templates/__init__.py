@@ -10,7 +10,7 @@ imports. docs/templates.md describes the format and the limits.
 
 from __future__ import annotations
 
-from feeds.templates.errors import ExpressionError, TemplateError, TemplateRenderError
+from feeds.templates.errors import ExpressionError, TemplateError, TemplateRenderError, UnknownPreset
 from feeds.templates.expr.compile import CompiledExpression, compile_expression
 from feeds.templates.expr.functions import FUNCTIONS, MAX_VALUE_CHARS
 from feeds.templates.model import (
@@ -22,12 +22,15 @@ from feeds.templates.model import (
     Template,
     XmlTemplate,
 )
+from feeds.templates.presets import PRESET_PREFIX, PRESETS, load_preset, preset_text
 from feeds.templates.validate import load_template, template_problems
 from feeds.templates.writer import SIZE_BUDGET_CHARS, TIME_BUDGET_MS, TemplateWriter
 
 __all__ = [
     "FUNCTIONS",
     "MAX_VALUE_CHARS",
+    "PRESETS",
+    "PRESET_PREFIX",
     "SIZE_BUDGET_CHARS",
     "TIME_BUDGET_MS",
     "AttributeSpec",
@@ -41,8 +44,11 @@ __all__ = [
     "TemplateError",
     "TemplateRenderError",
     "TemplateWriter",
+    "UnknownPreset",
     "XmlTemplate",
     "compile_expression",
+    "load_preset",
     "load_template",
+    "preset_text",
     "template_problems",
 ]

@@ -2,6 +2,7 @@
 
     ConfigError (feeds.errors)
     ├── TemplateError          a template does not validate: every problem, each naming its field (problems)
+    ├── UnknownPreset          a preset name that is not shipped (name, known)
     └── ExpressionError        one expression does not parse or compile (text, position, reason)
     ExportError (feeds.errors)
     └── TemplateRenderError    one product cannot be rendered (product_id, field, reason): over the time or
@@ -18,6 +19,15 @@ from feeds.errors import ConfigError, ExportError
 
 class TemplateError(ConfigError):
     """A template is invalid; `problems` lists every one, each starting with the field it is about."""
+
+
+class UnknownPreset(ConfigError):
+    """A preset name nobody shipped (feeds.templates.presets.PRESETS)."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__([f"unknown template preset {name!r}; known presets: {', '.join(known)}"])
+        self.name = name
+        self.known = known
 
 
 class ExpressionError(ConfigError):
@@ -48,4 +58,4 @@ class ValueFailure(Exception):
         self.reason = reason
 
 
-__all__ = ["ExpressionError", "TemplateError", "TemplateRenderError", "ValueFailure"]
+__all__ = ["ExpressionError", "TemplateError", "TemplateRenderError", "UnknownPreset", "ValueFailure"]

@@ -185,6 +185,16 @@ class XmlTemplate(_Strict):
     indent: bool = True
     xml_schema: str | None = Field(default=None, max_length=MAX_SCHEMA_CHARS)  # XSD text every item must pass
 
+    @property
+    def extension(self) -> str:
+        """The output file's extension."""
+        return ".xml"
+
+    @property
+    def media_type(self) -> str:
+        """The output's media type, as a published feed is served."""
+        return "application/xml"
+
     @field_validator("namespaces")
     @classmethod
     def _prefixes(cls, value: dict[str, str]) -> dict[str, str]:
@@ -259,6 +269,16 @@ class CsvTemplate(_Strict):
     header: bool = True
     line_end: Literal["lf", "crlf"] = "lf"
     escape_formulas: bool = True  # a leading ' before what a spreadsheet would run (OWASP CSV injection)
+
+    @property
+    def extension(self) -> str:
+        """The output file's extension: `.tsv` for tab-separated values, else `.csv`."""
+        return ".tsv" if self.delimiter == "\t" else ".csv"
+
+    @property
+    def media_type(self) -> str:
+        """The output's media type, as a published feed is served."""
+        return "text/tab-separated-values" if self.delimiter == "\t" else "text/csv"
 
     @model_validator(mode="after")
     def _unique_names(self, info: ValidationInfo) -> CsvTemplate:

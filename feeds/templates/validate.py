@@ -59,7 +59,7 @@ def _problems(exc: ValidationError, data: dict[str, Any]) -> list[str]:
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown field"
-        elif error["type"] == "union_tag_invalid":
+        elif error["type"] in ("union_tag_invalid", "union_tag_not_found"):  # a kind that is wrong, or none
             message = "kind must be 'xml' or 'csv'"
         where = _where(loc, data)
         problems.append(f"{where}: {message}")

@@ -202,3 +202,73 @@ class TestCheckSpec:
         assert problems(spec, SpecLimits(schedule_problem=scheduler)) == ["schedule: never fires"]
         assert asked == [("0 0 31 2 *", "Europe/Prague")]
         assert problems(spec, SpecLimits()) == []  # no scheduler check given: none made
+
+
+def template_export(name: str, uri: str, template: Any, **fields: Any) -> dict[str, Any]:
+    return {"name": name, "format": "template", "uri": uri, "template": template, **fields}
+
+
+CSV_TEMPLATE = {"kind": "csv", "columns": [{"name": "id", "path": "ITEM_ID"}]}
+
+
+class TestTemplateExports:
+    def test_a_valid_template_export_passes(self, out: Path, limits: SpecLimits) -> None:
+        spec = make_spec(exports=[template_export("mp", (out / "mp.csv").as_uri(), CSV_TEMPLATE)])
+        assert problems(spec, limits) == []
+
+    def test_every_problem_of_the_template_is_named_with_the_export_beside_the_others(
+        self, out: Path, limits: SpecLimits
+    ) -> None:
+        template = {"kind": "csv", "delimiter": "#", "columns": [
+            {"name": "id", "expr": "prise(PRICE_VAT)"}, {"name": "id", "path": "ITEM_ID"}, {"name": "x"}]}
+        spec = make_spec(source="", exports=[template_export("mp", (out / "mp.csv").as_uri(), template)],
+                         rules=[{"type": "nope"}])
+
+        found = problems(spec, limits)
+
+        assert found[0] == "the source is empty: give a feed URL"
+        assert [p for p in found if p.startswith("export 'mp': template")] == [
+            "export 'mp': template > columns[0] \"id\" > expr: unknown function 'prise'; known functions: add_days, "
+            "capitalize, category, coalesce, concat, contains, count, days_between, ends_with, first, format_number, "
+            "if, join, left, length, lower, matches, number, price, regex_replace, replace, round, split, "
+            "starts_with, strip_html, take, today, trim, truncate, unique, upper, values at position 1 of "
+            "'prise(PRICE_VAT)'",
+            "export 'mp': template > columns[1] \"id\" > name: duplicate column name 'id' (also column 1)",
+            "export 'mp': template > columns[2] \"x\": give exactly one of path, expr, text",
+            "export 'mp': template > delimiter: Input should be ',', ';', '\\t' or '|'",
+        ]
+        assert found[-1].startswith("rule 1 (nope)")
+
+    def test_a_template_that_is_not_an_object_is_named(self, out: Path, limits: SpecLimits) -> None:
+        spec = make_spec(exports=[template_export("mp", (out / "mp.csv").as_uri(), {"columns": []})])
+        assert problems(spec, limits) == ["export 'mp': template: kind must be 'xml' or 'csv'"]
+
+    @pytest.mark.parametrize(("fields", "expected"), [
+        ({"invalid": "keep"}, "export 'mp': invalid products cannot be kept: a template leaves out a product it "
+                              "cannot write (choose drop or fail)"),
+        ({"currency": "EUR"}, "export 'mp': currency is a channel default and does nothing for a template: write it "
+                              "in the template"),
+        ({"default_category": "Dárky"}, "export 'mp': default_category is a channel default"),
+        ({"uri": "{uri}/mp.xml"}, "export 'mp': its template writes .csv but its URI ends in .xml"),
+        ({"uri": "{uri}/mp.tsv.gz", "gzip": True}, "export 'mp': its template writes .csv but its URI ends in .tsv"),
+    ])  # fmt: skip
+    def test_what_a_template_export_cannot_honour_is_named(
+        self, fields: dict[str, Any], expected: str, out: Path, limits: SpecLimits
+    ) -> None:
+        export = {**template_export("mp", (out / "mp.csv").as_uri(), CSV_TEMPLATE), **filled(fields, out)}
+        (found,) = problems(make_spec(exports=[export]), limits)
+        assert found.startswith(expected)
+
+    def test_a_tab_separated_template_may_publish_tsv(self, out: Path, limits: SpecLimits) -> None:
+        template = {**CSV_TEMPLATE, "delimiter": "\t"}
+        spec = make_spec(exports=[template_export("mp", (out / "mp.tsv.gz").as_uri(), template, gzip=True)])
+        assert problems(spec, limits) == []
+
+    @pytest.mark.parametrize(("export", "message"), [
+        ({"name": "mp", "format": "template"}, "format 'template' needs a template"),
+        ({"name": "mp", "format": "heureka", "template": CSV_TEMPLATE},
+         "a template is written by format 'template', not 'heureka'"),
+    ])  # fmt: skip
+    def test_the_format_and_the_template_go_together(self, export: dict[str, Any], message: str) -> None:
+        with pytest.raises(ValueError, match=message):
+            make_spec(exports=[export])

@@ -373,3 +373,69 @@ class TestOutputMode:
         assert result.exit_code == 0, result.output
         assert stat.S_IMODE(out.stat().st_mode) == 0o640
         assert out.read_bytes() != b"old"
+
+
+class TestConvertWithTemplate:
+    TEMPLATE = {"kind": "csv", "delimiter": "\t", "columns": [{"name": "id", "path": "ITEM_ID"},
+                                                             {"name": "name", "expr": "upper(PRODUCTNAME)"}]}
+
+    def test_a_template_file_writes_the_output(self, runner: CliRunner, tmp_path: Path) -> None:
+        template = tmp_path / "t.json"
+        template.write_text(json.dumps(self.TEMPLATE), encoding="utf-8")
+        out = tmp_path / "out.tsv"
+
+        result = runner.invoke(app, ["convert", str(HEUREKA), "--template", str(template), "-o", str(out)])
+
+        assert result.exit_code == 0, result.output
+        items = etree.parse(str(HEUREKA)).getroot().findall("SHOPITEM")
+        assert out.read_text(encoding="utf-8").splitlines() == ["id\tname", *(
+            f"{item.findtext('ITEM_ID')}\t{(item.findtext('PRODUCTNAME') or '').upper()}" for item in items)]
+        assert f"heureka -> template: {len(items)} products in, {len(items)} out" in result.output
+
+    def test_a_preset_writes_the_marketplace_product_file(self, runner: CliRunner, tmp_path: Path) -> None:
+        out = tmp_path / "products.csv"
+        result = runner.invoke(app, ["convert", str(HEUREKA), "--template", "preset:marketplace-products",
+                                     "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        header, first, *_ = out.read_text(encoding="utf-8").splitlines()
+        assert header.startswith("shop-sku;ean;title;description;brand;category;price;quantity;")
+        item = etree.parse(str(HEUREKA)).getroot().find("SHOPITEM")
+        assert item is not None and first.startswith(f"{item.findtext('ITEM_ID')};{item.findtext('EAN')};")
+
+    def test_every_problem_of_a_template_is_listed_and_nothing_is_written(
+        self, runner: CliRunner, tmp_path: Path
+    ) -> None:
+        template = tmp_path / "t.json"
+        template.write_text(json.dumps({"kind": "csv", "columns": [{"name": "a", "expr": "upper("},
+                                                                   {"name": "b", "path": "X", "text": "y"}]}))
+        result = runner.invoke(app, ["convert", str(HEUREKA), "--template", str(template), "-o",
+                                     str(tmp_path / "out.csv")])
+        assert result.exit_code == 2
+        lines = result.output.splitlines()
+        assert lines[0] == f"error: template {str(template)!r} is not valid:"
+        assert [line.split(" > ")[0].strip() for line in lines[1:]] == ['columns[0] "a"', 'columns[1] "b": give '
+                                                                        "exactly one of path, expr, text"]
+        assert not (tmp_path / "out.csv").exists()
+
+    @pytest.mark.parametrize(("args", "message"), [
+        (["--template", "preset:nope"], "unknown template preset 'nope'; known presets: marketplace-products"),
+        (["--template", "missing.json"], "cannot read template file 'missing.json'"),
+        (["--template", "preset:marketplace-products", "--to", "google"], "--template and --to: give one"),
+        (["--template", "preset:marketplace-products", "--invalid", "keep"], "--invalid keep: a template leaves out"),
+        (["--template", "preset:marketplace-products", "--currency", "EUR"], "--currency: channel defaults do "
+                                                                             "nothing for --template"),
+    ])  # fmt: skip
+    def test_refused_options_are_named(self, args: list[str], message: str, runner: CliRunner, tmp_path: Path) -> None:
+        result = runner.invoke(app, ["convert", str(HEUREKA), *args, "-o", str(tmp_path / "out.csv")])
+        assert result.exit_code == 2 and message in result.output, result.output
+
+    def test_all_products_failing_keeps_the_old_output(self, runner: CliRunner, tmp_path: Path) -> None:
+        template = tmp_path / "t.json"
+        template.write_text(json.dumps({"kind": "csv", "columns": [
+            {"name": "n", "expr": 'replace(ITEM_ID, ITEM_ID, "free") + 1'}]}), encoding="utf-8")
+        out = tmp_path / "out.csv"
+        out.write_text("last good\n", encoding="utf-8")
+        result = runner.invoke(app, ["convert", str(HEUREKA), "--template", str(template), "-o", str(out)])
+        assert result.exit_code == 2 and "products are invalid for template" in result.output
+        assert "'free' is not a number" in result.output
+        assert out.read_text(encoding="utf-8") == "last good\n"

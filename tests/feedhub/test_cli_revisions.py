@@ -6,6 +6,8 @@ one project over the Heureka sample that hides nothing, publishing Heureka and G
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -323,6 +325,50 @@ def test_project_add_refuses_a_schedule_prefect_would_refuse(data_dir: Path, tmp
     )  # fmt: skip
     assert 'Invalid timezone: "Mars/Olympus"' in result.output
     assert json.loads(feedhub("project", "list", "1", "--json", *OWNER)) == []
+
+
+@pytest.mark.usefixtures("project")
+class TestExportTemplate:
+    def test_an_export_written_by_a_preset_is_run_published_and_served_as_csv(
+        self, web: httpx.Client, tmp_path: Path  # noqa: F811
+    ) -> None:
+        uri = (tmp_path / "out" / "products.csv").as_uri()
+        out = feedhub("project", "export-template", "1", "heureka", "preset:marketplace-products", "--uri", uri,
+                      *OWNER)
+        assert "revision 2 saved" in out
+        export = show()["exports"][0]
+        assert (export["format"], export["uri"], export["template"]["kind"]) == ("template", uri, "csv")
+        assert history()[0]["note"] == "export heureka template set"
+
+        assert "succeeded" in feedhub("project", "run", "1", "--wait", *OWNER)
+
+        published = (tmp_path / "out" / "products.csv").read_text(encoding="utf-8")
+        rows = list(csv.reader(io.StringIO(published), delimiter=";"))
+        assert rows[0][:3] == ["shop-sku", "ean", "title"]
+        assert len(rows) == 1 + SAMPLE.read_text(encoding="utf-8").count("<SHOPITEM>")
+        served = web.get(served_path("heureka"))
+        assert served_path("heureka").endswith("/heureka.csv")
+        assert served.headers["content-type"].startswith("text/csv")
+        assert served.text == published
+
+    def test_every_problem_is_listed_and_nothing_is_saved(self, tmp_path: Path) -> None:
+        template = write_json(tmp_path / "t.json", {"kind": "csv", "columns": [
+            {"name": "a", "expr": "upper("}, {"name": "b", "path": "X", "text": "y"}]})
+        result = refused("project", "export-template", "1", "heureka", str(template), *OWNER)
+        assert result.output.splitlines()[0] == f"error: template {str(template)!r} is not valid:"
+        assert len(result.output.splitlines()) == 3 and len(history()) == 1
+
+    def test_what_the_spec_check_refuses_is_named_with_the_export(self, tmp_path: Path) -> None:
+        template = write_json(tmp_path / "t.json", {"kind": "csv", "columns": [{"name": "id", "path": "ITEM_ID"}]})
+        result = refused("project", "export-template", "1", "heureka", str(template), *OWNER)  # heureka.xml
+        assert "export 'heureka': its template writes .csv but its URI ends in .xml" in result.output
+        assert refused("project", "export-template", "1", "nope", str(template), *OWNER).output == (
+            "error: project 1 has no export 'nope'\n")
+        assert len(history()) == 1
+
+    def test_a_reader_may_not_set_a_template(self) -> None:
+        result = refused("project", "export-template", "1", "heureka", "preset:marketplace-products", *READER)
+        assert len(history()) == 1 and "error:" in result.output
 
 
 class TestDelete:

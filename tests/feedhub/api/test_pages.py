@@ -3,16 +3,20 @@ whatever the page shows, and the forms' CSRF protection. (tests/e2e drives the s
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
+from lxml import etree
 
 from accounts import get_current_spec, list_history
 from accounts.db import make_session_factory
 from accounts.members import list_members
-from feeds.project import ExportSpec
+from feeds.project import ExportSpec, ProjectSpec
 from tests.feedhub.api.conftest import PASSWORD, SAMPLE, Api, World
 
 EDIT_CONTROLS = ("Run now", "Add a rule", "Move up", "Delete</button>", "Pause the schedule")
@@ -247,6 +251,73 @@ class TestExportSettings:
                              ("max_invalid_percent", "150")):
             assert f'name="{field}" value="{value}"' in shown.text
         assert export_of(api, world) == before
+
+
+class TestExportTemplate:
+    """The export page's custom template: saved with the settings (the export's format becomes "template"), every
+    problem named when refused, and the products it could not write shown as the run's problems."""
+
+    TEMPLATE = {"kind": "xml", "root": "SHOP", "item": "ITEM", "elements": [
+        {"name": "ID", "path": "ITEM_ID"},
+        {"name": "WEIGHT", "expr": 'if(contains(ITEM_ID, "-CER"), replace(ITEM_ID, ITEM_ID, "free") + 1, 1)'}]}
+
+    def test_a_writer_saves_a_template_and_the_page_shows_it(self, api: Api, world: World) -> None:
+        path = f"/projects/{world.project_id}/exports/heureka"
+        saved = post(api, world, "write", f"{path}/settings", {"template": json.dumps(self.TEMPLATE)})
+        assert (saved.status_code, saved.headers["location"]) == (303, f"{path}#settings")
+        export = export_of(api, world)
+        assert (export.format, export.template) == ("template", self.TEMPLATE)
+        shown = page(api, world, "write", path).text
+        textarea = shown.split('<textarea id="template" name="template"')[1].split("</textarea>")[0]
+        assert json.loads(html.unescape(textarea.split(">", 1)[1])) == self.TEMPLATE
+        assert "(template)" in page(api, world, "read", f"/projects/{world.project_id}").text
+        read_only = page(api, world, "read", path).text
+        assert "Custom template (JSON)" in read_only and "&#34;WEIGHT&#34;" in read_only
+
+    @pytest.mark.parametrize(("typed", "expected"), [
+        ('{"kind": "xml", "root": "SHOP"', ["template: not JSON: Expecting &#39;,&#39; delimiter at line 1, "
+                                           "column 31"]),
+        (json.dumps({"kind": "csv", "delimiter": "#", "columns": [{"name": "a", "expr": "upper("}, {"name": "b"}]}),
+         ["export &#39;heureka&#39;: template &gt; columns[0] &#34;a&#34; &gt; expr: ",
+          "export &#39;heureka&#39;: template &gt; columns[1] &#34;b&#34;: give exactly one of path, expr, text",
+          "export &#39;heureka&#39;: template &gt; delimiter: "]),
+        (json.dumps({"kind": "csv", "columns": [{"name": "a", "path": "ITEM_ID"}]}),  # publishes heureka.xml
+         ["export &#39;heureka&#39;: its template writes .csv but its URI ends in .xml"]),
+    ])  # fmt: skip
+    def test_every_problem_is_named_and_the_form_keeps_what_was_typed(
+        self, typed: str, expected: list[str], api: Api, world: World
+    ) -> None:
+        before = export_of(api, world)
+        shown = post(api, world, "write", f"/projects/{world.project_id}/exports/heureka/settings",
+                     {"template": typed, "invalid": "drop"})
+        assert shown.status_code == 422
+        problems = re.findall(r"<li>([^<]*)</li>", shown.text.split('id="settings-problems"')[1].split("</ul>")[0])
+        assert len(problems) == len(expected)
+        assert all(problem.startswith(start) for problem, start in zip(problems, expected, strict=True)), problems
+        assert html.escape(typed, quote=True).replace("&#x27;", "&#39;") in shown.text.replace("&#34;", "&quot;")
+        assert export_of(api, world) == before
+
+    def test_products_the_template_cannot_write_are_the_runs_problems(self, api: Api, world: World,
+                                                                         tmp_path: Path) -> None:
+        from flows.processing import process_feed
+
+        spec = ProjectSpec(source=str(SAMPLE), exports=[
+            ExportSpec(name="heureka", format="template", uri="", template=self.TEMPLATE)])
+        processed = process_feed(SAMPLE, spec, tmp_path, allow_empty=False, allow_private_urls=False,
+                                 allow_local_files=True)
+        ceramic = [item.findtext("ITEM_ID") for item in etree.parse(str(SAMPLE)).getroot().iter("SHOPITEM")
+                   if "-CER" in (item.findtext("ITEM_ID") or "")]
+        assert processed.outputs["heureka"].name == "heureka.xml"
+        assert processed.report["exports"][0]["problems"] == [f"{id_}: WEIGHT: 'free' is not a number"
+                                                              for id_ in ceramic]
+        run_id = add_run(api, world, processed.report)
+
+        run_page = page(api, world, "read", f"/projects/{world.project_id}/runs/{run_id}").text
+        assert f"{23 - len(ceramic)} products written, {len(ceramic)} invalid" in run_page
+        assert f"<li>{ceramic[0]}: WEIGHT: &#39;free&#39; is not a number</li>" in run_page
+        export_page = page(api, world, "read", f"/projects/{world.project_id}/exports/heureka").text
+        row = export_page.split("<td>WEIGHT: &#39;free&#39; is not a number</td>")[1].split("</tr>")[0]
+        assert f"<td>{len(ceramic)}: {', '.join(ceramic)}" in row
 
 
 class TestShopPage:

@@ -446,7 +446,7 @@ class TestErrorBodies:
         assert (refused.status_code, refused.json()["code"]) == (422, "config_error")
         assert [p["message"] for p in refused.json()["problems"]] == [
             "invalid project spec: exports.0.format: unknown format 'nope'; known formats: csv, google,"
-            " google-atom, heureka, mergado, meta, meta-csv, tsv, xml, zbozi",
+            " google-atom, heureka, mergado, meta, meta-csv, mirakl-offers, template, tsv, xml, zbozi",
             "invalid project spec: max_drop_ratio: Input should be less than or equal to 1",
         ]
 
@@ -628,3 +628,57 @@ class TestLogin:
 
         assert created.status_code == 201
         assert shop_names(api, world, "owner") == ["Kola s.r.o.", "Přes token"]
+
+
+class TestTemplateExports:
+    """A custom template is part of an export in the project spec: checked whole when saved, every problem named
+    with its export, and returned as it was saved."""
+
+    TEMPLATE = {"kind": "xml", "root": "SHOP", "item": "ITEM", "elements": [
+        {"name": "ID", "path": "ITEM_ID"}, {"name": "PRICE", "expr": "format_number(PRICE_VAT, 2)"}]}
+
+    def spec_with(self, api: Api, world: World, **export: Any) -> dict[str, Any]:
+        spec = ok(call(api, world, "GET", f"/projects/{world.project_id}"))["spec"]
+        spec["exports"][0].update(export)
+        return spec
+
+    def test_a_template_export_is_saved_and_returned_as_sent(self, api: Api, world: World) -> None:
+        spec = self.spec_with(api, world, format="template", template=self.TEMPLATE)
+
+        saved = ok(call(api, world, "PUT", f"/projects/{world.project_id}", json={"spec": spec}))
+
+        assert saved["spec"]["exports"][0]["template"] == self.TEMPLATE
+        current = ok(call(api, world, "GET", f"/projects/{world.project_id}"))["spec"]["exports"][0]
+        assert (current["format"], current["template"]) == ("template", self.TEMPLATE)
+
+    def test_every_problem_of_a_template_is_a_problem_of_its_own_naming_the_export(
+        self, api: Api, world: World
+    ) -> None:
+        template = {**self.TEMPLATE, "item": "1TEM", "elements": [
+            {"name": "ID", "path": "ITEM_ID", "text": "x"}, {"name": "g:PRICE", "expr": "price(PRICE_VAT, )"}]}
+        spec = self.spec_with(api, world, format="template", template=template, currency="EUR")
+
+        refused = call(api, world, "PUT", f"/projects/{world.project_id}", json={"spec": spec})
+
+        assert (refused.status_code, refused.json()["code"]) == (422, "config_error")
+        problems = refused.json()["problems"]
+        assert {p.get("export") for p in problems} == {"heureka"}
+        assert [p["message"].split(": ", 2)[1] for p in problems] == [
+            "template > item", 'template > elements[0] "ID"', 'template > elements[1] "g:PRICE" > expr',
+            'template > elements[1] "g:PRICE" > name', "currency is a channel default and does nothing for a template"]
+        assert len(ok(call(api, world, "GET", f"/projects/{world.project_id}/revisions"))["items"]) == 1
+
+    @pytest.mark.parametrize(("export", "message"), [
+        ({"format": "template"}, "invalid project spec: exports.0: format 'template' needs a template"),
+        ({"template": TEMPLATE}, "invalid project spec: exports.0: a template is written by format 'template', "
+                                 "not 'heureka'"),
+        ({"format": "template", "template": "{}"}, "invalid project spec: exports.0.template: Input should be a "
+                                                    "valid dictionary"),
+    ])  # fmt: skip
+    def test_a_format_and_template_that_do_not_go_together_are_refused(
+        self, export: dict[str, Any], message: str, api: Api, world: World
+    ) -> None:
+        refused = call(api, world, "PUT", f"/projects/{world.project_id}",
+                       json={"spec": self.spec_with(api, world, **export)})
+        assert refused.status_code == 422
+        assert [p["message"] for p in refused.json()["problems"]] == [message]

@@ -415,3 +415,28 @@ def test_decimal_money_never_float() -> None:
     converter = make_converter("heureka", "google", OPTIONS)
     offer = converter.offer(shopitem(*BASE_HEUREKA))  # type: ignore[union-attr]
     assert offer.price == Decimal("1299.90") and isinstance(offer.price, Decimal)
+
+
+class TestStockCounts:
+    """A source's stock count reaches the hub's count, so Mergado's STOCK_QUANTITY carries it (and Mirakl's
+    quantity: test_mirakl.py); availability from the count is unchanged."""
+
+    @pytest.mark.parametrize(("source", "product", "count"), [
+        ("google", google_item(("g:id", "1"), ("g:stock_quantity", "4")), "4"),
+        ("csv", item("item", ("id", "1"), ("qty", "9")), "9"),
+        ("csv", item("item", ("id", "1"), ("Lagerbestand", "12.0")), "12"),  # a German column, a spreadsheet's float
+        ("heureka", shopitem(("ITEM_ID", "1"), ("STOCK", [("AMOUNT", "5"), ("MINIMAL_AMOUNT", "1")])), "5"),  # Shoptet
+        ("heureka", shopitem(("ITEM_ID", "1"), ("STOCK", "3")), "3"),  # flat, as before
+    ])  # fmt: skip
+    def test_mergado_writes_the_count(self, source: str, product: Product, count: str) -> None:
+        out = pairs(convert(source, "mergado", product))
+        assert ("STOCK_QUANTITY", count) in out
+
+    def test_a_stock_text_that_is_no_number_gives_no_count_and_no_availability(self) -> None:
+        out = pairs(convert("csv", "mergado", item("item", ("id", "1"), ("stock", "skladem"))))
+        assert not any(name in ("STOCK_QUANTITY", "AVAILABILITY") for name, *_ in out)  # type: ignore[misc]
+
+    @pytest.mark.parametrize(("count", "availability"), [("0", "out of stock"), ("2", "in stock")])
+    def test_availability_still_follows_the_count(self, count: str, availability: str) -> None:
+        out = pairs(convert("csv", "mergado", item("item", ("id", "1"), ("qty", count))))
+        assert ("AVAILABILITY", availability) in out

@@ -133,10 +133,32 @@ class TestMappingFromGoogle:
         assert row["quantity"] == quantity
         assert (NO_STOCK_COUNT in warnings) is (quantity == "")
 
-    def test_a_generic_csv_stock_column_gives_no_count_yet(self) -> None:
-        # read_google's stock handler sets availability only; the count never reaches the hub (README says so)
-        row = _row("csv", _item("item", ("id", "1"), ("price", "5"), ("qty", "9")))
-        assert row["quantity"] == ""
+    @pytest.mark.parametrize(("column", "text", "quantity"), [
+        ("qty", "9", "9"),
+        ("inventory", "0", "0"),
+        ("Lagerbestand", "12", "12"),  # the German column the CSV reader recognises
+        ("stan magazynowy", "3", "3"),  # Polish
+        ("stock", "7.0", "7"),  # a spreadsheet's float
+        ("stock", "skladem", ""),  # not a count: none is invented (and a warning says so)
+    ])  # fmt: skip
+    def test_a_generic_csv_stock_column_gives_the_count(self, column: str, text: str, quantity: str) -> None:
+        row = _row("csv", _item("item", ("id", "1"), ("price", "5"), (column, text)))
+        assert row["quantity"] == quantity
+
+    def test_a_google_stock_quantity_gives_the_count(self) -> None:
+        row = _row("google", _item("item", ("g:id", "1"), ("g:price", "5 EUR"), ("g:availability", "in_stock"),
+                                   ("g:stock_quantity", "4")))
+        assert row["quantity"] == "4"
+
+    @pytest.mark.parametrize(("stock", "quantity"), [
+        ([("AMOUNT", "5")], "5"),  # Shoptet
+        ([("AMOUNT", "0"), ("MINIMAL_AMOUNT", "1")], "0"),
+        ([("MINIMAL_AMOUNT", "1")], ""),  # no AMOUNT: no count
+    ])  # fmt: skip
+    def test_shoptet_stock_amount_gives_the_count(self, stock: list[tuple[str, str]], quantity: str) -> None:
+        product = _item("SHOPITEM", ("ITEM_ID", "1"), ("PRICE_VAT", "1"))
+        product.children.append(Element("STOCK", "", children=[Element(name, text) for name, text in stock]))
+        assert _row("heureka", product)["quantity"] == quantity
 
 
 class TestProductIdType:
@@ -279,7 +301,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         stock = record["Inventory"].strip()
         rows.append({"sku": sku, "product-id": product_id, "product-id-type": id_type,
                      "price": _money(record["Preis (Brutto)"]),
-                     "quantity": "0" if stock == "0" else "",  # the count itself does not reach the hub yet
+                     "quantity": str(int(Decimal(stock))) if stock else "",
                      "state": "11", "discount-price": ""})
     return rows
 
