@@ -51,6 +51,7 @@ def deps_from_settings(settings: Settings, *, engine: Engine | None = None, mail
         s3_endpoint_url=settings.s3_endpoint_url,
         file_exports_dir=settings.exports_dir.resolve(),
         s3_prefixes=settings.s3_prefixes,
+        google_taxonomy=settings.google_taxonomy_file.resolve() if settings.google_taxonomy_file else None,
         process_limits=limits if settings.run_in_child else None,
     )
 

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # who has it until it expires, and the download log cannot know the bytes)
     serve_s3_redirect: Literal["stream", "presigned"] = "stream"
     serve_s3_presigned_ttl_s: int = Field(default=60, ge=1, le=3600)
+    # Google's product taxonomy with ids (taxonomy-with-ids.<locale>.txt from Google, in the language the channels
+    # expect): a bare google_product_category id then becomes its path in Heureka and Zboží CATEGORYTEXT
+    google_taxonomy_file: Path | None = None
     fetch_timeout_s: float = 30.0
     fetch_deadline_s: float = 600.0
     max_feed_bytes: int = Field(default=4 * 1024**3)  # cap on decompressed bytes of one source
@@ -74,6 +77,19 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         """Where emails go when no SMTP server is configured."""
         return self.data_dir / "outbox"
+
+    @field_validator("google_taxonomy_file")
+    @classmethod
+    def _check_taxonomy(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from feeds.channels.google_taxonomy import read_taxonomy
+            from feeds.errors import ConfigError
+
+            try:
+                read_taxonomy(value.resolve())  # a wrong file fails at start, not in every run
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from exc
+        return value
 
     @field_validator("s3_publish_prefixes")
     @classmethod

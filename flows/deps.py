@@ -50,6 +50,7 @@ class RunDeps:
     s3_prefixes: tuple[str, ...] | None = None  # s3:// exports must lie under one, `{shop}` is the shop id; None: any
     history_days: int = RUN_HISTORY_DAYS
     heartbeat_s: float = RUN_HEARTBEAT_S  # how often a working run stamps its row and checks its lock
+    google_taxonomy: Path | None = None  # Google's taxonomy file: names bare google_product_category ids
     process_limits: ProcessLimits | None = None  # processing in a child under these limits; None: in the run's thread
 
     @cached_property

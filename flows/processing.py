@@ -8,11 +8,14 @@ a child process under limits (`flows.isolation`).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from feeds.channels import CHANNELS, ConvertOptions
+from feeds.channels.google_taxonomy import read_taxonomy
 from feeds.pipeline import ExportTarget, process
 from feeds.project import ExportSpec, ProjectSpec
 from feeds.templates import load_template
@@ -34,10 +37,11 @@ class Processed:
 
 def process_feed(
     feed: Path, spec: ProjectSpec, out_dir: Path, *, allow_empty: bool, allow_private_urls: bool,
-    allow_local_files: bool,
+    allow_local_files: bool, google_taxonomy: Path | None = None,
 ) -> Processed:
     """Write the project's exports of `feed` into `out_dir`. `allow_empty`: a feed without products is an
-    export to hold, not a failure (a project with a good run before: the shop may have sold out)."""
+    export to hold, not a failure (a project with a good run before: the shop may have sold out).
+    `google_taxonomy`: Google's taxonomy file, which names bare google_product_category ids."""
     from feeds.transforms import RuleSet  # the rule engine is heavy to import; only runs that process need it
 
     def ruleset(rules: list[dict[str, Any]], *, allow_groups: bool = True) -> RuleSet:
@@ -48,7 +52,8 @@ def process_feed(
 
     rules = ruleset(spec.rules)
     own = {export.name: ruleset(export.rules, allow_groups=False) for export in spec.exports if export.rules}
-    targets = [dataclasses.replace(_target(out_dir, export), rules=own.get(export.name),
+    taxonomy = read_taxonomy(google_taxonomy) if google_taxonomy else MappingProxyType({})
+    targets = [dataclasses.replace(_target(out_dir, export, taxonomy), rules=own.get(export.name),
                                    mapping=dict(export.mapping)) for export in spec.exports]
     report = process(feed, targets, source_format=spec.source_format, rules=rules, allow_empty=allow_empty)
     found = report.to_dict()
@@ -72,10 +77,10 @@ def output_paths(workspace: Path, spec: ProjectSpec) -> dict[str, Path]:
     return {export.name: _target(workspace / "out", export).path for export in spec.exports}
 
 
-def _target(out_dir: Path, export: ExportSpec) -> ExportTarget:
+def _target(out_dir: Path, export: ExportSpec, taxonomy: Mapping[str, str] = MappingProxyType({})) -> ExportTarget:
     options = ConvertOptions(
         currency=export.currency, escape_formulas=export.escape_formulas, default_category=export.default_category,
-        default_delivery=tuple((row.id, row.price, row.price_cod) for row in export.delivery),
+        default_delivery=tuple((row.id, row.price, row.price_cod) for row in export.delivery), google_taxonomy=taxonomy,
     )
     if export.country:
         options = dataclasses.replace(options, country=export.country.upper())

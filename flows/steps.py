@@ -252,7 +252,8 @@ def process_step(run: ActiveRun, deps: RunDeps) -> None:
         work = functools.partial(process_feed, run.fetched.path, run.spec, run.workspace / "out",
                                  allow_empty=run.baseline is not None,
                                  allow_private_urls=deps.fetch_policy.allow_private,
-                                 allow_local_files=deps.fetch_policy.allow_local)
+                                 allow_local_files=deps.fetch_policy.allow_local,
+                                 google_taxonomy=deps.google_taxonomy)
         processed = work() if deps.process_limits is None else run_limited(deps.process_limits, work)
     run.outputs = processed.outputs
     out = run.outcome

@@ -96,6 +96,9 @@ def convert(
         help="Heureka/Zboží: a DELIVERY for products whose source names none, ID=PRICE or ID=PRICE/COD_PRICE, "
              "e.g. CESKA_POSTA=99/129; repeat for several.")] = None,
     default_category: Annotated[str, typer.Option(help="Heureka/Zboží: CATEGORYTEXT for products with none.")] = "",
+    google_taxonomy: Annotated[Path | None, typer.Option(
+        help="Google's taxonomy-with-ids file: Heureka/Zboží CATEGORYTEXT for a bare google_product_category id.",
+    )] = None,
     mapping: Annotated[list[str] | None, typer.Option(
         "--map", help="Read a source element or column as another, SOURCE=NAME, e.g. Produktname=title; "
                       "repeat for several.")] = None,
@@ -105,6 +108,7 @@ def convert(
 ) -> None:
     """Convert a feed (file or URL) to another format, or to its own, applying rules if given."""
     from feeds.channels import ConvertOptions, get_channel
+    from feeds.channels.google_taxonomy import read_taxonomy
     from feeds.channels.validate import INVALID_POLICIES
     from feeds.fetch import fetch_source
     from feeds.pipeline import ExportTarget
@@ -116,7 +120,7 @@ def convert(
             raise fail(f"--invalid: {invalid!r} is not one of {', '.join(INVALID_POLICIES)}")
         if template is not None:
             _template_only(to_format=to_format, invalid=invalid, currency=currency, country=country,
-                           delivery=delivery, default_category=default_category)
+                           delivery=delivery, default_category=default_category, google_taxonomy=google_taxonomy)
             to_format = TEMPLATE_FORMAT
         loaded = None if template is None else load_template(read_template(template))
         ruleset = _load_rules(rules)
@@ -126,7 +130,8 @@ def convert(
             fetched = fetch_source(source, Path(workspace), policy=_policy())
             options = ConvertOptions(currency=currency, escape_formulas=escape_formulas,
                                      default_delivery=_delivery_table(delivery or []),
-                                     default_category=default_category)
+                                     default_category=default_category,
+                                     google_taxonomy=read_taxonomy(google_taxonomy) if google_taxonomy else {})
             if country:
                 options = dataclasses.replace(options, country=country.upper())
             target = ExportTarget("out", to_format or from_format or "", out, options, invalid=invalid,

@@ -15,9 +15,18 @@ from types import MappingProxyType
 from feeds.errors import ConfigError
 
 
-@lru_cache(maxsize=4)
 def read_taxonomy(path: Path) -> Mapping[str, str]:
-    """id -> "Top > Sub > Leaf", from a taxonomy file; ConfigError naming the line that is not one."""
+    """id -> "Top > Sub > Leaf", from a taxonomy file; ConfigError naming the line that is not one. Read once
+    per version of the file: a worker's runs share it, and a replaced file is read again."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ConfigError([f"Google taxonomy {path}: cannot be read ({exc})"]) from exc
+    return _read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _read(path: Path, mtime_ns: int, size: int) -> Mapping[str, str]:
     categories: dict[str, str] = {}
     try:
         with open(path, encoding="utf-8-sig") as lines:

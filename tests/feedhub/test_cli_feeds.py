@@ -121,6 +121,29 @@ class TestConvert:
         bad = runner.invoke(app, ["convert", str(source), "--to", "google", "-o", str(out), "--map", "Produktart"])
         assert bad.exit_code == 2 and "--map 'Produktart': write SOURCE=NAME" in bad.stderr
 
+    def test_a_google_taxonomy_file_names_bare_category_ids_in_heureka(self, runner: CliRunner, tmp_path: Path) -> None:
+        source = tmp_path / "google.xml"
+        text = (SAMPLES / "google_atom.xml").read_text(encoding="utf-8")  # no product_type: the category decides
+        text = re.sub(r"<g:product_type>[^<]*</g:product_type>", "", text)
+        source.write_text(text.replace("Health &amp; Beauty &gt; Personal Care &gt; Cosmetics", "477"),
+                          encoding="utf-8")
+        taxonomy = tmp_path / "taxonomy-with-ids.cs-CZ.txt"
+        taxonomy.write_text("# Google_Product_Taxonomy_Version: 2021-09-21\n469 - Zdraví a krása\n"
+                            "477 - Zdraví a krása > Osobní péče > Kosmetika\n", encoding="utf-8")
+        out = tmp_path / "heureka.xml"
+        named = runner.invoke(app, ["convert", str(source), "--to", "heureka", "--google-taxonomy", str(taxonomy),
+                                    "--invalid", "keep", "-o", str(out)])
+        assert named.exit_code == 0, named.output
+        categories = {e.text for e in etree.parse(str(out)).iter("CATEGORYTEXT")}
+        assert categories == {"Zdraví a krása | Osobní péče | Kosmetika"}
+
+        taxonomy.write_text("477 Kosmetika\n", encoding="utf-8")
+        refused = runner.invoke(app, ["convert", str(source), "--to", "heureka", "--google-taxonomy", str(taxonomy),
+                                      "-o", str(tmp_path / "other.xml")])
+        assert refused.exit_code == 2
+        assert "line 1: expected 'ID - Category > Subcategory', found '477 Kosmetika'" in refused.output
+        assert not (tmp_path / "other.xml").exists()
+
     def test_failure_never_creates_out(self, runner: CliRunner, tmp_path: Path) -> None:
         source = tmp_path / "feed.xml"
         source.write_bytes(BROKEN_FEEDS["truncated"][0])

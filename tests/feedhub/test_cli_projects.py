@@ -186,6 +186,17 @@ class TestProjectCommands:
         with pytest.raises(ValueError, match="is not an S3 publish prefix"):
             get_settings()
 
+    def test_a_google_taxonomy_setting_that_is_no_taxonomy_is_named(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        taxonomy = tmp_path / "taxonomy.txt"
+        taxonomy.write_text("# Google_Product_Taxonomy_Version: 2021-09-21\n1 - Animals\nAnimals > Pets\n")
+        monkeypatch.setenv("FEEDHUB_GOOGLE_TAXONOMY_FILE", str(taxonomy))
+        with pytest.raises(ValueError, match="line 3: expected 'ID - Category > Subcategory'"):
+            get_settings()
+        taxonomy.write_text("1 - Animals\n")
+        assert get_settings().google_taxonomy_file == taxonomy
+
     def test_reader_cannot_run_pause_or_confirm(self, project: int) -> None:
         for command in (["project", "run", "1", "--wait"], ["project", "pause", "1"], ["project", "confirm", "1"]):
             result = CliRunner().invoke(app, [*command, "--by", "reader@example.com"])
