@@ -65,6 +65,7 @@ from accounts.projects import (
     save_revision,
 )
 from accounts.roles import PERMISSIONS, Action, Level
+from accounts.shop_profiles import ProfileView, add_profile, list_profiles, set_member_profiles
 from accounts.shops import ShopListing, create_shop, delete_shop, list_my_shops, rename_shop, restore_shop
 from accounts.transfers import (
     IncomingTransfer,
@@ -102,6 +103,7 @@ __all__ = [
     "MemoryMailer",
     "OutboxMailer",
     "PriceList",
+    "ProfileView",
     "PriceTier",
     "Project",
     "RevisionView",
@@ -116,6 +118,7 @@ __all__ = [
     "accept_transfer",
     "accept_transfer_by_id",
     "access_shop",
+    "add_profile",
     "authenticate",
     "cancel_transfer",
     "change_billing_period",
@@ -146,6 +149,7 @@ __all__ = [
     "list_members",
     "list_my_invitations",
     "list_my_shops",
+    "list_profiles",
     "list_projects",
     "list_shop_invitations",
     "log_in",
@@ -173,6 +177,7 @@ __all__ = [
     "rollback_project",
     "rollback_spec",
     "save_revision",
+    "set_member_profiles",
     "send_trial_reminders",
     "set_language",
     "shop_may_run",

@@ -13,15 +13,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounts.access import access_shop
+from accounts.access import access_shop, allowed_profile
 from accounts.models import AuditEntry, User
 from accounts.roles import Action
 
 
 def record(session: Session, *, shop_id: int | None, actor: User | None, action: str, **details: Any) -> None:
-    """Append one entry in the caller's transaction, so it commits (or not) with the change."""
+    """Append one entry in the caller's transaction, so it commits (or not) with the change; it names the
+    profile the actor's access check on the shop was allowed under."""
+    profile = allowed_profile(session, actor.id, shop_id) if actor and shop_id is not None else None
     session.add(
-        AuditEntry(shop_id=shop_id, actor_id=actor.id if actor else None, action=action, details=details)
+        AuditEntry(
+            shop_id=shop_id, actor_id=actor.id if actor else None, action=action, details=details, profile=profile
+        )
     )
 
 
@@ -33,6 +37,7 @@ class AuditView:
     actor_email: str | None
     action: str
     details: dict[str, Any]
+    profile: str | None = None  # the profile that allowed it
 
 
 def list_audit(session: Session, actor: User, shop_id: int) -> list[AuditView]:
@@ -44,7 +49,7 @@ def list_audit(session: Session, actor: User, shop_id: int) -> list[AuditView]:
         .where(AuditEntry.shop_id == shop_id)
         .order_by(AuditEntry.id)
     )
-    return [AuditView(entry.created_at, email, entry.action, entry.details) for entry, email in rows]
+    return [AuditView(entry.created_at, email, entry.action, entry.details, entry.profile) for entry, email in rows]
 
 
 def list_account_audit(session: Session, actor: User) -> list[AuditView]:

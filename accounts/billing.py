@@ -179,7 +179,7 @@ def change_billing_period(session: Session, actor: User, shop_id: int, period: s
 
 def list_invoices(session: Session, actor: User, shop_id: int) -> list[Invoice]:
     """The shop's invoices, oldest first (owner)."""
-    access_shop(session, actor, shop_id, Action.BILLING)
+    access_shop(session, actor, shop_id, Action.VIEW_BILLING)
     return list(
         session.scalars(select(Invoice).where(Invoice.shop_id == shop_id).order_by(Invoice.period_start))
     )
@@ -187,7 +187,7 @@ def list_invoices(session: Session, actor: User, shop_id: int) -> list[Invoice]:
 
 def get_invoice(session: Session, actor: User, shop_id: int, number: str) -> Invoice:
     """One of the shop's invoices by its number (owner); another shop's number is as unknown as a wrong one."""
-    access_shop(session, actor, shop_id, Action.BILLING)
+    access_shop(session, actor, shop_id, Action.VIEW_BILLING)
     invoice = session.scalars(select(Invoice).where(Invoice.shop_id == shop_id, Invoice.number == number)).first()
     if invoice is None:
         raise InvoiceNotFound(number)

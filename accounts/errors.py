@@ -5,6 +5,8 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     AccountsError                    root
     ├── NoShopAccess                 no such shop, or the actor may not do this (one error: nothing leaks)
     │   └── LevelTooLow              a member's level is below the action's (level, needed): they see the shop anyway
+    │       ├── ProfileRefused       none of the member's profiles allows the action (profiles)
+    │       └── ElementNotAllowed    a rule writes an element the member's profiles do not let them (element)
     ├── ProjectNotFound              no such project, or not visible to the actor
     ├── UserError
     │   ├── InvalidEmail             not an email address
@@ -22,7 +24,10 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     │   ├── AlreadyMember            the user already has access to the shop
     │   ├── MemberNotFound           the user has no membership to change or remove
     │   ├── OwnerCannotLeave         the owner cannot leave or be removed: transfer first
-    │   └── LevelNotGrantable        nobody grants owner, or a level above their own
+    │   ├── LevelNotGrantable        nobody grants owner, or a level above their own
+    │   ├── ProfileNotGrantable      nobody grants a profile allowing more than they may do (profile)
+    │   ├── UnknownProfile           no built-in or shop profile of this name (name, known)
+    │   └── ProfileExists            the shop already has a profile of this name
     ├── InvitationInvalid            unknown, used, revoked or expired invitation (reason)
     │   └── InvitationWrongAccount   the invitation belongs to another email
     ├── InvitationsThrottled         the shop or the inviting user sent its hourly limit (scope, limit, retry_after_s)
@@ -85,6 +90,35 @@ class LevelTooLow(NoShopAccess):
         self.level = level
         self.needed = needed
         self.project_id = project_id
+
+
+class ProfileRefused(LevelTooLow):
+    """The member's profiles (not a plain write or read level) do not allow the action."""
+
+    def __init__(
+        self, shop_id: int, action: str, level: Level, profiles: list[str], *, project_id: int | None = None
+    ) -> None:
+        subject = f"shop {shop_id}" if project_id is None else f"project {project_id}"
+        doing = Action(action).doing() if project_id is None else Action(action).doing("it")
+        held = ", ".join(profiles) or "none"
+        AccountsError.__init__(self, f"your profiles ({held}) on {subject} do not allow {doing}")
+        self.shop_id, self.action, self.level, self.project_id = shop_id, action, level, project_id
+        self.needed = PERMISSIONS[Action(action)]
+        self.profiles = profiles
+
+
+class ElementNotAllowed(LevelTooLow):
+    """A saved rule writes (or a removed one wrote) an element outside the member's element scope."""
+
+    def __init__(self, shop_id: int, project_id: int, element: str, profiles: list[str]) -> None:
+        AccountsError.__init__(
+            self, f"your profiles ({', '.join(profiles)}) do not allow rules writing {element!r} "
+            f"in project {project_id}"
+        )
+        self.shop_id, self.action, self.project_id = shop_id, Action.EDIT_FEEDS.value, project_id
+        self.level, self.needed = Level.WRITE, Level.WRITE
+        self.element = element
+        self.profiles = profiles
 
 
 class ProjectNotFound(AccountsError):
@@ -210,6 +244,32 @@ class LevelNotGrantable(MembershipError):
         super().__init__(f"{who} cannot grant {level} access{why}")
         self.level = level
         self.actor_level = actor_level
+
+
+class ProfileNotGrantable(MembershipError):
+    """Nobody grants a profile (or project scope) allowing more than they may do themselves."""
+
+    def __init__(self, profile: str) -> None:
+        super().__init__(f"you cannot grant the profile {profile!r}: it allows more than you may do")
+        self.profile = profile
+
+
+class UnknownProfile(MembershipError):
+    """Neither a built-in profile nor one the shop defined."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown profile {name!r}; known: {', '.join(known)}")
+        self.name = name
+        self.known = known
+
+
+class ProfileExists(MembershipError):
+    """The shop (or the built-in set) already has a profile of this name."""
+
+    def __init__(self, shop_id: int, name: str) -> None:
+        super().__init__(f"shop {shop_id} already has a profile {name!r}")
+        self.shop_id = shop_id
+        self.name = name
 
 
 class InvitationInvalid(AccountsError):

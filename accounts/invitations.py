@@ -31,6 +31,7 @@ from accounts.errors import (
 from accounts.mail import Mailer
 from accounts.models import Invitation, InvitationStatus, Membership, Shop, ShopStatus, User
 from accounts.roles import Action, Level, can_grant
+from accounts.shop_profiles import check_grant, level_for
 from accounts.throttle import DEFAULT_INVITE_LIMITS, InviteLimits, check_invite_limits
 from accounts.tokens import hash_token, new_token
 from accounts.types import utcnow
@@ -50,9 +51,19 @@ def invite_member(
     base_url: str,
     limits: InviteLimits = DEFAULT_INVITE_LIMITS,
     now: datetime | None = None,
+    profiles: list[str] | None = None,
+    project_ids: list[int] | None = None,
 ) -> tuple[Invitation, str]:
-    """Email an invitation; returns it and its token. Inviting a pending email again re-sends it."""
+    """Email an invitation; returns it and its token. Inviting a pending email again re-sends it.
+
+    With `profiles` (and `project_ids`), the invitee gets exactly those on accepting; `level` then
+    follows from them. Without, the level's own profile, on every project.
+    """
     shop, actor_level = access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS, lock=True)
+    if not can_grant(actor_level, level) and profiles is None:
+        raise LevelNotGrantable(level.label, actor_level.label)
+    profiles = profiles or [level.label]  # nobody grants a profile allowing more than they may do
+    level = level_for(check_grant(session, actor, shop, profiles, project_ids))
     if not can_grant(actor_level, level):
         raise LevelNotGrantable(level.label, actor_level.label)
     invitee = get_user(session, email)  # must exist: UserNotFound tells them to sign up
@@ -69,6 +80,7 @@ def invite_member(
         invitation = Invitation(shop_id=shop.id, email=invitee.email, invited_by_id=actor.id)
         session.add(invitation)
     invitation.level = level
+    invitation.profiles, invitation.project_ids = profiles, project_ids
     token = _issue(session, invitation, shop, actor, mailer=mailer, base_url=base_url, now=now)
     audit.record(
         session,
@@ -77,6 +89,8 @@ def invite_member(
         action="invitation.sent",
         email=invitee.email,
         level=level.label,
+        profiles=invitation.profiles,
+        projects=project_ids,
     )
     return invitation, token
 
@@ -144,7 +158,9 @@ def accept_invitation(
     if refusal is not None:
         _audit_refusal(session, invitation, actor, refusal)
         raise refusal
-    membership = Membership(shop_id=shop.id, user_id=actor.id, level=invitation.level)
+    profiles = invitation.profiles or [invitation.level.label]
+    membership = Membership(shop_id=shop.id, user_id=actor.id, level=invitation.level, profiles=profiles,
+                            project_ids=invitation.project_ids)
     session.add(membership)
     invitation.status, invitation.accepted_by_id, invitation.decided_at = (
         InvitationStatus.ACCEPTED,
@@ -158,6 +174,8 @@ def accept_invitation(
         action="invitation.accepted",
         email=actor.email,
         level=invitation.level.label,
+        profiles=membership.profiles,
+        projects=membership.project_ids,
     )
     session.flush()
     return membership

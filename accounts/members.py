@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts import audit
-from accounts.access import access_shop
+from accounts.access import access_shop, authorize, member_in
 from accounts.errors import LevelNotGrantable, MemberNotFound, OwnerCannotLeave
 from accounts.models import Membership, Shop, User
+from accounts.profiles import Area, Perm
 from accounts.roles import Action, Level, can_grant
 
 
@@ -27,12 +28,14 @@ class MemberView:
 
 
 def list_members(session: Session, actor: User, shop_id: int) -> list[MemberView]:
-    """The owner first, then members by email; below owner only the owner and yourself are shown."""
-    shop, level = access_shop(session, actor, shop_id, Action.VIEW_MEMBERS)
+    """The owner first, then members by email; to those who may not manage members, only the owner and yourself."""
+    shop = access_shop(session, actor, shop_id, Action.VIEW_MEMBERS).shop
+    member = member_in(session, actor, shop)
+    manages = member is not None and authorize(member, Area.MEMBERS, Perm.EDIT) is not None
     owner_email = session.scalars(select(User.email).where(User.id == shop.owner_id)).one()
     query = select(Membership.user_id, User.email, Membership.level).join(User, User.id == Membership.user_id)
     query = query.where(Membership.shop_id == shop.id).order_by(User.email)
-    if level < Level.OWNER:
+    if not manages:
         query = query.where(Membership.user_id == actor.id)
     members = [MemberView(user_id, email, lvl) for user_id, email, lvl in session.execute(query)]
     return [MemberView(shop.owner_id, owner_email, Level.OWNER), *members]
@@ -46,7 +49,7 @@ def change_member_level(
     if not can_grant(actor_level, level):
         raise LevelNotGrantable(level.label, actor_level.label)
     membership = _membership(session, shop, user_id)
-    old, membership.level = membership.level, level
+    old, membership.level, membership.profiles = membership.level, level, [level.label]  # the level's profile
     audit.record(
         session,
         shop_id=shop.id,

@@ -2,7 +2,8 @@
 
 Invariants the schema enforces (not only the code):
 - a shop has exactly one owner: `shops.owner_id`, required, never a membership row;
-- one membership per (shop, user), and a membership is never `owner`;
+- one membership per (shop, user), and a membership is never `owner`; a membership holds role profiles
+  (names, accounts.profiles) and may be limited to some projects;
 - at most one pending invitation per (shop, email) and one pending transfer per shop (partial
   unique indexes);
 - invoice numbers are unique; one shop is never invoiced twice for a period starting the same day;
@@ -154,8 +155,10 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    level: Mapped[Level] = mapped_column(enum_column(Level))
+    level: Mapped[Level] = mapped_column(enum_column(Level))  # kept in step with the profiles (accounts.access)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    profiles: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))  # names (accounts.profiles)
+    project_ids: Mapped[list[int] | None] = mapped_column(JSON)  # None: every project of the shop
 
     user: Mapped[User] = relationship(lazy="raise")
 
@@ -181,6 +184,8 @@ class Invitation(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320), index=True)
     level: Mapped[Level] = mapped_column(enum_column(Level))
+    profiles: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))  # granted on accepting
+    project_ids: Mapped[list[int] | None] = mapped_column(JSON)  # None: every project of the shop
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[InvitationStatus] = mapped_column(
         enum_column(InvitationStatus), default=InvitationStatus.PENDING
@@ -190,6 +195,27 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ShopProfile(Base):
+    """A role profile beside the built-in ones (accounts.profiles): one shop's own, or (`owner_id`) one of
+    every shop that user owns, so an agency defines it once for all its shops."""
+
+    __tablename__ = "shop_profiles"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "name"),
+        UniqueConstraint("owner_id", "name"),
+        CheckConstraint("(shop_id IS NULL) <> (owner_id IS NULL)", name="one_holder"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    grants: Mapped[list[str]] = mapped_column(JSON)  # "area:perm" strings
+    elements: Mapped[list[str] | None] = mapped_column(JSON)  # None: rules may write any element
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Transfer(Base):
@@ -274,6 +300,7 @@ class AuditEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system
     action: Mapped[str] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    profile: Mapped[str | None] = mapped_column(String(40))  # the actor's profile that allowed it; None: no check
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts import audit
-from accounts.access import access_project, access_shop
+from accounts.access import access_project, access_shop, project_scope
 from accounts.errors import ProjectBusy, ProjectExists, RevisionNotFound
 from accounts.models import Project, ProjectRevision, User
 from accounts.published import ensure_links
@@ -24,6 +24,7 @@ from accounts.roles import Action
 from accounts.run_lock import project_run_lock
 from accounts.runs import ProjectRun
 from accounts.shops import clean_name
+from accounts.spec_access import check_spec_change
 from accounts.targets import check_targets_free, claim_targets
 from feeds.project import ProjectSpec
 
@@ -167,11 +168,15 @@ def list_history(session: Session, actor: User, project_id: int) -> list[Revisio
 
 def list_projects(session: Session, actor: User, shop_id: int) -> list[Project]:
     """The shop's projects by name (read)."""
-    access_shop(session, actor, shop_id, Action.VIEW)
-    return list(session.scalars(select(Project).where(Project.shop_id == shop_id).order_by(Project.name)))
+    shop = access_shop(session, actor, shop_id, Action.VIEW).shop
+    query = select(Project).where(Project.shop_id == shop_id).order_by(Project.name)
+    scope = project_scope(session, actor, shop)
+    return list(session.scalars(query if scope is None else query.where(Project.id.in_(scope))))
 
 
 def _append(session: Session, actor: User, project: Project, spec: ProjectSpec, *, note: str) -> int:
+    old = ProjectSpec.model_validate(_revision(session, project, project.head).spec) if project.head else None
+    check_spec_change(session, actor, project, project.shop_id, old, spec)
     claim_targets(session, project.id, spec)
     project.head += 1
     session.add(

@@ -142,7 +142,7 @@ def list_links(session: Session, actor: User, project_id: int) -> list[ExportLin
 
 def rotate_token(session: Session, actor: User, project_id: int, export_name: str) -> ExportLink:
     """Give the export a new URL; the old one stops working at once (write)."""
-    link = _access_link(session, actor, project_id, export_name, Action.EDIT_FEEDS)
+    link = _access_link(session, actor, project_id, export_name, Action.EDIT_EXPORTS)
     link.token = _new_token()
     link.rotated_at = utcnow()
     shop_id = _shop_id(session, link)
@@ -155,7 +155,7 @@ def set_basic_auth(
     session: Session, actor: User, project_id: int, export_name: str, *, user: str | None, password: str | None
 ) -> ExportLink:
     """Require HTTP basic auth for the export, or (user None) stop requiring it (write)."""
-    link = _access_link(session, actor, project_id, export_name, Action.EDIT_FEEDS)
+    link = _access_link(session, actor, project_id, export_name, Action.EDIT_EXPORTS)
     if user is None:
         link.auth_user = link.auth_hash = None
     else:

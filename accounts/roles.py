@@ -1,8 +1,9 @@
-"""Access levels as ordered data, and the one permission table every service checks against.
+"""Access levels as ordered data, and what each level allowed before role profiles.
 
-An action is allowed when the actor's level is at least the action's minimum level. Outsiders (no
-level) are allowed nothing. Special cases (the owner cannot leave; write and read see only themselves
-and the owner in the member list) live in the services, not here.
+`PERMISSIONS` is the level table: it words refusals in levels ("needs owner access") and is what the
+built-in `write` and `read` profiles must keep allowing (tests/accounts/test_profiles.py proves it). The
+check itself goes through `accounts.profiles.ACTION_NEEDS` and `accounts.access.authorize`. Outsiders (no
+level) are allowed nothing. Special cases (the owner cannot leave) live in the services, not here.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Action(enum.StrEnum):
 
     VIEW = "view"  # the shop, its projects, revisions and run history
     EDIT_FEEDS = "edit_feeds"  # sources, rules, queries, exports, schedules; rollbacks
+    EDIT_EXPORTS = "edit_exports"  # an export's served URL and basic auth
     RUN_FEEDS = "run_feeds"
     VIEW_MEMBERS = "view_members"  # filtered below owner: only yourself and the owner
     MANAGE_MEMBERS = "manage_members"  # invite, revoke, change level, remove
@@ -43,7 +45,8 @@ class Action(enum.StrEnum):
     DELETE = "delete"
     RESTORE = "restore"
     TRANSFER = "transfer"
-    BILLING = "billing"  # invoices, billing period
+    BILLING = "billing"  # the billing period
+    VIEW_BILLING = "view_billing"  # invoices
     VIEW_AUDIT = "view_audit"
 
     @property
@@ -61,6 +64,7 @@ class Action(enum.StrEnum):
 PERMISSIONS: dict[Action, Level] = {
     Action.VIEW: Level.READ,
     Action.EDIT_FEEDS: Level.WRITE,
+    Action.EDIT_EXPORTS: Level.WRITE,
     Action.RUN_FEEDS: Level.WRITE,
     Action.VIEW_MEMBERS: Level.READ,
     Action.MANAGE_MEMBERS: Level.OWNER,
@@ -69,6 +73,7 @@ PERMISSIONS: dict[Action, Level] = {
     Action.RESTORE: Level.OWNER,
     Action.TRANSFER: Level.OWNER,
     Action.BILLING: Level.OWNER,
+    Action.VIEW_BILLING: Level.OWNER,
     Action.VIEW_AUDIT: Level.OWNER,
 }
 
@@ -77,6 +82,7 @@ PERMISSIONS: dict[Action, Level] = {
 WORDING: dict[Action, tuple[str, str, str]] = {
     Action.VIEW: ("view", "viewing", "it"),
     Action.EDIT_FEEDS: ("edit", "editing", "its projects"),
+    Action.EDIT_EXPORTS: ("edit", "editing", "its exports"),
     Action.RUN_FEEDS: ("run", "running", "its projects"),
     Action.VIEW_MEMBERS: ("see", "seeing", "its members"),
     Action.MANAGE_MEMBERS: ("manage", "managing", "its members"),
@@ -85,6 +91,7 @@ WORDING: dict[Action, tuple[str, str, str]] = {
     Action.RESTORE: ("restore", "restoring", "it"),
     Action.TRANSFER: ("transfer", "transferring", "it"),
     Action.BILLING: ("manage", "managing", "its billing"),
+    Action.VIEW_BILLING: ("see", "seeing", "its invoices"),
     Action.VIEW_AUDIT: ("read", "reading", "its audit log"),
 }
 

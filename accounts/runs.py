@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, delete, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from accounts.access import access_project, access_shop
+from accounts.access import access_project, access_shop, project_scope
 from accounts.errors import AccountsError, ProjectNotFound
 from accounts.models import NEVER_REUSE_IDS, Base, Membership, Project, Shop, User
 from accounts.roles import Action, Level
@@ -346,6 +346,9 @@ def list_runs(session: Session, actor: User, project_id: int, *, limit: int = MA
 
 def list_shop_runs(session: Session, actor: User, shop_id: int, *, limit: int = MAX_LISTED_RUNS) -> list[ProjectRun]:
     """Runs of every project of a shop, newest first (read)."""
-    access_shop(session, actor, shop_id, Action.VIEW)
+    shop = access_shop(session, actor, shop_id, Action.VIEW).shop
     query = select(ProjectRun).where(ProjectRun.shop_id == shop_id)
+    scope = project_scope(session, actor, shop)
+    if scope is not None:
+        query = query.where(ProjectRun.project_id.in_(scope))
     return list(session.scalars(query.order_by(ProjectRun.id.desc()).limit(limit)))

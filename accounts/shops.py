@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from accounts import audit
 from accounts.access import access_shop
 from accounts.errors import InvalidName, ShopStateError
-from accounts.models import Invitation, Membership, Project, Shop, ShopStatus, Transfer, User
+from accounts.models import Invitation, Membership, Project, Shop, ShopProfile, ShopStatus, Transfer, User
 from accounts.pricing import DEFAULT_BILLING_PERIOD, billing_period
 from accounts.roles import Action, Level
 from accounts.types import utcnow
@@ -98,7 +98,7 @@ def purge_expired_shops(session: Session, *, now: datetime | None = None) -> dic
     purged: dict[int, list[int]] = {}
     for shop in shops:
         purged[shop.id] = list(session.scalars(select(Project.id).where(Project.shop_id == shop.id)))
-        for model in (Project, Membership, Invitation, Transfer):
+        for model in (Project, Membership, Invitation, Transfer, ShopProfile):
             session.execute(delete(model).where(model.shop_id == shop.id))
         shop.status, shop.status_before_delete = ShopStatus.GONE, None
         audit.record(session, shop_id=shop.id, actor=None, action="shop.gone", projects=len(purged[shop.id]))

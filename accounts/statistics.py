@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accounts.access import access_shop
+from accounts.access import access_shop, project_scope
 from accounts.models import Project, User
 from accounts.published import ExportDownload, ExportLink
 from accounts.roles import Action
@@ -118,9 +118,9 @@ class ShopStatistics:
 def describe_statistics(session: Session, actor: User, shop_id: int, *, now: datetime | None = None) -> ShopStatistics:
     """The shop's statistics (any member); an outsider gets what a missing shop gives."""
     shop = access_shop(session, actor, shop_id, Action.VIEW).shop
-    projects = session.execute(
-        select(Project.id, Project.name).where(Project.shop_id == shop.id).order_by(Project.name)
-    ).all()
+    query = select(Project.id, Project.name).where(Project.shop_id == shop.id).order_by(Project.name)
+    scope = project_scope(session, actor, shop)
+    projects = session.execute(query if scope is None else query.where(Project.id.in_(scope))).all()
     ids = [project_id for project_id, _ in projects]
     today = (now or utcnow()).astimezone(UTC).date()
     days = [today - timedelta(days=back) for back in range(DOWNLOAD_DAYS - 1, -1, -1)]

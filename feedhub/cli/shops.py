@@ -1,4 +1,5 @@
-"""Shops and who works on them: `feedhub shop add|list|show|invite|transfer`, `invite accept`, `transfer accept`.
+"""Shops and who works on them: `feedhub shop add|list|show|invite|member|profiles|profile add|transfer`,
+`invite accept`, `transfer accept`.
 
 Each command runs in one transaction on the migrated database; the access checks of `accounts` apply
 to the `--by` user as to anyone.
@@ -18,6 +19,18 @@ if TYPE_CHECKING:
 shop_app = typer.Typer(no_args_is_help=True, help="Shops: add, list, show, invite members, transfer.")
 invite_app = typer.Typer(no_args_is_help=True, help="Invitations: accept one by its token.")
 transfer_app = typer.Typer(no_args_is_help=True, help="Shop transfers: accept one by its token.")
+profile_app = typer.Typer(no_args_is_help=True, help="Role profiles of a shop: add one of its own.")
+shop_app.add_typer(profile_app, name="profile")
+
+PROFILES_HELP = "Comma-separated profiles (see `feedhub shop profiles`)."
+Profiles = Annotated[str | None, typer.Option("--profiles", help=PROFILES_HELP)]
+Projects = Annotated[
+    str | None, typer.Option("--projects", help="Comma-separated project ids or names; default every project.")
+]
+Allow = Annotated[
+    list[str], typer.Option("--allow", help="AREA:ACTION (view, add, edit, delete or *); repeat or comma-separate.")
+]
+Elements = Annotated[str | None, typer.Option("--elements", help="Comma-separated elements its rules may write.")]
 
 
 def _level(text: str) -> accounts.Level:
@@ -92,22 +105,111 @@ def shop_invite(
     email: str,
     by: By,
     level: Annotated[str, typer.Option(help="write or read.")] = "write",
+    profiles: Profiles = None,
+    projects: Projects = None,
 ) -> None:
-    """Email EMAIL (an existing account) an invitation to SHOP."""
+    """Email EMAIL (an existing account) an invitation to SHOP, with a level or --profiles (and --projects)."""
     import accounts
 
     with database() as (session, settings):
+        actor = accounts.get_user(session, by)
         invitation, _ = accounts.invite_member(
             session,
-            accounts.get_user(session, by),
+            actor,
             shop,
             email=email,
             level=_level(level),
             mailer=mailer(settings),
             base_url=settings.base_url,
             limits=settings.invite_limits,
+            profiles=_names(profiles),
+            project_ids=_projects(session, actor, shop, projects),
         )
-    typer.echo(f"invited {invitation.email} to shop {shop} with {invitation.level.label} access; link emailed")
+        granted = ", ".join(invitation.profiles) if profiles else f"{invitation.level.label} access"
+    typer.echo(f"invited {invitation.email} to shop {shop} with {granted}; link emailed")
+
+
+@shop_app.command("member")
+def shop_member(
+    shop: int,
+    email: str,
+    by: By,
+    profiles: Annotated[str, typer.Option("--profiles", help=PROFILES_HELP)],
+    projects: Projects = None,
+) -> None:
+    """Give the member EMAIL exactly --profiles, on --projects only (default every project)."""
+    import accounts
+
+    with database() as (session, _):
+        actor = accounts.get_user(session, by)
+        member = accounts.get_user(session, email)
+        names = _names(profiles) or []
+        scope = _projects(session, actor, shop, projects)
+        accounts.set_member_profiles(session, actor, shop, member.id, names, project_ids=scope)
+    where = "every project" if scope is None else "projects " + ", ".join(map(str, scope))
+    typer.echo(f"{member.email} holds {', '.join(names)} in shop {shop}, on {where}")
+
+
+@shop_app.command("profiles")
+def shop_profiles(shop: int, by: MaybeBy = None, as_json: AsJson = False) -> None:
+    """The profiles SHOP offers: built-in ones and its own, with their grants (as --by sees it; default its owner)."""
+    import accounts
+    from accounts.admin import shop_owner
+
+    with database() as (session, _):
+        actor = accounts.get_user(session, by) if by else shop_owner(session, shop)
+        profiles = accounts.list_profiles(session, actor, shop)
+    if as_json:
+        return print_json(profiles)
+    for p in profiles:
+        limit = "" if p.elements is None else f"  elements: {', '.join(p.elements)}"
+        typer.echo(f"{p.name:<18} {p.kind:<8} {' '.join(p.grants)}{limit}")
+
+
+@profile_app.command("add")
+def profile_add(
+    shop: int,
+    name: str,
+    by: By,
+    allow: Allow,
+    elements: Elements = None,
+    all_owned: Annotated[bool, typer.Option("--all-my-shops", help="For every shop the owner owns (owner).")] = False,
+) -> None:
+    """Define a profile of SHOP's own, e.g. --allow rules:* --allow sources:view --elements PRODUCTNAME,g:title."""
+    import accounts
+    from accounts.profiles import grant_labels, grants
+
+    try:
+        granted = grants(",".join(allow))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--allow") from None
+    with database() as (session, _):
+        accounts.add_profile(session, accounts.get_user(session, by), shop, name=name, grants=granted,
+                             elements=_names(elements), all_owned_shops=all_owned)
+    where = "every shop of its owner" if all_owned else f"shop {shop}"
+    typer.echo(f"profile {name.strip().lower()!r} added to {where}: {' '.join(grant_labels(granted))}")
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _projects(session: Any, actor: accounts.User, shop: int, text: str | None) -> list[int] | None:
+    """Project ids from ids or names, as the actor sees the shop's projects; an unknown one is an error."""
+    import accounts
+
+    if text is None:
+        return None
+    by_name = {p.name: p.id for p in accounts.list_projects(session, actor, shop)}
+    ids = []
+    for part in _names(text) or []:
+        if part.isdigit():
+            ids.append(int(part))
+        elif part in by_name:
+            ids.append(by_name[part])
+        else:
+            raise typer.BadParameter(f"no project {part!r} in shop {shop}", param_hint="--projects")
+    return ids
 
 
 @shop_app.command("transfer")

@@ -297,3 +297,53 @@ class TestNeverReuseIds:
             config.attributes["connection"] = connection
             command.upgrade(config, "0005_ids")
         engine.dispose()
+
+
+def test_memberships_before_0014_keep_exactly_what_their_level_allowed(blank_db_url: str) -> None:
+    """0014 gives each membership and pending invitation its level's profile, unscoped; what each member may
+    do is the same before and after, for every action."""
+    from datetime import datetime, timedelta
+
+    from accounts.access import access_shop
+    from accounts.errors import LevelTooLow
+    from accounts.models import Invitation, Membership
+    from accounts.roles import Action, Level, allows
+
+    upgrade(blank_db_url)
+    engine = make_engine(blank_db_url)
+    with make_session_factory(engine).begin() as session:
+        people = []
+        for email in ("owner@example.com", "write@example.com", "read@example.com", "invited@example.com"):
+            user, token = register_user(session, email=email, password="correct horse battery")
+            verify_email(session, token)
+            people.append(user.id)
+        shop_id = create_shop(session, session.get_one(User, people[0]), name="Bikes").id
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013_run_heartbeat")
+        now = datetime(2026, 12, 1)
+        for user_id, level in ((people[1], "write"), (people[2], "read")):
+            connection.execute(text("INSERT INTO memberships (shop_id, user_id, level, created_at) "
+                                    "VALUES (:shop, :user, :level, :now)"),
+                               {"shop": shop_id, "user": user_id, "level": level, "now": now})
+        connection.execute(text("INSERT INTO invitations (shop_id, email, level, token_hash, status, invited_by_id, "
+                                "created_at, expires_at) VALUES (:shop, 'invited@example.com', 'read', 'h', "
+                                "'pending', :by, :now, :later)"),
+                           {"shop": shop_id, "by": people[0], "now": now, "later": now + timedelta(days=7)})
+    upgrade(blank_db_url)
+    with make_session_factory(engine)() as session:
+        rows = session.execute(select(Membership.user_id, Membership.profiles, Membership.project_ids)).all()
+        assert sorted(rows) == [(people[1], ["write"], None), (people[2], ["read"], None)]
+        assert session.execute(select(Invitation.profiles, Invitation.project_ids)).all() == [(["read"], None)]
+        for user_id, level in ((people[1], Level.WRITE), (people[2], Level.READ)):
+            user = session.get_one(User, user_id)
+            for action in (a for a in Action if a is not Action.RESTORE):
+                try:
+                    access_shop(session, user, shop_id, action)
+                    allowed = True
+                except LevelTooLow as refused:
+                    allowed = False
+                    assert type(refused).__name__ == "LevelTooLow"  # told in levels, as before
+                assert allowed is allows(level, action), (level, action)
+    engine.dispose()

@@ -13,6 +13,7 @@ OWN, WRI, REA, OUT = "owner", "write", "read", "outsider"
 EXPECTED: dict[Action, set[str]] = {
     Action.VIEW: {OWN, WRI, REA},
     Action.EDIT_FEEDS: {OWN, WRI},
+    Action.EDIT_EXPORTS: {OWN, WRI},  # served URL and basic auth: an edit of the project, as before
     Action.RUN_FEEDS: {OWN, WRI},
     Action.VIEW_MEMBERS: {OWN, WRI, REA},  # below owner the list is filtered (tested in test_members)
     Action.MANAGE_MEMBERS: {OWN},
@@ -21,6 +22,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.RESTORE: {OWN},
     Action.TRANSFER: {OWN},
     Action.BILLING: {OWN},
+    Action.VIEW_BILLING: {OWN},
     Action.VIEW_AUDIT: {OWN},
 }
 LEVELS: dict[str, Level | None] = {OWN: Level.OWNER, WRI: Level.WRITE, REA: Level.READ, OUT: None}
@@ -72,6 +74,7 @@ def test_level_parse_rejects_unknown() -> None:
 EXPECTED_WORDING: dict[Action, tuple[str, str]] = {
     Action.VIEW: ("view it", "viewing it"),
     Action.EDIT_FEEDS: ("edit its projects", "editing its projects"),
+    Action.EDIT_EXPORTS: ("edit its exports", "editing its exports"),
     Action.RUN_FEEDS: ("run its projects", "running its projects"),
     Action.VIEW_MEMBERS: ("see its members", "seeing its members"),
     Action.MANAGE_MEMBERS: ("manage its members", "managing its members"),
@@ -80,6 +83,7 @@ EXPECTED_WORDING: dict[Action, tuple[str, str]] = {
     Action.RESTORE: ("restore it", "restoring it"),
     Action.TRANSFER: ("transfer it", "transferring it"),
     Action.BILLING: ("manage its billing", "managing its billing"),
+    Action.VIEW_BILLING: ("see its invoices", "seeing its invoices"),
     Action.VIEW_AUDIT: ("read its audit log", "reading its audit log"),
 }
 

@@ -125,8 +125,8 @@ def billing_page(shop_id: int, request: Request, caller: MaybeCaller, session: D
     """The shop's billing period, what each period would cost at today's product count, and the invoices
     (owner)."""
     def act(c: Caller) -> Response:
+        shop = access_shop(session, c.user, shop_id, Action.BILLING).shop  # the page changes the period
         invoices = list_invoices(session, c.user, shop_id)
-        shop = access_shop(session, c.user, shop_id, Action.BILLING).shop
         title = page_translations(request, c).gettext("Billing of {shop}").format(shop=shop.name)
         owner, settings = session.get_one(User, shop.owner_id), load_billing_settings(session)
         prices = settings.price_list(owner.billing_currency or "CZK")  # the owner's prices and VAT, as invoiced
