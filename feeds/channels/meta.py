@@ -5,9 +5,10 @@ Neither is detected as Meta: a Meta RSS file reads as Google RSS, a Meta CSV as 
 
 from __future__ import annotations
 
+import dataclasses
+
 from feeds.channels.base import Channel
-from feeds.channels.google import GOOGLE_NS
-from feeds.channels.headers import rss_header
+from feeds.channels.google import GOOGLE
 from feeds.channels.read_google import GoogleReader
 from feeds.channels.rules import google_rules
 from feeds.channels.write_google import STYLES, GoogleWriter
@@ -16,24 +17,14 @@ META_CSV_COLUMNS = (
     "id", "title", "description", "availability", "condition", "price", "link", "image_link", "brand",
 )  # fmt: skip
 
-META = Channel(
+META = dataclasses.replace(  # Google's RSS shape and reader; Meta's own writer style and requirements
+    GOOGLE,
     key="meta",
     title="Meta catalog RSS 2.0",
-    extension=".xml",
-    media_type="application/rss+xml",
-    kind="xml",
     detect=None,
-    reader=lambda target, fields, warnings: GoogleReader(target=target, target_fields=fields, warnings=warnings),
     writer=lambda options, warnings, dropped: GoogleWriter(options, warnings=warnings, dropped=dropped,
                                                            style=STYLES["meta"]),
     rules=lambda delivery_ids: google_rules(meta=True),
-    root="rss",
-    container=("channel",),
-    item="item",
-    nsmap={"g": GOOGLE_NS},
-    root_attrs={"version": "2.0"},
-    header=rss_header,
-    invalid_policy="drop",
 )
 
 META_CSV = Channel(
