@@ -67,9 +67,9 @@ class TestRunLimited:
         assert cpu == (30, 40)  # the soft limit answers with a message; the hard one kills
 
     def test_a_heavy_run_drops_to_the_lowest_priority_so_short_runs_pass_it(self) -> None:
-        limits = dataclasses.replace(LIMITS, heavy_cpu_s=0.5)
-        assert run_limited(limits, spin_then_tell_priority, 0.1) == 10
-        assert run_limited(limits, spin_then_tell_priority, 1.0) == 19
+        limits = dataclasses.replace(LIMITS, heavy_cpu_s=2.0)  # far above a child's start (under pytest it
+        assert run_limited(limits, spin_then_tell_priority, 0.1) == 10  # imports pytest's script: ~0.3 s CPU)
+        assert run_limited(limits, spin_then_tell_priority, 2.5) == 19
 
     def test_a_run_past_its_cpu_time_is_stopped_naming_the_limit(self) -> None:
         started = time.monotonic()
