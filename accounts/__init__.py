@@ -65,7 +65,14 @@ from accounts.projects import (
     save_revision,
 )
 from accounts.roles import PERMISSIONS, Action, Level
-from accounts.shop_profiles import ProfileView, add_profile, list_profiles, set_member_profiles
+from accounts.shop_profiles import (
+    ProfileView,
+    add_profile,
+    delete_profile,
+    list_profiles,
+    set_member_profiles,
+    update_profile,
+)
 from accounts.shops import ShopListing, create_shop, delete_shop, list_my_shops, rename_shop, restore_shop
 from accounts.transfers import (
     IncomingTransfer,
@@ -119,6 +126,7 @@ __all__ = [
     "accept_transfer_by_id",
     "access_shop",
     "add_profile",
+    "delete_profile",
     "authenticate",
     "cancel_transfer",
     "change_billing_period",
@@ -178,6 +186,7 @@ __all__ = [
     "rollback_spec",
     "save_revision",
     "set_member_profiles",
+    "update_profile",
     "send_trial_reminders",
     "set_language",
     "shop_may_run",

@@ -34,16 +34,23 @@ def password_reset_link(base_url: str, token: str) -> str:
 
 def invitation_email(
     *, to: str, shop_name: str, inviter: str, level: str, link: str, expires_at: datetime,
-    language: str | None = None,
+    profiles: list[str] | None = None, projects: list[str] | None = None, language: str | None = None,
 ) -> EmailMessage:
-    """Invite an existing account to a shop."""
+    """Invite an existing account to a shop, saying what accepting gives: a level, or role profiles (and
+    the projects they are limited to)."""
     _ = translations(language).gettext
-    body = _(
-        '{inviter} invited you to the shop "{shop_name}" on Feedhub with {level} access.\n\n'
+    if profiles and profiles != [level]:
+        granted = _('{inviter} invited you to the shop "{shop_name}" on Feedhub with the profiles: {profiles}.\n')
+    else:
+        granted = _('{inviter} invited you to the shop "{shop_name}" on Feedhub with {level} access.\n')
+    if projects is not None:
+        granted += _("Only on the projects: {projects}.\n")
+    body = (granted + "\n" + _(
         "Accept the invitation:\n{link}\n\n"
         "The link works once, only for {to}, until {expires_at} UTC.\n"
-    ).format(inviter=inviter, shop_name=shop_name, level=_(LEVEL_NAMES.get(level, level)), link=link, to=to,
-             expires_at=f"{expires_at:%Y-%m-%d %H:%M}")
+    )).format(inviter=inviter, shop_name=shop_name, level=_(LEVEL_NAMES.get(level, level)), link=link, to=to,
+              profiles=", ".join(profiles or ()), projects=", ".join(projects or ()),
+              expires_at=f"{expires_at:%Y-%m-%d %H:%M}")
     subject = _("Invitation to {shop_name} on Feedhub").format(shop_name=shop_name)
     return compose(to=to, subject=subject, body=body, language=_language(language))
 

@@ -27,7 +27,8 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     │   ├── LevelNotGrantable        nobody grants owner, or a level above their own
     │   ├── ProfileNotGrantable      nobody grants a profile allowing more than they may do (profile)
     │   ├── UnknownProfile           no built-in or shop profile of this name (name, known)
-    │   └── ProfileExists            the shop already has a profile of this name
+    │   ├── ProfileExists            the shop already has a profile of this name
+    │   └── ProfileInUse             a profile members or pending invitations hold cannot be deleted (holders)
     ├── InvitationInvalid            unknown, used, revoked or expired invitation (reason)
     │   └── InvitationWrongAccount   the invitation belongs to another email
     ├── InvitationsThrottled         the shop or the inviting user sent its hourly limit (scope, limit, retry_after_s)
@@ -270,6 +271,15 @@ class ProfileExists(MembershipError):
         super().__init__(f"shop {shop_id} already has a profile {name!r}")
         self.shop_id = shop_id
         self.name = name
+
+
+class ProfileInUse(MembershipError):
+    """A profile still held cannot be deleted: the holders would silently lose what it allows."""
+
+    def __init__(self, name: str, holders: list[str]) -> None:
+        super().__init__(f"the profile {name!r} is held by {', '.join(holders)}; give them other profiles first")
+        self.name = name
+        self.holders = holders
 
 
 class InvitationInvalid(AccountsError):

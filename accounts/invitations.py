@@ -29,7 +29,7 @@ from accounts.errors import (
     LevelNotGrantable,
 )
 from accounts.mail import Mailer
-from accounts.models import Invitation, InvitationStatus, Membership, Shop, ShopStatus, User
+from accounts.models import Invitation, InvitationStatus, Membership, Project, Shop, ShopStatus, User
 from accounts.roles import Action, Level, can_grant
 from accounts.shop_profiles import check_grant, level_for
 from accounts.throttle import DEFAULT_INVITE_LIMITS, InviteLimits, check_invite_limits
@@ -191,6 +191,8 @@ class InvitationView:
     email: str
     level: Level
     expires_at: datetime
+    profiles: list[str]  # granted on accepting
+    project_ids: list[int] | None = None  # None: every project
 
 
 def find_invitation(session: Session, token: str) -> InvitationView | None:
@@ -220,8 +222,14 @@ def _views(session: Session, condition: ColumnElement[bool]) -> list[InvitationV
         .order_by(Invitation.id)
     )
     return [
-        InvitationView(inv.id, inv.shop_id, name, inv.email, inv.level, inv.expires_at) for inv, name in rows
+        InvitationView(inv.id, inv.shop_id, name, inv.email, inv.level, inv.expires_at,
+                       inv.profiles or [inv.level.label], inv.project_ids)
+        for inv, name in rows
     ]
+
+
+def _project_names(session: Session, project_ids: list[int]) -> list[str]:
+    return list(session.scalars(select(Project.name).where(Project.id.in_(project_ids)).order_by(Project.name)))
 
 
 def _issue(
@@ -243,6 +251,8 @@ def _issue(
             shop_name=shop.name,
             inviter=actor.email,
             level=invitation.level.label,
+            profiles=invitation.profiles,
+            projects=None if invitation.project_ids is None else _project_names(session, invitation.project_ids),
             link=invitation_link(base_url, token),
             expires_at=invitation.expires_at,
             language=language_of_address(session, invitation.email),

@@ -25,6 +25,8 @@ class MemberView:
     user_id: int
     email: str
     level: Level
+    profiles: list[str]  # the owner holds "owner"
+    project_ids: list[int] | None = None  # None: every project
 
 
 def list_members(session: Session, actor: User, shop_id: int) -> list[MemberView]:
@@ -33,12 +35,16 @@ def list_members(session: Session, actor: User, shop_id: int) -> list[MemberView
     member = member_in(session, actor, shop)
     manages = member is not None and authorize(member, Area.MEMBERS, Perm.EDIT) is not None
     owner_email = session.scalars(select(User.email).where(User.id == shop.owner_id)).one()
-    query = select(Membership.user_id, User.email, Membership.level).join(User, User.id == Membership.user_id)
+    query = select(Membership.user_id, User.email, Membership.level, Membership.profiles, Membership.project_ids)
+    query = query.join(User, User.id == Membership.user_id)
     query = query.where(Membership.shop_id == shop.id).order_by(User.email)
     if not manages:
         query = query.where(Membership.user_id == actor.id)
-    members = [MemberView(user_id, email, lvl) for user_id, email, lvl in session.execute(query)]
-    return [MemberView(shop.owner_id, owner_email, Level.OWNER), *members]
+    members = [
+        MemberView(user_id, email, lvl, profiles or [lvl.label], scope)
+        for user_id, email, lvl, profiles, scope in session.execute(query)
+    ]
+    return [MemberView(shop.owner_id, owner_email, Level.OWNER, ["owner"]), *members]
 
 
 def change_member_level(

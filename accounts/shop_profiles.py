@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts import audit
-from accounts.access import Member, access_shop, defined_for, member_in, shop_profiles
+from accounts.access import Member, access_shop, defined_for, member_in, require, shop_profiles
 from accounts.errors import (
     MemberNotFound,
     OwnerCannotLeave,
     ProfileExists,
+    ProfileInUse,
     ProfileNotGrantable,
     ProjectNotFound,
     UnknownProfile,
 )
-from accounts.models import Membership, Project, Shop, ShopProfile, User
-from accounts.profiles import BUILTIN_PROFILES, PROJECT_AREAS, Grant, Perm, Profile, grant_labels
+from accounts.models import Invitation, InvitationStatus, Membership, Project, Shop, ShopProfile, User
+from accounts.profiles import BUILTIN_PROFILES, PROJECT_AREAS, Area, Grant, Perm, Profile, grant_labels
 from accounts.roles import Action, Level
 
 MAX_PROFILE_NAME = 40
@@ -63,7 +64,7 @@ def add_profile(
         raise ProfileExists(shop.id, name)
     if all_owned_shops and actor.id != shop.owner_id:
         raise ProfileNotGrantable(name)  # only the owner speaks for all their shops
-    profile = Profile(name, grants, None if elements is None else frozenset(elements))
+    profile = Profile(name, grants, _frozen(elements))
     _check_grantable(_member(session, actor, shop), [profile])
     holder = {"owner_id": shop.owner_id} if all_owned_shops else {"shop_id": shop.id}
     row = ShopProfile(**holder, name=name, grants=grant_labels(grants), elements=elements)
@@ -75,6 +76,50 @@ def add_profile(
     audit.record(session, shop_id=shop.id, actor=actor, action="profile.added", name=name,
                  grants=row.grants, elements=elements, all_owned_shops=all_owned_shops)
     return row
+
+
+def update_profile(
+    session: Session, actor: User, shop_id: int, name: str, *, new_name: str, grants: frozenset[Grant],
+    elements: list[str] | None,
+) -> ShopProfile:
+    """Replace a custom profile's name, grants and element limit (within what the actor may do).
+
+    Members and pending invitations holding it keep holding it under a new name, and members' levels
+    follow its new grants at once. An owner's profile for all their shops only the owner changes.
+    """
+    shop = access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS, lock=True).shop
+    row = _custom(session, actor, shop, name)
+    new_name = new_name.strip().lower()
+    if new_name != row.name:
+        taken = session.scalar(select(ShopProfile.id).where(
+            ShopProfile.name == new_name, or_(*(defined_for(s) for s in _holding_shops(session, shop, row)))
+        ))
+        if not new_name or len(new_name) > MAX_PROFILE_NAME or new_name in BUILTIN_PROFILES or taken is not None:
+            raise ProfileExists(shop.id, new_name)
+    _check_grantable(_member(session, actor, shop), [Profile(new_name, grants, _frozen(elements))])
+    old_name = row.name
+    row.name, row.grants, row.elements = new_name, grant_labels(grants), elements
+    session.flush()
+    for holder in _holders(session, shop, row, old_name):
+        holder.profiles = [new_name if held == old_name else held for held in holder.profiles]
+        holder.level = level_for(shop_profiles(session, session.get_one(Shop, holder.shop_id), holder.profiles))
+    audit.record(session, shop_id=shop.id, actor=actor, action="profile.changed", name=old_name, new_name=new_name,
+                 grants=row.grants, elements=elements)
+    session.flush()
+    return row
+
+
+def delete_profile(session: Session, actor: User, shop_id: int, name: str) -> None:
+    """Delete a custom profile nobody holds (members' delete permission); refused naming its holders."""
+    shop = access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS, lock=True).shop
+    require(session, actor, shop.id, Area.MEMBERS, Perm.DELETE)
+    row = _custom(session, actor, shop, name)
+    holders = _holders(session, shop, row, row.name)
+    if holders:
+        raise ProfileInUse(row.name, sorted({_holder_label(session, holder) for holder in holders}))
+    session.delete(row)
+    audit.record(session, shop_id=shop.id, actor=actor, action="profile.deleted", name=row.name)
+    session.flush()
 
 
 def set_member_profiles(
@@ -149,6 +194,46 @@ def _member(session: Session, actor: User, shop: Shop) -> Member:
     member = member_in(session, actor, shop)
     assert member is not None, "access_shop let an outsider in"
     return member
+
+
+def _custom(session: Session, actor: User, shop: Shop, name: str) -> ShopProfile:
+    """The shop's own profile of this name (or its owner's, for the owner): built-in ones never change."""
+    row = session.scalars(
+        select(ShopProfile).where(ShopProfile.name == name.strip().lower(), defined_for(shop)).with_for_update()
+    ).one_or_none()
+    if row is None:
+        known = session.scalars(select(ShopProfile.name).where(defined_for(shop)))
+        raise UnknownProfile(name, sorted(known))
+    if row.owner_id is not None and actor.id != shop.owner_id:
+        raise ProfileNotGrantable(row.name)  # only the owner speaks for all their shops
+    return row
+
+
+def _holding_shops(session: Session, shop: Shop, row: ShopProfile) -> list[Shop]:
+    """The shops where the profile applies: the one shop, or every shop of the owner who defined it."""
+    if row.shop_id is not None:
+        return [shop]
+    return list(session.scalars(select(Shop).where(Shop.owner_id == row.owner_id)))
+
+
+def _holders(session: Session, shop: Shop, row: ShopProfile, name: str) -> list[Membership | Invitation]:
+    """Memberships and pending invitations holding the profile `name` (shops have few members: read them)."""
+    shop_ids = [s.id for s in _holding_shops(session, shop, row)]
+    members = session.scalars(select(Membership).where(Membership.shop_id.in_(shop_ids)).with_for_update())
+    invitations = session.scalars(select(Invitation).where(
+        Invitation.shop_id.in_(shop_ids), Invitation.status == InvitationStatus.PENDING
+    ).with_for_update())
+    return [holder for holder in [*members, *invitations] if name in holder.profiles]
+
+
+def _holder_label(session: Session, holder: Membership | Invitation) -> str:
+    if isinstance(holder, Invitation):
+        return f"{holder.email} (invited)"
+    return session.get_one(User, holder.user_id).email
+
+
+def _frozen(elements: list[str] | None) -> frozenset[str] | None:
+    return None if elements is None else frozenset(elements)
 
 
 def _view(profile: Profile, kind: str) -> ProfileView:

@@ -1,4 +1,4 @@
-"""Shops and who works on them: `feedhub shop add|list|show|invite|member|profiles|profile add|transfer`,
+"""Shops and who works on them: `feedhub shop add|list|show|invite|member|profiles|profile add|change|delete|transfer`,
 `invite accept`, `transfer accept`.
 
 Each command runs in one transaction on the migrated database; the access checks of `accounts` apply
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 shop_app = typer.Typer(no_args_is_help=True, help="Shops: add, list, show, invite members, transfer.")
 invite_app = typer.Typer(no_args_is_help=True, help="Invitations: accept one by its token.")
 transfer_app = typer.Typer(no_args_is_help=True, help="Shop transfers: accept one by its token.")
-profile_app = typer.Typer(no_args_is_help=True, help="Role profiles of a shop: add one of its own.")
+profile_app = typer.Typer(no_args_is_help=True, help="Role profiles of a shop: add, change or delete its own.")
 shop_app.add_typer(profile_app, name="profile")
 
 PROFILES_HELP = "Comma-separated profiles (see `feedhub shop profiles`)."
@@ -92,9 +92,10 @@ def shop_show(shop: int, by: MaybeBy = None, as_json: AsJson = False) -> None:
         f" (then {overview.next_billing_period})" if overview.next_billing_period else ""
     )
     typer.echo(f"shop {overview.shop_id}: {overview.name}\nstatus: {overview.standing}\nbilling period: {period}")
-    typer.echo("members:\n" + "\n".join(f"  {m.level.label:<6} {m.email}" for m in overview.members))
+    members = (f"  {m.email}: {_granted(m.profiles, m.project_ids)}" for m in overview.members)
+    typer.echo("members:\n" + "\n".join(members))
     for inv in overview.invitations:
-        typer.echo(f"invited: {inv.email} ({inv.level.label}) until {inv.expires_at:%Y-%m-%d}")
+        typer.echo(f"invited: {inv.email} ({_granted(inv.profiles, inv.project_ids)}) until {inv.expires_at:%Y-%m-%d}")
     if overview.transfer:
         typer.echo(f"transfer pending to {overview.transfer.to_email} until {overview.transfer.expires_at:%Y-%m-%d}")
 
@@ -177,17 +178,58 @@ def profile_add(
 ) -> None:
     """Define a profile of SHOP's own, e.g. --allow rules:* --allow sources:view --elements PRODUCTNAME,g:title."""
     import accounts
-    from accounts.profiles import grant_labels, grants
+    from accounts.profiles import grant_labels
 
-    try:
-        granted = grants(",".join(allow))
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--allow") from None
+    granted = _grants(allow)
     with database() as (session, _):
         accounts.add_profile(session, accounts.get_user(session, by), shop, name=name, grants=granted,
                              elements=_names(elements), all_owned_shops=all_owned)
     where = "every shop of its owner" if all_owned else f"shop {shop}"
     typer.echo(f"profile {name.strip().lower()!r} added to {where}: {' '.join(grant_labels(granted))}")
+
+
+@profile_app.command("change")
+def profile_change(
+    shop: int,
+    name: str,
+    by: By,
+    allow: Allow,
+    elements: Elements = None,
+    rename: Annotated[str | None, typer.Option("--rename", help="A new name; its holders keep it.")] = None,
+) -> None:
+    """Replace a profile's grants and element limit (and name): its holders get exactly the new ones."""
+    import accounts
+
+    granted = _grants(allow)
+    with database() as (session, _):
+        row = accounts.update_profile(session, accounts.get_user(session, by), shop, name, new_name=rename or name,
+                                      grants=granted, elements=_names(elements))
+        typer.echo(f"profile {row.name!r} of shop {shop}: {' '.join(row.grants)}")
+
+
+@profile_app.command("delete")
+def profile_delete(shop: int, name: str, by: By) -> None:
+    """Delete a profile of SHOP's own that nobody holds."""
+    import accounts
+
+    with database() as (session, _):
+        accounts.delete_profile(session, accounts.get_user(session, by), shop, name)
+    typer.echo(f"profile {name.strip().lower()!r} deleted")
+
+
+def _grants(allow: list[str]) -> frozenset[Any]:
+    from accounts.profiles import grants
+
+    try:
+        return grants(",".join(allow))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--allow") from None
+
+
+def _granted(profiles: list[str], project_ids: list[int] | None) -> str:
+    """What a member or invitation holds, as `shop show` prints it."""
+    where = "" if project_ids is None else f" on projects {', '.join(map(str, project_ids))}"
+    return ", ".join(profiles) + where
 
 
 def _names(text: str | None) -> list[str] | None:

@@ -76,3 +76,18 @@ def test_an_owner_adds_a_profile_for_all_their_shops(data_dir: Path) -> None:  #
     said = ok("shop", "profile", "add", "1", "agency", "--allow", "settings:view", "--all-my-shops", *OWNER)
     assert "profile 'agency' added to every shop of its owner: settings:view" in said
     assert "agency             owner    settings:view" in ok("shop", "profiles", "2")
+
+
+def test_a_profile_is_changed_renamed_and_deleted(data_dir: Path) -> None:  # noqa: F811
+    _shop_with_two_projects(data_dir)
+    ok("shop", "profile", "add", "1", "seo", "--allow", "rules:view", *OWNER)
+    ok("shop", "invite", "1", "ivan@example.com", "--profiles", "seo", "--projects", "outlet", *OWNER)
+    assert "invited: ivan@example.com (seo on projects 2)" in ok("shop", "show", "1")
+    said = ok("shop", "profile", "change", "1", "seo", "--allow", "rules:view,rules:edit", "--elements",
+              "PRODUCTNAME", "--rename", "copywriter", *OWNER)
+    assert "profile 'copywriter' of shop 1: rules:view rules:edit" in said
+    assert "invited: ivan@example.com (copywriter on projects 2)" in ok("shop", "show", "1")
+    assert "held by ivan@example.com (invited)" in fails("shop", "profile", "delete", "1", "copywriter", *OWNER)
+    ok("shop", "profile", "add", "1", "unused", "--allow", "rules:view", *OWNER)
+    assert "profile 'unused' deleted" in ok("shop", "profile", "delete", "1", "unused", *OWNER)
+    assert "unused" not in ok("shop", "profiles", "1")

@@ -26,10 +26,10 @@ def team(session: Session, make_user: UserFactory, owner: User, shop: Shop) -> d
 
 def test_owner_sees_everyone(session: Session, team: dict[str, User], shop: Shop) -> None:
     assert list_members(session, team["owner"], shop.id) == [
-        MemberView(team["owner"].id, "owner@example.com", Level.OWNER),
-        MemberView(team["r1"].id, "r1@example.com", Level.READ),
-        MemberView(team["w1"].id, "w1@example.com", Level.WRITE),
-        MemberView(team["w2"].id, "w2@example.com", Level.WRITE),
+        MemberView(team["owner"].id, "owner@example.com", Level.OWNER, ["owner"]),
+        MemberView(team["r1"].id, "r1@example.com", Level.READ, ["read"]),
+        MemberView(team["w1"].id, "w1@example.com", Level.WRITE, ["write"]),
+        MemberView(team["w2"].id, "w2@example.com", Level.WRITE, ["write"]),
     ]
 
 

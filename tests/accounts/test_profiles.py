@@ -23,17 +23,21 @@ from accounts import (
     add_profile,
     create_project,
     create_shop,
+    delete_profile,
     invite_member,
     list_profiles,
     list_projects,
     save_revision,
     set_member_profiles,
+    update_profile,
 )
 from accounts.access import access_project, access_shop, authorize, member_in
 from accounts.errors import (
     ElementNotAllowed,
     LevelTooLow,
     NoShopAccess,
+    ProfileExists,
+    ProfileInUse,
     ProfileNotGrantable,
     ProfileRefused,
     ProjectNotFound,
@@ -352,3 +356,79 @@ class TestOwnersProfiles:
         with pytest.raises(ProfileNotGrantable):
             add_profile(session, admin, shop.id, name="x", grants=grants("rules:view"), all_owned_shops=True)
         add_profile(session, admin, shop.id, name="x", grants=grants("rules:view"))  # the shop's own: fine
+
+
+VIEW_ALL = "settings:view,sources:view,rules:view,exports:view,runs:view"
+
+
+class TestChangingAndDeleting:
+    """A custom profile can be renamed, changed and deleted; its holders never silently lose or gain."""
+
+    def test_a_rename_keeps_its_holders_and_a_narrowing_applies_at_once(
+        self, session: Session, make_user: UserFactory, owner: User, shop: Shop, projects: tuple[Project, Project]
+    ) -> None:
+        add_profile(session, owner, shop.id, name="seo", grants=grants(f"{VIEW_ALL},rules:*"))
+        member = _holder(session, make_user, shop, ["seo"])
+        invitee = make_user("later@example.com")
+        invitation, _ = invite_member(session, owner, shop.id, email=invitee.email, level=Level.READ,
+                                      mailer=MemoryMailer(), base_url=BASE_URL, profiles=["seo"])
+        update_profile(session, owner, shop.id, "seo", new_name="Copywriter", grants=grants(VIEW_ALL), elements=None)
+        held = session.scalars(select(Membership).where(Membership.user_id == member.id)).one()
+        assert (held.profiles, held.level, invitation.profiles) == (["copywriter"], Level.READ, ["copywriter"])
+        assert _outcome(lambda: access_project(session, member, projects[0].id, Action.VIEW)) == "ok"
+        assert _outcome(lambda: access_project(session, member, projects[0].id, Action.EDIT_FEEDS)) == "refused"
+        update_profile(session, owner, shop.id, "copywriter", new_name="copywriter",
+                       grants=grants(f"{VIEW_ALL},rules:edit"), elements=["PRODUCTNAME"])
+        assert session.scalars(select(Membership.level).where(Membership.user_id == member.id)).one() is Level.WRITE
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "profile.changed")).first()
+        assert entry is not None and (entry.details["name"], entry.details["new_name"]) == ("seo", "copywriter")
+
+    def test_a_held_profile_is_not_deleted_and_its_holders_are_named(
+        self, session: Session, make_user: UserFactory, owner: User, shop: Shop
+    ) -> None:
+        add_profile(session, owner, shop.id, name="seo", grants=grants("rules:view"))
+        member = _holder(session, make_user, shop, ["seo"])
+        with pytest.raises(ProfileInUse, match="held by seo@example.com"):
+            delete_profile(session, owner, shop.id, "seo")
+        set_member_profiles(session, owner, shop.id, member.id, ["read"])
+        delete_profile(session, owner, shop.id, "seo")
+        assert "seo" not in [p.name for p in list_profiles(session, owner, shop.id)]
+
+    def test_built_in_and_taken_names(self, session: Session, owner: User, shop: Shop) -> None:
+        add_profile(session, owner, shop.id, name="seo", grants=grants("rules:view"))
+        add_profile(session, owner, shop.id, name="copy", grants=grants("rules:view"))
+        with pytest.raises(UnknownProfile):
+            delete_profile(session, owner, shop.id, "write")  # built-in: never changed or deleted
+        for taken in ("copy", "read"):
+            with pytest.raises(ProfileExists):
+                update_profile(session, owner, shop.id, "seo", new_name=taken, grants=grants("rules:view"),
+                               elements=None)
+
+    def test_members_managers_change_only_within_what_they_may(
+        self, session: Session, make_user: UserFactory, owner: User, shop: Shop
+    ) -> None:
+        add_profile(session, owner, shop.id, name="seo", grants=grants("rules:view"))
+        add_profile(session, owner, shop.id, name="agency", grants=grants("rules:view"), all_owned_shops=True)
+        admin = _holder(session, make_user, shop, ["administrator"])
+        with pytest.raises(ProfileNotGrantable):  # billing is not the administrator's to give
+            update_profile(session, admin, shop.id, "seo", new_name="seo", grants=grants("billing:view"), elements=None)
+        with pytest.raises(ProfileNotGrantable):  # the owner's profile for all their shops: the owner's alone
+            delete_profile(session, admin, shop.id, "agency")
+        editor = _holder(session, make_user, shop, ["catalogue_editor"])
+        with pytest.raises(LevelTooLow):
+            delete_profile(session, editor, shop.id, "seo")
+        delete_profile(session, admin, shop.id, "seo")
+
+
+def test_the_invitation_email_names_the_profiles_and_projects(
+    session: Session, make_user: UserFactory, owner: User, shop: Shop, projects: tuple[Project, Project],
+    mailer: MemoryMailer,
+) -> None:
+    invitee = make_user("editor@example.com")
+    invite_member(session, owner, shop.id, email=invitee.email, level=Level.READ, mailer=mailer, base_url=BASE_URL,
+                  profiles=["catalogue_editor", "support"], project_ids=[projects[0].id])
+    invite_member(session, owner, shop.id, email=make_user("plain@example.com").email, level=Level.READ,
+                  mailer=mailer, base_url=BASE_URL)
+    scoped, plain = (message.get_content() for message in mailer.messages[-2:])
+    assert "with the profiles: catalogue_editor, support.\nOnly on the projects: Inside.\n" in scoped
+    assert "with read access.\n\nAccept the invitation:" in plain and "profiles" not in plain
