@@ -50,7 +50,11 @@ class ExportDownload(Base):
     """One request for a served export: when did Google last fetch my feed?"""
 
     __tablename__ = "export_downloads"
-    __table_args__ = (Index("ix_export_downloads_link_id_id", "link_id", "id"), NEVER_REUSE_IDS)
+    __table_args__ = (
+        Index("ix_export_downloads_link_id_id", "link_id", "id"),
+        Index("ix_export_downloads_link_id_at", "link_id", "at"),  # the dashboard's downloads per day
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("export_links.id", ondelete="CASCADE"))

@@ -20,7 +20,7 @@ from accounts.billing_settings import load_billing_settings
 from accounts.i18n import LEVEL_NAMES, N_
 from accounts.invitations import accept_invitation, find_invitation
 from accounts.models import Shop, User
-from accounts.roles import Action
+from accounts.roles import Action, Level
 from accounts.runs import RunStatus, access_run, check_confirmable
 from accounts.transfers import accept_transfer, find_transfer
 from feedhub.web.api.billing import invoice_download
@@ -67,14 +67,19 @@ def _acceptance_pages(kind: str, title: str, question: str, describe: Describe, 
     router.post(f"/{kind}/{{token}}", response_class=HTMLResponse, name=f"{kind}_accept")(act)
 
 
+def _access_name(level: Level, profiles: list[str], _: Callable[[str], str]) -> str:
+    """The access an invitation gives, as the pages name it: its level, or the role profiles it carries."""
+    return _(LEVEL_NAMES[level.label]) if profiles in ([], [level.label]) else ", ".join(profiles)
+
+
 def _invitation(session: Session, token: str, _: Callable[[str], str]) -> dict[str, str] | None:
     found = find_invitation(session, token)
-    return found and {"shop": found.shop_name, "level": _(LEVEL_NAMES[found.level.label])}
+    return found and {"shop": found.shop_name, "level": _access_name(found.level, found.profiles, _)}
 
 
 def _join(session: Session, caller: Caller, token: str, _: Callable[[str], str]) -> str:
     membership = accept_invitation(session, caller.user, token)
-    level = _(LEVEL_NAMES[membership.level.label])
+    level = _access_name(membership.level, membership.profiles, _)
     shop = session.get_one(Shop, membership.shop_id)
     return _("You now have {level} access to the shop “{shop}”.").format(level=level, shop=shop.name)
 
