@@ -12,6 +12,7 @@ import io
 import os
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import BinaryIO, TextIO, cast
 
 from feeds.model import Element, FeedInfo
@@ -19,6 +20,10 @@ from feeds.model import Element, FeedInfo
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SUSPECT_BYTES = bytes(code for code in range(32) if code not in (9, 10, 13)) + b"\xef"
 _INDENT = "  "
+_NAME_START = (":A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
+               "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd")
+_NOT_NAME_CHAR = re.compile(f"[^{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]")
+_NAME_START_CHAR = re.compile(f"[{_NAME_START}]")
 
 
 def clean_text(text: str) -> str:
@@ -54,6 +59,14 @@ def _utf8_buffer(out: TextIO) -> BinaryIO | None:
     return cast(BinaryIO, out.buffer) if codecs.lookup(out.encoding).name == "utf-8" else None
 
 
+@lru_cache(maxsize=4096)
+def xml_name(name: str) -> str:
+    """`name` as an XML element name: a CSV column such as "product id" or "2nd price" becomes
+    "product_id" or "_2nd_price", or the whole file would not parse. Valid names stay as they are."""
+    fixed = _NOT_NAME_CHAR.sub("_", name)
+    return fixed if _NAME_START_CHAR.match(fixed) else "_" + fixed
+
+
 def escape_attr(text: str) -> str:
     """Attribute value in double quotes."""
     text = clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -75,13 +88,13 @@ class _Tags(dict[str, tuple[str, str, str, str, str]]):
         self.pad = _INDENT * depth
 
     def __missing__(self, name: str) -> tuple[str, str, str, str, str]:
-        pad = self.pad
+        pad, tag = self.pad, xml_name(name)
         tags = self[name] = (
-            f"{pad}<{name}>",
-            f"</{name}>\n",
-            f"{pad}<{name}/>\n",
-            f"{pad}<{name}>\n",
-            f"{pad}</{name}>\n",
+            f"{pad}<{tag}>",
+            f"</{tag}>\n",
+            f"{pad}<{tag}/>\n",
+            f"{pad}<{tag}>\n",
+            f"{pad}</{tag}>\n",
         )
         return tags
 
@@ -158,7 +171,7 @@ class _Serializer:
 
     def _append_general(self, element: Element, depth: int, out: list[str]) -> None:
         """Any element, attributes included (Atom links, Mergado IMAGE descriptions), at any depth."""
-        pad, name = _INDENT * depth, element.name
+        pad, name = _INDENT * depth, xml_name(element.name)
         attrs = _attrs(element.attrs) if element.attrs else ""
         if not element.children:
             text = element.text

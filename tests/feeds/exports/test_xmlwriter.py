@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
+from lxml import etree
 
 from feeds.exports.xmlwriter import XmlFeedWriter, clean_text, element_xml
 from feeds.model import Element, FeedInfo, Product
+from feeds.pipeline import ExportTarget, process
 
 TEXTS = ("", "plain", "Žluťoučký kůň", "a & b", "x > y", "<p>html</p>", "]]>", "a\x00b\x1fc", "\ufffd ok", "bad\uffff")
 
@@ -92,3 +94,26 @@ class TestWriter:
         with open(path, "w", encoding="utf-16") as handle:
             self.write(handle)
         assert path.read_text(encoding="utf-16") == text.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [("g:title", "g:title"), ("a-b.c", "a-b.c"), ("Žluťoučký", "Žluťoučký"), ("product id", "product_id"),
+     ("2nd price", "_2nd_price"), ("cena (Kč)", "cena__Kč_"), ("", "_")],
+)
+def test_names_no_xml_allows_are_made_valid_and_valid_ones_kept(name: str, written: str) -> None:
+    with_attrs = Element(name, "x", attrs={"id": "1"})
+    for element in (Element(name, "x"), Element("ITEM", children=[Element(name, "")]), with_attrs):
+        xml = element_xml(element, 0)
+        parsed = etree.fromstring(xml.replace("g:title", "title") if name == "g:title" else xml)
+        assert written in xml and parsed is not None
+
+
+def test_a_csv_with_spaces_in_its_columns_converts_to_xml_that_parses(tmp_path: Path) -> None:
+    source = tmp_path / "shop.csv"
+    source.write_text("product id,product name,price\n0042,Kolo,100\n", encoding="utf-8")
+    out = tmp_path / "shop.xml"
+    process(source, [ExportTarget("xml", "xml", out)])
+    item = etree.parse(str(out)).getroot()[0]
+    assert [(child.tag, child.text) for child in item] == [("product_id", "0042"), ("product_name", "Kolo"),
+                                                          ("price", "100")]
