@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from accounts import audit, throttle, users
@@ -38,6 +38,7 @@ SESSION_IDLE_DAYS = 14
 SESSION_MAX_DAYS = 30
 LAST_SEEN_RESOLUTION_S = 60  # last_seen_at is written at most this often: not a write per page view
 PASSWORD_RESET_TTL_MINUTES = 60
+RESETS_PER_HOUR = 5  # reset emails per account: enough to retry a lost one, too few to flood a mailbox
 USER_AGENT_LENGTH = 400
 
 
@@ -138,13 +139,21 @@ def resend_verification(session: Session, actor: User, *, mailer: Mailer, base_u
 def request_password_reset(
     session: Session, *, email: str, mailer: Mailer, base_url: str, now: datetime | None = None
 ) -> None:
-    """Mail a single-use reset link valid PASSWORD_RESET_TTL_MINUTES; for an unknown email do nothing.
+    """Mail a single-use reset link valid PASSWORD_RESET_TTL_MINUTES; for an unknown email, or an account
+    that was sent RESETS_PER_HOUR links within the hour, do nothing.
 
     Nothing is raised either way, so the answer never tells whether an account exists.
     """
     now = now or utcnow()
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    user = session.scalars(
+        select(User).where(User.email == email.strip().lower()).with_for_update()  # counts in turn
+    ).one_or_none()
     if user is None:
+        return
+    recent = select(func.count()).where(PasswordReset.user_id == user.id,
+                                        PasswordReset.created_at > now - timedelta(hours=1))
+    if session.scalars(recent).one() >= RESETS_PER_HOUR:
+        audit.record(session, shop_id=None, actor=user, action="password.reset_throttled")
         return
     token, token_hash = new_token()
     expires_at = now + timedelta(minutes=PASSWORD_RESET_TTL_MINUTES)

@@ -7,7 +7,8 @@ success ends the account's run of failures; an address's failures only age out o
 one good password of the attacker's own must not clear their record against everyone else.
 
 Attempts live in `login_attempts`, so every process counts the same rows. Throttled attempts are not
-stored: they check no password, so they must not lengthen the delay either.
+stored: they check no password, so they must not lengthen the delay either. `prune_attempts` deletes
+those past ATTEMPTS_KEPT (serve's housekeeping): only the window's attempts ever count.
 
 Invitations (new or re-sent: each is an email to someone) are limited per hour, per shop and per inviting
 user over all their shops (InviteLimits; the server's settings can change both). The defaults are far
@@ -22,17 +23,19 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from accounts.errors import InvitationsThrottled
 from accounts.models import AuditEntry, LoginAttempt
+from accounts.types import utcnow
 
 MAX_FAILED_LOGINS = 5
 FAILURE_WINDOW_MINUTES = 15
 MAX_DELAY_S = 15 * 60
 EMAIL_LENGTH = 320  # the column widths: longer input is cut, not refused, so it still counts
 CLIENT_IP_LENGTH = 64
+ATTEMPTS_KEPT = timedelta(days=1)  # far past the window: a slow clock on one machine loses nothing
 INVITES_PER_SHOP_HOUR = 50
 INVITES_PER_USER_HOUR = 100
 INVITE_WINDOW = timedelta(hours=1)
@@ -87,6 +90,13 @@ def record_attempt(session: Session, *, email: str, client_ip: str, succeeded: b
     session.add(
         LoginAttempt(email=email, client_ip=client_ip[:CLIENT_IP_LENGTH], succeeded=succeeded, created_at=now)
     )
+
+
+def prune_attempts(session: Session, *, now: datetime | None = None) -> int:
+    """Delete attempts older than ATTEMPTS_KEPT; returns how many. Throttling only counts failures within
+    the window, after the account's last success, so what is deleted never changes a decision."""
+    result = session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < (now or utcnow()) - ATTEMPTS_KEPT))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def delay_s(failures: int) -> int:

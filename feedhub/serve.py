@@ -29,6 +29,7 @@ import httpx
 
 from accounts.run_queue import BIG, SMALL, drop_dead_workers, prune_done
 from accounts.runs import mark_silent_runs
+from accounts.throttle import prune_attempts
 from feedhub.runtime import deps_from_settings, prefect_environment
 from feedhub.settings import Settings
 from flows.deps import RunDeps
@@ -181,6 +182,7 @@ def _tick_until(settings: Settings, stop: threading.Event) -> None:
                         print(f"feedhub serve: worker {worker} stopped beating; its runs went back to the queue",
                               file=sys.stderr)
                     prune_done(session)
+                    prune_attempts(session)
                 housekept = time.monotonic()
         except Exception as exc:  # noqa: BLE001 - a failed tick is retried at the next; nothing is lost
             print(f"feedhub serve: scheduling failed, retrying: {exc}", file=sys.stderr)

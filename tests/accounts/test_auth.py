@@ -30,6 +30,7 @@ from accounts import (
     sign_up,
     verify_email,
 )
+from accounts.auth import RESETS_PER_HOUR
 from accounts.errors import (
     AlreadyVerified,
     ApiTokenNotFound,
@@ -39,8 +40,8 @@ from accounts.errors import (
     LoginThrottled,
     WeakPassword,
 )
-from accounts.models import ApiToken, AuditEntry, LoginSession, PasswordReset
-from accounts.throttle import delay_s
+from accounts.models import ApiToken, AuditEntry, LoginAttempt, LoginSession, PasswordReset
+from accounts.throttle import ATTEMPTS_KEPT, delay_s, prune_attempts
 from accounts.tokens import hash_token
 from tests.accounts.conftest import BASE_URL, PASSWORD, UserFactory, link_token
 
@@ -141,6 +142,16 @@ class TestThrottling:
         assert try_log_in(session, at=almost, password="wrong password") == "wrong"  # the 6th within the window
         assert try_log_in(session, at=almost) == 2
         assert try_log_in(session, at=T0 + timedelta(minutes=15)) == "ok"  # the first five aged out: one failure left
+
+    def test_pruning_old_attempts_deletes_them_and_changes_no_decision(self, session: Session, ann: User) -> None:
+        day_before = T0 - ATTEMPTS_KEPT - seconds(1)
+        assert try_log_in(session, at=day_before) == "ok"  # the account's last success, pruned below
+        for _ in range(5):
+            try_log_in(session, at=T0, password="wrong password")
+        assert prune_attempts(session, now=T0) == 1
+        assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 5
+        assert try_log_in(session, at=T0 + seconds(0.5)) == 1  # still throttled: the five failures count
+        assert try_log_in(session, at=T0 + seconds(1)) == "ok"
 
     def test_unknown_email_is_refused_exactly_like_a_real_one(self, session: Session, ann: User) -> None:
         refusals = []
@@ -336,6 +347,19 @@ class TestPasswordReset:
             reset_password(session, token=late, new_password=NEW_PASSWORD, now=T0 + timedelta(minutes=60))
         reset_password(session, token=in_time, new_password=NEW_PASSWORD, now=T0 + timedelta(minutes=60) - seconds(1))
         assert authenticate(session, "ann@example.com", NEW_PASSWORD) is ann
+
+    def test_at_most_five_links_an_hour_and_the_sixth_request_is_answered_alike(
+        self, session: Session, mailer: MemoryMailer, ann: User
+    ) -> None:
+        for minute in range(6):
+            at = T0 + timedelta(minutes=minute)
+            assert request_password_reset(session, email="ann@example.com", mailer=mailer, base_url=BASE_URL,
+                                          now=at) is None
+        assert len(mailer.messages) == RESETS_PER_HOUR == 5
+        throttled = session.scalars(select(AuditEntry).where(AuditEntry.action == "password.reset_throttled")).all()
+        assert len(throttled) == 1
+        self.mail_reset_link(session, mailer, at=T0 + timedelta(hours=1))  # the first link left the hour
+        assert len(mailer.messages) == 6
 
     def test_unknown_email_sends_nothing_and_says_nothing(self, session: Session, mailer: MemoryMailer) -> None:
         assert request_password_reset(session, email="nobody@example.com", mailer=mailer, base_url=BASE_URL) is None
