@@ -44,9 +44,11 @@ def rules_page(project_id: int, export: str | None) -> str:
     return f"/projects/{project_id}" if export is None else f"/projects/{project_id}/exports/{export}"
 
 
-def rule_text(rule: dict[str, Any]) -> str:
-    """A rule as one line of JSON for a rule list, without its id and switch (shown apart)."""
-    return json.dumps({k: v for k, v in rule.items() if k not in ("id", "enabled")}, ensure_ascii=False)
+def rule_text(rule: dict[str, Any]) -> list[tuple[str, str]]:
+    """A rule's settings for a rule list, one (field, value) line each: texts as typed, other values as
+    JSON; without what the list shows apart (id, type, name, switch)."""
+    return [(key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+            for key, value in rule.items() if key not in ("id", "type", "name", "enabled")]
 
 
 def rule_stats(runs: list[Any], head: int, export: str | None = None) -> dict[int, dict[str, Any]]:

@@ -72,6 +72,15 @@ class TestProjectPage:
         assert not any(control in shown for control in EDIT_CONTROLS)
         assert "You have read access" in shown
 
+    def test_each_rule_is_listed_one_setting_a_line_as_typed(self, api: Api, world: World) -> None:
+        shown = page(api, world, "read", f"/projects/{world.project_id}").text
+        listed = re.findall(r'<div class="values">(.*?)</div>', shown)
+        assert listed == [
+            '<span class="field">element:</span> PRODUCTNAME<br><span class="field">value:</span> '
+            "%MANUFACTURER% %PRODUCTNAME%",
+            '<span class="field">query:</span> [PRICE_VAT] &gt; 10000',
+        ]
+
     def test_the_server_refuses_a_reader_whatever_the_page_shows(self, api: Api, world: World) -> None:
         before = rules_of(api, world)
         for action, data in (("delete", {"rule_id": "r1"}), ("disable", {"rule_id": "r1"}), ("run", {})):
