@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts import audit
-from accounts.errors import ApiTokenNotFound, InvalidName
+from accounts.errors import ApiTokenNotFound, InvalidName, NotForShopTokens
 from accounts.models import ApiToken, User
 from accounts.tokens import hash_token, new_token
 from accounts.types import utcnow
@@ -46,7 +46,13 @@ class ApiTokenView:
 def create_api_token(
     session: Session, actor: User, *, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiTokenView, str]:
-    """A new token of the actor's; the returned string is the only copy: show it once."""
+    """A new token of the actor's; the returned string is the only copy: show it once.
+
+    A shop token's account gets its one token from accounts.shop_tokens and mints no more: revoking it
+    must end everything it could do.
+    """
+    if actor.token_shop_id is not None and session.scalar(select(ApiToken.id).where(ApiToken.user_id == actor.id)):
+        raise NotForShopTokens("create API tokens")
     name = name.strip()
     if not name or len(name) > MAX_TOKEN_NAME_LENGTH:
         raise InvalidName("API token", name, MAX_TOKEN_NAME_LENGTH)

@@ -146,7 +146,8 @@ def request_password_reset(
     """
     now = now or utcnow()
     user = session.scalars(
-        select(User).where(User.email == email.strip().lower()).with_for_update()  # counts in turn
+        select(User).where(User.email == email.strip().lower(), User.token_shop_id.is_(None))
+        .with_for_update()  # counts in turn
     ).one_or_none()
     if user is None:
         return

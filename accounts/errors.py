@@ -19,6 +19,7 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     │   ├── LoginThrottled           too many failed logins for the email or address (retry_after_s)
     │   ├── AlreadyVerified          the email is verified: no new verification link
     │   ├── UnknownLanguage          a language Feedhub has no catalogue for (value, known)
+    │   ├── NotForShopTokens         a shop's API token is no person: it cannot create shops or tokens (what)
     │   └── ApiTokenNotFound         no such API token of the actor's (another user's looks the same)
     ├── MembershipError
     │   ├── AlreadyMember            the user already has access to the shop
@@ -173,6 +174,14 @@ class UserNotFound(UserError):
     def __init__(self, email: str) -> None:
         super().__init__(f"no account with email {email}; ask them to sign up first (accounts are free)")
         self.email = email
+
+
+class NotForShopTokens(UserError):
+    """A shop's API token acts only inside its shop: it owns nothing and mints no tokens."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"a shop's API token cannot {what}; use a personal account")
+        self.what = what
 
 
 class InvalidCredentials(UserError):

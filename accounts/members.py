@@ -37,7 +37,7 @@ def list_members(session: Session, actor: User, shop_id: int) -> list[MemberView
     owner_email = session.scalars(select(User.email).where(User.id == shop.owner_id)).one()
     query = select(Membership.user_id, User.email, Membership.level, Membership.profiles, Membership.project_ids)
     query = query.join(User, User.id == Membership.user_id)
-    query = query.where(Membership.shop_id == shop.id).order_by(User.email)
+    query = query.where(Membership.shop_id == shop.id, User.token_shop_id.is_(None)).order_by(User.email)
     if not manages:
         query = query.where(Membership.user_id == actor.id)
     members = [

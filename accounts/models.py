@@ -117,6 +117,9 @@ class User(Base):
     billing_currency: Mapped[str] = mapped_column(String(3), default="CZK")  # CZK or EUR: picks the price list
     is_admin: Mapped[bool] = mapped_column(default=False)  # runs this Feedhub instance (`feedhub user admin`)
     language: Mapped[str | None] = mapped_column(String(8))  # "en", "cs" or "sk"; None: not chosen (emails in English)
+    # Set: not a person but one API token of this shop (accounts.shop_tokens); no FK, the row outlives the shop
+    # so the audit log keeps naming it.
+    token_shop_id: Mapped[int | None] = mapped_column(index=True)
 
 
 class Shop(Base):

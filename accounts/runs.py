@@ -282,7 +282,7 @@ def alert_recipients(session: Session, shop_id: int) -> list[str]:
     writers = session.scalars(
         select(User.email)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.shop_id == shop_id, Membership.level == Level.WRITE)
+        .where(Membership.shop_id == shop_id, Membership.level == Level.WRITE, User.token_shop_id.is_(None))
         .order_by(User.email)
     ).all()
     return [*owner, *writers]

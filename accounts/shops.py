@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from accounts import audit
 from accounts.access import access_shop
-from accounts.errors import InvalidName, ShopStateError
+from accounts.errors import InvalidName, NotForShopTokens, ShopStateError
 from accounts.models import Invitation, Membership, Project, Shop, ShopProfile, ShopStatus, Transfer, User
 from accounts.pricing import DEFAULT_BILLING_PERIOD, billing_period
 from accounts.roles import Action, Level
@@ -30,6 +30,8 @@ def create_shop(
     now: datetime | None = None,
 ) -> Shop:
     """A new shop owned by `actor`, in a 30-day trial."""
+    if actor.token_shop_id is not None:
+        raise NotForShopTokens("create shops")
     billing_period(period)  # validate before writing
     now = now or utcnow()
     shop = Shop(

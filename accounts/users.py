@@ -88,7 +88,9 @@ def verify_email(session: Session, token: str) -> User:
 
 def authenticate(session: Session, email: str, password: str) -> User:
     """The account for these credentials; one error for unknown email and wrong password."""
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    user = session.scalars(
+        select(User).where(User.email == email.strip().lower(), User.token_shop_id.is_(None))
+    ).one_or_none()
     if user is None:
         PASSWORD_HASHER.hash(password)  # spend the same time, so timing does not reveal accounts
         raise InvalidCredentials()
@@ -109,8 +111,10 @@ def change_password(session: Session, actor: User, *, old_password: str, new_pas
 
 
 def get_user(session: Session, email: str) -> User:
-    """The account with this email (for the CLI's --by and for invitations)."""
-    user = session.scalars(select(User).where(User.email == normalize_email(email))).one_or_none()
+    """The person with this email (for the CLI's --by, invitations, transfers); shop tokens are no accounts."""
+    user = session.scalars(
+        select(User).where(User.email == normalize_email(email), User.token_shop_id.is_(None))
+    ).one_or_none()
     if user is None:
         raise UserNotFound(normalize_email(email))
     return user
