@@ -19,7 +19,14 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
-from accounts.errors import ElementNotAllowed, LevelTooLow, NoShopAccess, ProfileRefused, ProjectNotFound
+from accounts.errors import (
+    ElementNotAllowed,
+    GrantRefused,
+    LevelTooLow,
+    NoShopAccess,
+    ProfileRefused,
+    ProjectNotFound,
+)
 from accounts.models import Membership, Project, Shop, ShopProfile, ShopStatus, User
 from accounts.profiles import (
     ACTION_NEEDS,
@@ -208,6 +215,8 @@ def require(
     if allowed_by is None:
         if element is not None and authorize(member, area, perm, project_id=project_id) is not None:
             raise ElementNotAllowed(shop_id, project_id or 0, element, [p.name for p in member.profiles])
+        if area not in PROJECT_AREAS:  # not a project save: name the grant, e.g. tokens:add
+            raise GrantRefused(shop_id, member.level, [p.name for p in member.profiles], f"{area.value}:{perm.value}")
         raise refusal(member, shop_id, Action.EDIT_FEEDS, project_id=project_id)
     session.info.setdefault(ALLOWED_BY, {})[(actor.id, shop_id)] = allowed_by
     return allowed_by

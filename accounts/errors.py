@@ -6,6 +6,7 @@ Every error carries the fields a caller needs to react (ids, emails, levels), no
     ├── NoShopAccess                 no such shop, or the actor may not do this (one error: nothing leaks)
     │   └── LevelTooLow              a member's level is below the action's (level, needed): they see the shop anyway
     │       ├── ProfileRefused       none of the member's profiles allows the action (profiles)
+    │       ├── GrantRefused         none allows one area's permission, e.g. tokens:add (profiles, grant)
     │       └── ElementNotAllowed    a rule writes an element the member's profiles do not let them (element)
     ├── ProjectNotFound              no such project, or not visible to the actor
     ├── UserError
@@ -107,6 +108,19 @@ class ProfileRefused(LevelTooLow):
         self.shop_id, self.action, self.level, self.project_id = shop_id, action, level, project_id
         self.needed = PERMISSIONS[Action(action)]
         self.profiles = profiles
+
+
+class GrantRefused(LevelTooLow):
+    """The member's profiles do not allow one area's permission beyond the shop's entry check (tokens:add)."""
+
+    def __init__(self, shop_id: int, level: Level, profiles: list[str], grant: str) -> None:
+        AccountsError.__init__(
+            self, f"your profiles ({', '.join(profiles) or 'none'}) on shop {shop_id} do not allow {grant}"
+        )
+        self.shop_id, self.action, self.project_id = shop_id, Action.VIEW.value, None
+        self.level, self.needed = level, Level.OWNER
+        self.profiles = profiles
+        self.grant = grant
 
 
 class ElementNotAllowed(LevelTooLow):

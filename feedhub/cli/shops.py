@@ -1,4 +1,6 @@
-"""Shops and who works on them: `feedhub shop add|list|show|invite|member|profiles|profile add|change|delete|transfer`,
+"""Shops and who works on them: `feedhub shop add|list|show|invite|member|transfer`, role profiles
+(`shop profiles`, `shop profile add|change|delete`), the shop's own API tokens (`shop tokens`,
+`shop token add|revoke`),
 `invite accept`, `transfer accept`.
 
 Each command runs in one transaction on the migrated database; the access checks of `accounts` apply
@@ -21,6 +23,8 @@ invite_app = typer.Typer(no_args_is_help=True, help="Invitations: accept one by 
 transfer_app = typer.Typer(no_args_is_help=True, help="Shop transfers: accept one by its token.")
 profile_app = typer.Typer(no_args_is_help=True, help="Role profiles of a shop: add, change or delete its own.")
 shop_app.add_typer(profile_app, name="profile")
+token_app = typer.Typer(no_args_is_help=True, help="The shop's own API tokens: add or revoke one.")
+shop_app.add_typer(token_app, name="token")
 
 PROFILES_HELP = "Comma-separated profiles (see `feedhub shop profiles`)."
 Profiles = Annotated[str | None, typer.Option("--profiles", help=PROFILES_HELP)]
@@ -215,6 +219,51 @@ def profile_delete(shop: int, name: str, by: By) -> None:
     with database() as (session, _):
         accounts.delete_profile(session, accounts.get_user(session, by), shop, name)
     typer.echo(f"profile {name.strip().lower()!r} deleted")
+
+
+@shop_app.command("tokens")
+def shop_tokens(shop: int, by: MaybeBy = None, as_json: AsJson = False) -> None:
+    """SHOP's own API tokens with their profiles (as --by sees them; default its owner)."""
+    import accounts
+    from accounts.admin import shop_owner
+    from accounts.shop_tokens import list_shop_tokens
+
+    with database() as (session, _):
+        actor = accounts.get_user(session, by) if by else shop_owner(session, shop)
+        tokens = list_shop_tokens(session, actor, shop)
+    if as_json:
+        return print_json(tokens)
+    for t in tokens:
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
+        typer.echo(f"{t.id:>5}  {t.name}: {_granted(t.profiles, t.project_ids)}  ({used})")
+
+
+@token_app.command("add")
+def token_add(
+    shop: int, name: str, by: By, profiles: Annotated[str, typer.Option("--profiles", help=PROFILES_HELP)],
+    projects: Projects = None,
+) -> None:
+    """A token of SHOP's own acting with exactly --profiles (on --projects); printed once, keep it secret."""
+    import accounts
+    from accounts.shop_tokens import create_shop_token
+
+    with database() as (session, _):
+        actor = accounts.get_user(session, by)
+        view, secret = create_shop_token(session, actor, shop, name=name, profiles=_names(profiles) or [],
+                                         project_ids=_projects(session, actor, shop, projects))
+    typer.echo(f"token {view.id} {view.name!r} of shop {shop}: {_granted(view.profiles, view.project_ids)}")
+    typer.echo(secret)
+
+
+@token_app.command("revoke")
+def token_revoke(shop: int, token_id: int, by: By) -> None:
+    """End one of SHOP's tokens for good."""
+    import accounts
+    from accounts.shop_tokens import revoke_shop_token
+
+    with database() as (session, _):
+        revoke_shop_token(session, accounts.get_user(session, by), shop, token_id)
+    typer.echo(f"token {token_id} of shop {shop} revoked")
 
 
 def _grants(allow: list[str]) -> frozenset[Any]:

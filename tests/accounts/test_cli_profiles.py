@@ -91,3 +91,20 @@ def test_a_profile_is_changed_renamed_and_deleted(data_dir: Path) -> None:  # no
     ok("shop", "profile", "add", "1", "unused", "--allow", "rules:view", *OWNER)
     assert "profile 'unused' deleted" in ok("shop", "profile", "delete", "1", "unused", *OWNER)
     assert "unused" not in ok("shop", "profiles", "1")
+
+
+def test_shop_tokens_are_added_listed_and_revoked(data_dir: Path) -> None:  # noqa: F811
+    _shop_with_two_projects(data_dir)
+    said = ok("shop", "token", "add", "1", "CI deploy", "--profiles", "catalogue_editor", "--projects", "main",
+              *OWNER).splitlines()
+    assert said[0] == "token 1 'CI deploy' of shop 1: catalogue_editor on projects 1"
+    assert said[1].startswith("fh_") and len(said[1]) > 30  # the secret, printed once
+    assert "    1  CI deploy: catalogue_editor on projects 1  (never used)" in ok("shop", "tokens", "1")
+    listed = json.loads(ok("shop", "tokens", "1", "--json"))
+    assert [(t["name"], t["account"].endswith("@shop-1.tokens.invalid")) for t in listed] == [("CI deploy", True)]
+    ok("shop", "invite", "1", "ivan@example.com", "--level", "write", *OWNER)
+    ok("invite", "accept", outbox_link(data_dir, "ivan@example.com", "invitations"), "--by", "ivan@example.com")
+    assert "your profiles (write) on shop 1 do not allow tokens:delete" in fails(
+        "shop", "token", "revoke", "1", "1", "--by", "ivan@example.com")
+    assert "token 1 of shop 1 revoked" in ok("shop", "token", "revoke", "1", "1", *OWNER)
+    assert json.loads(ok("shop", "tokens", "1", "--json")) == []
