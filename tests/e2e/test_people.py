@@ -331,6 +331,11 @@ class TestPublishing:
         runs.get_by_role("link", name=str(run["id"])).click()
         expect(owner.get_by_role("heading", name=f"Run {run['id']}")).to_be_visible()
         check_page(owner, "run")
+        owner.set_viewport_size({"width": 390, "height": 844})
+        assert too_wide(owner) == []  # the rules table stacks: one block per rule, each count named
+        changed = owner.get_by_role("region", name="Rules").locator("td[data-label=Changed]").first
+        assert "Changed: " in changed.evaluate("td => getComputedStyle(td, '::before').content")
+        assert changed.inner_text() == "3"
 
 
 class TestAnExportOfItsOwn:
