@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from accounts import audit
-from accounts.access import access_shop
+from accounts.access import access_shop, require
 from accounts.emails import invitation_email, invitation_link
 from accounts.errors import (
     AccountsError,
@@ -30,6 +30,7 @@ from accounts.errors import (
 )
 from accounts.mail import Mailer
 from accounts.models import Invitation, InvitationStatus, Membership, Project, Shop, ShopStatus, User
+from accounts.profiles import Area, Perm
 from accounts.roles import Action, Level, can_grant
 from accounts.shop_profiles import check_grant, level_for
 from accounts.throttle import DEFAULT_INVITE_LIMITS, InviteLimits, check_invite_limits
@@ -59,7 +60,8 @@ def invite_member(
     With `profiles` (and `project_ids`), the invitee gets exactly those on accepting; `level` then
     follows from them. Without, the level's own profile, on every project.
     """
-    shop, actor_level = access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS, lock=True)
+    shop, actor_level = access_shop(session, actor, shop_id, Action.VIEW_MEMBERS, lock=True)
+    require(session, actor, shop.id, Area.MEMBERS, Perm.ADD)
     if not can_grant(actor_level, level) and profiles is None:
         raise LevelNotGrantable(level.label, actor_level.label)
     profiles = profiles or [level.label]  # nobody grants a profile allowing more than they may do
@@ -109,6 +111,7 @@ def resend_invitation(
     """Send a fresh link with a fresh expiry; the previous link stops working."""
     shop = access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS, lock=True).shop
     invitation = _pending_in_shop(session, shop, invitation_id)
+    check_grant(session, actor, shop, invitation.profiles or [invitation.level.label], invitation.project_ids)
     check_invite_limits(session, shop_id=shop.id, inviter_id=actor.id, limits=limits, now=now or utcnow())
     token = _issue(session, invitation, shop, actor, mailer=mailer, base_url=base_url, now=now)
     audit.record(session, shop_id=shop.id, actor=actor, action="invitation.resent", email=invitation.email)

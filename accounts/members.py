@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts import audit
-from accounts.access import access_shop, authorize, member_in
+from accounts.access import access_shop, authorize, member_in, require
 from accounts.errors import LevelNotGrantable, MemberNotFound, OwnerCannotLeave
 from accounts.models import Membership, Shop, User
 from accounts.profiles import Area, Perm
 from accounts.roles import Action, Level, can_grant
+from accounts.shop_profiles import check_grant, check_reach
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def change_member_level(
     if not can_grant(actor_level, level):
         raise LevelNotGrantable(level.label, actor_level.label)
     membership = _membership(session, shop, user_id)
+    check_grant(session, actor, shop, [level.label], membership.project_ids)  # within the actor's projects
     old, membership.level, membership.profiles = membership.level, level, [level.label]  # the level's profile
     audit.record(
         session,
@@ -69,9 +71,11 @@ def change_member_level(
 
 
 def remove_member(session: Session, actor: User, shop_id: int, user_id: int) -> None:
-    """Take a member's access away (owner); the owner cannot be removed."""
-    shop = access_shop(session, actor, shop_id, Action.MANAGE_MEMBERS, lock=True).shop
+    """Take a member's access away (members:delete, within the actor's projects); not the owner's."""
+    shop = access_shop(session, actor, shop_id, Action.VIEW_MEMBERS, lock=True).shop
+    require(session, actor, shop.id, Area.MEMBERS, Perm.DELETE)
     membership = _membership(session, shop, user_id)
+    check_reach(session, actor, shop, membership.project_ids)
     session.delete(membership)
     audit.record(session, shop_id=shop.id, actor=actor, action="member.removed", user_id=user_id)
 

@@ -156,9 +156,15 @@ def check_grant(
             raise UnknownProfile(name, sorted(known - {"owner"}))
     if not names:
         raise UnknownProfile("", sorted(known - {"owner"}))
-    granter = _member(session, actor, shop)
     held = shop_profiles(session, shop, names)
-    _check_grantable(granter, list(held))
+    _check_grantable(_member(session, actor, shop), list(held))
+    check_reach(session, actor, shop, project_ids)
+    return held
+
+
+def check_reach(session: Session, actor: User, shop: Shop, project_ids: list[int] | None) -> None:
+    """Refuse giving or taking access on projects (None: every project) beyond the actor's own scope."""
+    granter = _member(session, actor, shop)
     if project_ids is not None:
         found = set(session.scalars(select(Project.id).where(Project.shop_id == shop.id, Project.id.in_(project_ids))))
         for project_id in project_ids:
@@ -166,7 +172,6 @@ def check_grant(
                 raise ProjectNotFound(project_id)
     elif granter.project_ids is not None:
         raise ProfileNotGrantable("every project")
-    return held
 
 
 def level_for(profiles: tuple[Profile, ...]) -> Level:

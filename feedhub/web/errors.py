@@ -52,6 +52,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     account_errors.InvalidCredentials: 401,
     account_errors.EmailNotVerified: 403,
     account_errors.LevelNotGrantable: 403,
+    account_errors.ProfileNotGrantable: 403,  # nobody grants more than they may do themselves
     NotAdmin: 403,
     account_errors.InvalidToken: 400,
     account_errors.InvitationInvalid: 400,
@@ -63,6 +64,8 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     account_errors.TransferPending: 409,
     account_errors.ShopStateError: 409,
     account_errors.ProjectExists: 409,
+    account_errors.ProfileExists: 409,
+    account_errors.ProfileInUse: 409,  # the message names the holders
     account_errors.ExportTargetTaken: 409,
     account_errors.PeriodAlreadyInvoiced: 409,
     account_errors.PaymentRefused: 409,
@@ -70,6 +73,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     account_errors.MailError: 503,
     account_errors.InvitationsThrottled: 429,  # the API also sends Retry-After (any error with retry_after_s)
     InvalidRuleOrder: 422,
+    account_errors.UnknownProfile: 422,  # a name in a body; the profile routes answer 404 for one in the path
     account_errors.AccountsError: 422,  # invalid names, emails, passwords, billing periods
     ConfigError: 422,
     FeedError: 422,

@@ -43,6 +43,8 @@ from accounts.errors import (
     ProjectNotFound,
     UnknownProfile,
 )
+from accounts.invitations import resend_invitation
+from accounts.members import change_member_level, remove_member
 from accounts.models import AuditEntry, Membership, Project
 from accounts.profiles import Area, Perm, grants
 from accounts.published import rotate_token
@@ -432,3 +434,44 @@ def test_the_invitation_email_names_the_profiles_and_projects(
     scoped, plain = (message.get_content() for message in mailer.messages[-2:])
     assert "with the profiles: catalogue_editor, support.\nOnly on the projects: Inside.\n" in scoped
     assert "with read access.\n\nAccept the invitation:" in plain and "profiles" not in plain
+
+
+class TestMembersArea:
+    """Inviting is members:add, removing members:delete, and a member limited to some projects gives or takes
+    access only within them."""
+
+    def test_add_invites_and_delete_removes(self, session: Session, make_user: UserFactory, owner: User,
+                                            shop: Shop, mailer: MemoryMailer) -> None:
+        add_profile(session, owner, shop.id, name="recruiter", grants=grants(f"{VIEW_ALL},members:view,members:add"))
+        recruiter = _holder(session, make_user, shop, ["recruiter", "read"])
+        invite_member(session, recruiter, shop.id, email=make_user("new@example.com").email, level=Level.READ,
+                      mailer=mailer, base_url=BASE_URL)
+        reader = _holder(session, make_user, shop, ["write"])
+        with pytest.raises(LevelTooLow, match="do not allow members:delete"):
+            remove_member(session, recruiter, shop.id, reader.id)
+        add_profile(session, owner, shop.id, name="offboarding", grants=grants("settings:view,members:view,"
+                                                                                 "members:delete"))
+        leaver = _holder(session, make_user, shop, ["offboarding"])
+        remove_member(session, leaver, shop.id, reader.id)
+        with pytest.raises(LevelTooLow, match="do not allow members:add"):
+            invite_member(session, leaver, shop.id, email="new@example.com", level=Level.READ, mailer=mailer,
+                          base_url=BASE_URL)
+
+    def test_a_scoped_administrator_reaches_only_their_projects(
+        self, session: Session, make_user: UserFactory, owner: User, shop: Shop, projects: tuple[Project, Project],
+        mailer: MemoryMailer,
+    ) -> None:
+        admin = _holder(session, make_user, shop, ["support"])
+        set_member_profiles(session, owner, shop.id, admin.id, ["administrator"], project_ids=[projects[0].id])
+        everywhere = _holder(session, make_user, shop, ["read"])
+        with pytest.raises(ProfileNotGrantable, match="every project"):  # a writer on projects they cannot see
+            change_member_level(session, admin, shop.id, everywhere.id, Level.WRITE)
+        with pytest.raises(ProfileNotGrantable, match="every project"):
+            remove_member(session, admin, shop.id, everywhere.id)
+        inside = _holder(session, make_user, shop, ["write"], [projects[0].id])
+        change_member_level(session, admin, shop.id, inside.id, Level.READ)
+        remove_member(session, admin, shop.id, inside.id)
+        invitation, _ = invite_member(session, owner, shop.id, email=make_user("later@example.com").email,
+                                      level=Level.WRITE, mailer=mailer, base_url=BASE_URL)
+        with pytest.raises(ProfileNotGrantable, match="every project"):  # re-sending grants again
+            resend_invitation(session, admin, shop.id, invitation.id, mailer=mailer, base_url=BASE_URL)

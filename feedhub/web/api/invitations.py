@@ -16,7 +16,7 @@ from accounts.invitations import (
 )
 from accounts.roles import Level
 from feedhub.web.api.schemas import NewInvitation, TokenBody
-from feedhub.web.api.views import invitation_view
+from feedhub.web.api.views import invitation_view, membership_view
 from feedhub.web.caller import Context, Db, Me
 from feedhub.web.paging import DEFAULT_LIMIT, Cursor, Limit, page
 
@@ -33,13 +33,16 @@ def invitations(shop_id: int, user: Me, session: Db, limit: Limit = DEFAULT_LIMI
 
 @router.post("/shops/{shop_id}/invitations", status_code=201)
 def invite(shop_id: int, body: NewInvitation, user: Me, session: Db, context: Context) -> dict[str, Any]:
-    """Email an invitation to an existing account (owner)."""
-    invitation, _ = invite_member(
-        session, user, shop_id, email=body.email, level=Level.parse(body.level), mailer=context.mailer,
-        base_url=context.base_url, limits=context.settings.invite_limits,
+    """Email an invitation to an existing account with a level, or with exactly `profiles` on `projects`
+    (null: every project) (members managers)."""
+    invitation, _ = invite_member(  # with profiles, the level follows from them: "read" is only a placeholder
+        session, user, shop_id, email=body.email, level=Level.parse(body.level or "read"), mailer=context.mailer,
+        base_url=context.base_url, limits=context.settings.invite_limits, profiles=body.profiles,
+        project_ids=body.projects,
     )
     return {"id": invitation.id, "email": invitation.email, "level": invitation.level.label,
-            "expires_at": invitation.expires_at.isoformat()}
+            "expires_at": invitation.expires_at.isoformat(), "profiles": invitation.profiles,
+            "projects": invitation.project_ids}
 
 
 @router.delete("/shops/{shop_id}/invitations/{invitation_id}", status_code=204)
@@ -64,4 +67,4 @@ def accept(body: TokenBody, user: Me, session: Db) -> dict[str, Any]:
     except AccountsError:
         session.commit()  # the refusal's audit entry stays
         raise
-    return {"shop_id": membership.shop_id, "level": membership.level.label}
+    return {"shop_id": membership.shop_id, **membership_view(membership)}

@@ -1,4 +1,4 @@
-"""Members of a shop: list, change level, remove, leave."""
+"""Members of a shop: list, change level or profiles, remove, leave."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from fastapi import APIRouter
 
 from accounts.members import change_member_level, leave_shop, list_members, remove_member
 from accounts.roles import Level
-from feedhub.web.api.schemas import LevelBody
-from feedhub.web.api.views import member_view
+from accounts.shop_profiles import set_member_profiles
+from feedhub.web.api.schemas import LevelBody, MemberProfiles
+from feedhub.web.api.views import member_view, membership_view
 from feedhub.web.caller import Db, Me
 from feedhub.web.paging import DEFAULT_LIMIT, Cursor, Limit, page
 
@@ -27,7 +28,15 @@ def members(shop_id: int, user: Me, session: Db, limit: Limit = DEFAULT_LIMIT, c
 def change_level(shop_id: int, user_id: int, body: LevelBody, user: Me, session: Db) -> dict[str, Any]:
     """Give a member write or read access (owner)."""
     membership = change_member_level(session, user, shop_id, user_id, Level.parse(body.level))
-    return {"user_id": membership.user_id, "level": membership.level.label}
+    return membership_view(membership)
+
+
+@router.put("/shops/{shop_id}/members/{user_id}/profiles")
+def change_profiles(shop_id: int, user_id: int, body: MemberProfiles, user: Me, session: Db) -> dict[str, Any]:
+    """Give a member exactly these profiles, on `projects` only (null: every project); their next request
+    already sees it (members managers, never beyond what they may do themselves)."""
+    membership = set_member_profiles(session, user, shop_id, user_id, body.profiles, project_ids=body.projects)
+    return membership_view(membership)
 
 
 @router.delete("/shops/{shop_id}/members/{user_id}", status_code=204)

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from accounts.profiles import Grant, grant_labels, grants
+from accounts.shop_profiles import MAX_PROFILE_NAME
+
+ProfileName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROFILE_NAME)]
+ElementName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class Body(BaseModel):
@@ -69,8 +76,30 @@ class LevelBody(Body):
 
 
 class NewInvitation(Body):
+    """A level, or exactly the profiles (and projects: null, every project) the invitee gets on accepting."""
+
     email: str = Field(max_length=320)
-    level: str = Field(pattern="^(write|read)$")
+    profiles: list[ProfileName] | None = Field(default=None, min_length=1, max_length=20)
+    projects: list[int] | None = Field(default=None, max_length=1000)
+    level: str | None = Field(default=None, pattern="^(write|read)$", validate_default=True)
+
+    @field_validator("projects")
+    @classmethod
+    def _projects_with_profiles(cls, projects: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        if projects is not None and info.data.get("profiles") is None:
+            raise ValueError("projects go with profiles")
+        return projects
+
+    @field_validator("level")
+    @classmethod
+    def _level_unless_profiles(cls, level: str | None, info: ValidationInfo) -> str | None:
+        if "profiles" not in info.data:  # refused already
+            return level
+        if level is None and info.data["profiles"] is None:
+            raise PydanticCustomError("missing", "Field required")  # as before profiles
+        if level is not None and info.data["profiles"] is not None:
+            raise ValueError("give a level or profiles, not both")
+        return level
 
 
 class NewTransfer(Body):
@@ -104,3 +133,31 @@ class RollbackBody(Body):
 class BasicAuthBody(Body):
     user: str | None = Field(default=None, max_length=100)
     password: str | None = Field(default=None, max_length=1024)
+
+
+class ProfileBody(Body):
+    """A profile as users type it: `allow` holds "area:perm" items ("rules:*", "all:view")."""
+
+    name: ProfileName
+    allow: list[Annotated[str, StringConstraints(max_length=100)]] = Field(min_length=1, max_length=100)
+    elements: list[ElementName] | None = Field(default=None, max_length=200)  # None: any element
+
+    @field_validator("allow")
+    @classmethod
+    def _known_grants(cls, allow: list[str]) -> list[str]:
+        granted = grants(",".join(allow))  # a ValueError naming the bad item is a 422
+        if not granted:
+            raise ValueError("allow at least one area:perm")
+        return grant_labels(granted)
+
+    def granted(self) -> frozenset[Grant]:
+        return grants(",".join(self.allow))
+
+
+class NewProfile(ProfileBody):
+    all_owned_shops: bool = False  # the owner's: for every shop they own
+
+
+class MemberProfiles(Body):
+    profiles: list[ProfileName] = Field(min_length=1, max_length=20)
+    projects: list[int] | None = Field(default=None, max_length=1000)  # None: every project

@@ -8,9 +8,10 @@ from typing import Any
 
 from accounts.invitations import InvitationView
 from accounts.members import MemberView
-from accounts.models import Invoice, Project, Shop, User
+from accounts.models import Invoice, Membership, Project, Shop, ShopProfile, User
 from accounts.published import ExportLink
 from accounts.runs import ProjectRun
+from accounts.shop_profiles import ProfileView
 from accounts.shops import ShopListing
 
 
@@ -41,16 +42,35 @@ def shop_view(shop: Shop, level: str) -> dict[str, Any]:
 
 
 def member_view(member: MemberView) -> dict[str, Any]:
-    """One member of a shop."""
-    return {"user_id": member.user_id, "email": member.email, "level": member.level.label}
+    """One member of a shop; `projects` null: every project."""
+    return {"user_id": member.user_id, "email": member.email, "level": member.level.label,
+            "profiles": member.profiles, "projects": member.project_ids}
+
+
+def membership_view(membership: Membership) -> dict[str, Any]:
+    """A membership after a change: what the member may do from their next request on."""
+    return {"user_id": membership.user_id, "level": membership.level.label,
+            "profiles": membership.profiles or [membership.level.label], "projects": membership.project_ids}
 
 
 def invitation_view(invitation: InvitationView) -> dict[str, Any]:
-    """One pending invitation."""
+    """One pending invitation, with what accepting it gives (`projects` null: every project)."""
     return {
         "id": invitation.invitation_id, "shop_id": invitation.shop_id, "shop_name": invitation.shop_name,
         "email": invitation.email, "level": invitation.level.label, "expires_at": _iso(invitation.expires_at),
+        "profiles": invitation.profiles, "projects": invitation.project_ids,
     }
+
+
+def profile_view(profile: ProfileView) -> dict[str, Any]:
+    """One role profile: its grants as "area:perm", its element limit (null: any element), and its kind."""
+    return {"name": profile.name, "grants": profile.grants, "elements": profile.elements, "kind": profile.kind}
+
+
+def saved_profile_view(row: ShopProfile) -> dict[str, Any]:
+    """A custom profile just saved, as the list shows it."""
+    elements = None if row.elements is None else sorted(row.elements)
+    return profile_view(ProfileView(row.name, list(row.grants), elements, "owner" if row.shop_id is None else "shop"))
 
 
 def invoice_view(invoice: Invoice, paid: Decimal) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""My shops (the agency view) and a shop's page: projects, members and invitations, transfer, history,
-delete and restore. Each form posts to the same services as the API; controls a level may not use are
-not shown, and the services refuse them anyway."""
+"""My shops (the agency view) and a shop's page: projects, members (their profiles and project scope) and
+invitations, transfer, history, delete and restore. Each form posts to the same services as the API; controls a
+level may not use are not shown, and the services refuse them anyway."""
 
 from __future__ import annotations
 
@@ -10,21 +10,30 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from accounts.access import access_shop
+from accounts.access import access_shop, require
 from accounts.audit import list_audit
 from accounts.billing import change_billing_period
 from accounts.dashboard import list_dashboard
 from accounts.errors import NoShopAccess
-from accounts.invitations import invite_member, list_my_invitations, resend_invitation, revoke_invitation
+from accounts.invitations import (
+    invite_member,
+    list_my_invitations,
+    list_shop_invitations,
+    resend_invitation,
+    revoke_invitation,
+)
 from accounts.members import change_member_level, leave_shop, remove_member
 from accounts.overview import describe_shop
+from accounts.profiles import Area, Perm
 from accounts.projects import list_projects
 from accounts.roles import Action, Level
+from accounts.shop_profiles import list_profiles, set_member_profiles
 from accounts.shops import create_shop, delete_shop, rename_shop, restorable_until, restore_shop
 from accounts.transfers import cancel_transfer, start_transfer
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted
 from feedhub.web.language import page_translations
-from feedhub.web.pages.base import form_data, go, render, signed_in, to_login
+from feedhub.web.pages.base import form_data, go, may, render, signed_in, to_login
+from feedhub.web.pages.profiles import ticked, ticked_projects
 from feedhub.web.shop_name import shop_name_from_feed
 
 router = APIRouter(include_in_schema=False)
@@ -71,10 +80,21 @@ def shop_page(shop_id: int, request: Request, caller: MaybeCaller, session: Db) 
             shop = access_shop(session, c.user, shop_id, Action.RESTORE).shop
             return render(request, "shop_deleted.html", caller=c, title=shop.name, shop=shop,
                           until=restorable_until(shop).date())
-        return render(request, "shop.html", caller=c, title=overview.name, shop=overview,
-                      projects=list_projects(session, c.user, shop_id),
-                      can_edit=overview.level >= Level.WRITE, is_owner=overview.level is Level.OWNER)
+        projects = list_projects(session, c.user, shop_id)
+        can_manage = may(lambda: access_shop(session, c.user, shop_id, Action.MANAGE_MEMBERS))
+        grantable = [p.name for p in list_profiles(session, c.user, shop_id) if p.name != "owner"] if can_manage else []
+        return render(request, "shop.html", caller=c, title=overview.name, shop=overview, projects=projects,
+                      can_add_project=may(lambda: require(session, c.user, shop_id, Area.SOURCES, Perm.ADD)),
+                      is_owner=overview.level is Level.OWNER,
+                      can_manage=can_manage, grantable=grantable,
+                      invitations=list_shop_invitations(session, c.user, shop_id) if can_manage else [],
+                      project_names=_names_of({p.id: p.name for p in projects}))
     return signed_in(request, caller, act)
+
+
+def _names_of(names: dict[int, str]) -> Callable[[list[int]], str]:
+    """How a member's project scope is shown: the names of the projects the viewer sees, others by number."""
+    return lambda ids: ", ".join(sorted(names.get(i, f"#{i}") for i in ids))
 
 
 @router.get("/shops/{shop_id}/history", response_class=HTMLResponse)
@@ -92,8 +112,15 @@ ShopAction = Callable[[Any, Caller, int, dict[str, str], Any], str | None]
 
 
 def _invite(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    """With profiles ticked, the invitee gets those; with none, the level chosen (as before profiles)."""
     invite_member(session, c.user, shop_id, email=form.get("email", ""), level=Level.parse(form.get("level", "read")),
-                  mailer=context.mailer, base_url=context.base_url, limits=context.settings.invite_limits)
+                  mailer=context.mailer, base_url=context.base_url, limits=context.settings.invite_limits,
+                  profiles=ticked(form, "profile") or None, project_ids=ticked_projects(form))
+
+
+def _member_profiles(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
+    set_member_profiles(session, c.user, shop_id, int(form["user_id"]), ticked(form, "profile"),
+                        project_ids=ticked_projects(form))
 
 
 def _level(session: Any, c: Caller, shop_id: int, form: dict[str, str], context: Any) -> None:
@@ -143,6 +170,7 @@ def _restore(session: Any, c: Caller, shop_id: int, form: dict[str, str], contex
 SHOP_ACTIONS: dict[str, ShopAction] = {
     "invite": _invite,
     "level": _level,
+    "member-profiles": _member_profiles,
     "remove": _remove,
     "revoke": _revoke,
     "resend": _resend,

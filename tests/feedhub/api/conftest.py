@@ -1,4 +1,5 @@
-"""The API under a real uvicorn server on SQLite and PostgreSQL, and a shop with people at every level.
+"""The API under a real uvicorn server on SQLite and PostgreSQL, and a shop with people at every level
+(and, in `profile_world`, a member per built-in profile and one limited to another project).
 
 One server per database for the session (started once: ~0.3 s), every accounts table emptied after
 each test. Emails go to a MemoryMailer; "run now" is recorded instead of starting a run (runs have
@@ -27,10 +28,12 @@ from accounts.auth import log_in
 from accounts.db import make_session_factory
 from accounts.invitations import invite_member
 from accounts.mail import MemoryMailer
-from accounts.models import Membership, User
+from accounts.models import Membership, ShopProfile, User
+from accounts.profiles import BUILTIN_PROFILES
 from accounts.published import ensure_links
 from accounts.roles import Level
 from accounts.runs import RunOutcome, RunStatus, finish_run, start_run
+from accounts.shop_profiles import level_for
 from accounts.types import utcnow
 from feedhub.settings import Settings
 from feedhub.web import create_app
@@ -40,6 +43,13 @@ from tests.smtp import free_port
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_feeds" / "heureka_cz_params_delivery.xml"
 KINDS = ("owner", "write", "read", "outsider", "anonymous", "revoked_token", "expired_session")
+# profile_world's members beyond write and read: each built-in profile but owner, and an administrator
+# whose project scope is only the world's other project
+PROFILE_KINDS = ("administrator", "catalogue_editor", "channel_manager", "accountant", "support", "scoped")
+PROFILE_OF = {"owner": "owner", "write": "write", "read": "read", "scoped": "administrator",
+              **{kind: kind for kind in PROFILE_KINDS if kind in BUILTIN_PROFILES}}
+SCOPED = frozenset({"scoped"})
+CUSTOM_PROFILE = "lister"  # profile_world's own profile, held by nobody
 RULES = [
     {"id": "r1", "type": "rewriting", "element": "PRODUCTNAME", "value": "%MANUFACTURER% %PRODUCTNAME%"},
     {"id": "r2", "type": "hiding", "query": "[PRICE_VAT] > 10000"},
@@ -114,6 +124,7 @@ class World:
     users: dict[str, User]
     headers: dict[str, dict[str, str]]  # caller kind -> request headers (cookies included)
     owner_token_id: int
+    other_project_id: int | None = None  # profile_world's second project, the scoped member's only one
 
     def as_(self, kind: str) -> dict[str, str]:
         """The headers a caller of this kind sends."""
@@ -160,3 +171,24 @@ def world(api: Api) -> World:
         headers["anonymous"] = {}
         session.commit()
         return World(shop.id, project.id, run.id, invitation.id, users, headers, token_ids["owner"])
+
+
+@pytest.fixture
+def profile_world(api: Api, world: World) -> World:
+    """The world with a member (and API token) per built-in profile but owner, a member scoped to a second
+    project, and a custom profile nobody holds; kept apart so the plain world's lists stay as they are."""
+    with make_session_factory(api.engine)() as session:
+        owner = session.get_one(User, world.users["owner"].id)
+        other = create_project(session, owner, world.shop_id, name="Other", spec=ProjectSpec(source=str(SAMPLE)))
+        session.add(ShopProfile(shop_id=world.shop_id, name=CUSTOM_PROFILE, grants=["rules:view"]))
+        for kind in PROFILE_KINDS:
+            user = make_user(session, f"{kind}@example.com")
+            profile = PROFILE_OF[kind]
+            scope = [other.id] if kind in SCOPED else None
+            session.add(Membership(shop_id=world.shop_id, user_id=user.id, profiles=[profile], project_ids=scope,
+                                   level=level_for((BUILTIN_PROFILES[profile],))))
+            _, token = create_api_token(session, user, name="tests")
+            world.users[kind], world.headers[kind] = user, {"Authorization": f"Bearer {token}"}
+        session.commit()
+        world.other_project_id = other.id
+    return world
