@@ -53,17 +53,30 @@ def save_revision(
 
 
 def edit_project(
-    session: Session, actor: User, project_id: int, edit: Callable[[ProjectSpec], ProjectSpec], *, note: str = ""
+    session: Session, actor: User, project_id: int, edit: Callable[[ProjectSpec], ProjectSpec], *, note: str = "",
+    action: Action = Action.EDIT_FEEDS,
 ) -> int | None:
     """Save `edit(current spec)` as the new revision (write); None, saving nothing, when it changes nothing.
 
     The project is locked before its current spec is read: two edits at once queue, and the second
-    edits what the first saved instead of overwriting it with a change of an older revision.
+    edits what the first saved instead of overwriting it with a change of an older revision. `action`
+    is the door; each area the edit changes is checked after it (accounts.spec_access).
     """
-    project = access_project(session, actor, project_id, Action.EDIT_FEEDS, lock=True)
+    project = access_project(session, actor, project_id, action, lock=True)
     current = ProjectSpec.model_validate(_revision(session, project, project.head).spec)
     spec = edit(current)
     return None if spec == current else _append(session, actor, project, spec, note=note)
+
+
+def set_paused(session: Session, actor: User, project_id: int, *, paused: bool) -> int | None:
+    """Pause or resume scheduled runs: an edit of runs (as running and confirming are), saved as a revision
+    so the history says who did it; None when it already was."""
+
+    def switch(spec: ProjectSpec) -> ProjectSpec:
+        return spec.model_copy(update={"schedule": spec.schedule.model_copy(update={"paused": paused})})
+
+    return edit_project(session, actor, project_id, switch, note="paused" if paused else "resumed",
+                        action=Action.RUN_FEEDS)
 
 
 @dataclass(frozen=True)

@@ -150,14 +150,10 @@ def project_list(shop: int, by: By, as_json: AsJson = False) -> None:
 
 def _set_paused(project: int, by: str, paused: bool) -> None:
     import accounts
-
-    note = "paused" if paused else "resumed"
-
-    def switch(spec: ProjectSpec) -> ProjectSpec:
-        return spec.model_copy(update={"schedule": spec.schedule.model_copy(update={"paused": paused})})
+    from accounts.projects import set_paused
 
     with database() as (session, _):  # edit_project locks before reading: a concurrent update is kept
-        accounts.edit_project(session, accounts.get_user(session, by), project, switch, note=note)
+        set_paused(session, accounts.get_user(session, by), project, paused=paused)
     typer.echo(f"project {project} {'paused' if paused else 'resumed'}")
 
 

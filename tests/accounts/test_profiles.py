@@ -47,6 +47,7 @@ from accounts.invitations import resend_invitation
 from accounts.members import change_member_level, remove_member
 from accounts.models import AuditEntry, Membership, Project
 from accounts.profiles import Area, Perm, grants
+from accounts.projects import set_paused
 from accounts.published import rotate_token
 from accounts.roles import PERMISSIONS, Action, allows
 from accounts.spec_access import FIELD_AREAS
@@ -475,3 +476,13 @@ class TestMembersArea:
                                       level=Level.WRITE, mailer=mailer, base_url=BASE_URL)
         with pytest.raises(ProfileNotGrantable, match="every project"):  # re-sending grants again
             resend_invitation(session, admin, shop.id, invitation.id, mailer=mailer, base_url=BASE_URL)
+
+
+def test_support_pauses_and_resumes_but_changes_nothing_else(
+    session: Session, make_user: UserFactory, shop: Shop, projects: tuple[Project, Project]
+) -> None:
+    support = _holder(session, make_user, shop, ["support"])
+    assert set_paused(session, support, projects[0].id, paused=True) == 2  # running, pausing, confirming: runs:edit
+    assert set_paused(session, support, projects[0].id, paused=True) is None  # already paused: no revision
+    with pytest.raises(LevelTooLow):
+        save_revision(session, support, projects[0].id, ProjectSpec(source="https://other.example.com/feed.xml"))

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 import accounts
 from accounts.access import access_project
+from accounts.projects import set_paused
 from accounts.roles import Action
 from feedhub.web.api.schemas import NewProject, ProjectUpdate, RollbackBody
 from feedhub.web.api.views import project_view
@@ -118,10 +119,7 @@ def resume(project_id: int, user: Me, session: Db) -> dict[str, Any]:
 
 
 def _set_paused(session: Any, user: Any, project_id: int, *, paused: bool) -> dict[str, Any]:
-    def switch(spec: ProjectSpec) -> ProjectSpec:
-        return spec.model_copy(update={"schedule": spec.schedule.model_copy(update={"paused": paused})})
-
-    number = accounts.edit_project(session, user, project_id, switch, note="paused" if paused else "resumed")
+    number = set_paused(session, user, project_id, paused=paused)
     return {"id": project_id, "paused": paused, "saved_revision": number}
 
 

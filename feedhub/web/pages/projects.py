@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 import accounts
 from accounts import project_rules
 from accounts.access import access_project
+from accounts.projects import set_paused
 from accounts.published import list_links, rotate_token
 from accounts.roles import Action
 from accounts.runs import list_runs
@@ -106,9 +107,7 @@ def project_action(project_id: int, action: str, request: Request, posted: Poste
             context.launch_run(project_id, c.user.id)
             return go(f"/projects/{project_id}#runs")
         if action in ("pause", "resume"):
-            paused = action == "pause"
-            accounts.edit_project(session, c.user, project_id, lambda spec: spec.model_copy(
-                update={"schedule": spec.schedule.model_copy(update={"paused": paused})}), note=action + "d")
+            set_paused(session, c.user, project_id, paused=action == "pause")
         elif action == "rotate":
             rotate_token(session, c.user, project_id, form.get("export", ""))
         elif action == "rollback":

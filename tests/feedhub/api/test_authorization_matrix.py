@@ -173,8 +173,9 @@ ROWS: dict[tuple[str, str], Row] = {
     # revision 1 is the current one: nothing changes, so only the door to saving is checked
     ("POST", f"{P}/projects/{{project_id}}/rollback"): project_route(200, FEEDS_EDIT, body={"revision": 1}),
     ("DELETE", f"{P}/projects/{{project_id}}"): project_route(204, "settings:delete"),  # as deleting the shop
-    ("POST", f"{P}/projects/{{project_id}}/pause"): project_route(200, f"{FEEDS_EDIT} runs:edit"),
-    ("POST", f"{P}/projects/{{project_id}}/resume"): project_route(200, FEEDS_EDIT),  # it is not paused
+    # pausing and resuming are edits of runs, as running and confirming are: support may
+    ("POST", f"{P}/projects/{{project_id}}/pause"): project_route(200, "runs:edit"),
+    ("POST", f"{P}/projects/{{project_id}}/resume"): project_route(200, "runs:edit"),  # it is not paused
     ("GET", f"{P}/projects/{{project_id}}/rules"): project_route(200),
     ("POST", f"{P}/projects/{{project_id}}/rules"): project_route(
         201, "rules:edit", body={"rule": {"type": "hiding", "query": "AVAILABILITY = \"out of stock\""}}
