@@ -72,7 +72,10 @@ def list_api_tokens(session: Session, actor: User) -> list[ApiTokenView]:
 
 
 def revoke_api_token(session: Session, actor: User, token_id: int) -> None:
-    """End one of the actor's tokens for good; revoking twice changes nothing."""
+    """End one of the actor's tokens for good; revoking twice changes nothing. A shop token is revoked in its
+    shop (accounts.shop_tokens), where its membership ends with it and the shop's audit log says so."""
+    if actor.token_shop_id is not None:
+        raise NotForShopTokens("revoke itself; those with tokens:delete revoke it in its shop")
     row = session.scalars(
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == actor.id).with_for_update()
     ).one_or_none()

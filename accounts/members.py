@@ -91,9 +91,9 @@ def leave_shop(session: Session, actor: User, shop_id: int) -> None:
 def _membership(session: Session, shop: Shop, user_id: int) -> Membership:
     if user_id == shop.owner_id:
         raise OwnerCannotLeave(shop.id)
-    membership = session.scalars(
-        select(Membership)
-        .where(Membership.shop_id == shop.id, Membership.user_id == user_id)
+    membership = session.scalars(  # a shop token's membership is the tokens area's (accounts.shop_tokens)
+        select(Membership).join(User, User.id == Membership.user_id)
+        .where(Membership.shop_id == shop.id, Membership.user_id == user_id, User.token_shop_id.is_(None))
         .with_for_update()
     ).one_or_none()
     if membership is None:

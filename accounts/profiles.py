@@ -26,7 +26,7 @@ class Area(enum.StrEnum):
     MEMBERS = "members"
     BILLING = "billing"  # billing period and invoices
     SETTINGS = "settings"  # the shop itself: seeing it, renaming, deleting and restoring it
-    TOKENS = "tokens"  # API tokens (personal today: no service checks this area yet)
+    TOKENS = "tokens"  # the shop's own API tokens (accounts.shop_tokens); personal tokens act as their person
     AUDIT = "audit"  # audit log and statistics
 
 

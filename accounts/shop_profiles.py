@@ -134,8 +134,10 @@ def set_member_profiles(
     held = check_grant(session, actor, shop, profiles, project_ids)
     if user_id == shop.owner_id:
         raise OwnerCannotLeave(shop.id)
-    membership = session.scalars(
-        select(Membership).where(Membership.shop_id == shop.id, Membership.user_id == user_id).with_for_update()
+    membership = session.scalars(  # not a shop token's: those change only through the tokens area
+        select(Membership).join(User, User.id == Membership.user_id)
+        .where(Membership.shop_id == shop.id, Membership.user_id == user_id, User.token_shop_id.is_(None))
+        .with_for_update()
     ).one_or_none()
     if membership is None:
         raise MemberNotFound(shop.id, user_id)

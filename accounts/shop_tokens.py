@@ -24,7 +24,7 @@ from accounts.errors import ApiTokenNotFound, InvalidName
 from accounts.models import ApiToken, Membership, User
 from accounts.profiles import Area, Perm
 from accounts.roles import Action
-from accounts.shop_profiles import check_grant, level_for
+from accounts.shop_profiles import check_grant, check_reach, level_for
 from accounts.types import utcnow
 
 MAX_NAME_LENGTH = 60
@@ -71,7 +71,8 @@ def create_shop_token(
     audit.record(session, shop_id=shop.id, actor=actor, action="shop_token.created", token_id=token_view.id,
                  name=name, account=account.email, profiles=profiles, projects=project_ids)
     session.flush()
-    return _view(session, session.get_one(ApiToken, token_view.id), account), secret
+    membership = session.scalars(select(Membership).where(Membership.user_id == account.id)).one()
+    return _view(session.get_one(ApiToken, token_view.id), account, membership), secret
 
 
 def list_shop_tokens(session: Session, actor: User, shop_id: int) -> list[ShopTokenView]:
@@ -79,10 +80,11 @@ def list_shop_tokens(session: Session, actor: User, shop_id: int) -> list[ShopTo
     shop = access_shop(session, actor, shop_id, Action.VIEW).shop
     require(session, actor, shop.id, Area.TOKENS, Perm.VIEW)
     rows = session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        select(ApiToken, User, Membership).join(User, User.id == ApiToken.user_id)
+        .join(Membership, Membership.user_id == User.id)
         .where(User.token_shop_id == shop.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id)
     ).tuples()
-    return [_view(session, token, account) for token, account in rows]
+    return [_view(token, account, membership) for token, account, membership in rows]
 
 
 def revoke_shop_token(session: Session, actor: User, shop_id: int, token_id: int) -> None:
@@ -97,10 +99,11 @@ def revoke_shop_token(session: Session, actor: User, shop_id: int, token_id: int
     if found is None:
         raise ApiTokenNotFound(token_id)
     token, account = found
+    membership = session.scalars(select(Membership).where(Membership.user_id == account.id)).one_or_none()
+    check_reach(session, actor, shop, None if membership is None else membership.project_ids)
     now = utcnow()
     for other in session.scalars(select(ApiToken).where(ApiToken.user_id == account.id, ApiToken.revoked_at.is_(None))):
         other.revoked_at = now
-    membership = session.scalars(select(Membership).where(Membership.user_id == account.id)).one_or_none()
     if membership is not None:
         session.delete(membership)
     audit.record(session, shop_id=shop.id, actor=actor, action="shop_token.revoked", token_id=token.id,
@@ -108,7 +111,6 @@ def revoke_shop_token(session: Session, actor: User, shop_id: int, token_id: int
     session.flush()
 
 
-def _view(session: Session, token: ApiToken, account: User) -> ShopTokenView:
-    membership = session.scalars(select(Membership).where(Membership.user_id == account.id)).one()
+def _view(token: ApiToken, account: User, membership: Membership) -> ShopTokenView:
     return ShopTokenView(token.id, token.name, account.email, list(membership.profiles), membership.project_ids,
                          token.created_at, token.last_used_at)

@@ -53,6 +53,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     account_errors.EmailNotVerified: 403,
     account_errors.LevelNotGrantable: 403,
     account_errors.ProfileNotGrantable: 403,  # nobody grants more than they may do themselves
+    account_errors.NotForShopTokens: 403,  # a shop's token creates no shops and no more tokens
     NotAdmin: 403,
     account_errors.InvalidToken: 400,
     account_errors.InvitationInvalid: 400,

@@ -21,19 +21,23 @@ from accounts import (
     list_members,
     request_password_reset,
     resolve_api_token,
+    revoke_api_token,
     save_revision,
+    set_member_profiles,
 )
 from accounts.access import access_project
 from accounts.errors import (
     ApiTokenNotFound,
     InvalidCredentials,
     LevelTooLow,
+    MemberNotFound,
     NotForShopTokens,
     ProfileNotGrantable,
     ProjectNotFound,
     UserNotFound,
 )
-from accounts.models import AuditEntry, Membership, Project
+from accounts.members import remove_member
+from accounts.models import ApiToken, AuditEntry, Membership, Project
 from accounts.roles import Action
 from accounts.runs import alert_recipients
 from accounts.shop_tokens import create_shop_token, list_shop_tokens, revoke_shop_token
@@ -137,3 +141,24 @@ def test_a_token_is_no_person(session: Session, owner: User, shop: Shop, mailer:
     assert mailer.messages == []
     assert [m.email for m in list_members(session, owner, shop.id)] == [owner.email]
     assert alert_recipients(session, shop.id) == [owner.email]  # write level, but no mailbox
+
+
+def test_a_tokens_membership_changes_only_through_the_tokens_area(
+    session: Session, make_user: UserFactory, owner: User, shop: Shop, projects: tuple[Project, Project]
+) -> None:
+    view, secret = create_shop_token(session, owner, shop.id, name="bot", profiles=["read"])
+    account = resolve_api_token(session, secret)
+    assert account is not None
+    for change in (lambda: leave_shop(session, account, shop.id),
+                   lambda: remove_member(session, owner, shop.id, account.id),
+                   lambda: set_member_profiles(session, owner, shop.id, account.id, ["administrator"])):
+        with pytest.raises(MemberNotFound):
+            change()
+    own_token = session.scalars(select(ApiToken.id).where(ApiToken.user_id == account.id)).one()
+    with pytest.raises(NotForShopTokens, match="revoke itself"):
+        revoke_api_token(session, account, own_token)
+    admin = _member(session, make_user, shop, ["support"])
+    set_member_profiles(session, owner, shop.id, admin.id, ["administrator"], project_ids=[projects[0].id])
+    with pytest.raises(ProfileNotGrantable, match="every project"):  # the token reaches every project
+        revoke_shop_token(session, admin, shop.id, view.id)
+    assert [t.name for t in list_shop_tokens(session, owner, shop.id)] == ["bot"]

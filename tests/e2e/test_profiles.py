@@ -1,11 +1,13 @@
 """Role profiles in a real browser: the owner defines a profile of the shop's own on the profiles page, invites
 someone with it on one project only, and the invitee works within it: rules on the titles of that project,
-nothing else. Each step checks what the person sees and what the API says afterwards."""
+nothing else; and the owner gives an integration a shop token with a profile. Each step checks what the person
+sees and what the API says afterwards."""
 
 from __future__ import annotations
 
 import re
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Person, Site, check_page
@@ -139,3 +141,39 @@ class TestACopywriter:
         expect(invitee.get_by_role("alert")).to_have_text(
             f"your profiles (copywriter) do not allow rules writing 'PRICE_VAT' in project {heureka}")
         assert rules(invitee, heureka) == [renamed]
+
+
+class TestAShopToken:
+    def test_the_owner_gives_an_integration_a_token_shown_once_that_works_until_revoked(
+        self, site: Site, person: Person, feed_url: str
+    ) -> None:
+        registered(site, OWNER)
+        owner = log_in(person(), OWNER)
+        shop_id = create_shop(owner, feed_url)
+        create_project(owner, shop_id, feed_url)
+        owner.goto(f"/shops/{shop_id}")
+        tokens = owner.get_by_role("region", name="API tokens of this shop")
+        expect(tokens).to_contain_text("No tokens yet.")
+
+        tokens.get_by_label("Token name").fill("Mirakl")
+        tokens.get_by_role("group", name="The token's profiles").get_by_label("channel_manager").check()
+        tokens.get_by_role("group", name="Projects (none ticked: every project)").get_by_label(PROJECT).check()
+        tokens.get_by_role("button", name="Create the token").click()
+
+        once = tokens.get_by_role("status")
+        expect(once).to_contain_text("The token “Mirakl” is created. Copy it now: it is not shown again.")
+        secret = once.locator("code").inner_text()
+        assert secret.startswith("fh_")
+        expect(tokens.get_by_role("row").filter(has_text="Mirakl")).to_contain_text(
+            f"channel_manager · projects: {PROJECT}")
+        check_page(owner, "tokens")
+        as_token = {"Authorization": f"Bearer {secret}"}
+        listed = httpx.get(f"{site.url}/api/v1/shops/{shop_id}/projects", headers=as_token)
+        assert [p["name"] for p in listed.json()["items"]] == [PROJECT]
+
+        owner.goto(f"/shops/{shop_id}")
+        expect(tokens.get_by_role("status")).to_have_count(0)
+        assert secret not in owner.content()
+        tokens.get_by_role("button", name="Revoke the token Mirakl").click()
+        expect(tokens).to_contain_text("No tokens yet.")
+        assert httpx.get(f"{site.url}/api/v1/shops/{shop_id}/projects", headers=as_token).status_code == 401

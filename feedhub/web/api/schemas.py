@@ -161,3 +161,11 @@ class NewProfile(ProfileBody):
 class MemberProfiles(Body):
     profiles: list[ProfileName] = Field(min_length=1, max_length=20)
     projects: list[int] | None = Field(default=None, max_length=1000)  # None: every project
+
+
+class NewShopToken(Body):
+    """A shop token's name, and exactly the profiles (and projects: null, every project) it acts with."""
+
+    name: str = Field(min_length=1, max_length=100)
+    profiles: list[ProfileName] = Field(min_length=1, max_length=20)
+    projects: list[int] | None = Field(default=None, max_length=1000)

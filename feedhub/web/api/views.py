@@ -12,6 +12,7 @@ from accounts.models import Invoice, Membership, Project, Shop, ShopProfile, Use
 from accounts.published import ExportLink
 from accounts.runs import ProjectRun
 from accounts.shop_profiles import ProfileView
+from accounts.shop_tokens import ShopTokenView
 from accounts.shops import ShopListing
 
 
@@ -51,6 +52,14 @@ def membership_view(membership: Membership) -> dict[str, Any]:
     """A membership after a change: what the member may do from their next request on."""
     return {"user_id": membership.user_id, "level": membership.level.label,
             "profiles": membership.profiles or [membership.level.label], "projects": membership.project_ids}
+
+
+def shop_token_view(token: ShopTokenView) -> dict[str, Any]:
+    """One of a shop's tokens (never its secret); `account` is how the audit log names it, `projects`
+    null: every project."""
+    return {"id": token.id, "name": token.name, "account": token.account, "profiles": token.profiles,
+            "projects": token.project_ids, "created_at": _iso(token.created_at),
+            "last_used_at": _iso(token.last_used_at)}
 
 
 def invitation_view(invitation: InvitationView) -> dict[str, Any]:

@@ -5,10 +5,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from feedhub.web.pages import account, emailed, exports, language, profiles, projects, rules, shops, statistics
+from feedhub.web.pages import (
+    account,
+    emailed,
+    exports,
+    language,
+    profiles,
+    projects,
+    rules,
+    shop_tokens,
+    shops,
+    statistics,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (account, emailed, language, profiles, shops, statistics, projects, rules, exports):
+for module in (account, emailed, language, profiles, shops, shop_tokens, statistics, projects, rules, exports):
     router.include_router(module.router)
 
 __all__ = ["router"]

@@ -1,6 +1,7 @@
 """My shops (the agency view) and a shop's page: projects, members (their profiles and project scope) and
-invitations, transfer, history, delete and restore. Each form posts to the same services as the API; controls a
-level may not use are not shown, and the services refuse them anyway."""
+invitations, the shop's API tokens (their forms are in `shop_tokens`), transfer, history, delete and restore.
+Each form posts to the same services as the API; controls a level may not use are not shown, and the services
+refuse them anyway."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from accounts.access import access_shop, require
 from accounts.audit import list_audit
 from accounts.billing import change_billing_period
 from accounts.dashboard import list_dashboard
-from accounts.errors import NoShopAccess
+from accounts.errors import AccountsError, NoShopAccess
 from accounts.invitations import (
     invite_member,
     list_my_invitations,
@@ -23,11 +25,12 @@ from accounts.invitations import (
     revoke_invitation,
 )
 from accounts.members import change_member_level, leave_shop, remove_member
-from accounts.overview import describe_shop
+from accounts.overview import ShopOverview, describe_shop
 from accounts.profiles import Area, Perm
 from accounts.projects import list_projects
 from accounts.roles import Action, Level
 from accounts.shop_profiles import list_profiles, set_member_profiles
+from accounts.shop_tokens import MAX_NAME_LENGTH, ShopTokenView, list_shop_tokens
 from accounts.shops import create_shop, delete_shop, rename_shop, restorable_until, restore_shop
 from accounts.transfers import cancel_transfer, start_transfer
 from feedhub.web.caller import Caller, Context, Db, MaybeCaller, Posted
@@ -80,16 +83,39 @@ def shop_page(shop_id: int, request: Request, caller: MaybeCaller, session: Db) 
             shop = access_shop(session, c.user, shop_id, Action.RESTORE).shop
             return render(request, "shop_deleted.html", caller=c, title=shop.name, shop=shop,
                           until=restorable_until(shop).date())
-        projects = list_projects(session, c.user, shop_id)
-        can_manage = may(lambda: access_shop(session, c.user, shop_id, Action.MANAGE_MEMBERS))
-        grantable = [p.name for p in list_profiles(session, c.user, shop_id) if p.name != "owner"] if can_manage else []
-        return render(request, "shop.html", caller=c, title=overview.name, shop=overview, projects=projects,
-                      can_add_project=may(lambda: require(session, c.user, shop_id, Area.SOURCES, Perm.ADD)),
-                      is_owner=overview.level is Level.OWNER,
-                      can_manage=can_manage, grantable=grantable,
-                      invitations=list_shop_invitations(session, c.user, shop_id) if can_manage else [],
-                      project_names=_names_of({p.id: p.name for p in projects}))
+        return shop_view(request, c, session, overview)
     return signed_in(request, caller, act)
+
+
+def shop_view(request: Request, c: Caller, session: Session, overview: ShopOverview, *, status: int = 200,
+              **values: Any) -> Response:
+    """The shop's page; `values` add to it (a new token to show once, a refused form's reason and input)."""
+    shop_id = overview.shop_id
+    projects = list_projects(session, c.user, shop_id)
+    can_manage = may(lambda: access_shop(session, c.user, shop_id, Action.MANAGE_MEMBERS))
+    tokens = _shop_tokens(session, c, shop_id)
+    can_add_token = tokens is not None and may(lambda: require(session, c.user, shop_id, Area.TOKENS, Perm.ADD))
+    grantable = ([p.name for p in list_profiles(session, c.user, shop_id) if p.name != "owner"]
+                 if can_manage or can_add_token else [])
+    return render(request, "shop.html", caller=c, title=overview.name, shop=overview, projects=projects,
+                  can_add_project=may(lambda: require(session, c.user, shop_id, Area.SOURCES, Perm.ADD)),
+                  is_owner=overview.level is Level.OWNER,
+                  can_manage=can_manage, grantable=grantable,
+                  invitations=list_shop_invitations(session, c.user, shop_id) if can_manage else [],
+                  project_names=_names_of({p.id: p.name for p in projects}),
+                  tokens=tokens, can_add_token=can_add_token, token_name_max=MAX_NAME_LENGTH,
+                  can_revoke_token=tokens is not None and may(
+                      lambda: require(session, c.user, shop_id, Area.TOKENS, Perm.DELETE)),
+                  error="" if tokens is not None else values.get("token_error", ""),  # no section to show it in
+                  status=status, **values)
+
+
+def _shop_tokens(session: Session, c: Caller, shop_id: int) -> list[ShopTokenView] | None:
+    """The shop's tokens, or None for those whose profiles do not allow tokens:view (no section then)."""
+    try:
+        return list_shop_tokens(session, c.user, shop_id)
+    except AccountsError:
+        return None
 
 
 def _names_of(names: dict[int, str]) -> Callable[[list[int]], str]:

@@ -34,6 +34,7 @@ from accounts.published import ensure_links
 from accounts.roles import Level
 from accounts.runs import RunOutcome, RunStatus, finish_run, start_run
 from accounts.shop_profiles import level_for
+from accounts.shop_tokens import create_shop_token
 from accounts.types import utcnow
 from feedhub.settings import Settings
 from feedhub.web import create_app
@@ -125,6 +126,7 @@ class World:
     headers: dict[str, dict[str, str]]  # caller kind -> request headers (cookies included)
     owner_token_id: int
     other_project_id: int | None = None  # profile_world's second project, the scoped member's only one
+    shop_token_id: int | None = None  # profile_world's token of the shop's own (a reader, every project)
 
     def as_(self, kind: str) -> dict[str, str]:
         """The headers a caller of this kind sends."""
@@ -189,6 +191,9 @@ def profile_world(api: Api, world: World) -> World:
                                    level=level_for((BUILTIN_PROFILES[profile],))))
             _, token = create_api_token(session, user, name="tests")
             world.users[kind], world.headers[kind] = user, {"Authorization": f"Bearer {token}"}
+        # and a token of the shop's own, for the routes that revoke one
+        shop_token, _ = create_shop_token(session, owner, world.shop_id, name="sync", profiles=["read"])
         session.commit()
         world.other_project_id = other.id
+        world.shop_token_id = shop_token.id
     return world

@@ -144,6 +144,12 @@ ROWS: dict[tuple[str, str], Row] = {
         200, "members:edit", body={"name": "reader", "allow": ["sources:view"], "elements": ["PRODUCTNAME"]}
     ),
     ("DELETE", f"{P}/shops/{{shop_id}}/profiles/{{name}}"): shop_route(204, "members:edit members:delete"),
+    ("GET", f"{P}/shops/{{shop_id}}/tokens"): shop_route(200, "tokens:view"),
+    # a token for every project: a member limited to some projects gives it only within them
+    ("POST", f"{P}/shops/{{shop_id}}/tokens"): shop_route(201, "tokens:add", every_project=True,
+                                                       body={"name": "ci", "profiles": ["read"], "projects": None}),
+    # profile_world's token, for every project: revoked only by members who reach every project
+    ("DELETE", f"{P}/shops/{{shop_id}}/tokens/{{token_id}}"): shop_route(204, "tokens:delete", every_project=True),
     ("GET", f"{P}/shops/{{shop_id}}/invitations"): shop_route(200, "members:edit"),
     ("POST", f"{P}/shops/{{shop_id}}/invitations"): shop_route(
         201, "members:add", body={"email": "outsider@example.com", "level": "read"}, every_project=True
@@ -224,9 +230,11 @@ def test_every_route_has_a_row(api: Api) -> None:
 
 
 def path_of(template: str, world: World) -> str:
+    shop_token = template.startswith(f"{P}/shops/") and world.shop_token_id is not None
     values = {
         "shop_id": world.shop_id, "project_id": world.project_id, "run_id": world.run_id,
-        "invitation_id": world.invitation_id, "user_id": world.users["write"].id, "token_id": world.owner_token_id,
+        "invitation_id": world.invitation_id, "user_id": world.users["write"].id,
+        "token_id": world.shop_token_id if shop_token else world.owner_token_id,
         "export": "heureka", "number": 1, "rule_id": "r1", "product": "HRN24-CER", "name": CUSTOM_PROFILE,
     }
     return template.format(**values)
