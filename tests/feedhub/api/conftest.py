@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -197,3 +198,29 @@ def profile_world(api: Api, world: World) -> World:
         world.other_project_id = other.id
         world.shop_token_id = shop_token.id
     return world
+
+
+def page(api: Api, world: World, kind: str, path: str) -> httpx.Response:
+    """A page as a world caller sees it."""
+    with api.client() as client:
+        return client.get(path, headers=world.as_(kind))
+
+
+def post(api: Api, world: World, kind: str, path: str, data: dict[str, str] | None = None) -> httpx.Response:
+    """A page's form posted as a world caller."""
+    with api.client() as client:
+        return client.post(path, data=data or {}, headers=world.as_(kind))
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The JSON of an answer that must have `status`."""
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def refused(response: httpx.Response, status: int, code: str) -> str:
+    """The message of a refusal with `status` and `code`, in the API's one error shape."""
+    assert (response.status_code, response.json()["code"]) == (status, code), response.text
+    assert set(response.json()) == {"code", "message", "problems"}
+    message: str = response.json()["message"]
+    return message

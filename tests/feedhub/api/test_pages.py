@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
 from lxml import etree
 
@@ -17,19 +16,11 @@ from accounts import get_current_spec, list_history
 from accounts.db import make_session_factory
 from accounts.members import list_members
 from feeds.project import ExportSpec, ProjectSpec
-from tests.feedhub.api.conftest import PASSWORD, SAMPLE, Api, World
+from tests.feedhub.api.conftest import PASSWORD, SAMPLE, Api, World, page, post
 
 EDIT_CONTROLS = ("Run now", "Add a rule", "Move up", "Delete</button>", "Pause the schedule")
 
 
-def page(api: Api, world: World, kind: str, path: str) -> httpx.Response:
-    with api.client() as client:
-        return client.get(path, headers=world.as_(kind))
-
-
-def post(api: Api, world: World, kind: str, path: str, data: dict[str, str]) -> httpx.Response:
-    with api.client() as client:
-        return client.post(path, data=data, headers=world.as_(kind))
 
 
 def rules_of(api: Api, world: World) -> list[dict[str, object]]:

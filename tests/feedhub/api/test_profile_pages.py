@@ -4,7 +4,6 @@ forms, the shop page's profiles and project scope per member, and what a member 
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from lxml import html as lxml_html
 
@@ -15,20 +14,12 @@ from accounts.members import list_members
 from accounts.profiles import BUILTIN_PROFILES, Area, Perm, grant_labels
 from accounts.shop_profiles import ProfileView, list_profiles, set_member_profiles
 from feeds.project import ExportSpec, ProjectSpec
-from tests.feedhub.api.conftest import SAMPLE, Api, World
+from tests.feedhub.api.conftest import SAMPLE, Api, World, page, post
 
 COPYWRITER = {"name": "Copywriter", "grant:settings:view": "on", "grant:members:view": "on", "grant:rules:view": "on",
               "grant:rules:add": "on", "grant:rules:edit": "on", "elements": "PRODUCTNAME, DESCRIPTION"}
 
 
-def page(api: Api, world: World, kind: str, path: str) -> httpx.Response:
-    with api.client() as client:
-        return client.get(path, headers=world.as_(kind))
-
-
-def post(api: Api, world: World, kind: str, path: str, data: dict[str, str]) -> httpx.Response:
-    with api.client() as client:
-        return client.post(path, data=data, headers=world.as_(kind))
 
 
 def profiles_of(api: Api, world: World) -> dict[str, ProfileView]:

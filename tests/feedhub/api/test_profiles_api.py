@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.feedhub.api.conftest import Api, World
+from tests.feedhub.api.conftest import Api, World, ok, refused
 
 P = "/api/v1"
 BUILT_IN = ["owner", "administrator", "write", "read", "catalogue_editor", "channel_manager", "accountant", "support"]
@@ -25,18 +25,6 @@ def call(api: Api, world: World, method: str, path: str, kind: str = "owner", **
         return client.request(method, P + path, headers=world.as_(kind), **kwargs)
 
 
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    """The JSON of an answer that must have `status`."""
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
-
-
-def refused(response: httpx.Response, status: int, code: str) -> str:
-    """The message of a refusal, which must have `status`, `code` and the API's one error shape."""
-    assert (response.status_code, response.json()["code"]) == (status, code), response.text
-    assert set(response.json()) == {"code", "message", "problems"}
-    message: str = response.json()["message"]
-    return message
 
 
 def add_profile(api: Api, world: World, name: str, allow: list[str], elements: list[str] | None = None,

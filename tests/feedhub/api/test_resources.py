@@ -21,7 +21,7 @@ from lxml import etree
 from accounts.mail import MemoryMailer
 from feedhub.settings import Settings
 from feedhub.web import create_app
-from tests.feedhub.api.conftest import PASSWORD, RULES, SAMPLE, Api, World, serving
+from tests.feedhub.api.conftest import PASSWORD, RULES, SAMPLE, Api, World, ok, serving
 from tests.feeds.conftest import LocalServer, http_server  # noqa: F401
 from tests.smtp import free_port
 
@@ -55,11 +55,6 @@ def call(api: Api, world: World, method: str, path: str, kind: str = "owner", **
     with api.client() as client:
         return client.request(method, P + path, headers={**world.as_(kind), **kwargs.pop("headers", {})}, **kwargs)
 
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    """The JSON of an answer that must have `status`."""
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 @pytest.fixture(scope="module")

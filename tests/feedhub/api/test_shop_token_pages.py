@@ -9,21 +9,13 @@ from lxml import html as lxml_html
 
 from accounts.db import make_session_factory
 from accounts.shop_tokens import ShopTokenView, list_shop_tokens
-from tests.feedhub.api.conftest import Api, World
+from tests.feedhub.api.conftest import Api, World, page, post
 
 MIRAKL = {"name": "Mirakl", "profile:channel_manager": "on"}
 SECTION = "API tokens of this shop"
 ONCE = "Copy it now: it is not shown again."
 
 
-def page(api: Api, world: World, kind: str, path: str) -> httpx.Response:
-    with api.client() as client:
-        return client.get(path, headers=world.as_(kind))
-
-
-def post(api: Api, world: World, kind: str, path: str, data: dict[str, str] | None = None) -> httpx.Response:
-    with api.client() as client:
-        return client.post(path, data=data or {}, headers=world.as_(kind))
 
 
 def tokens_of(api: Api, world: World) -> dict[str, ShopTokenView]:

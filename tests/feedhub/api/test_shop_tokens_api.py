@@ -15,7 +15,7 @@ from accounts import create_project
 from accounts.db import make_session_factory
 from accounts.models import User
 from feeds.project import ProjectSpec
-from tests.feedhub.api.conftest import SAMPLE, Api, World
+from tests.feedhub.api.conftest import SAMPLE, Api, World, ok, refused
 
 P = "/api/v1"
 A_RULE = {"rule": {"type": "hiding", "query": "AVAILABILITY = \"out of stock\""}}
@@ -27,17 +27,6 @@ def call(api: Api, headers: dict[str, str], method: str, path: str, **kwargs: An
         return client.request(method, P + path, headers=headers, **kwargs)
 
 
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
-
-
-def refused(response: httpx.Response, status: int, code: str) -> str:
-    """The message of a refusal with `status` and `code`, in the API's one error shape."""
-    assert (response.status_code, response.json()["code"]) == (status, code), response.text
-    assert set(response.json()) == {"code", "message", "problems"}
-    message: str = response.json()["message"]
-    return message
 
 
 def add_token(api: Api, world: World, kind: str = "owner", **body: Any) -> httpx.Response:
