@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounts.access import access_shop
+from accounts.access import access_shop, authorize, member_in
 from accounts.invitations import InvitationView, list_shop_invitations
 from accounts.lifecycle import standing
 from accounts.members import MemberView, list_members
 from accounts.models import ShopStatus, User
+from accounts.profiles import Area, Perm
 from accounts.roles import Action, Level
 from accounts.transfers import pending_transfer
 
@@ -47,8 +48,10 @@ def describe_shop(session: Session, actor: User, shop_id: int) -> ShopOverview:
     shop, level = access_shop(session, actor, shop_id, Action.VIEW)
     invitations: list[InvitationView] = []
     transfer = None
-    if level is Level.OWNER:
+    member = member_in(session, actor, shop)
+    if member is not None and authorize(member, Area.MEMBERS, Perm.EDIT) is not None:  # who manages members
         invitations = list_shop_invitations(session, actor, shop_id)
+    if level is Level.OWNER:
         pending = pending_transfer(session, shop.id)
         if pending is not None:
             to_email = session.scalars(select(User.email).where(User.id == pending.to_user_id)).one()

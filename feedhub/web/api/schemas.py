@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from accounts.profiles import Grant, grant_labels, grants
 from accounts.shop_profiles import MAX_PROFILE_NAME
+from accounts.shop_tokens import MAX_NAME_LENGTH as MAX_TOKEN_NAME
 
 ProfileName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROFILE_NAME)]
 ElementName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -166,6 +167,6 @@ class MemberProfiles(Body):
 class NewShopToken(Body):
     """A shop token's name, and exactly the profiles (and projects: null, every project) it acts with."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=MAX_TOKEN_NAME)
     profiles: list[ProfileName] = Field(min_length=1, max_length=20)
     projects: list[int] | None = Field(default=None, max_length=1000)

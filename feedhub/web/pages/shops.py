@@ -17,13 +17,7 @@ from accounts.audit import list_audit
 from accounts.billing import change_billing_period
 from accounts.dashboard import list_dashboard
 from accounts.errors import AccountsError, NoShopAccess
-from accounts.invitations import (
-    invite_member,
-    list_my_invitations,
-    list_shop_invitations,
-    resend_invitation,
-    revoke_invitation,
-)
+from accounts.invitations import invite_member, list_my_invitations, resend_invitation, revoke_invitation
 from accounts.members import change_member_level, leave_shop, remove_member
 from accounts.overview import ShopOverview, describe_shop
 from accounts.profiles import Area, Perm
@@ -101,7 +95,7 @@ def shop_view(request: Request, c: Caller, session: Session, overview: ShopOverv
                   can_add_project=may(lambda: require(session, c.user, shop_id, Area.SOURCES, Perm.ADD)),
                   is_owner=overview.level is Level.OWNER,
                   can_manage=can_manage, grantable=grantable,
-                  invitations=list_shop_invitations(session, c.user, shop_id) if can_manage else [],
+                  invitations=overview.invitations,
                   project_names=_names_of({p.id: p.name for p in projects}),
                   tokens=tokens, can_add_token=can_add_token, token_name_max=MAX_NAME_LENGTH,
                   can_revoke_token=tokens is not None and may(
